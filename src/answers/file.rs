@@ -1,0 +1,174 @@
+//! `.goldpath.toml`: what a project was generated from (bundle, source, version, commit) and the
+//! answers it was rendered with, so upgrade and check can render the same version again.
+//! Secret answers are never written.
+
+use super::{Answers, Error, Value};
+use crate::bundle::{Manifest, QuestionType};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+const HEADER: &str = "# Written by goldpath: the golden path this project follows and the answers it was rendered with.\n\
+# `goldpath upgrade` and `goldpath check` read it. Change an answer with `goldpath upgrade --set NAME=VALUE`.\n";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersFile {
+    pub bundle: Recorded,
+    #[serde(default)]
+    pub answers: BTreeMap<String, Value>,
+    /// Present only while an upgrade waits for its conflicts to be resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<PendingUpgrade>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recorded {
+    pub name: String,
+    pub version: semver::Version,
+    /// `builtin`, a folder path, or a git URL.
+    pub source: String,
+    /// For git sources: the commit the version's tag pointed at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+}
+
+/// An upgrade that left conflicts: where it was going, with which answers, and which files
+/// still had markers when it stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingUpgrade {
+    pub version: semver::Version,
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    #[serde(default)]
+    pub answers: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub conflicts: Vec<String>,
+    /// The commit message `--continue` will use.
+    #[serde(default)]
+    pub message: String,
+}
+
+impl AnswersFile {
+    /// Keeps only answers that may be written: secrets are dropped.
+    pub fn public_answers(manifest: &Manifest, answers: &Answers) -> BTreeMap<String, Value> {
+        answers
+            .iter()
+            .filter(|(name, _)| {
+                manifest
+                    .question(name)
+                    .is_none_or(|q| q.kind != QuestionType::Secret)
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).expect("answers are plain TOML values");
+        format!("{HEADER}\n{body}")
+    }
+
+    /// Parses the file; `file` names it in errors (with the line of the problem).
+    pub fn parse(text: &str, file: &str) -> Result<AnswersFile, Error> {
+        toml::from_str(text).map_err(|e: toml::de::Error| Error::File {
+            file: file.to_string(),
+            line: e
+                .span()
+                .map(|s| crate::bundle::manifest::line_of(text, s.start)),
+            message: format!(
+                "{} (this file is written by goldpath; restore it with `git checkout -- {file}`)",
+                e.message().trim_end()
+            ),
+        })
+    }
+
+    pub fn read(project: &std::path::Path) -> Result<AnswersFile, Error> {
+        let path = project.join(crate::tree::ANSWERS_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::File {
+            file: path.display().to_string(),
+            line: None,
+            message: if e.kind() == std::io::ErrorKind::NotFound {
+                "not found: this folder was not made by `goldpath new` (or the file was deleted; restore it from git)".to_string()
+            } else {
+                e.to_string()
+            },
+        })?;
+        AnswersFile::parse(&text, &path.display().to_string())
+    }
+
+    /// The recorded answers as inputs for resolving questions again.
+    pub fn as_given(
+        answers: &BTreeMap<String, Value>,
+        from: &str,
+    ) -> BTreeMap<String, super::Given> {
+        answers
+            .iter()
+            .map(|(k, v)| {
+                let value = toml::Value::try_from(v).expect("answers are plain TOML values");
+                (
+                    k.clone(),
+                    super::Given::Toml {
+                        value,
+                        from: from.to_string(),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_keeps_types() {
+        let mut answers = BTreeMap::new();
+        answers.insert("port".to_string(), Value::Int(8080));
+        answers.insert("slo_target".to_string(), Value::Float(99.9));
+        answers.insert("metrics".to_string(), Value::Bool(true));
+        answers.insert(
+            "envs".to_string(),
+            Value::List(vec!["dev".into(), "prod".into()]),
+        );
+        answers.insert("owner".to_string(), Value::String("team-payments".into()));
+        let file = AnswersFile {
+            bundle: Recorded {
+                name: "rust-service".into(),
+                version: semver::Version::new(1, 0, 0),
+                source: "builtin".into(),
+                commit: None,
+            },
+            answers,
+            upgrade: None,
+        };
+        let text = file.to_toml();
+        assert!(
+            text.contains("port = 8080\n")
+                && text.contains("slo_target = 99.9\n")
+                && text.contains("envs = [\"dev\", \"prod\"]"),
+            "{text}"
+        );
+        assert_eq!(AnswersFile::parse(&text, ".goldpath.toml").unwrap(), file);
+    }
+
+    #[test]
+    fn hand_edits_are_named_with_a_line() {
+        let err = AnswersFile::parse(
+            "[bundle]\nname = \"x\"\nversion = \"1.0\"\nsource = \"builtin\"\n",
+            ".goldpath.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with(".goldpath.toml:3: "), "{err}");
+        let err = AnswersFile::parse(
+            "[bundle]\nname = \"x\"\nversion = \"1.0.0\"\nsource = \"builtin\"\nextra = 1\n",
+            ".goldpath.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(":5: unknown field `extra`"), "{err}");
+    }
+}

@@ -1,0 +1,314 @@
+//! Turns a bundle's questions into answers, in order: `when` decides whether a question is
+//! asked, then a given answer (`--set`, `--answers`, a recorded answer), else the prompter, else
+//! the default under `--defaults`. Without a prompter nothing waits for input: every question
+//! left unanswered is reported at once.
+
+use super::{from_toml, parse_raw, validate, Answers, Error, Missing, Value};
+use crate::bundle::Question;
+use crate::render::Engine;
+use std::collections::BTreeMap;
+
+/// An answer given before any prompt, and where it came from (for error messages).
+#[derive(Debug, Clone)]
+pub enum Given {
+    /// From `--set NAME=VALUE`.
+    Raw(String),
+    /// From an answers file (`--answers`, or the project's `.goldpath.toml`), named by `from`.
+    Toml { value: toml::Value, from: String },
+}
+
+impl Given {
+    fn describe(&self, name: &str) -> String {
+        match self {
+            Given::Raw(_) => format!("--set {name}=..."),
+            Given::Toml { from, .. } => from.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub given: BTreeMap<String, Given>,
+    /// Take each unanswered question's default instead of failing (`--defaults`).
+    pub defaults: bool,
+    /// Given answers for questions the bundle does not ask are dropped (upgrades: the old
+    /// version asked them) instead of being an error (a typo in `--set`).
+    pub allow_unknown: bool,
+}
+
+/// What a prompter is asked to do: ask `question`, suggesting `default`, after showing `problem`
+/// when the previous answer was refused.
+pub trait Prompter {
+    fn ask(
+        &mut self,
+        question: &Question,
+        default: Option<&Value>,
+        problem: Option<&str>,
+    ) -> Result<Value, String>;
+}
+
+/// The answers, plus what happened on the way, for reporting.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub answers: Answers,
+    /// Questions whose `when` was false.
+    pub skipped: Vec<String>,
+    /// Given answers the bundle does not ask for (only with `allow_unknown`).
+    pub dropped: Vec<String>,
+}
+
+pub fn resolve(
+    questions: &[Question],
+    inputs: &Inputs,
+    mut prompter: Option<&mut dyn Prompter>,
+) -> Result<Resolved, Error> {
+    let mut out = Resolved::default();
+    for name in inputs.given.keys() {
+        if !questions.iter().any(|q| &q.name == name) {
+            if inputs.allow_unknown {
+                out.dropped.push(name.clone());
+            } else {
+                return Err(Error::Unknown {
+                    name: name.clone(),
+                    from: inputs.given[name].describe(name),
+                    known: questions.iter().map(|q| q.name.clone()).collect(),
+                });
+            }
+        }
+    }
+    let mut engine = Engine::new();
+    let mut missing = Vec::new();
+    for q in questions {
+        let context = crate::render::context(&out.answers);
+        // An expression over an answer still missing cannot be evaluated; the missing answer
+        // is already reported, and this question is reported on the next run if need be.
+        let deferred = !missing.is_empty();
+        if let Some(when) = &q.when {
+            let asked = match engine.eval_bool(when, &context) {
+                Ok(asked) => asked,
+                Err(_) if deferred => continue,
+                Err(message) => {
+                    return Err(Error::Expression {
+                        name: q.name.clone(),
+                        field: "when",
+                        message,
+                    })
+                }
+            };
+            if !asked {
+                out.skipped.push(q.name.clone());
+                match default_of(&mut engine, q, &context) {
+                    Ok(Some(d)) => {
+                        out.answers.insert(q.name.clone(), d);
+                    }
+                    Ok(None) => {}
+                    Err(_) if deferred => {}
+                    Err(e) => return Err(e),
+                }
+                continue;
+            }
+        }
+        if let Some(given) = inputs.given.get(&q.name) {
+            let parsed = match given {
+                Given::Raw(raw) => parse_raw(q, raw),
+                Given::Toml { value, .. } => from_toml(q, value),
+            };
+            let value = parsed
+                .and_then(|v| validate(q, &v).map(|()| v))
+                .map_err(|reason| Error::Invalid {
+                    name: q.name.clone(),
+                    from: given.describe(&q.name),
+                    reason,
+                })?;
+            out.answers.insert(q.name.clone(), value);
+            continue;
+        }
+        let default = match default_of(&mut engine, q, &context) {
+            Ok(d) => d,
+            Err(_) if deferred => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(p) = prompter.as_deref_mut() {
+            let mut problem: Option<String> = None;
+            let value = loop {
+                let v = p
+                    .ask(q, default.as_ref(), problem.as_deref())
+                    .map_err(|message| Error::Prompt {
+                        name: q.name.clone(),
+                        message,
+                    })?;
+                match validate(q, &v) {
+                    Ok(()) => break v,
+                    Err(reason) => problem = Some(reason),
+                }
+            };
+            out.answers.insert(q.name.clone(), value);
+            continue;
+        }
+        match default {
+            Some(d) if inputs.defaults => {
+                validate(q, &d).map_err(|reason| Error::Invalid {
+                    name: q.name.clone(),
+                    from: "the bundle's default".into(),
+                    reason,
+                })?;
+                out.answers.insert(q.name.clone(), d);
+            }
+            _ => missing.push(Missing {
+                name: q.name.clone(),
+                kind: q.kind,
+                help: q.help.clone(),
+                choices: q.choices.clone(),
+            }),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::Missing { missing });
+    }
+    Ok(out)
+}
+
+/// A default is a literal, or a string holding tera over the earlier answers.
+fn default_of(
+    engine: &mut Engine,
+    q: &Question,
+    context: &tera::Context,
+) -> Result<Option<Value>, Error> {
+    let Some(d) = &q.default else { return Ok(None) };
+    let expr_err = |message| Error::Expression {
+        name: q.name.clone(),
+        field: "default",
+        message,
+    };
+    let value = match d {
+        toml::Value::String(s) if s.contains("{{") || s.contains("{%") => {
+            let rendered = engine.render_str(s, context).map_err(expr_err)?;
+            parse_raw(q, &rendered).map_err(expr_err)?
+        }
+        other => from_toml(q, other).map_err(expr_err)?,
+    };
+    Ok(Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::Manifest;
+
+    fn questions() -> Vec<Question> {
+        Manifest::parse(
+            r#"
+[bundle]
+name = "t"
+version = "1.0.0"
+[[questions]]
+name = "service_name"
+type = "string"
+help = "DNS label"
+validation = { regex = "^[a-z][a-z0-9-]*$", message = "must be a DNS label" }
+[[questions]]
+name = "database"
+type = "bool"
+default = false
+[[questions]]
+name = "db_name"
+type = "string"
+default = "{{ service_name }}-db"
+when = "database"
+[[questions]]
+name = "replicas"
+type = "int"
+default = 2
+validation = { min = 1, max = 10 }
+"#,
+        )
+        .unwrap()
+        .questions
+    }
+
+    fn raw(pairs: &[(&str, &str)]) -> Inputs {
+        Inputs {
+            given: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Given::Raw(v.to_string())))
+                .collect(),
+            ..Inputs::default()
+        }
+    }
+
+    #[test]
+    fn defaults_may_use_earlier_answers_and_when_skips() {
+        let mut inputs = raw(&[("service_name", "orders"), ("database", "yes")]);
+        inputs.defaults = true;
+        let r = resolve(&questions(), &inputs, None).unwrap();
+        assert_eq!(r.answers["db_name"], Value::String("orders-db".into()));
+        assert_eq!(r.answers["replicas"], Value::Int(2));
+
+        let mut inputs = raw(&[("service_name", "orders")]);
+        inputs.defaults = true;
+        let r = resolve(&questions(), &inputs, None).unwrap();
+        assert_eq!(r.skipped, ["db_name"]);
+        // A skipped question still takes its default.
+        assert_eq!(r.answers["db_name"], Value::String("orders-db".into()));
+    }
+
+    #[test]
+    fn every_missing_answer_is_listed() {
+        let err = resolve(&questions(), &Inputs::default(), None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "3 questions have no answer:\n  - service_name (string): DNS label\n  - database (bool)\n  - replicas (int)\n\
+             Give them with --set NAME=VALUE, an --answers FILE, or --defaults where a default exists (or run in a terminal to be asked)."
+        );
+    }
+
+    #[test]
+    fn bad_given_answers_are_errors() {
+        let err = resolve(&questions(), &raw(&[("service_name", "Orders API")]), None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "answer for `service_name` from --set service_name=... is invalid: must be a DNS label"
+        );
+        let err = resolve(&questions(), &raw(&[("replicas", "11")]), None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "answer for `replicas` from --set replicas=... is invalid: 11 is more than the maximum 10");
+        let err = resolve(&questions(), &raw(&[("servce_name", "x")]), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "--set servce_name=... answers `servce_name`, which this bundle does not ask"
+            ),
+            "{err}"
+        );
+    }
+
+    struct Scripted(Vec<&'static str>, Vec<Option<String>>);
+    impl Prompter for Scripted {
+        fn ask(
+            &mut self,
+            q: &Question,
+            _default: Option<&Value>,
+            problem: Option<&str>,
+        ) -> Result<Value, String> {
+            self.1.push(problem.map(str::to_string));
+            parse_raw(q, self.0.remove(0))
+        }
+    }
+
+    #[test]
+    fn prompts_re_ask_after_a_refused_answer() {
+        let mut p = Scripted(vec!["Bad Name", "orders", "no", "3"], vec![]);
+        let r = resolve(&questions(), &Inputs::default(), Some(&mut p)).unwrap();
+        assert_eq!(r.answers["service_name"], Value::String("orders".into()));
+        assert_eq!(
+            p.1,
+            [None, Some("must be a DNS label".to_string()), None, None]
+        );
+    }
+}

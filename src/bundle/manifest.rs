@@ -1,0 +1,467 @@
+//! `bundle.toml`: parsed strictly (`deny_unknown_fields`, so a misspelled key is an error, not
+//! silently ignored), then checked by [`Manifest::validate`], which reports every problem at once.
+
+use semver::Version;
+use serde::{Deserialize, Serialize};
+
+/// A problem found in a manifest: the key it concerns and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub bundle: BundleInfo,
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    #[serde(default)]
+    pub files: FilePolicies,
+    #[serde(default)]
+    pub migrations: Vec<Migration>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleInfo {
+    pub name: String,
+    pub version: Version,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionType {
+    String,
+    Int,
+    Float,
+    Bool,
+    Choice,
+    Multichoice,
+    Secret,
+}
+
+impl QuestionType {
+    pub fn name(self) -> &'static str {
+        match self {
+            QuestionType::String => "string",
+            QuestionType::Int => "int",
+            QuestionType::Float => "float",
+            QuestionType::Bool => "bool",
+            QuestionType::Choice => "choice",
+            QuestionType::Multichoice => "multichoice",
+            QuestionType::Secret => "secret",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: QuestionType,
+    #[serde(default)]
+    pub help: String,
+    /// A literal, or for strings a tera template over earlier answers (`"{{ service_name }}-db"`).
+    #[serde(default)]
+    pub default: Option<toml::Value>,
+    #[serde(default)]
+    pub choices: Vec<String>,
+    #[serde(default)]
+    pub validation: Option<Validation>,
+    /// A tera expression over earlier answers; when false the question is skipped and takes its default.
+    #[serde(default)]
+    pub when: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validation {
+    pub regex: Option<String>,
+    pub message: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// Who owns which rendered files across upgrades. Paths matching neither list are `merge`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilePolicies {
+    /// Template-owned: a local edit is drift (check) and a conflict (upgrade).
+    #[serde(default)]
+    pub locked: Vec<String>,
+    /// Written once by `new`, never touched by upgrades.
+    #[serde(default)]
+    pub seed: Vec<String>,
+}
+
+/// One step run when an upgrade crosses `version`. Exactly one action per entry.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Migration {
+    pub version: Version,
+    #[serde(default)]
+    pub rename: Option<Rename>,
+    #[serde(default)]
+    pub rename_answer: Option<Rename>,
+    #[serde(default)]
+    pub set_answer: Option<SetAnswer>,
+    #[serde(default)]
+    pub delete: Option<String>,
+    /// A hook under the bundle's `hooks/` folder, run only for trusted sources.
+    #[serde(default)]
+    pub run: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rename {
+    pub from: String,
+    pub to: String,
+}
+
+/// Sets `name` to `value`, a tera template over the answers (so it can compute from them).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetAnswer {
+    pub name: String,
+    pub value: toml::Value,
+}
+
+impl Migration {
+    pub fn actions(&self) -> usize {
+        [
+            self.rename.is_some(),
+            self.rename_answer.is_some(),
+            self.set_answer.is_some(),
+            self.delete.is_some(),
+            self.run.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+}
+
+/// Where a line number for a TOML parse error comes from.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
+}
+
+impl Manifest {
+    /// Parses a manifest. The error names the line and the key the parser stopped at.
+    pub fn parse(text: &str) -> Result<Manifest, (Option<usize>, String)> {
+        toml::from_str(text).map_err(|e: toml::de::Error| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            (line, e.message().to_string())
+        })
+    }
+
+    /// Every problem toml's types cannot express, all at once.
+    pub fn validate(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut add = |key: String, message: String| problems.push(Problem { key, message });
+        if !is_identifier_like(&self.bundle.name, true) {
+            add(
+                "bundle.name".into(),
+                format!(
+                    "`{}` must be lowercase letters, digits, `-` or `_`, starting with a letter",
+                    self.bundle.name
+                ),
+            );
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, q) in self.questions.iter().enumerate() {
+            let key = |field: &str| format!("questions[{i}].{field} ({})", q.name);
+            if !is_identifier_like(&q.name, false) {
+                add(
+                    key("name"),
+                    "must be a tera identifier: letters, digits and `_`, starting with a letter"
+                        .into(),
+                );
+            }
+            if seen.contains(&q.name.as_str()) {
+                add(
+                    key("name"),
+                    "is asked twice; question names must be unique".into(),
+                );
+            }
+            seen.push(&q.name);
+            let takes_choices = matches!(q.kind, QuestionType::Choice | QuestionType::Multichoice);
+            if takes_choices && q.choices.is_empty() {
+                add(
+                    key("choices"),
+                    format!("a `{}` question needs at least one choice", q.kind.name()),
+                );
+            }
+            if !takes_choices && !q.choices.is_empty() {
+                add(
+                    key("choices"),
+                    format!(
+                        "only choice and multichoice questions take choices, not `{}`",
+                        q.kind.name()
+                    ),
+                );
+            }
+            if let Some(default) = &q.default {
+                if let Some(problem) = default_type_problem(q, default) {
+                    add(key("default"), problem);
+                }
+            }
+            if q.kind == QuestionType::Secret && q.default.is_some() {
+                add(
+                    key("default"),
+                    "a secret cannot have a default: it would be stored in the bundle".into(),
+                );
+            }
+            if let Some(v) = &q.validation {
+                if let Some(re) = &v.regex {
+                    if let Err(e) = regex::Regex::new(re) {
+                        add(
+                            key("validation.regex"),
+                            format!("is not a valid regex: {e}"),
+                        );
+                    }
+                    if !matches!(q.kind, QuestionType::String | QuestionType::Secret) {
+                        add(
+                            key("validation.regex"),
+                            "only string and secret answers can be matched by a regex".into(),
+                        );
+                    }
+                }
+                if (v.min.is_some() || v.max.is_some())
+                    && !matches!(q.kind, QuestionType::Int | QuestionType::Float)
+                {
+                    add(
+                        key("validation"),
+                        "min and max apply only to int and float questions".into(),
+                    );
+                }
+                if let (Some(min), Some(max)) = (v.min, v.max) {
+                    if min > max {
+                        add(
+                            key("validation"),
+                            format!("min ({min}) is greater than max ({max})"),
+                        );
+                    }
+                }
+            }
+        }
+        for (field, globs) in [
+            ("files.locked", &self.files.locked),
+            ("files.seed", &self.files.seed),
+        ] {
+            for g in globs {
+                if let Err(e) = globset::Glob::new(g) {
+                    add(field.into(), format!("`{g}` is not a valid glob: {e}"));
+                }
+            }
+        }
+        for (i, m) in self.migrations.iter().enumerate() {
+            let key = format!("migrations[{i}] (version {})", m.version);
+            if m.actions() != 1 {
+                add(
+                    key.clone(),
+                    "must hold exactly one of rename, rename_answer, set_answer, delete, run; split it into several [[migrations]]".into(),
+                );
+            }
+            if m.version > self.bundle.version {
+                add(
+                    key.clone(),
+                    format!(
+                        "is for version {}, newer than the bundle ({})",
+                        m.version, self.bundle.version
+                    ),
+                );
+            }
+            for path in [
+                m.rename.as_ref().map(|r| &r.from),
+                m.rename.as_ref().map(|r| &r.to),
+                m.delete.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Err(e) = crate::tree::RelPath::new(path.trim_end_matches('/')) {
+                    add(key.clone(), e.to_string());
+                }
+            }
+            if let Some(run) = &m.run {
+                if let Err(e) = crate::tree::RelPath::new(run) {
+                    add(key.clone(), format!("run: {e}"));
+                }
+            }
+        }
+        let mut sorted = self
+            .migrations
+            .iter()
+            .map(|m| &m.version)
+            .collect::<Vec<_>>();
+        sorted.sort();
+        if sorted
+            != self
+                .migrations
+                .iter()
+                .map(|m| &m.version)
+                .collect::<Vec<_>>()
+        {
+            add(
+                "migrations".into(),
+                "must be listed in version order, oldest first".into(),
+            );
+        }
+        problems
+    }
+
+    pub fn question(&self, name: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.name == name)
+    }
+}
+
+fn default_type_problem(q: &Question, default: &toml::Value) -> Option<String> {
+    use toml::Value as V;
+    let ok = match (q.kind, default) {
+        (QuestionType::String | QuestionType::Choice, V::String(_)) => true,
+        (QuestionType::Int, V::Integer(_)) => true,
+        (QuestionType::Float, V::Float(_) | V::Integer(_)) => true,
+        (QuestionType::Bool, V::Boolean(_)) => true,
+        (QuestionType::Multichoice, V::Array(items)) => items.iter().all(|v| v.is_str()),
+        // A tera expression computing the value from earlier answers.
+        (_, V::String(s)) => s.contains("{{") || s.contains("{%"),
+        _ => false,
+    };
+    if !ok {
+        return Some(format!(
+            "`{default}` is not a {} (nor a tera expression in a string)",
+            q.kind.name()
+        ));
+    }
+    if let (QuestionType::Choice, V::String(s)) = (q.kind, default) {
+        if !s.contains("{{") && !q.choices.contains(s) {
+            return Some(format!("`{s}` is not one of the choices {:?}", q.choices));
+        }
+    }
+    if let (QuestionType::Multichoice, V::Array(items)) = (q.kind, default) {
+        for item in items.iter().filter_map(|v| v.as_str()) {
+            if !q.choices.iter().any(|c| c == item) {
+                return Some(format!(
+                    "`{item}` is not one of the choices {:?}",
+                    q.choices
+                ));
+            }
+        }
+    }
+    None
+}
+
+fn is_identifier_like(s: &str, allow_dash: bool) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| {
+            c.is_ascii_lowercase()
+                || c.is_ascii_digit()
+                || c == '_'
+                || (allow_dash && c == '-')
+                || (!allow_dash && c.is_ascii_alphabetic())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        Manifest::parse(text)
+            .unwrap()
+            .validate()
+            .into_iter()
+            .map(|p| p.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_line() {
+        let (line, msg) =
+            Manifest::parse("[bundle]\nname = \"a\"\nversion = \"1.0.0\"\ndescripton = \"typo\"\n")
+                .unwrap_err();
+        assert_eq!(line, Some(4));
+        assert!(msg.contains("unknown field `descripton`"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_question_type_names_the_choices() {
+        let (line, msg) = Manifest::parse("[bundle]\nname = \"a\"\nversion = \"1.0.0\"\n[[questions]]\nname = \"x\"\ntype = \"text\"\n").unwrap_err();
+        assert_eq!(line, Some(6));
+        assert!(
+            msg.contains("unknown variant `text`") && msg.contains("multichoice"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn validate_reports_every_problem() {
+        let got = problems(
+            r#"
+[bundle]
+name = "Bad Name"
+version = "1.0.0"
+[[questions]]
+name = "env"
+type = "choice"
+[[questions]]
+name = "env"
+type = "int"
+default = "eight"
+validation = { regex = "(", min = 5.0, max = 1.0 }
+[files]
+locked = ["a/[b"]
+[[migrations]]
+version = "2.0.0"
+delete = "../x"
+rename_answer = { from = "a", to = "b" }
+"#,
+        );
+        let expect = [
+            "bundle.name: `Bad Name` must be lowercase",
+            "questions[0].choices (env): a `choice` question needs at least one choice",
+            "questions[1].name (env): is asked twice",
+            "questions[1].default (env): `\"eight\"` is not a int",
+            "questions[1].validation.regex (env): is not a valid regex",
+            "questions[1].validation.regex (env): only string and secret answers",
+            "questions[1].validation (env): min (5) is greater than max (1)",
+            "files.locked: `a/[b` is not a valid glob",
+            "migrations[0] (version 2.0.0): must hold exactly one of",
+            "migrations[0] (version 2.0.0): is for version 2.0.0, newer than the bundle (1.0.0)",
+            "migrations[0] (version 2.0.0): path `../x` is not allowed",
+        ];
+        for e in expect {
+            assert!(
+                got.iter().any(|g| g.starts_with(e)),
+                "missing {e:?} in {got:#?}"
+            );
+        }
+        assert_eq!(got.len(), expect.len(), "{got:#?}");
+    }
+
+    #[test]
+    fn tera_expression_defaults_are_accepted_for_any_type() {
+        assert!(problems(
+            "[bundle]\nname = \"a\"\nversion = \"1.0.0\"\n[[questions]]\nname = \"port\"\ntype = \"int\"\ndefault = \"{{ 8000 + 80 }}\"\n"
+        )
+        .is_empty());
+    }
+}

@@ -1,0 +1,138 @@
+//! Bundles: a manifest (`bundle.toml`), a `template/` tree and optional `hooks/`, from one of
+//! three sources (the built-in catalog, a folder, a git repository with version tags).
+
+mod catalog;
+mod folder;
+mod git_source;
+pub mod manifest;
+mod source;
+
+pub use manifest::{Manifest, Migration, Question, QuestionType};
+pub use source::{Listing, Source, SourceSpec};
+
+use crate::tree::{RelPath, Tree};
+use semver::Version;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Manifest {
+        file: String,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("{file} has {} problem{}:\n{}", problems.len(), if problems.len() == 1 { "" } else { "s" },
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        file: String,
+        problems: Vec<manifest::Problem>,
+    },
+    #[error("{file}: bundle.toml is missing; a bundle is a folder with bundle.toml and template/")]
+    MissingManifest { file: String },
+    #[error("no bundle named `{name}` in {location}{}", if available.is_empty() { String::new() } else { format!(" (available: {})", available.join(", ")) })]
+    UnknownBundle {
+        name: String,
+        location: String,
+        available: Vec<String>,
+    },
+    #[error("bundle `{name}` has no version {version} in {location} (available: {})", available.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))]
+    UnknownVersion {
+        name: String,
+        version: Version,
+        location: String,
+        available: Vec<Version>,
+    },
+    #[error("{location} holds one version of `{name}` ({found}); version {wanted} was asked for")]
+    FolderVersion {
+        name: String,
+        location: String,
+        found: Version,
+        wanted: Version,
+    },
+    #[error("tag `{tag}` in {location} says version {found} in its bundle.toml; fix the tag or the manifest")]
+    TagMismatch {
+        tag: String,
+        location: String,
+        found: Version,
+    },
+    #[error("cannot read bundle source {location}: {message}")]
+    Source { location: String, message: String },
+    #[error(transparent)]
+    Tree(#[from] crate::tree::Error),
+    #[error(transparent)]
+    Git(#[from] crate::git::Error),
+}
+
+/// Where a loaded bundle came from, as recorded in a project's answers file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub source: SourceSpec,
+    /// The commit a git source's version tag pointed at when the bundle was loaded.
+    pub commit: Option<String>,
+}
+
+/// One version of one bundle, loaded in memory.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub manifest: Manifest,
+    /// Files under `template/`, keyed by their path relative to it (still unrendered).
+    pub template: Tree,
+    /// Files under `hooks/`, for migrations that run a hook.
+    pub hooks: Tree,
+    pub origin: Origin,
+}
+
+impl Bundle {
+    pub fn name(&self) -> &str {
+        &self.manifest.bundle.name
+    }
+
+    pub fn version(&self) -> &Version {
+        &self.manifest.bundle.version
+    }
+
+    /// Builds a bundle from its files (paths relative to the bundle's root). `display` names
+    /// the bundle's folder in error messages, e.g. `golden-paths/rust-service`.
+    pub fn from_files(files: Tree, display: &str, origin: Origin) -> Result<Bundle, Error> {
+        let manifest_file = format!("{display}/bundle.toml");
+        let mut template = Tree::new();
+        let mut hooks = Tree::new();
+        let mut manifest_text = None;
+        for (path, file) in files {
+            let p = path.as_str();
+            if p == "bundle.toml" {
+                manifest_text = Some(file.bytes);
+            } else if let Some(rest) = p.strip_prefix("template/") {
+                template.insert(RelPath::new(rest)?, file);
+            } else if let Some(rest) = p.strip_prefix("hooks/") {
+                hooks.insert(RelPath::new(rest)?, file);
+            }
+        }
+        let text = manifest_text.ok_or_else(|| Error::MissingManifest {
+            file: display.to_string(),
+        })?;
+        let text = String::from_utf8(text).map_err(|_| Error::Manifest {
+            file: manifest_file.clone(),
+            line: None,
+            message: "is not UTF-8 text".into(),
+        })?;
+        let manifest = Manifest::parse(&text).map_err(|(line, message)| Error::Manifest {
+            file: manifest_file.clone(),
+            line,
+            message,
+        })?;
+        let problems = manifest.validate();
+        if !problems.is_empty() {
+            return Err(Error::Invalid {
+                file: manifest_file,
+                problems,
+            });
+        }
+        Ok(Bundle {
+            manifest,
+            template,
+            hooks,
+            origin,
+        })
+    }
+}

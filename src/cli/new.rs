@@ -1,0 +1,125 @@
+//! `goldpath new BUNDLE DIR`: ask, render, write, commit.
+
+use super::prompt::TerminalPrompter;
+use super::{emit, CommandError};
+use crate::answers::{self, Given, Inputs, Prompter};
+use crate::bundle::SourceSpec;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The bundle to create the project from (see `goldpath list`)
+    bundle: String,
+    /// The new project's folder; must not exist, or be empty
+    dir: PathBuf,
+    /// Where the bundle comes from: a folder of bundles or a git URL (default: built-in catalog)
+    #[arg(long, value_name = "SOURCE")]
+    from: Option<String>,
+    /// The bundle version (default: the newest)
+    #[arg(long, value_name = "V")]
+    version: Option<semver::Version>,
+    /// Answers from a TOML file (`name = value` lines, or another project's .goldpath.toml)
+    #[arg(long, value_name = "FILE")]
+    answers: Option<PathBuf>,
+    /// Answer one question; repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    set: Vec<(String, String)>,
+    /// Take the default for every question not answered by --set or --answers
+    #[arg(long)]
+    defaults: bool,
+    /// Never prompt, even in a terminal
+    #[arg(long)]
+    no_input: bool,
+    /// Write the project but do not `git init` and commit it
+    #[arg(long)]
+    no_commit: bool,
+}
+
+pub(super) fn parse_set(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not KEY=VALUE")),
+    }
+}
+
+/// Reads an answers file: plain `name = value` pairs, or a project's `.goldpath.toml`.
+pub(super) fn read_answers_file(path: &Path) -> Result<BTreeMap<String, Given>, CommandError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CommandError::user(format!("cannot read answers file {shown}: {e}")))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e: toml::de::Error| {
+        let line = e
+            .span()
+            .map(|s| format!(":{}", crate::bundle::manifest::line_of(&text, s.start)))
+            .unwrap_or_default();
+        CommandError::user(format!("{shown}{line}: {}", e.message()))
+            .hint("an answers file holds `name = value` lines in TOML")
+    })?;
+    let table = match (table.get("bundle"), table.get("answers")) {
+        (Some(_), Some(toml::Value::Table(answers))) => answers.clone(),
+        _ => table,
+    };
+    Ok(table
+        .into_iter()
+        .map(|(k, value)| {
+            (
+                k,
+                Given::Toml {
+                    value,
+                    from: shown.clone(),
+                },
+            )
+        })
+        .collect())
+}
+
+pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    crate::scaffold::check_destination(&args.dir)?;
+    let spec = args
+        .from
+        .as_deref()
+        .map(SourceSpec::parse)
+        .unwrap_or(SourceSpec::Builtin);
+    let bundle = spec.open()?.load(&args.bundle, args.version.as_ref())?;
+
+    let mut given = match &args.answers {
+        Some(path) => read_answers_file(path)?,
+        None => BTreeMap::new(),
+    };
+    for (k, v) in &args.set {
+        given.insert(k.clone(), Given::Raw(v.clone()));
+    }
+    let inputs = Inputs {
+        given,
+        defaults: args.defaults,
+        allow_unknown: false,
+    };
+    let mut terminal = if args.no_input {
+        None
+    } else {
+        TerminalPrompter::if_interactive()
+    };
+    let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
+    let resolved = answers::resolve(&bundle.manifest.questions, &inputs, prompter)?;
+
+    let created = crate::scaffold::create(&bundle, &resolved.answers, &args.dir, !args.no_commit)?;
+    emit(
+        out,
+        format_args!(
+            "Created {} from {} {} ({}): {} files{}.\n",
+            created.dir.display(),
+            bundle.name(),
+            bundle.version(),
+            bundle.origin.source,
+            created.files,
+            created
+                .commit
+                .as_ref()
+                .map(|c| format!(", first commit {}", &c[..12]))
+                .unwrap_or_default()
+        ),
+    )?;
+    Ok(0)
+}

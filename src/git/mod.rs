@@ -1,0 +1,274 @@
+//! Everything goldpath does with git, and the only module that uses git2: the first commit of a
+//! new project, reading bundle sources from tags, and the state of a project's work tree.
+
+use crate::tree::{File, RelPath, Tree};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("git: {context}: {message}")]
+    Git { context: String, message: String },
+    #[error("cannot fetch {url}: {message}")]
+    Fetch { url: String, message: String },
+}
+
+fn err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
+    let context = context.into();
+    move |e| Error::Git {
+        context,
+        message: e.message().to_string(),
+    }
+}
+
+/// Who commits when git config names nobody, so `new` works on a fresh CI machine.
+pub const DEFAULT_AUTHOR: (&str, &str) = ("goldpath", "goldpath@localhost");
+
+fn signature(repo: &git2::Repository) -> Result<git2::Signature<'static>, Error> {
+    match repo.signature() {
+        Ok(sig) => Ok(sig.to_owned()),
+        Err(_) => git2::Signature::now(DEFAULT_AUTHOR.0, DEFAULT_AUTHOR.1)
+            .map_err(err("making the commit author")),
+    }
+}
+
+/// `git init` in `dir` (branch from `init.defaultBranch`, else `main`), then one commit of every
+/// file. Returns the commit id.
+pub fn init_and_commit(dir: &Path, message: &str) -> Result<String, Error> {
+    let branch = git2::Config::open_default()
+        .and_then(|c| c.get_string("init.defaultBranch"))
+        .unwrap_or_else(|_| "main".to_string());
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head(&branch);
+    let repo = git2::Repository::init_opts(dir, &opts)
+        .map_err(err(format!("git init {}", dir.display())))?;
+    commit_all(&repo, message)
+}
+
+/// Stages every change in the work tree (additions, edits, deletions) and commits it on HEAD.
+pub fn commit_all(repo: &git2::Repository, message: &str) -> Result<String, Error> {
+    let mut index = repo.index().map_err(err("reading the index"))?;
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .map_err(err("staging files"))?;
+    index
+        .update_all(["*"], None)
+        .map_err(err("staging deletions"))?;
+    index.write().map_err(err("writing the index"))?;
+    let tree_id = index.write_tree().map_err(err("writing the tree"))?;
+    let tree = repo.find_tree(tree_id).map_err(err("reading the tree"))?;
+    let sig = signature(repo)?;
+    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    let id = repo
+        .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .map_err(err("committing"))?;
+    Ok(id.to_string())
+}
+
+/// Where remote bundle repositories are cached: `$GOLDPATH_CACHE_DIR`, else the user's cache.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("GOLDPATH_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("goldpath");
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(".cache").join("goldpath"),
+        None => std::env::temp_dir().join("goldpath-cache"),
+    }
+}
+
+/// A stable short name for a URL's cache folder (FNV-1a: stable across Rust releases, unlike
+/// `DefaultHasher`).
+fn url_key(url: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in url.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("{h:016x}")
+}
+
+/// A bundle repository whose tags are read straight from git objects.
+pub struct TagRepo {
+    repo: git2::Repository,
+}
+
+impl TagRepo {
+    /// Opens a local repository (`file://` URL or a path) in place; fetches a remote one's tags
+    /// into a bare cache repository first.
+    pub fn open(url: &str) -> Result<TagRepo, Error> {
+        let local = url.strip_prefix("file://").map(PathBuf::from).or_else(|| {
+            (!url.contains("://") && Path::new(url).exists()).then(|| PathBuf::from(url))
+        });
+        if let Some(path) = local {
+            let repo = git2::Repository::open(&path).map_err(|e| Error::Fetch {
+                url: url.to_string(),
+                message: e.message().to_string(),
+            })?;
+            return Ok(TagRepo { repo });
+        }
+        let dir = cache_dir().join("git").join(url_key(url));
+        let repo = match git2::Repository::open_bare(&dir) {
+            Ok(r) => r,
+            Err(_) => git2::Repository::init_bare(&dir)
+                .map_err(err(format!("creating the cache {}", dir.display())))?,
+        };
+        let mut remote = repo
+            .remote_anonymous(url)
+            .map_err(err(format!("remote {url}")))?;
+        let mut callbacks = git2::RemoteCallbacks::new();
+        callbacks.credentials(|url, username, allowed| {
+            if allowed.contains(git2::CredentialType::SSH_KEY) {
+                git2::Cred::ssh_key_from_agent(username.unwrap_or("git"))
+            } else if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) {
+                let config = git2::Config::open_default()?;
+                git2::Cred::credential_helper(&config, url, username)
+            } else {
+                git2::Cred::default()
+            }
+        });
+        let mut opts = git2::FetchOptions::new();
+        opts.remote_callbacks(callbacks);
+        opts.prune(git2::FetchPrune::On);
+        remote
+            .fetch(&["+refs/tags/*:refs/tags/*"], Some(&mut opts), None)
+            .map_err(|e| Error::Fetch {
+                url: url.to_string(),
+                message: e.message().to_string(),
+            })?;
+        drop(remote);
+        Ok(TagRepo { repo })
+    }
+
+    /// Every tag with the commit it points at (annotated tags peeled).
+    pub fn tags(&self) -> Result<Vec<(String, String)>, Error> {
+        let names = self.repo.tag_names(None).map_err(err("listing tags"))?;
+        let mut out = Vec::new();
+        for name in names.iter().flatten().flatten() {
+            let obj = self
+                .repo
+                .revparse_single(&format!("refs/tags/{name}"))
+                .map_err(err(format!("tag {name}")))?;
+            if let Ok(commit) = obj.peel_to_commit() {
+                out.push((name.to_string(), commit.id().to_string()));
+            }
+        }
+        Ok(out)
+    }
+
+    fn tree_at(&self, commit: &str, dir: &str) -> Result<Option<git2::Tree<'_>>, Error> {
+        let oid = git2::Oid::from_str(commit).map_err(err(format!("commit {commit}")))?;
+        let root = self
+            .repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .map_err(err(format!("commit {commit}")))?;
+        if dir.is_empty() {
+            return Ok(Some(root));
+        }
+        match root.get_path(Path::new(dir)) {
+            Ok(entry) => Ok(entry
+                .to_object(&self.repo)
+                .ok()
+                .and_then(|o| o.into_tree().ok())),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The names of the folders in `dir` at `commit`.
+    pub fn list_dirs(&self, commit: &str, dir: &str) -> Result<Vec<String>, Error> {
+        let Some(tree) = self.tree_at(commit, dir)? else {
+            return Ok(Vec::new());
+        };
+        Ok(tree
+            .iter()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+            .filter_map(|e| e.name().ok().map(str::to_string))
+            .collect())
+    }
+
+    /// One file's bytes at `commit`, or `None`.
+    pub fn read_file(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        let oid = git2::Oid::from_str(commit).map_err(err(format!("commit {commit}")))?;
+        let root = self
+            .repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .map_err(err(format!("commit {commit}")))?;
+        let Ok(entry) = root.get_path(Path::new(path)) else {
+            return Ok(None);
+        };
+        Ok(entry
+            .to_object(&self.repo)
+            .ok()
+            .and_then(|o| o.into_blob().ok())
+            .map(|b| b.content().to_vec()))
+    }
+
+    /// Every file under `dir` at `commit`, keyed by its path relative to `dir`.
+    pub fn read_tree(&self, commit: &str, dir: &str) -> Result<Tree, Error> {
+        let mut out = Tree::new();
+        let Some(tree) = self.tree_at(commit, dir)? else {
+            return Ok(out);
+        };
+        let mut failure = None;
+        tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+            if entry.kind() != Some(git2::ObjectType::Blob) {
+                return git2::TreeWalkResult::Ok;
+            }
+            let path = format!("{parent}{}", entry.name().unwrap_or(""));
+            let blob = match self.repo.find_blob(entry.id()) {
+                Ok(b) => b,
+                Err(e) => {
+                    failure = Some(Error::Git {
+                        context: format!("reading {path}"),
+                        message: e.message().to_string(),
+                    });
+                    return git2::TreeWalkResult::Abort;
+                }
+            };
+            match RelPath::new(&path) {
+                Ok(rel) => {
+                    out.insert(
+                        rel,
+                        File {
+                            bytes: blob.content().to_vec(),
+                            executable: entry.filemode() == 0o100755,
+                        },
+                    );
+                }
+                Err(e) => {
+                    failure = Some(Error::Git {
+                        context: format!("reading {path}"),
+                        message: e.to_string(),
+                    });
+                    return git2::TreeWalkResult::Abort;
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(err("walking the tree"))
+        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_keys_are_stable() {
+        assert_eq!(
+            url_key("https://git.example.com/platform/templates.git"),
+            url_key("https://git.example.com/platform/templates.git")
+        );
+        assert_ne!(url_key("a"), url_key("b"));
+        assert_eq!(url_key(""), "cbf29ce484222325");
+    }
+}

@@ -1,0 +1,15 @@
+//! goldpath: create services from golden-path bundles, upgrade them in place with a three-way
+//! merge, and check them for drift.
+//!
+//! The library never prints and never prompts (the [`cli`] does both), so `fleet` and the tests
+//! can reuse every step. Data flows: [`bundle`] (load) -> [`answers`] (resolve) -> [`render`]
+//! (tree in memory) -> [`scaffold`] / upgrade / check (compare, merge, write) -> [`git`].
+
+pub mod answers;
+pub mod bundle;
+pub mod cli;
+pub mod git;
+pub mod merge;
+pub mod render;
+pub mod scaffold;
+pub mod tree;

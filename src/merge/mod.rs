@@ -1,0 +1,1 @@
+//! Three-way text merge (being written; see issue 3).

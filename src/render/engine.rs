@@ -1,0 +1,125 @@
+//! The tera instance every render and every answer expression goes through, so all of them
+//! share the same sandbox.
+
+use crate::answers::Answers;
+use std::collections::HashMap;
+use tera::{Context, Tera};
+
+/// tera with nothing that reaches outside the bundle or changes between runs.
+///
+/// `now()` and `get_random()` are compiled out (tera's `builtins` feature is off), because a
+/// template must render the same bytes on every machine, every day: upgrade and check render
+/// the recorded version again and compare. `get_env` is built into tera unconditionally, so it is
+/// replaced here by a function that refuses: a bundle is untrusted input and must not read the
+/// environment (tokens, CI secrets) into a project.
+pub struct Engine {
+    pub tera: Tera,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    pub fn new() -> Engine {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![]);
+        tera.register_function("get_env", |_: &HashMap<String, tera::Value>| -> tera::Result<tera::Value> {
+            Err(tera::Error::msg(
+                "get_env is disabled: bundles may not read environment variables; ask a question instead",
+            ))
+        });
+        Engine { tera }
+    }
+
+    /// Renders a one-off template (a default, a path part) against `context`.
+    pub fn render_str(&mut self, template: &str, context: &Context) -> Result<String, String> {
+        self.tera
+            .render_str(template, context)
+            .map_err(|e| message(&e))
+    }
+
+    /// Evaluates a tera expression (a question's `when`) to a boolean, by tera's truthiness.
+    pub fn eval_bool(&mut self, expr: &str, context: &Context) -> Result<bool, String> {
+        let out = self.render_str(
+            &format!("{{% if {expr} %}}true{{% else %}}false{{% endif %}}"),
+            context,
+        )?;
+        Ok(out == "true")
+    }
+}
+
+/// The variables a template sees: every answer by name.
+pub fn context(answers: &Answers) -> Context {
+    let mut ctx = Context::new();
+    for (k, v) in answers {
+        ctx.insert(k, v);
+    }
+    ctx
+}
+
+/// tera's error and its causes on one line each; tera puts the useful part (the parse error
+/// with line and column, or the missing variable) in the causes.
+pub fn message(e: &tera::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.dedup();
+    parts.join(": ")
+}
+
+/// The line of a tera parse error (`--> 3:5` in its message), if it has one.
+pub fn error_line(message: &str) -> Option<usize> {
+    let at = message.find("--> ")?;
+    let rest = &message[at + 4..];
+    rest.split(':').next()?.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_env_cannot_reach_the_environment() {
+        std::env::set_var("GOLDPATH_TEST_SECRET", "hunter2");
+        let err = Engine::new()
+            .render_str(
+                "{{ get_env(name='GOLDPATH_TEST_SECRET') }}",
+                &Context::new(),
+            )
+            .unwrap_err();
+        assert!(err.contains("get_env is disabled"), "{err}");
+        assert!(!err.contains("hunter2"));
+    }
+
+    #[test]
+    fn nothing_non_deterministic_exists() {
+        for f in ["{{ now() }}", "{{ get_random(end=10) }}"] {
+            let err = Engine::new().render_str(f, &Context::new()).unwrap_err();
+            assert!(err.contains("not found"), "{f}: {err}");
+        }
+    }
+
+    #[test]
+    fn parse_errors_carry_a_line() {
+        let err = Engine::new()
+            .render_str("a\nb\n{{ x +  }}\n", &Context::new())
+            .unwrap_err();
+        assert_eq!(error_line(&err), Some(3), "{err}");
+    }
+
+    #[test]
+    fn when_expressions_are_truthy() {
+        let mut answers = Answers::new();
+        answers.insert("ci".into(), crate::answers::Value::String("github".into()));
+        let ctx = context(&answers);
+        let mut e = Engine::new();
+        assert!(e.eval_bool("ci == 'github'", &ctx).unwrap());
+        assert!(!e.eval_bool("ci == 'gitlab'", &ctx).unwrap());
+    }
+}

@@ -1,0 +1,303 @@
+//! Renders a bundle with its answers into a [`Tree`] in memory. Writes nothing.
+//!
+//! - Files ending in `.tera` are tera templates; the suffix is dropped. Every other file is
+//!   copied byte for byte, so Helm's and GitHub Actions' own `{{ }}` need no escaping.
+//! - Each path part may hold tera (`{{ service_name }}`, `{% if ci == "github" %}.github{% endif %}`);
+//!   a part that renders empty skips the file, or the whole folder.
+//! - Rendered paths are checked ([`RelPath`]): nothing can land outside the project, in `.git`,
+//!   or on top of the answers file.
+
+mod engine;
+
+pub use engine::{context, error_line, message, Engine};
+
+use crate::answers::Answers;
+use crate::bundle::Bundle;
+use crate::tree::{File, RelPath, Tree, ANSWERS_FILE};
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("template/{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Template {
+        file: String,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("template/{file}: its path renders to `{rendered}`, which is not allowed: {reason}")]
+    Path {
+        file: String,
+        rendered: String,
+        reason: String,
+    },
+    #[error("template/{first} and template/{second} both render to `{path}`; make their path conditions exclusive")]
+    Collision {
+        first: String,
+        second: String,
+        path: String,
+    },
+}
+
+/// The suffix that marks a file as a tera template.
+pub const TEMPLATE_SUFFIX: &str = ".tera";
+
+/// Renders every file of `bundle` with `answers`.
+pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
+    let mut engine = Engine::new();
+    let mut ctx = context(answers);
+    ctx.insert(
+        "_bundle",
+        &serde_json::json!({ "name": bundle.name(), "version": bundle.version().to_string() }),
+    );
+
+    // Register every template first, so `{% include %}`, `{% import %}` and `{% extends %}`
+    // between them work, and every syntax error is found before anything renders.
+    let mut sources = Vec::new();
+    for (path, file) in &bundle.template {
+        if path.as_str().ends_with(TEMPLATE_SUFFIX) {
+            let text = std::str::from_utf8(&file.bytes).map_err(|_| Error::Template {
+                file: path.to_string(),
+                line: None,
+                message: "is not UTF-8 text; only text files may end in .tera".into(),
+            })?;
+            sources.push((path.as_str(), text));
+        }
+    }
+    for (name, text) in &sources {
+        // Added one by one so the error names the file; tera checks includes at the end.
+        engine
+            .tera
+            .add_raw_template(name, text)
+            .map_err(|e| template_error(name, &e))?;
+    }
+    engine
+        .tera
+        .build_inheritance_chains()
+        .map_err(|e| template_error("", &e))?;
+
+    let mut out = Tree::new();
+    let mut came_from: HashMap<RelPath, &RelPath> = HashMap::new();
+    let mut parts_cache: HashMap<&str, String> = HashMap::new();
+    for (path, file) in &bundle.template {
+        let Some(rendered_path) = render_path(&mut engine, &ctx, path, &mut parts_cache)? else {
+            continue;
+        };
+        let rel = RelPath::new(&rendered_path).map_err(|e| Error::Path {
+            file: path.to_string(),
+            rendered: rendered_path.clone(),
+            reason: reason_of(&e),
+        })?;
+        if rel.as_str() == ANSWERS_FILE {
+            return Err(Error::Path {
+                file: path.to_string(),
+                rendered: rendered_path,
+                reason: format!("{ANSWERS_FILE} is written by goldpath itself"),
+            });
+        }
+        if let Some(first) = came_from.get(&rel) {
+            return Err(Error::Collision {
+                first: first.to_string(),
+                second: path.to_string(),
+                path: rel.to_string(),
+            });
+        }
+        let bytes = if path.as_str().ends_with(TEMPLATE_SUFFIX) {
+            engine
+                .tera
+                .render(path.as_str(), &ctx)
+                .map_err(|e| template_error(path.as_str(), &e))?
+                .into_bytes()
+        } else {
+            file.bytes.clone()
+        };
+        came_from.insert(rel.clone(), path);
+        out.insert(
+            rel,
+            File {
+                bytes,
+                executable: file.executable,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// The rendered path of one template file, or `None` when a part renders empty.
+fn render_path<'a>(
+    engine: &mut Engine,
+    ctx: &tera::Context,
+    path: &'a RelPath,
+    cache: &mut HashMap<&'a str, String>,
+) -> Result<Option<String>, Error> {
+    let raw = path
+        .as_str()
+        .strip_suffix(TEMPLATE_SUFFIX)
+        .unwrap_or(path.as_str());
+    let mut parts = Vec::new();
+    for part in raw.split('/') {
+        let rendered = if part.contains("{{") || part.contains("{%") {
+            match cache.get(part) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = engine
+                        .render_str(part, ctx)
+                        .map_err(|message| Error::Template {
+                            file: path.to_string(),
+                            line: None,
+                            message: format!("in its path: {message}"),
+                        })?;
+                    cache.insert(part, r.clone());
+                    r
+                }
+            }
+        } else {
+            part.to_string()
+        };
+        if rendered.trim().is_empty() {
+            return Ok(None);
+        }
+        // A part must stay one part: an answer holding `/` must not create folders or escape.
+        if rendered.contains('/') || rendered.contains('\\') {
+            return Err(Error::Path {
+                file: path.to_string(),
+                rendered: rendered.clone(),
+                reason: "a rendered path part contains a path separator".into(),
+            });
+        }
+        parts.push(rendered);
+    }
+    Ok(Some(parts.join("/")))
+}
+
+fn template_error(file: &str, e: &tera::Error) -> Error {
+    let message = message(e);
+    Error::Template {
+        file: file.to_string(),
+        line: error_line(&message),
+        message,
+    }
+}
+
+fn reason_of(e: &crate::tree::Error) -> String {
+    match e {
+        crate::tree::Error::BadPath { reason, .. } => reason.to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::Value;
+    use crate::bundle::{Manifest, Origin, SourceSpec};
+
+    fn bundle(files: &[(&str, &str)]) -> Bundle {
+        let manifest = Manifest::parse("[bundle]\nname = \"t\"\nversion = \"1.2.3\"\n").unwrap();
+        let template = files
+            .iter()
+            .map(|(p, t)| (RelPath::new(p).unwrap(), File::new(*t)))
+            .collect();
+        Bundle {
+            manifest,
+            template,
+            hooks: Tree::new(),
+            origin: Origin {
+                source: SourceSpec::Builtin,
+                commit: None,
+            },
+        }
+    }
+
+    fn answers(pairs: &[(&str, &str)]) -> Answers {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+            .collect()
+    }
+
+    fn paths(tree: &Tree) -> Vec<&str> {
+        tree.keys().map(|p| p.as_str()).collect()
+    }
+
+    #[test]
+    fn only_tera_files_render_and_paths_can_be_conditional() {
+        let b = bundle(&[
+            ("README.md.tera", "# {{ name }} v{{ _bundle.version }}\n"),
+            (
+                "chart/templates/deployment.yaml",
+                "image: {{ .Values.image }}\n",
+            ),
+            (
+                "{% if ci == 'github' %}.github{% endif %}/workflows/ci.yaml",
+                "run: ${{ github.sha }}\n",
+            ),
+            ("{% if ci == 'gitlab' %}.gitlab-ci.yml{% endif %}", "x\n"),
+            ("src/{{ name }}.rs.tera", "// {{ name }}\n"),
+        ]);
+        let tree = render(&b, &answers(&[("name", "orders"), ("ci", "github")])).unwrap();
+        assert_eq!(
+            paths(&tree),
+            [
+                ".github/workflows/ci.yaml",
+                "README.md",
+                "chart/templates/deployment.yaml",
+                "src/orders.rs"
+            ]
+        );
+        assert_eq!(
+            tree[&RelPath::new("README.md").unwrap()].bytes,
+            b"# orders v1.2.3\n"
+        );
+        assert_eq!(
+            tree[&RelPath::new("chart/templates/deployment.yaml").unwrap()].bytes,
+            b"image: {{ .Values.image }}\n"
+        );
+    }
+
+    #[test]
+    fn rendered_paths_cannot_escape() {
+        for (evil, why) in [
+            ("..", "`..`"),
+            (".git", "`.git`"),
+            ("a/../../etc", "path separator"),
+        ] {
+            let b = bundle(&[("{{ name }}/x", "")]);
+            let err = render(&b, &answers(&[("name", evil)]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(why), "{evil}: {err}");
+        }
+        let b = bundle(&[("{{ name }}", "")]);
+        let err = render(&b, &answers(&[("name", ".goldpath.toml")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("written by goldpath itself"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_name_file_and_line() {
+        let b = bundle(&[
+            ("ok.txt.tera", "fine\n"),
+            ("chart/values.yaml.tera", "a: 1\nb: {{ port +  }}\n"),
+        ]);
+        let err = render(&b, &answers(&[])).unwrap_err();
+        let Error::Template { file, line, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!((file.as_str(), *line), ("chart/values.yaml.tera", Some(2)));
+        assert!(
+            err.to_string()
+                .starts_with("template/chart/values.yaml.tera:2: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn collisions_are_refused() {
+        let b = bundle(&[("a.txt", "1"), ("{{ name }}.txt", "2")]);
+        let err = render(&b, &answers(&[("name", "a")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("both render to `a.txt`"), "{err}");
+    }
+}

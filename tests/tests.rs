@@ -1,0 +1,2 @@
+//! All integration tests, built as one binary (`autotests = false`): they drive the real
+//! `goldpath` binary in temp dirs and check the results with git2 and by content.
