@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod cli;
 pub mod git;
 pub mod merge;
+pub mod project;
 pub mod render;
 pub mod scaffold;
 pub mod tree;

@@ -33,8 +33,8 @@ pub struct Recorded {
     pub commit: Option<String>,
 }
 
-/// An upgrade that left conflicts: where it was going, with which answers, and which files
-/// still had markers when it stopped.
+/// An upgrade that left conflicts: where it was going, with which answers, and what it touched,
+/// so `upgrade --continue` can finish it and `upgrade --abort` can undo it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PendingUpgrade {
@@ -42,13 +42,24 @@ pub struct PendingUpgrade {
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
-    #[serde(default)]
-    pub answers: BTreeMap<String, Value>,
+    /// Files with conflict markers; resolved when no markers remain.
     #[serde(default)]
     pub conflicts: Vec<String>,
+    /// Conflicts without markers (modify/delete, binary): resolved by `git add` or `git rm`.
+    #[serde(default)]
+    pub decisions: Vec<String>,
+    /// Every path the upgrade wrote or removed.
+    #[serde(default)]
+    pub touched: Vec<String>,
+    /// Whether the tree had uncommitted changes when the upgrade started (`--allow-dirty`).
+    #[serde(default)]
+    pub started_dirty: bool,
     /// The commit message `--continue` will use.
     #[serde(default)]
     pub message: String,
+    /// The answers the new version was rendered with.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Value>,
 }
 
 impl AnswersFile {

@@ -5,9 +5,11 @@ mod catalog;
 mod folder;
 mod git_source;
 pub mod manifest;
+mod policy;
 mod source;
 
 pub use manifest::{Manifest, Migration, Question, QuestionType};
+pub use policy::{Policies, Policy};
 pub use source::{Listing, Source, SourceSpec};
 
 use crate::tree::{RelPath, Tree};

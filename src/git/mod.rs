@@ -258,9 +258,274 @@ impl TagRepo {
     }
 }
 
+/// The git repository a project lives in; the project may be a folder inside it (a monorepo).
+pub struct ProjectRepo {
+    repo: git2::Repository,
+    /// The project's folder relative to the work tree, `""` or ending in `/`.
+    prefix: String,
+}
+
+impl ProjectRepo {
+    /// Finds the repository containing `dir`.
+    pub fn open(dir: &Path) -> Result<ProjectRepo, Error> {
+        let repo = git2::Repository::discover(dir)
+            .map_err(err(format!("{} is not in a git repository", dir.display())))?;
+        let workdir = repo.workdir().ok_or_else(|| Error::Git {
+            context: dir.display().to_string(),
+            message: "is in a bare repository".into(),
+        })?;
+        let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let rel = canon(dir)
+            .strip_prefix(canon(workdir))
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut prefix = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        Ok(ProjectRepo { repo, prefix })
+    }
+
+    fn in_repo(&self, path: &RelPath) -> String {
+        format!("{}{}", self.prefix, path)
+    }
+
+    /// Paths in the project with uncommitted changes (staged, unstaged or untracked, not ignored),
+    /// relative to the project, sorted.
+    pub fn dirty_paths(&self) -> Result<Vec<String>, Error> {
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        if !self.prefix.is_empty() {
+            opts.pathspec(&self.prefix);
+        }
+        let statuses = self
+            .repo
+            .statuses(Some(&mut opts))
+            .map_err(err("reading git status"))?;
+        let mut out: Vec<String> = statuses
+            .iter()
+            .filter(|s| s.status() != git2::Status::CURRENT && !s.status().is_ignored())
+            .filter_map(|s| {
+                s.path()
+                    .ok()
+                    .map(|p| p.strip_prefix(&self.prefix).unwrap_or(p).to_string())
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Paths of the project with unmerged (conflict) entries in the index, sorted.
+    pub fn unmerged_paths(&self) -> Result<Vec<String>, Error> {
+        let index = self.repo.index().map_err(err("reading the index"))?;
+        let mut out = Vec::new();
+        for c in index.conflicts().map_err(err("reading index conflicts"))? {
+            let c = c.map_err(err("reading index conflicts"))?;
+            if let Some(entry) = c.our.or(c.their).or(c.ancestor) {
+                let path = String::from_utf8_lossy(&entry.path).into_owned();
+                if let Some(rel) = path.strip_prefix(&self.prefix) {
+                    out.push(rel.to_string());
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Records a conflict in the index as git does: stage 1 (base), 2 (ours), 3 (theirs), each
+    /// present when that side has the file. `git status`, IDEs and mergetools then see it.
+    pub fn record_conflict(
+        &self,
+        path: &RelPath,
+        base: Option<&File>,
+        ours: Option<&File>,
+        theirs: Option<&File>,
+    ) -> Result<(), Error> {
+        let in_repo = self.in_repo(path);
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        index
+            .remove_path(Path::new(&in_repo))
+            .map_err(err(format!("unstaging {in_repo}")))?;
+        for (stage, side) in [(1u16, base), (2, ours), (3, theirs)] {
+            let Some(file) = side else { continue };
+            let id = self
+                .repo
+                .blob(&file.bytes)
+                .map_err(err(format!("storing {in_repo}")))?;
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: if file.executable { 0o100755 } else { 0o100644 },
+                uid: 0,
+                gid: 0,
+                file_size: file.bytes.len() as u32,
+                id,
+                flags: (stage << 12) | (in_repo.len().min(0xfff) as u16),
+                flags_extended: 0,
+                path: in_repo.clone().into_bytes(),
+            };
+            index
+                .add(&entry)
+                .map_err(err(format!("recording the conflict in {in_repo}")))?;
+        }
+        index.write().map_err(err("writing the index"))
+    }
+
+    /// Stages every change in the project (conflict entries included) and commits it.
+    pub fn commit_project(&self, message: &str) -> Result<String, Error> {
+        let spec = if self.prefix.is_empty() {
+            "*".to_string()
+        } else {
+            format!("{}*", self.prefix)
+        };
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        index
+            .add_all([&spec], git2::IndexAddOption::DEFAULT, None)
+            .map_err(err("staging files"))?;
+        index
+            .update_all([&spec], None)
+            .map_err(err("staging deletions"))?;
+        // Paths whose conflict the user resolved by deleting the file: drop their stages.
+        let unmerged = self.unmerged_paths()?;
+        for path in unmerged {
+            index
+                .remove_path(Path::new(&format!("{}{path}", self.prefix)))
+                .map_err(err(format!("resolving {path}")))?;
+        }
+        index.write().map_err(err("writing the index"))?;
+        let tree_id = index.write_tree().map_err(err("writing the tree"))?;
+        let tree = self
+            .repo
+            .find_tree(tree_id)
+            .map_err(err("reading the tree"))?;
+        let sig = signature(&self.repo)?;
+        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        let id = self
+            .repo
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .map_err(err("committing"))?;
+        Ok(id.to_string())
+    }
+
+    /// The project's file at HEAD, or `None`.
+    pub fn head_file(&self, path: &RelPath) -> Result<Option<File>, Error> {
+        let Ok(head) = self.repo.head().and_then(|h| h.peel_to_tree()) else {
+            return Ok(None);
+        };
+        let Ok(entry) = head.get_path(Path::new(&self.in_repo(path))) else {
+            return Ok(None);
+        };
+        let blob = entry
+            .to_object(&self.repo)
+            .ok()
+            .and_then(|o| o.into_blob().ok());
+        Ok(blob.map(|b| File {
+            bytes: b.content().to_vec(),
+            executable: entry.filemode() == 0o100755,
+        }))
+    }
+
+    /// Puts `paths` back as they are at HEAD (in the work tree and the index); a path HEAD does
+    /// not have is deleted. Used by `upgrade --abort`.
+    pub fn restore_from_head(&self, root: &Path, paths: &[RelPath]) -> Result<(), Error> {
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        for path in paths {
+            let in_repo = self.in_repo(path);
+            index
+                .remove_path(Path::new(&in_repo))
+                .map_err(err(format!("unstaging {in_repo}")))?;
+            match self.head_file(path)? {
+                Some(file) => {
+                    crate::tree::write_file_atomic(&path.under(root), &file).map_err(|e| {
+                        Error::Git {
+                            context: in_repo.clone(),
+                            message: e.to_string(),
+                        }
+                    })?;
+                    index
+                        .add_path(Path::new(&in_repo))
+                        .map_err(err(format!("staging {in_repo}")))?;
+                }
+                None => match std::fs::remove_file(path.under(root)) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        return Err(Error::Git {
+                            context: format!("removing {in_repo}"),
+                            message: e.to_string(),
+                        })
+                    }
+                },
+            }
+        }
+        index.write().map_err(err("writing the index"))
+    }
+}
+
+/// The folder git runs hooks from for the repository containing `dir` (`core.hooksPath` honoured).
+pub fn hooks_dir(dir: &Path) -> Result<PathBuf, Error> {
+    let repo = git2::Repository::discover(dir)
+        .map_err(err(format!("{} is not in a git repository", dir.display())))?;
+    let configured = repo
+        .config()
+        .and_then(|c| c.get_path("core.hooksPath"))
+        .ok();
+    Ok(match configured {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => repo.workdir().unwrap_or(repo.path()).join(p),
+        None => repo.path().join("hooks"),
+    })
+}
+
+/// A unified diff (`--- a/PATH`, `+++ b/PATH`, 3 lines of context) from `old` to `new`, as
+/// `git diff` prints it; binary content gives git's one-line notice.
+pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> String {
+    let mut opts = git2::DiffOptions::new();
+    opts.context_lines(3);
+    match git2::Patch::from_buffers(
+        old,
+        Some(Path::new(path)),
+        new,
+        Some(Path::new(path)),
+        Some(&mut opts),
+    )
+    .and_then(|mut p| p.to_buf())
+    {
+        Ok(buf) => {
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            // Drop git's `diff --git` and index lines: the path is in the ---/+++ lines.
+            text.lines()
+                .skip_while(|l| !l.starts_with("---") && !l.starts_with("Binary"))
+                .map(|l| format!("{l}\n"))
+                .collect()
+        }
+        Err(e) => format!("(no diff: {})\n", e.message()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unified_diff_is_gits() {
+        let d = unified_diff(
+            "Dockerfile",
+            b"FROM a\nUSER nonroot\n",
+            b"FROM a\nUSER root\n",
+        );
+        assert_eq!(d, "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,2 +1,2 @@\n FROM a\n-USER nonroot\n+USER root\n");
+    }
 
     #[test]
     fn url_keys_are_stable() {

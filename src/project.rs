@@ -1,0 +1,129 @@
+//! A project made by goldpath: its folder, its answers file, and the recorded version of its
+//! bundle rendered again. Upgrade and check both start here.
+
+use crate::answers::{self, Answers, AnswersFile, Inputs};
+use crate::bundle::{self, Bundle, Source, SourceSpec};
+use crate::tree::{self, Tree};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Answers(#[from] answers::Error),
+    #[error(
+        "the project records {name} {version} from {source_name}, which cannot be loaded: {cause}"
+    )]
+    RecordedVersion {
+        name: String,
+        version: semver::Version,
+        source_name: String,
+        cause: bundle::Error,
+    },
+    #[error("the project was made from {name} {version} at commit {recorded}, but that version's tag in {source_name} now points at {found} (the tag was moved or force-pushed)")]
+    CommitMoved {
+        name: String,
+        version: semver::Version,
+        source_name: String,
+        recorded: String,
+        found: String,
+    },
+    #[error(transparent)]
+    Bundle(#[from] bundle::Error),
+    #[error(transparent)]
+    Render(#[from] crate::render::Error),
+    #[error(transparent)]
+    Tree(#[from] tree::Error),
+}
+
+pub struct Project {
+    pub dir: PathBuf,
+    pub record: AnswersFile,
+}
+
+impl Project {
+    pub fn open(dir: &Path) -> Result<Project, Error> {
+        Ok(Project {
+            dir: dir.to_path_buf(),
+            record: AnswersFile::read(dir)?,
+        })
+    }
+
+    /// The recorded source, unless `from` overrides it (`--from`).
+    pub fn source(&self, from: Option<&SourceSpec>) -> SourceSpec {
+        from.cloned()
+            .unwrap_or_else(|| SourceSpec::parse(&self.record.bundle.source))
+    }
+
+    /// The bundle at the recorded version. For git sources the tag must still point at the
+    /// recorded commit: if it moved, the base of a merge would be wrong and edits could be lost,
+    /// so it is an error rather than a guess.
+    pub fn load_recorded(&self, source: &Source) -> Result<Bundle, Error> {
+        let rec = &self.record.bundle;
+        let bundle = source
+            .load(&rec.name, Some(&rec.version))
+            .map_err(|cause| Error::RecordedVersion {
+                name: rec.name.clone(),
+                version: rec.version.clone(),
+                source_name: source.describe(),
+                cause,
+            })?;
+        if let (Some(recorded), Some(found)) = (&rec.commit, &bundle.origin.commit) {
+            if recorded != found {
+                return Err(Error::CommitMoved {
+                    name: rec.name.clone(),
+                    version: rec.version.clone(),
+                    source_name: source.describe(),
+                    recorded: recorded.clone(),
+                    found: found.clone(),
+                });
+            }
+        }
+        Ok(bundle)
+    }
+
+    /// The recorded answers, typed by `bundle`'s questions. Questions the record lacks (secrets,
+    /// which are never written) take `extra`, then their defaults.
+    pub fn answers_for(
+        &self,
+        bundle: &Bundle,
+        recorded: &std::collections::BTreeMap<String, answers::Value>,
+        extra: &Answers,
+    ) -> Result<Answers, Error> {
+        let mut given = AnswersFile::as_given(recorded, crate::tree::ANSWERS_FILE);
+        for (k, v) in extra {
+            if !given.contains_key(k) {
+                given.extend(AnswersFile::as_given(
+                    &[(k.clone(), v.clone())].into_iter().collect(),
+                    "the answers given now",
+                ));
+            }
+        }
+        let inputs = Inputs {
+            given,
+            defaults: true,
+            allow_unknown: true,
+        };
+        Ok(answers::resolve(&bundle.manifest.questions, &inputs, None)?.answers)
+    }
+
+    /// Renders the recorded version with the recorded answers: what the project would be had
+    /// nobody edited it.
+    pub fn render_recorded(&self, bundle: &Bundle, extra: &Answers) -> Result<Tree, Error> {
+        let answers = self.answers_for(bundle, &self.record.answers, extra)?;
+        Ok(crate::render::render(bundle, &answers)?)
+    }
+
+    /// The project's current files at `paths` (missing ones are left out).
+    pub fn read_files<'a>(
+        &self,
+        paths: impl IntoIterator<Item = &'a tree::RelPath>,
+    ) -> Result<Tree, Error> {
+        let mut out = Tree::new();
+        for p in paths {
+            if let Some(f) = tree::read_file(&self.dir, p)? {
+                out.insert(p.clone(), f);
+            }
+        }
+        Ok(out)
+    }
+}
