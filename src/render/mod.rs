@@ -64,16 +64,28 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
         }
     }
     for (name, text) in &sources {
-        // Added one by one so the error names the file; tera checks includes at the end.
-        engine
-            .tera
-            .add_raw_template(name, text)
-            .map_err(|e| template_error(name, &e))?;
+        // Added one by one so a syntax error names its file. tera also checks `extends` and
+        // `import` on each add, which fails for a template whose parent sorts after it
+        // (`docs/index` extends `docs/layout`); such a template is added all the same, and
+        // those checks are made once every template is in.
+        if let Err(e) = engine.tera.add_raw_template(name, text) {
+            if !engine.tera.get_template_names().any(|n| n == *name) {
+                return Err(template_error(name, &e));
+            }
+        }
     }
     engine
         .tera
         .build_inheritance_chains()
-        .map_err(|e| template_error("", &e))?;
+        .and_then(|()| engine.tera.check_macro_files())
+        .map_err(|e| {
+            let file = match e.kind {
+                tera::ErrorKind::MissingParent { ref current, .. } => current.as_str(),
+                tera::ErrorKind::CircularExtend { ref tpl, .. } => tpl.as_str(),
+                _ => "",
+            };
+            template_error(file, &e)
+        })?;
 
     let mut out = Tree::new();
     let mut came_from: HashMap<RelPath, &RelPath> = HashMap::new();
@@ -288,6 +300,33 @@ mod tests {
         assert!(
             err.to_string()
                 .starts_with("template/chart/values.yaml.tera:2: "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn templates_extend_and_import_templates_that_sort_after_them() {
+        let b = bundle(&[
+            (
+                "a.md.tera",
+                "{% extends \"z.md.tera\" %}{% block body %}A{% endblock %}",
+            ),
+            (
+                "m.md.tera",
+                "{% import \"macros.tera\" as m %}{{ m::hi() }}",
+            ),
+            ("macros.tera", "{% macro hi() %}hi{% endmacro hi %}"),
+            ("z.md.tera", "[{% block body %}Z{% endblock %}]"),
+        ]);
+        let tree = render(&b, &answers(&[])).unwrap();
+        assert_eq!(tree[&RelPath::new("a.md").unwrap()].bytes, b"[A]");
+        assert_eq!(tree[&RelPath::new("m.md").unwrap()].bytes, b"hi");
+        let b = bundle(&[("a.md.tera", "{% extends \"missing.tera\" %}")]);
+        let err = render(&b, &answers(&[])).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "template/a.md.tera: Template 'a.md.tera' is inheriting from 'missing.tera'"
+            ),
             "{err}"
         );
     }
