@@ -61,7 +61,9 @@ pub fn answers_file(bundle: &Bundle, answers: &Answers) -> AnswersFile {
 
 /// The message of the first commit.
 pub fn commit_message(bundle: &Bundle, dir: &Path) -> String {
-    let name = dir
+    // Absolute first, so `goldpath new x .` names the folder rather than `.`.
+    let name = std::path::absolute(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "project".into());

@@ -121,12 +121,18 @@ pub type Tree = BTreeMap<RelPath, File>;
 /// The tree is written into a temporary folder beside `dest` and renamed into place at the end,
 /// so a failure part-way (disk full, permission denied) leaves no half-written project. `finish`
 /// runs on the staged folder before the rename (e.g. `git init` and the first commit), so its
-/// failure leaves nothing behind either. `dest` must not exist or be an empty folder.
+/// failure leaves nothing behind either. `dest` must not exist or be an empty folder; an empty
+/// folder is kept and filled (it may be the user's current directory: `goldpath new x .`).
 pub fn write_new_project<E: From<Error>>(
     dest: &Path,
     tree: &Tree,
     finish: impl FnOnce(&Path) -> Result<(), E>,
 ) -> Result<(), E> {
+    // `.` has no parent to stage beside and cannot be renamed over: use the absolute path.
+    let dest = &std::path::absolute(dest).map_err(|source| Error::Write {
+        path: dest.to_path_buf(),
+        source,
+    })?;
     let parent = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -147,11 +153,9 @@ pub fn write_new_project<E: From<Error>>(
     }
     finish(staging.path())?;
     if dest.exists() {
-        // Checked empty by the caller; remove it so the rename can take its place.
-        fs::remove_dir(dest).map_err(|source| Error::Write {
-            path: dest.to_path_buf(),
-            source,
-        })?;
+        // Checked empty by the caller. Replacing it would pull the folder from under a shell
+        // that is in it, so the staged entries move in instead.
+        return move_entries(staging.path(), dest).map_err(E::from);
     }
     let staged = staging.keep();
     fs::rename(&staged, dest).map_err(|source| {
@@ -161,6 +165,31 @@ pub fn write_new_project<E: From<Error>>(
             source,
         }
     })?;
+    Ok(())
+}
+
+/// Moves every entry of `from` into the empty folder `to`; on failure, moves back what it moved.
+fn move_entries(from: &Path, to: &Path) -> Result<(), Error> {
+    let entries = fs::read_dir(from)
+        .and_then(|dir| {
+            dir.map(|e| e.map(|e| e.file_name()))
+                .collect::<io::Result<Vec<_>>>()
+        })
+        .map_err(|source| Error::Read {
+            path: from.to_path_buf(),
+            source,
+        })?;
+    for (i, name) in entries.iter().enumerate() {
+        if let Err(source) = fs::rename(from.join(name), to.join(name)) {
+            for moved in &entries[..i] {
+                let _ = fs::rename(to.join(moved), from.join(moved));
+            }
+            return Err(Error::Write {
+                path: to.join(name),
+                source,
+            });
+        }
+    }
     Ok(())
 }
 
@@ -362,5 +391,20 @@ mod tests {
         // Only the project is left behind, no staging folder.
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
         assert_eq!(read_dir(&dest).unwrap(), tree);
+
+        // An existing empty folder is filled in place, not replaced.
+        let empty = tmp.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        let inode = |p: &Path| {
+            #[cfg(unix)]
+            return std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
+            #[cfg(not(unix))]
+            return 0;
+        };
+        let before = inode(&empty);
+        write_new_project::<Error>(&empty, &tree, |_| Ok(())).unwrap();
+        assert_eq!(read_dir(&empty).unwrap(), tree);
+        assert_eq!(inode(&empty), before);
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 2);
     }
 }
