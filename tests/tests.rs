@@ -1,2 +1,4 @@
 //! All integration tests, built as one binary (`autotests = false`): they drive the real
 //! `goldpath` binary in temp dirs and check the results with git2 and by content.
+mod harness;
+mod new;
