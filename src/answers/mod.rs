@@ -82,6 +82,17 @@ pub struct Missing {
     pub choices: Vec<String>,
 }
 
+impl Missing {
+    pub fn of(q: &Question) -> Missing {
+        Missing {
+            name: q.name.clone(),
+            kind: q.kind,
+            help: q.help.clone(),
+            choices: q.choices.clone(),
+        }
+    }
+}
+
 impl fmt::Display for Missing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.name, self.kind.name())?;

@@ -125,7 +125,14 @@ pub fn resolve(
         }
         let default = match default_of(&mut engine, q, &context) {
             Ok(d) => d,
-            Err(_) if deferred => continue,
+            // The default needs a missing answer. With --defaults it is taken once that answer
+            // is given; without, this question is unanswered too and must be listed now.
+            Err(_) if deferred => {
+                if !inputs.defaults {
+                    missing.push(Missing::of(q));
+                }
+                continue;
+            }
             Err(e) => return Err(e),
         };
         if let Some(p) = prompter.as_deref_mut() {
@@ -154,12 +161,7 @@ pub fn resolve(
                 })?;
                 out.answers.insert(q.name.clone(), d);
             }
-            _ => missing.push(Missing {
-                name: q.name.clone(),
-                kind: q.kind,
-                help: q.help.clone(),
-                choices: q.choices.clone(),
-            }),
+            _ => missing.push(Missing::of(q)),
         }
     }
     if !missing.is_empty() {
@@ -261,6 +263,35 @@ validation = { min = 1, max = 10 }
             err,
             "3 questions have no answer:\n  - service_name (string): DNS label\n  - database (bool)\n  - replicas (int)\n\
              Give them with --set NAME=VALUE, an --answers FILE, or --defaults where a default exists (or run in a terminal to be asked)."
+        );
+    }
+
+    #[test]
+    fn a_question_whose_default_needs_a_missing_answer_is_listed_too() {
+        let mut qs = questions();
+        qs.push(Question {
+            name: "crate_name".into(),
+            kind: crate::bundle::QuestionType::String,
+            help: String::new(),
+            default: Some(toml::Value::String("{{ service_name }}".into())),
+            choices: vec![],
+            validation: None,
+            when: None,
+        });
+        let err = resolve(&qs, &raw(&[("database", "no"), ("replicas", "2")]), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("2 questions have no answer:\n  - service_name (string): DNS label\n  - crate_name (string)\n"),
+            "{err}"
+        );
+        // With --defaults it is not missing: its default is taken once service_name is given.
+        let mut inputs = raw(&[]);
+        inputs.defaults = true;
+        let err = resolve(&qs, &inputs, None).unwrap_err().to_string();
+        assert!(
+            err.starts_with("1 question has no answer:\n  - service_name"),
+            "{err}"
         );
     }
 
