@@ -154,6 +154,7 @@ pub fn from_toml(q: &Question, value: &toml::Value) -> Result<Value, String> {
             .collect::<Result<_, _>>()
             .map(Value::List),
         (_, T::String(s)) => parse_raw(q, s),
+        (QuestionType::Secret, _) => Err("a secret must be a string".to_string()),
         (kind, other) => Err(format!("`{other}` is not a {}", kind.name())),
     }
 }
@@ -185,7 +186,12 @@ pub fn validate(q: &Question, value: &Value) -> Result<(), String> {
     if let (Some(re), Value::String(s)) = (&rules.regex, value) {
         let re = regex::Regex::new(re).map_err(|e| e.to_string())?;
         if !re.is_match(s) {
-            return Err(explain(format!("`{s}` does not match {re}")));
+            // A secret is never repeated back: error output ends up in terminals and CI logs.
+            return Err(explain(if q.kind == QuestionType::Secret {
+                format!("does not match {re}")
+            } else {
+                format!("`{s}` does not match {re}")
+            }));
         }
     }
     let number = match value {
@@ -268,6 +274,21 @@ mod tests {
             Err("must be a DNS label".into())
         );
         assert_eq!(validate(&name, &Value::String("orders".into())), Ok(()));
+        let mut secret = q(QuestionType::Secret);
+        secret.validation = Some(Validation {
+            regex: Some("^.{8,}$".into()),
+            message: None,
+            min: None,
+            max: None,
+        });
+        assert_eq!(
+            validate(&secret, &Value::String("hunter2".into())),
+            Err("does not match ^.{8,}$".into())
+        );
+        assert_eq!(
+            from_toml(&secret, &toml::Value::Integer(1234)),
+            Err("a secret must be a string".into())
+        );
         let mut slo = q(QuestionType::Float);
         slo.validation = Some(Validation {
             regex: None,
