@@ -99,7 +99,8 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
             rendered: rendered_path.clone(),
             reason: reason_of(&e),
         })?;
-        if rel.as_str() == ANSWERS_FILE {
+        // Nor inside it, as if it were a folder: writing the project would then fail half-way.
+        if rel.is_within(ANSWERS_FILE) {
             return Err(Error::Path {
                 file: path.to_string(),
                 rendered: rendered_path,
@@ -279,11 +280,13 @@ mod tests {
                 .to_string();
             assert!(err.contains(why), "{evil}: {err}");
         }
-        let b = bundle(&[("{{ name }}", "")]);
-        let err = render(&b, &answers(&[("name", ".goldpath.toml")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("written by goldpath itself"), "{err}");
+        for path in ["{{ name }}", "{{ name }}/x"] {
+            let b = bundle(&[(path, "")]);
+            let err = render(&b, &answers(&[("name", ".goldpath.toml")]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("written by goldpath itself"), "{err}");
+        }
     }
 
     #[test]
