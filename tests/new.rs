@@ -239,7 +239,7 @@ fn another_projects_answers_file_is_reused_but_its_secret_must_be_given_again() 
             "--defaults",
         ])
         .args(["--set", "service_name=payments", "--set", "database=yes"])
-        .args(["--set", "db_password=pw-1"])
+        .args(["--set", "db_password=password-1"])
         .current_dir(tmp.path())
         .success();
 
@@ -260,7 +260,7 @@ fn another_projects_answers_file_is_reused_but_its_secret_must_be_given_again() 
             "--answers",
             "first/.goldpath.toml",
             "--set",
-            "db_password=pw-2",
+            "db_password=password-2",
         ])
         .current_dir(tmp.path())
         .success();
@@ -268,7 +268,7 @@ fn another_projects_answers_file_is_reused_but_its_secret_must_be_given_again() 
     assert_eq!(recorded(&second), recorded(&tmp.path().join("first")));
     assert_eq!(
         read(second.join("db/config.toml")),
-        "name = \"payments_db\"\npassword = \"pw-2\"\n"
+        "name = \"payments_db\"\npassword = \"password-2\"\n"
     );
 }
 

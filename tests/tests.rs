@@ -2,3 +2,4 @@
 //! `goldpath` binary in temp dirs and check the results with git2 and by content.
 mod harness;
 mod new;
+mod new_errors;
