@@ -23,7 +23,19 @@ impl SourceSpec {
         if s == "builtin" {
             SourceSpec::Builtin
         } else if s.contains("://") || s.ends_with(".git") || (s.contains('@') && s.contains(':')) {
-            SourceSpec::Git(s.to_string())
+            // `host:path` (a `:` before any `/`) is git's scp-like syntax; anything else without
+            // a scheme is a local repository, made absolute like a folder so the project records
+            // a source that still resolves when upgrade and check run from inside it.
+            let scp_like = s
+                .find(':')
+                .is_some_and(|colon| s.find('/').is_none_or(|slash| colon < slash));
+            if s.contains("://") || scp_like {
+                SourceSpec::Git(s.to_string())
+            } else {
+                let path = PathBuf::from(s);
+                let path = std::path::absolute(&path).unwrap_or(path);
+                SourceSpec::Git(path.display().to_string())
+            }
         } else {
             let path = PathBuf::from(s);
             SourceSpec::Folder(std::path::absolute(&path).unwrap_or(path))
@@ -163,5 +175,16 @@ mod tests {
         assert!(
             matches!(SourceSpec::parse("../platform-templates"), SourceSpec::Folder(p) if p.is_absolute())
         );
+        // A local repository path is recorded absolute; URLs and scp-like addresses as given.
+        assert!(
+            matches!(SourceSpec::parse("../t.git"), SourceSpec::Git(p) if std::path::Path::new(&p).is_absolute())
+        );
+        for url in [
+            "git@github.com:acme/t.git",
+            "github.com:acme/t.git",
+            "file:///tmp/t",
+        ] {
+            assert_eq!(SourceSpec::parse(url), SourceSpec::Git(url.to_string()));
+        }
     }
 }
