@@ -3,3 +3,4 @@
 mod harness;
 mod new;
 mod new_errors;
+mod new_sources;

@@ -1,0 +1,267 @@
+//! Where bundles come from: `goldpath list` and `goldpath new` with the built-in catalog, a folder,
+//! and git repositories whose tags are the versions (read from git objects, never checked out).
+
+use crate::harness::{assert_clean, commits, fixture, ls, read, BundleRepo, Goldpath};
+use std::path::Path;
+
+fn recorded_bundle(project: &Path) -> toml::Table {
+    let table: toml::Table = toml::from_str(&read(project.join(".goldpath.toml"))).unwrap();
+    table["bundle"].as_table().unwrap().clone()
+}
+
+/// A bundle repository with three commits:
+/// 1. `greeter/` at 1.0.0, tagged `v1.0.0` (lightweight: every bundle in the repo);
+/// 2. greeter 1.1.0 (a changed README) and `golden-paths/minimal/`, tagged `greeter/v1.1.0`
+///    (annotated) and `minimal/v0.3.0`;
+/// 3. an untagged commit that breaks greeter, and a work tree that differs again: neither may
+///    be read.
+struct Repo {
+    repo: BundleRepo,
+    v1_0: String,
+    v1_1: String,
+}
+
+fn bundle_repo() -> Repo {
+    let repo = BundleRepo::new();
+    repo.copy_fixture("bundles/greeter", "greeter");
+    let v1_0 = repo.commit("greeter 1.0.0");
+    repo.tag("v1.0.0", false);
+
+    let manifest = read(fixture("bundles/greeter/bundle.toml"));
+    repo.write(
+        "greeter/bundle.toml",
+        &manifest.replace("version = \"1.0.0\"", "version = \"1.1.0\""),
+    )
+    .write(
+        "greeter/template/README.md.tera",
+        "# {{ service_name }} ({{ _bundle.version }})\n",
+    )
+    .copy_fixture("bundles/minimal", "golden-paths/minimal");
+    let v1_1 = repo.commit("greeter 1.1.0, minimal 0.3.0");
+    repo.tag("greeter/v1.1.0", true)
+        .tag("minimal/v0.3.0", false);
+
+    repo.write(
+        "greeter/bundle.toml",
+        "[bundle]\nname = \"greeter\"\nversion = \"1.2.0\"\nbroken = true\n",
+    );
+    repo.commit("work in progress");
+    repo.write("greeter/bundle.toml", "not even toml");
+    Repo { repo, v1_0, v1_1 }
+}
+
+const GREETER: &str = "Test bundle: every question type, conditional paths, raw and binary files";
+
+#[test]
+fn list_shows_a_folders_bundles() {
+    let tmp = tempfile::tempdir().unwrap();
+    Goldpath::new()
+        .args(["list", "--from", &fixture("bundles").display().to_string()])
+        .current_dir(tmp.path())
+        .success()
+        .stdout_is(&format!(
+            "greeter  1.0.0\n    {GREETER}\nminimal  0.3.0\n    Test bundle: no questions, one file\n"
+        ));
+    // A folder that is one bundle.
+    Goldpath::new()
+        .args([
+            "list",
+            "--from",
+            &fixture("bundles/minimal").display().to_string(),
+        ])
+        .success()
+        .stdout_is("minimal  0.3.0\n    Test bundle: no questions, one file\n");
+    // A folder with none.
+    Goldpath::new()
+        .args(["list", "--from", "."])
+        .current_dir(tmp.path())
+        .code(2)
+        .stderr_is(&format!(
+            "error: {} holds no bundles\nhint: a bundle is a folder with bundle.toml and template/ (see docs/bundles.md)\n",
+            std::path::absolute(tmp.path().join(".")).unwrap().display()
+        ));
+}
+
+#[test]
+fn list_shows_the_built_in_catalog_with_versions() {
+    let out = Goldpath::new().arg("list").success();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("rust-service "))
+        .unwrap_or_else(|| panic!("rust-service is not listed\n{out}"));
+    let newest = line.split_whitespace().nth(1).unwrap();
+    semver::Version::parse(newest).unwrap_or_else(|e| panic!("{line}: {e}"));
+}
+
+#[test]
+fn new_from_the_built_in_catalog() {
+    let tmp = tempfile::tempdir().unwrap();
+    let listed = Goldpath::new().arg("list").success().stdout;
+    let newest = listed
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-service "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    Goldpath::new()
+        .args(["new", "rust-service", "orders-api", "--defaults"])
+        .args(["--set", "service_name=orders-api"])
+        .current_dir(tmp.path())
+        .success()
+        .stdout_contains(&format!(
+            "Created orders-api from rust-service {newest} (builtin): "
+        ));
+    let project = tmp.path().join("orders-api");
+    let log = commits(&project);
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        log[0].message.lines().next().unwrap(),
+        format!("Create orders-api from golden path rust-service {newest}")
+    );
+    assert_clean(&project);
+    let bundle = recorded_bundle(&project);
+    assert_eq!(bundle["name"].as_str(), Some("rust-service"));
+    assert_eq!(bundle["source"].as_str(), Some("builtin"));
+    assert_eq!(bundle["version"].as_str(), Some(newest.as_str()));
+    assert!(!bundle.contains_key("commit"));
+    let table: toml::Table = toml::from_str(&read(project.join(".goldpath.toml"))).unwrap();
+    assert_eq!(
+        table["answers"]["service_name"].as_str(),
+        Some("orders-api")
+    );
+    assert_eq!(ls(tmp.path()), ["orders-api"]);
+}
+
+#[test]
+fn list_and_new_from_git_tags() {
+    let r = bundle_repo();
+    let url = r.repo.url();
+    Goldpath::new()
+        .args(["list", "--from", &url])
+        .success()
+        .stdout_is(&format!(
+            "greeter  1.1.0 (also 1.0.0)\n    {GREETER}\nminimal  0.3.0\n    Test bundle: no questions, one file\n"
+        ));
+
+    // The newest version by default: the annotated tag's commit is recorded.
+    let tmp = tempfile::tempdir().unwrap();
+    Goldpath::new()
+        .args(["new", "greeter", "svc", "--from", &url, "--defaults"])
+        .args(["--set", "service_name=orders"])
+        .current_dir(tmp.path())
+        .success()
+        .stdout_contains(&format!("Created svc from greeter 1.1.0 ({url}): "));
+    let svc = tmp.path().join("svc");
+    assert_eq!(read(svc.join("README.md")), "# orders (1.1.0)\n");
+    let bundle = recorded_bundle(&svc);
+    assert_eq!(bundle["version"].as_str(), Some("1.1.0"));
+    assert_eq!(bundle["source"].as_str(), Some(url.as_str()));
+    assert_eq!(bundle["commit"].as_str(), Some(r.v1_1.as_str()));
+    let log = commits(&svc);
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        log[0].message,
+        format!(
+            "Create svc from golden path greeter 1.1.0\n\nGenerated by goldpath from {url} at {}.\n",
+            r.v1_1
+        )
+    );
+    assert_clean(&svc);
+    // Executable bits come from the git tree.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(svc.join("bin/run.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "{mode:o}");
+    }
+
+    // --version picks a tag; the lightweight tag's commit is recorded.
+    Goldpath::new()
+        .args([
+            "new",
+            "greeter",
+            "old",
+            "--from",
+            &url,
+            "--version",
+            "1.0.0",
+        ])
+        .args(["--defaults", "--set", "service_name=orders"])
+        .current_dir(tmp.path())
+        .success();
+    let old = tmp.path().join("old");
+    assert_eq!(
+        read(old.join("README.md")),
+        "# orders\n\nCreated from greeter 1.0.0.\nPort 8080, SLO 99.9%, CI github, environments: dev, prod.\n"
+    );
+    let bundle = recorded_bundle(&old);
+    assert_eq!(bundle["version"].as_str(), Some("1.0.0"));
+    assert_eq!(bundle["commit"].as_str(), Some(r.v1_0.as_str()));
+
+    // A bundle under golden-paths/ with a `<bundle>/vX` tag.
+    Goldpath::new()
+        .args(["new", "minimal", "min", "--from", &url])
+        .current_dir(tmp.path())
+        .success();
+    assert_eq!(
+        read(tmp.path().join("min/hello.txt")),
+        "hello from minimal 0.3.0\n"
+    );
+
+    // A version no tag has.
+    Goldpath::new()
+        .args(["new", "greeter", "none", "--from", &url, "--version", "1.2.0"])
+        .current_dir(tmp.path())
+        .code(2)
+        .stderr_is(&format!(
+            "error: bundle `greeter` has no version 1.2.0 in git repository {url} (available: 1.0.0, 1.1.0)\n\
+             hint: pick one of the available versions with --version, or leave it out for the newest\n"
+        ));
+    Goldpath::new()
+        .args(["new", "nope", "none", "--from", &url])
+        .current_dir(tmp.path())
+        .code(2)
+        .stderr_is(&format!(
+            "error: no bundle named `nope` in git repository {url} (available: greeter, minimal)\n\
+             hint: `goldpath list` shows the built-in bundles; `goldpath list --from SOURCE` those of a source\n"
+        ));
+    assert_eq!(ls(tmp.path()), ["min", "old", "svc"]);
+}
+
+#[test]
+fn new_from_a_bare_repository_path_records_it_absolute() {
+    let r = bundle_repo();
+    let tmp = tempfile::tempdir().unwrap();
+    r.repo.bare_clone(&tmp.path().join("bundles.git"));
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    Goldpath::new()
+        .args([
+            "new",
+            "greeter",
+            "svc",
+            "--from",
+            "../bundles.git",
+            "--defaults",
+        ])
+        .args(["--set", "service_name=orders", "--version", "1.0.0"])
+        .current_dir(&work)
+        .success();
+    let svc = work.join("svc");
+    let bundle = recorded_bundle(&svc);
+    assert_eq!(bundle["version"].as_str(), Some("1.0.0"));
+    assert_eq!(bundle["commit"].as_str(), Some(r.v1_0.as_str()));
+    // Recorded so that upgrade and check, run from inside the project, find the same source.
+    let source = bundle["source"].as_str().unwrap();
+    assert!(Path::new(source).is_absolute(), "{source}");
+    assert_eq!(
+        Path::new(source).canonicalize().unwrap(),
+        tmp.path().join("bundles.git").canonicalize().unwrap()
+    );
+    assert_clean(&svc);
+    assert_eq!(ls(&work), ["svc"]);
+}
