@@ -135,6 +135,16 @@ pub fn resolve(
             }
             Err(e) => return Err(e),
         };
+        // --defaults takes a default in a terminal too: only questions without one are asked.
+        if let (Some(d), true) = (&default, inputs.defaults) {
+            validate(q, d).map_err(|reason| Error::Invalid {
+                name: q.name.clone(),
+                from: "the bundle's default".into(),
+                reason,
+            })?;
+            out.answers.insert(q.name.clone(), d.clone());
+            continue;
+        }
         if let Some(p) = prompter.as_deref_mut() {
             let mut problem: Option<String> = None;
             let value = loop {
@@ -152,17 +162,7 @@ pub fn resolve(
             out.answers.insert(q.name.clone(), value);
             continue;
         }
-        match default {
-            Some(d) if inputs.defaults => {
-                validate(q, &d).map_err(|reason| Error::Invalid {
-                    name: q.name.clone(),
-                    from: "the bundle's default".into(),
-                    reason,
-                })?;
-                out.answers.insert(q.name.clone(), d);
-            }
-            _ => missing.push(Missing::of(q)),
-        }
+        missing.push(Missing::of(q));
     }
     if !missing.is_empty() {
         return Err(Error::Missing { missing });
@@ -330,6 +330,19 @@ validation = { min = 1, max = 10 }
             self.1.push(problem.map(str::to_string));
             parse_raw(q, self.0.remove(0))
         }
+    }
+
+    #[test]
+    fn with_defaults_only_questions_without_a_default_are_asked() {
+        let mut p = Scripted(vec!["orders"], vec![]);
+        let inputs = Inputs {
+            defaults: true,
+            ..Inputs::default()
+        };
+        let r = resolve(&questions(), &inputs, Some(&mut p)).unwrap();
+        assert_eq!(p.1, [None], "asked more than service_name");
+        assert_eq!(r.answers["service_name"], Value::String("orders".into()));
+        assert_eq!(r.answers["replicas"], Value::Int(2));
     }
 
     #[test]
