@@ -3,4 +3,6 @@
 mod harness;
 mod new;
 mod new_errors;
+#[cfg(unix)]
+mod new_interactive;
 mod new_sources;
