@@ -66,18 +66,18 @@ fn an_answer_failing_validation_is_an_error_naming_question_and_rule() {
     let tmp = tempfile::tempdir().unwrap();
     let new = ["new", "greeter", "svc", "--from", &bundles(), "--defaults"];
     refused(tmp.path(), &[&new[..], &["--set", "service_name=Orders API"]].concat())
-        .stderr_is("error: answer for `service_name` from --set service_name=... is invalid: must be a DNS label: a-z, 0-9, -\n");
+        .stderr_is("error: answer for `service_name` from --set service_name=... is invalid: must be a DNS label: a-z, 0-9, -\nhint: give another answer with --set service_name=VALUE (it wins over an answers file)\n");
     refused(
         tmp.path(),
         &[&new[..], &["--set", "service_name=orders", "--set", "ci=jenkins"]].concat(),
     )
-    .stderr_is("error: answer for `ci` from --set ci=... is invalid: `jenkins` is not one of: github, gitlab\n");
+    .stderr_is("error: answer for `ci` from --set ci=... is invalid: `jenkins` is not one of: github, gitlab\nhint: give another answer with --set ci=VALUE (it wins over an answers file)\n");
     refused(
         tmp.path(),
         &[&new[..], &["--set", "service_name=orders", "--set", "database=maybe"]].concat(),
     )
     .stderr_is(
-        "error: answer for `database` from --set database=... is invalid: `maybe` is not true or false\n",
+        "error: answer for `database` from --set database=... is invalid: `maybe` is not true or false\nhint: give another answer with --set database=VALUE (it wins over an answers file)\n",
     );
 
     std::fs::write(
@@ -90,7 +90,7 @@ fn an_answer_failing_validation_is_an_error_naming_question_and_rule() {
         &[&new[..], &["--answers", "answers.toml"]].concat(),
     )
     .stderr_is(
-        "error: answer for `port` from answers.toml is invalid: 80 is less than the minimum 1024\n",
+        "error: answer for `port` from answers.toml is invalid: 80 is less than the minimum 1024\nhint: give another answer with --set port=VALUE (it wins over an answers file)\n",
     );
     std::fs::write(
         tmp.path().join("answers.toml"),
@@ -132,7 +132,7 @@ fn a_refused_secret_is_not_echoed() {
         ],
     );
     out.stderr_is(
-        "error: answer for `db_password` from --set db_password=... is invalid: does not match ^.{8,}$\n",
+        "error: answer for `db_password` from --set db_password=... is invalid: does not match ^.{8,}$\nhint: give another answer with --set db_password=VALUE (it wins over an answers file)\n",
     );
 }
 
@@ -161,9 +161,10 @@ fn a_template_syntax_error_names_file_and_line() {
     );
     out.stderr_contains("error: template/chart/values.yaml.tera:3: ")
         .stderr_contains("--> 3:")
-        .stderr_contains(
-            "hint: this is a problem in the bundle's template; tell its maintainers\n",
-        );
+        .stderr_contains(&format!(
+            "\nhint: this is a problem in the bundle's template; tell its maintainers\n\
+             hint: the bundle is syntax 1.0.0 from {dir}\n"
+        ));
 }
 
 #[test]
@@ -206,7 +207,8 @@ fn a_rendered_path_may_not_escape_the_project() {
         };
         out.stderr_is(&format!(
             "error: template/{{{{ target }}}}/file.txt: its path renders to `{rendered}`, which is not allowed: {reason}\n\
-             hint: this is a problem in the bundle's template; tell its maintainers\n"
+             hint: the path is made from your answers: check them; if they are right, the bundle's template is at fault: tell its maintainers\n\
+             hint: the bundle is escape 1.0.0 from {dir}\n"
         ));
     }
 }
@@ -229,7 +231,10 @@ fn get_env_cannot_read_the_environment() {
     // In a question's default...
     run(&["new", "get-env", "svc", "--from", &dir, "--defaults"])
         .stderr_contains("error: `default` of question `owner` cannot be evaluated: ")
-        .stderr_contains("get_env is disabled: bundles may not read environment variables; ask a question instead");
+        .stderr_contains("get_env is disabled: bundles may not read environment variables; ask a question instead\n\
+             hint: this is a problem in the bundle's bundle.toml; tell its maintainers\n\
+             hint: the bundle is get-env 1.0.0 from ")
+        .stderr_contains(&dir);
     // ...and in a template.
     run(&["new", "get-env", "svc", "--from", &dir, "--set", "owner=me"])
         .stderr_contains("error: template/env.txt.tera: ")

@@ -62,14 +62,32 @@ impl From<crate::bundle::Error> for CommandError {
 
 impl From<crate::answers::Error> for CommandError {
     fn from(e: crate::answers::Error) -> Self {
-        CommandError::user(e.to_string())
+        use crate::answers::Error as E;
+        let hint = match &e {
+            E::Invalid { name, .. } => Some(format!(
+                "give another answer with --set {name}=VALUE (it wins over an answers file)"
+            )),
+            E::Expression { .. } => {
+                Some("this is a problem in the bundle's bundle.toml; tell its maintainers".into())
+            }
+            _ => None,
+        };
+        let err = CommandError::user(e.to_string());
+        match hint {
+            Some(h) => err.hint(h),
+            None => err,
+        }
     }
 }
 
 impl From<crate::render::Error> for CommandError {
     fn from(e: crate::render::Error) -> Self {
-        CommandError::user(e.to_string())
-            .hint("this is a problem in the bundle's template; tell its maintainers")
+        let hint = match e {
+            // Paths are mostly made of answers, so the answer is the likelier culprit.
+            crate::render::Error::Path { .. } => "the path is made from your answers: check them; if they are right, the bundle's template is at fault: tell its maintainers",
+            _ => "this is a problem in the bundle's template; tell its maintainers",
+        };
+        CommandError::user(e.to_string()).hint(hint)
     }
 }
 

@@ -102,9 +102,39 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         TerminalPrompter::if_interactive()
     };
     let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
-    let resolved = answers::resolve(&bundle.manifest.questions, &inputs, prompter)?;
+    // A problem in the bundle itself (an expression in bundle.toml, a template) names the
+    // bundle, so the user knows whose maintainers to tell and where to look.
+    let in_bundle = || {
+        let at = bundle.origin.commit.as_ref();
+        format!(
+            "the bundle is {} {} from {}{}",
+            bundle.name(),
+            bundle.version(),
+            bundle.origin.source,
+            at.map(|c| format!(" at {c}")).unwrap_or_default()
+        )
+    };
+    let resolved =
+        answers::resolve(&bundle.manifest.questions, &inputs, prompter).map_err(|e| {
+            let bundle_fault = matches!(e, answers::Error::Expression { .. });
+            let err = CommandError::from(e);
+            if bundle_fault {
+                err.hint(in_bundle())
+            } else {
+                err
+            }
+        })?;
 
-    let created = crate::scaffold::create(&bundle, &resolved.answers, &args.dir, !args.no_commit)?;
+    let created = crate::scaffold::create(&bundle, &resolved.answers, &args.dir, !args.no_commit)
+        .map_err(|e| {
+        let bundle_fault = matches!(e, crate::scaffold::Error::Render(_));
+        let err = CommandError::from(e);
+        if bundle_fault {
+            err.hint(in_bundle())
+        } else {
+            err
+        }
+    })?;
     emit(
         out,
         format_args!(
