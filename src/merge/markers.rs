@@ -1,0 +1,440 @@
+//! Conflict markers read back from text, and the marker sizes that keep them unambiguous.
+//!
+//! Writing markers is libgit2's job (it is git's own xdiff code, so the bytes are git's). Reading
+//! them back is ours: `upgrade --continue` and `check` must tell whether a file still holds
+//! conflicts, and [`super::merge`] turns the markers it just had written into [`Conflict`] data.
+//!
+//! A *marker line* of size `n` is, as in git's own parser (`is_cmarker` in `rerere.c`), exactly
+//! `n` copies of one of `<`, `|`, `=`, `>` at the start of a line, followed by whitespace (the
+//! label's space, or the line end) or the end of the file. A line of eight `=` is therefore not a
+//! size-7 marker, and `======= x` is.
+//!
+//! A *block* is well formed only as git writes it:
+//!
+//! ```text
+//! <<<<<<< ours label       <- opens
+//! ours lines
+//! ||||||| base label       <- only in diff3 and zdiff3 styles
+//! base lines
+//! =======
+//! theirs lines
+//! >>>>>>> theirs label     <- closes
+//! ```
+//!
+//! Marker lines outside that order (a Markdown heading underlined with `=======`, a stray
+//! `>>>>>>>` quote, a block that never closes) are text, not conflicts.
+
+use super::Conflict;
+
+/// What a marker line says, by its character.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Marker {
+    Ours,
+    Base,
+    Separator,
+    Theirs,
+}
+
+impl Marker {
+    fn of(byte: u8) -> Option<Marker> {
+        match byte {
+            b'<' => Some(Marker::Ours),
+            b'|' => Some(Marker::Base),
+            b'=' => Some(Marker::Separator),
+            b'>' => Some(Marker::Theirs),
+            _ => None,
+        }
+    }
+}
+
+/// C's `isspace`, which git's marker test uses: it includes vertical tab and form feed, which
+/// `u8::is_ascii_whitespace` does not.
+fn is_c_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// If `line` looks like a marker of some size, the marker and that size (the run's length).
+fn marker_like(line: &[u8]) -> Option<(Marker, usize)> {
+    let first = *line.first()?;
+    let marker = Marker::of(first)?;
+    let run = line.iter().take_while(|&&b| b == first).count();
+    match line.get(run) {
+        None => Some((marker, run)),
+        Some(&b) if is_c_space(b) => Some((marker, run)),
+        Some(_) => None,
+    }
+}
+
+/// The marker `line` is at exactly `size`, if any.
+fn marker_at(line: &[u8], size: usize) -> Option<Marker> {
+    match marker_like(line) {
+        Some((marker, run)) if run == size => Some(marker),
+        _ => None,
+    }
+}
+
+/// Lines with their terminators, so that joining them gives the bytes back.
+fn lines(bytes: &[u8]) -> Vec<&[u8]> {
+    bytes.split_inclusive(|&b| b == b'\n').collect()
+}
+
+/// The largest marker size libgit2 can write (its option is a `u16`).
+pub(super) const MAX_MARKER_SIZE: usize = u16::MAX as usize;
+
+/// The smallest marker size `>= from` at which no line of `inputs` looks like a marker, so that
+/// every marker line of a merge of them at that size was written by the merge. `None` only if
+/// every size up to [`MAX_MARKER_SIZE`] is taken, which needs inputs of gigabytes.
+///
+/// Any size not taken will do, not only a larger one: a line of ten `=` is not a marker at size 8.
+pub(super) fn free_marker_size(inputs: &[&[u8]], from: usize) -> Option<usize> {
+    let mut taken = std::collections::BTreeSet::new();
+    for input in inputs {
+        for line in input.split(|&b| b == b'\n') {
+            if let Some((_, run)) = marker_like(line) {
+                if run >= from {
+                    taken.insert(run);
+                }
+            }
+        }
+    }
+    (from..=MAX_MARKER_SIZE).find(|size| !taken.contains(size))
+}
+
+/// The conflict blocks written with markers of `marker_size` in `bytes`, in order.
+///
+/// Each comes back as a [`ParsedConflict`](super::ParsedConflict): its 1-based line range (from
+/// the `<<<<<<<` line to the `>>>>>>>` line) and the bytes of its sides as written, `base` being
+/// `None` for a merge-style block (no `|||||||` section). Marker lines that are not part of a
+/// well-formed block are text and are skipped; see the module documentation for the grammar.
+///
+/// Marker lines inside a side cannot be told from real ones: a file merged with markers the
+/// size of lines already in it may parse wrongly. [`super::merge_for_upgrade`] chooses a marker
+/// size no input line has, so its output always parses back to its conflicts.
+pub fn parse_conflicts(bytes: &[u8], marker_size: usize) -> Vec<Conflict> {
+    let lines = lines(bytes);
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if marker_at(lines[i], marker_size) != Some(Marker::Ours) {
+            i += 1;
+            continue;
+        }
+        match block_at(&lines, i, marker_size) {
+            Ok((conflict, last)) => {
+                found.push(conflict);
+                i = last + 1;
+            }
+            // The block broke at `stop`: no block can open between `i` and `stop` (an opening
+            // marker there would itself have broken it), so scanning resumes at `stop`, which
+            // keeps the parse linear. An opening marker at `stop` gets its own try.
+            Err(Some(stop)) => i = stop,
+            // Ran off the end: no opening marker follows, so no block can either.
+            Err(None) => break,
+        }
+    }
+    found
+}
+
+/// Reads the block opening at line `start` (0-based). `Ok` with the conflict and the index of its
+/// closing line, or `Err` with the index of the line that broke it (`None`: the file ended).
+fn block_at(
+    lines: &[&[u8]],
+    start: usize,
+    marker_size: usize,
+) -> Result<(Conflict, usize), Option<usize>> {
+    let mut ours = Vec::new();
+    let mut base: Option<Vec<u8>> = None;
+    let mut theirs = Vec::new();
+    // Which section the next content line belongs to.
+    let mut section = Marker::Ours;
+    for (i, line) in lines.iter().enumerate().skip(start + 1) {
+        let marker = marker_at(line, marker_size);
+        match (section, marker) {
+            (_, None) => match section {
+                Marker::Ours => ours.extend_from_slice(line),
+                Marker::Base => base.get_or_insert_with(Vec::new).extend_from_slice(line),
+                _ => theirs.extend_from_slice(line),
+            },
+            (Marker::Ours, Some(Marker::Base)) => {
+                base = Some(Vec::new());
+                section = Marker::Base;
+            }
+            (Marker::Ours | Marker::Base, Some(Marker::Separator)) => section = Marker::Separator,
+            (Marker::Separator, Some(Marker::Theirs)) => {
+                let conflict = Conflict {
+                    lines: Some(start + 1..=i + 1),
+                    ours,
+                    base,
+                    theirs,
+                };
+                return Ok((conflict, i));
+            }
+            _ => return Err(Some(i)),
+        }
+    }
+    Err(None)
+}
+
+/// Whether `bytes` holds at least one well-formed conflict block with markers of any size from
+/// git's default of 7 up, as left by git, goldpath or any tool that writes git's markers with a
+/// longer `--marker-size`. A lone `=======` (a Markdown underline) or `<<<<<<<` is not enough.
+pub fn has_conflict_markers(bytes: &[u8]) -> bool {
+    let mut sizes = std::collections::BTreeSet::new();
+    for line in bytes.split(|&b| b == b'\n') {
+        if let Some((Marker::Ours, run)) = marker_like(line) {
+            if run >= 7 {
+                sizes.insert(run);
+            }
+        }
+    }
+    sizes
+        .into_iter()
+        .any(|size| !parse_conflicts(bytes, size).is_empty())
+}
+
+/// Which sides' marker lines need a label written in (see [`label_empty_sides`]).
+pub(super) struct EmptySides<'a> {
+    pub ours: Option<&'a str>,
+    pub base: Option<&'a str>,
+    pub theirs: Option<&'a str>,
+}
+
+/// Puts the labels of empty inputs back on their marker lines.
+///
+/// libgit2 passes a label to xdiff only for a non-empty input, so where git writes
+/// `<<<<<<< ours` for an empty ours, libgit2 writes a bare `<<<<<<<` (likewise `|||||||` for an
+/// empty base and `>>>>>>>` for an empty theirs). `conflicts` locate the marker lines exactly,
+/// so no content line is touched; each keeps its own line ending.
+pub(super) fn label_empty_sides(
+    bytes: Vec<u8>,
+    conflicts: &[Conflict],
+    marker_size: usize,
+    empty: &EmptySides<'_>,
+) -> Vec<u8> {
+    // 1-based line number -> label to add.
+    let mut labels = std::collections::BTreeMap::new();
+    for c in conflicts {
+        let Some(range) = &c.lines else { continue };
+        if let Some(label) = empty.ours {
+            labels.insert(*range.start(), label);
+        }
+        if let (Some(label), Some(_)) = (empty.base, &c.base) {
+            labels.insert(range.start() + 1 + count_lines(&c.ours), label);
+        }
+        if let Some(label) = empty.theirs {
+            labels.insert(*range.end(), label);
+        }
+    }
+    if labels.is_empty() {
+        return bytes;
+    }
+    let mut out =
+        Vec::with_capacity(bytes.len() + labels.values().map(|l| l.len() + 1).sum::<usize>());
+    for (n, line) in lines(&bytes).into_iter().enumerate() {
+        match labels.get(&(n + 1)) {
+            Some(label) => {
+                out.extend_from_slice(&line[..marker_size]);
+                out.push(b' ');
+                out.extend_from_slice(label.as_bytes());
+                out.extend_from_slice(&line[marker_size..]);
+            }
+            None => out.extend_from_slice(line),
+        }
+    }
+    out
+}
+
+/// Lines in a side as written between markers (always newline-terminated).
+fn count_lines(side: &[u8]) -> usize {
+    side.iter().filter(|&&b| b == b'\n').count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conflict(
+        lines: std::ops::RangeInclusive<usize>,
+        ours: &str,
+        base: Option<&str>,
+        theirs: &str,
+    ) -> Conflict {
+        Conflict {
+            lines: Some(lines),
+            ours: ours.into(),
+            base: base.map(Into::into),
+            theirs: theirs.into(),
+        }
+    }
+
+    #[test]
+    fn marker_lines() {
+        // (line, size, marker at that size)
+        let table: &[(&str, usize, Option<Marker>)] = &[
+            ("<<<<<<< ours\n", 7, Some(Marker::Ours)),
+            ("<<<<<<<\n", 7, Some(Marker::Ours)),
+            ("<<<<<<<", 7, Some(Marker::Ours)),
+            ("<<<<<<<\r\n", 7, Some(Marker::Ours)),
+            ("<<<<<<<\tx\n", 7, Some(Marker::Ours)),
+            ("|||||||| base\n", 8, Some(Marker::Base)),
+            ("=======\n", 7, Some(Marker::Separator)),
+            ("======= x\n", 7, Some(Marker::Separator)),
+            (">>>>>>> theirs\n", 7, Some(Marker::Theirs)),
+            // Eight `=` are not a size-7 marker; a letter straight after the run is no marker.
+            ("========\n", 7, None),
+            ("<<<<<<<x\n", 7, None),
+            ("<<<<<<< ours\n", 8, None),
+            (" <<<<<<< ours\n", 7, None),
+            ("<<<=<<< ours\n", 7, None),
+            ("", 7, None),
+        ];
+        for (line, size, want) in table {
+            assert_eq!(
+                marker_at(line.as_bytes(), *size),
+                *want,
+                "{line:?} at {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn parses_each_style() {
+        // (text, blocks found)
+        let table: &[(&str, Vec<Conflict>)] = &[
+            (
+                "a\n<<<<<<< ours\nB\n=======\nX\n>>>>>>> theirs\nc\n",
+                vec![conflict(2..=6, "B\n", None, "X\n")],
+            ),
+            (
+                "<<<<<<< ours\nB\n||||||| base\nb\n=======\nX\n>>>>>>> theirs\n",
+                vec![conflict(1..=7, "B\n", Some("b\n"), "X\n")],
+            ),
+            // Empty sides, an empty base section, CRLF markers.
+            (
+                "<<<<<<<\r\n|||||||\r\n=======\r\nX\r\n>>>>>>>\r\n",
+                vec![conflict(1..=5, "", Some(""), "X\r\n")],
+            ),
+            // Two blocks, numbered in the whole file.
+            (
+                "<<<<<<< a\n1\n=======\n2\n>>>>>>> b\nmid\n<<<<<<< a\n3\n=======\n4\n>>>>>>> b\n",
+                vec![
+                    conflict(1..=5, "1\n", None, "2\n"),
+                    conflict(7..=11, "3\n", None, "4\n"),
+                ],
+            ),
+            // The last marker without a final newline still closes the block.
+            (
+                "<<<<<<<\nB\n=======\nX\n>>>>>>>",
+                vec![conflict(1..=5, "B\n", None, "X\n")],
+            ),
+        ];
+        for (text, want) in table {
+            assert_eq!(&parse_conflicts(text.as_bytes(), 7), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ignores_what_only_looks_like_markers() {
+        let table: &[&str] = &[
+            // A Markdown heading underlined with exactly seven `=`.
+            "Title\n=======\n\ntext\n",
+            // Opened, never closed.
+            "<<<<<<< ours\nB\n=======\nX\n",
+            // Closed without a separator.
+            "<<<<<<< ours\nB\n>>>>>>> theirs\n",
+            // Two separators.
+            "<<<<<<< ours\nB\n=======\nX\n=======\nY\n>>>>>>> theirs\n",
+            // The base section after the separator.
+            "<<<<<<< ours\nB\n=======\n||||||| base\nX\n>>>>>>> theirs\n",
+            // Quoted e-mail and shell heredoc lookalikes.
+            ">>>>>>> quoted\n<<<<<<<EOF\n",
+        ];
+        for text in table {
+            assert_eq!(parse_conflicts(text.as_bytes(), 7), vec![], "{text:?}");
+            assert!(!has_conflict_markers(text.as_bytes()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn reads_only_the_size_asked_for() {
+        let text = b"<<<<<<<< ours\nB\n========\nX\n>>>>>>>> theirs\n";
+        assert_eq!(parse_conflicts(text, 7), vec![]);
+        assert_eq!(
+            parse_conflicts(text, 8),
+            vec![conflict(1..=5, "B\n", None, "X\n")]
+        );
+    }
+
+    #[test]
+    fn a_broken_block_does_not_hide_the_next() {
+        let text = "<<<<<<< stray\nx\n<<<<<<< ours\nB\n=======\nX\n>>>>>>> theirs\n\
+                    >>>>>>> stray\n<<<<<<< ours\nC\n=======\nY\n>>>>>>> theirs\n";
+        assert_eq!(
+            parse_conflicts(text.as_bytes(), 7),
+            vec![
+                conflict(3..=7, "B\n", None, "X\n"),
+                conflict(9..=13, "C\n", None, "Y\n")
+            ]
+        );
+    }
+
+    #[test]
+    fn detects_blocks_of_any_size_from_seven() {
+        let block = |n: usize| {
+            format!(
+                "{} a\nB\n{}\nX\n{} b\n",
+                "<".repeat(n),
+                "=".repeat(n),
+                ">".repeat(n)
+            )
+        };
+        assert!(!has_conflict_markers(block(6).as_bytes()));
+        for n in [7, 8, 12, 40] {
+            assert!(has_conflict_markers(block(n).as_bytes()), "size {n}");
+        }
+        // Mixed sizes within one block are not a block.
+        assert!(!has_conflict_markers(
+            b"<<<<<<< a\nB\n========\nX\n>>>>>>> b\n"
+        ));
+    }
+
+    #[test]
+    fn free_sizes_skip_only_sizes_in_use() {
+        // (inputs, from, free size)
+        let table: &[(&[&str], usize, Option<usize>)] = &[
+            (&["a\nb\n"], 7, Some(7)),
+            (&["Title\n=======\n"], 7, Some(8)),
+            (&["<<<<<<< HEAD\n", "|||||||| x\n"], 7, Some(9)),
+            // Ten `=` do not stop size 8, nor does a longer line that is not a marker.
+            (&["=======\n==========\n", "========x\n"], 7, Some(8)),
+            (&["=======\n"], 3, Some(3)),
+            (&["a"], MAX_MARKER_SIZE, Some(MAX_MARKER_SIZE)),
+        ];
+        for (inputs, from, want) in table {
+            let inputs: Vec<&[u8]> = inputs.iter().map(|s| s.as_bytes()).collect();
+            assert_eq!(
+                free_marker_size(&inputs, *from),
+                *want,
+                "{inputs:?} from {from}"
+            );
+        }
+        let full = format!("{}\n", "=".repeat(MAX_MARKER_SIZE));
+        assert_eq!(free_marker_size(&[full.as_bytes()], MAX_MARKER_SIZE), None);
+    }
+
+    #[test]
+    fn labels_go_back_on_empty_sides_only() {
+        let text = "<<<<<<<\r\n||||||| base\r\nb\r\n=======\r\n>>>>>>>\r\nc\n";
+        let conflicts = parse_conflicts(text.as_bytes(), 7);
+        let empty = EmptySides {
+            ours: Some("mine"),
+            base: None,
+            theirs: Some(""),
+        };
+        let out = label_empty_sides(text.as_bytes().to_vec(), &conflicts, 7, &empty);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<<<<<<< mine\r\n||||||| base\r\nb\r\n=======\r\n>>>>>>> \r\nc\n"
+        );
+    }
+}
