@@ -137,35 +137,50 @@ pub fn write_new_project<E: From<Error>>(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&parent).map_err(|source| Error::Write {
-        path: parent.clone(),
-        source,
-    })?;
-    let staging = tempfile::Builder::new()
-        .prefix(".goldpath-new-")
-        .tempdir_in(&parent)
-        .map_err(|source| Error::Write {
+    // The folders made here for `new a/b/svc` are removed again if anything fails.
+    let made: Vec<PathBuf> = parent
+        .ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && !p.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    let result = (|| {
+        fs::create_dir_all(&parent).map_err(|source| Error::Write {
             path: parent.clone(),
             source,
         })?;
-    for (path, file) in tree {
-        write_file(&path.under(staging.path()), file)?;
-    }
-    finish(staging.path())?;
-    if dest.exists() {
-        // Checked empty by the caller. Replacing it would pull the folder from under a shell
-        // that is in it, so the staged entries move in instead.
-        return move_entries(staging.path(), dest).map_err(E::from);
-    }
-    let staged = staging.keep();
-    fs::rename(&staged, dest).map_err(|source| {
-        let _ = fs::remove_dir_all(&staged);
-        Error::Write {
-            path: dest.to_path_buf(),
-            source,
+        let staging = tempfile::Builder::new()
+            .prefix(".goldpath-new-")
+            .tempdir_in(&parent)
+            .map_err(|source| Error::Write {
+                path: parent.clone(),
+                source,
+            })?;
+        for (path, file) in tree {
+            write_file(&path.under(staging.path()), file)?;
         }
-    })?;
-    Ok(())
+        finish(staging.path())?;
+        if dest.exists() {
+            // Checked empty by the caller. Replacing it would pull the folder from under a
+            // shell that is in it, so the staged entries move in instead.
+            return move_entries(staging.path(), dest).map_err(E::from);
+        }
+        let staged = staging.keep();
+        fs::rename(&staged, dest).map_err(|source| {
+            let _ = fs::remove_dir_all(&staged);
+            Error::Write {
+                path: dest.to_path_buf(),
+                source,
+            }
+        })?;
+        Ok(())
+    })();
+    if result.is_err() {
+        // Innermost first; `remove_dir` only removes what is empty, so nothing else is lost.
+        for dir in &made {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+    result
 }
 
 /// Moves every entry of `from` into the empty folder `to`; on failure, moves back what it moved.
@@ -405,6 +420,17 @@ mod tests {
         write_new_project::<Error>(&empty, &tree, |_| Ok(())).unwrap();
         assert_eq!(read_dir(&empty).unwrap(), tree);
         assert_eq!(inode(&empty), before);
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 2);
+
+        // A failure leaves nothing: no staging folder, no parent folders made for it.
+        let nested = tmp.path().join("a/b/svc");
+        let err = write_new_project::<Error>(&nested, &tree, |_| {
+            Err(Error::BadPath {
+                path: "x".into(),
+                reason: "test",
+            })
+        });
+        assert!(err.is_err());
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 2);
     }
 }

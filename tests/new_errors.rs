@@ -312,9 +312,10 @@ fn a_failing_first_commit_leaves_nothing_behind() {
     let before = ls(tmp.path());
     let out = Goldpath::new()
         .git_config("init.defaultBranch", "bad..name")
-        .args(["new", "minimal", "svc", "--from", &bundles()])
+        .args(["new", "minimal", "a/b/svc", "--from", &bundles()])
         .current_dir(tmp.path())
         .code(2);
+    // Not even the folders made to hold it.
     out.stderr_contains("error: git: ")
         .stderr_contains("'refs/heads/bad..name' is not valid");
     assert_eq!(ls(tmp.path()), before, "{out}");
