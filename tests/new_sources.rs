@@ -71,6 +71,15 @@ fn list_shows_a_folders_bundles() {
         ])
         .success()
         .stdout_is("minimal  0.3.0\n    Test bundle: no questions, one file\n");
+    // A bundle without a description.
+    Goldpath::new()
+        .args([
+            "list",
+            "--from",
+            &fixture("broken/syntax").display().to_string(),
+        ])
+        .success()
+        .stdout_is("syntax  1.0.0\n");
     // A folder with none.
     Goldpath::new()
         .args(["list", "--from", "."])

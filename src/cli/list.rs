@@ -37,13 +37,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         } else {
             format!(" (also {})", older.join(", "))
         };
-        emit(
-            out,
-            format_args!(
-                "{:width$}  {newest}{older}\n    {}\n",
-                l.name, l.description
-            ),
-        )?;
+        emit(out, format_args!("{:width$}  {newest}{older}\n", l.name))?;
+        // A bundle without a description gets no blank line of trailing spaces.
+        if !l.description.is_empty() {
+            emit(out, format_args!("    {}\n", l.description))?;
+        }
     }
     Ok(0)
 }
