@@ -12,8 +12,12 @@
 //!
 //! Every run is isolated from the machine: the environment is cleared (only `PATH` and a few
 //! tooling variables are kept), and `HOME`, `XDG_CONFIG_HOME`, the global git config and
-//! `GOLDPATH_CACHE_DIR` point into a temp dir of the run's own, so neither the developer's
-//! `~/.gitconfig` (libgit2 finds it through `HOME`) nor their bundle cache leaks in. Stdin is
+//! `GOLDPATH_CACHE_DIR` point into a temp dir of the run's own, so neither the developer's git
+//! config nor their bundle cache leaks in. libgit2 ignores `GIT_CONFIG_GLOBAL` and finds the
+//! global config through `HOME` (`~/.gitconfig`) and `XDG_CONFIG_HOME` (`git/config`), so
+//! [`Goldpath::git_config`] writes `$HOME/.gitconfig`, and `GIT_CONFIG_GLOBAL` names the same
+//! file for the `git` command (hooks). libgit2 still reads the system config (`/etc/gitconfig`);
+//! a machine whose system config names a user would change the default author. Stdin is
 //! closed unless given (never a terminal), and a run is killed after [`TIMEOUT`], so a prompt
 //! that should not have happened fails the test instead of hanging it. [`Goldpath::pty`] runs
 //! in a pseudo-terminal instead, for the prompts.

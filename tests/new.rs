@@ -36,7 +36,8 @@ fn renders_records_and_commits_a_project() {
         .success();
     let svc = tmp.path().join("svc");
 
-    // One commit, clean, by the default author, named after the bundle and version.
+    // One commit, clean, by the default author, named after the bundle and version. (The
+    // default author also proves the harness keeps the machine's ~/.gitconfig out.)
     let log = commits(&svc);
     assert_eq!(log.len(), 1, "{log:#?}");
     assert_clean(&svc);
