@@ -307,6 +307,33 @@ fn an_unknown_bundle_or_version_lists_what_exists() {
 }
 
 #[test]
+fn a_missing_local_repository_is_not_fetched_as_a_remote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    for (from, shown) in [
+        (
+            "missing.git".to_string(),
+            tmp.path().join("missing.git").display().to_string(),
+        ),
+        (
+            format!("file://{}", tmp.path().join("gone").display()),
+            format!("file://{}", tmp.path().join("gone").display()),
+        ),
+    ] {
+        Goldpath::new()
+            .args(["new", "greeter", "svc", "--from", &from])
+            .current_dir(tmp.path())
+            .env("GOLDPATH_CACHE_DIR", &cache)
+            .code(2)
+            .stderr_is(&format!(
+                "error: cannot read bundle source {shown}: no such repository; --from takes a folder of bundles, a bundle folder, or a git URL\n"
+            ));
+    }
+    // Nothing was made, not even a cache.
+    assert!(ls(tmp.path()).is_empty());
+}
+
+#[test]
 fn a_failing_first_commit_leaves_nothing_behind() {
     let tmp = tempfile::tempdir().unwrap();
     let before = ls(tmp.path());

@@ -26,6 +26,17 @@ struct Release {
 
 impl GitSource {
     pub fn open(url: &str) -> Result<GitSource, Error> {
+        // A local repository that is not there is a typo, not a network problem: say so, rather
+        // than fetch it as a remote ("unsupported URL protocol") into a new cache folder.
+        let local = url
+            .strip_prefix("file://")
+            .or_else(|| std::path::Path::new(url).is_absolute().then_some(url));
+        if local.is_some_and(|path| !std::path::Path::new(path).exists()) {
+            return Err(Error::Source {
+                location: url.to_string(),
+                message: "no such repository; --from takes a folder of bundles, a bundle folder, or a git URL".into(),
+            });
+        }
         Ok(GitSource {
             url: url.to_string(),
             repo: TagRepo::open(url)?,
