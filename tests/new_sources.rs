@@ -140,6 +140,45 @@ fn new_from_the_built_in_catalog() {
         Some("orders-api")
     );
     assert_eq!(ls(tmp.path()), ["orders-api"]);
+
+    // --version picks any listed release (the oldest here), and refuses one that is not.
+    let oldest = listed
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-service "))
+        .map(|rest| {
+            rest.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
+                .filter_map(|v| semver::Version::parse(v).ok())
+                .min()
+                .unwrap()
+        })
+        .unwrap()
+        .to_string();
+    Goldpath::new()
+        .args([
+            "new",
+            "rust-service",
+            "old",
+            "--version",
+            &oldest,
+            "--defaults",
+        ])
+        .args(["--set", "service_name=orders-api"])
+        .current_dir(tmp.path())
+        .success();
+    assert_eq!(
+        recorded_bundle(&tmp.path().join("old"))["version"].as_str(),
+        Some(oldest.as_str())
+    );
+    assert_clean(&tmp.path().join("old"));
+    Goldpath::new()
+        .args(["new", "rust-service", "none", "--version", "99.0.0"])
+        .current_dir(tmp.path())
+        .code(2)
+        .stderr_contains(
+            "error: bundle `rust-service` has no version 99.0.0 in the built-in catalog (available: ",
+        )
+        .stderr_contains(&format!("{newest})\n"));
+    assert_eq!(ls(tmp.path()), ["old", "orders-api"]);
 }
 
 #[test]
