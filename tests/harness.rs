@@ -150,6 +150,7 @@ impl Goldpath {
             .expect("starting goldpath in a pty");
         Pty {
             session,
+            transcript: String::new(),
             _home: self.home,
         }
     }
@@ -206,6 +207,8 @@ pub const KEY_DOWN: &str = "\x1b[B";
 #[cfg(unix)]
 pub struct Pty {
     session: rexpect::session::PtySession,
+    /// Everything the terminal showed so far.
+    transcript: String,
     _home: TempDir,
 }
 
@@ -213,8 +216,12 @@ pub struct Pty {
 impl Pty {
     #[track_caller]
     pub fn expect(&mut self, text: &str) -> &mut Pty {
-        if let Err(e) = self.session.exp_string(text) {
-            panic!("waiting for {text:?} in the terminal: {e}");
+        match self.session.exp_string(text) {
+            Ok(before) => {
+                self.transcript.push_str(&before);
+                self.transcript.push_str(text);
+            }
+            Err(e) => panic!("waiting for {text:?} in the terminal: {e}"),
         }
         self
     }
@@ -232,17 +239,21 @@ impl Pty {
         self
     }
 
-    /// Waits for the program to exit; returns its exit code and what it printed since the
-    /// last `expect`.
+    /// Waits for the program to exit; returns its exit code and everything the terminal
+    /// showed (colours stripped).
     #[track_caller]
     pub fn finish(mut self) -> (i32, String) {
         let rest = self
             .session
             .exp_eof()
             .unwrap_or_else(|e| panic!("waiting for goldpath to exit: {e}"));
+        self.transcript.push_str(&rest);
         match self.session.process().wait() {
-            Ok(rexpect::process::WaitStatus::Exited(_, code)) => (code, rest),
-            other => panic!("goldpath did not exit normally: {other:?}\n{rest}"),
+            Ok(rexpect::process::WaitStatus::Exited(_, code)) => (code, self.transcript),
+            other => panic!(
+                "goldpath did not exit normally: {other:?}\n{}",
+                self.transcript
+            ),
         }
     }
 }

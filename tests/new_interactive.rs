@@ -53,13 +53,21 @@ fn every_question_is_asked_and_a_refused_answer_is_asked_again() {
         .expect("Database password (db_password)");
     // The password prompt discards what was typed before it turned echo off; let it get there.
     std::thread::sleep(Duration::from_millis(500));
+    pty.send_line("hunter2")
+        .expect("does not match ^.{8,}$")
+        .expect("Database password (db_password)");
+    std::thread::sleep(Duration::from_millis(500));
     pty.send_line("correct-horse");
-    let (code, rest) = pty.finish();
-    assert_eq!(code, 0, "{rest}");
-    assert!(rest.contains("Created svc from greeter 1.0.0"), "{rest}");
+    let (code, shown) = pty.finish();
     assert!(
-        !rest.contains("correct-horse"),
-        "the password was echoed: {rest}"
+        !shown.contains("hunter2"),
+        "a refused password was echoed: {shown}"
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("Created svc from greeter 1.0.0"), "{shown}");
+    assert!(
+        !shown.contains("correct-horse"),
+        "the password was echoed: {shown}"
     );
 
     let svc = tmp.path().join("svc");
@@ -99,11 +107,11 @@ fn with_defaults_only_questions_without_one_are_asked() {
         .pty();
     pty.expect("Service name (service_name)")
         .send_line("orders");
-    let (code, rest) = pty.finish();
-    assert_eq!(code, 0, "{rest}");
+    let (code, shown) = pty.finish();
+    assert_eq!(code, 0, "{shown}");
     assert!(
-        !rest.contains("(port)"),
-        "asked a question that has a default: {rest}"
+        !shown.contains("(port)"),
+        "asked a question that has a default: {shown}"
     );
     let answers = answers(&tmp.path().join("svc"));
     assert_eq!(answers["service_name"].as_str(), Some("orders"));
@@ -119,12 +127,12 @@ fn no_input_never_prompts_even_in_a_terminal() {
         .args(["--defaults"])
         .current_dir(tmp.path())
         .pty();
-    let (code, rest) = pty.finish();
-    assert_eq!(code, 2, "{rest}");
+    let (code, shown) = pty.finish();
+    assert_eq!(code, 2, "{shown}");
     assert!(
-        rest.contains("error: 1 question has no answer:")
-            && rest.contains("  - service_name (string): Service name"),
-        "{rest}"
+        shown.contains("error: 1 question has no answer:")
+            && shown.contains("  - service_name (string): Service name"),
+        "{shown}"
     );
     assert!(!tmp.path().join("svc").exists());
 }
