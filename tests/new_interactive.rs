@@ -59,6 +59,9 @@ fn every_question_is_asked_and_a_refused_answer_is_asked_again() {
     std::thread::sleep(Duration::from_millis(500));
     pty.send_line("correct-horse");
     let (code, shown) = pty.finish();
+    // Typed answers show, so the transcript would hold a password had it been echoed...
+    assert!(shown.contains("Bad Name"), "{shown}");
+    // ...but neither password does.
     assert!(
         !shown.contains("hunter2"),
         "a refused password was echoed: {shown}"
