@@ -104,6 +104,15 @@ fn an_answer_failing_validation_is_an_error_naming_question_and_rule() {
     .stderr_contains("error: answers.toml:2: ")
     .stderr_contains("hint: an answers file holds `name = value` lines in TOML\n");
 
+    refused(
+        tmp.path(),
+        &[&new[..], &["--answers", "nope.toml"]].concat(),
+    )
+    .stderr_contains("error: cannot read answers file nope.toml: ");
+    refused(tmp.path(), &[&new[..], &["--set", "service_name"]].concat()).stderr_contains(
+        "invalid value 'service_name' for '--set <KEY=VALUE>': `service_name` is not KEY=VALUE",
+    );
+
     // A misspelled --set names the questions there are.
     refused(tmp.path(), &[&new[..], &["--set", "servce_name=orders"]].concat()).stderr_is(
         "error: --set servce_name=... answers `servce_name`, which this bundle does not ask \
