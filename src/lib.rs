@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod bundle;
+pub mod check;
 pub mod cli;
 pub mod git;
 pub mod merge;
@@ -14,3 +15,4 @@ pub mod project;
 pub mod render;
 pub mod scaffold;
 pub mod tree;
+pub mod upgrade;

@@ -15,14 +15,14 @@ pub enum Error {
     )]
     RecordedVersion {
         name: String,
-        version: semver::Version,
+        version: String,
         source_name: String,
-        cause: bundle::Error,
+        cause: Box<bundle::Error>,
     },
     #[error("the project was made from {name} {version} at commit {recorded}, but that version's tag in {source_name} now points at {found} (the tag was moved or force-pushed)")]
     CommitMoved {
         name: String,
-        version: semver::Version,
+        version: String,
         source_name: String,
         recorded: String,
         found: String,
@@ -63,15 +63,15 @@ impl Project {
             .load(&rec.name, Some(&rec.version))
             .map_err(|cause| Error::RecordedVersion {
                 name: rec.name.clone(),
-                version: rec.version.clone(),
+                version: rec.version.to_string(),
                 source_name: source.describe(),
-                cause,
+                cause: Box::new(cause),
             })?;
         if let (Some(recorded), Some(found)) = (&rec.commit, &bundle.origin.commit) {
             if recorded != found {
                 return Err(Error::CommitMoved {
                     name: rec.name.clone(),
-                    version: rec.version.clone(),
+                    version: rec.version.to_string(),
                     source_name: source.describe(),
                     recorded: recorded.clone(),
                     found: found.clone(),

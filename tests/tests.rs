@@ -1,9 +1,13 @@
 //! All integration tests, built as one binary (`autotests = false`): they drive the real
 //! `goldpath` binary in temp dirs and check the results with git2 and by content.
+mod check;
+mod golden_path;
 mod harness;
+mod merge_corpus;
 mod new;
 mod new_errors;
 #[cfg(unix)]
 mod new_interactive;
 mod new_sources;
-mod golden_path;
+mod sandbox;
+mod upgrade;

@@ -81,8 +81,8 @@ impl FolderSource {
                 return Err(Error::FolderVersion {
                     name: name.to_string(),
                     location: format!("folder {}", self.root.display()),
-                    found: bundle.version().clone(),
-                    wanted: wanted.clone(),
+                    found: bundle.version().to_string(),
+                    wanted: wanted.to_string(),
                 });
             }
         }

@@ -48,8 +48,9 @@ pub enum Error {
     FolderVersion {
         name: String,
         location: String,
-        found: Version,
-        wanted: Version,
+        // Strings, not `Version`s: two versions would make every `Result` of this module large.
+        found: String,
+        wanted: String,
     },
     #[error("tag `{tag}` in {location} says version {found} in its bundle.toml; fix the tag or the manifest")]
     TagMismatch {

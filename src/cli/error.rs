@@ -112,6 +112,56 @@ impl From<crate::git::Error> for CommandError {
     }
 }
 
+impl From<crate::project::Error> for CommandError {
+    fn from(e: crate::project::Error) -> Self {
+        use crate::project::Error as E;
+        match e {
+            E::Bundle(b) => b.into(),
+            E::Render(r) => r.into(),
+            e @ E::RecordedVersion { .. } => CommandError::user(e.to_string())
+                .hint("goldpath needs the recorded version to merge safely; point it at a source that has it with --from SOURCE"),
+            e @ E::CommitMoved { .. } => CommandError::user(e.to_string())
+                .hint("restore the tag to the recorded commit, or pass --from a source that still has that version"),
+            e => CommandError::user(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::upgrade::Error> for CommandError {
+    fn from(e: crate::upgrade::Error) -> Self {
+        use crate::upgrade::Error as E;
+        match e {
+            E::Project(p) => p.into(),
+            E::Bundle(b) => b.into(),
+            E::Render(r) => r.into(),
+            E::Answers(a) => a.into(),
+            e @ E::Dirty { .. } => CommandError::user(e.to_string()).hint("commit or stash them first, or pass --allow-dirty to merge them like any local edit"),
+            e @ E::Downgrade { .. } => CommandError::user(e.to_string()).hint("to go back on purpose, name the version with --to and pass --allow-downgrade"),
+            e @ E::InProgress { .. } => CommandError::user(e.to_string())
+                .hint("resolve the conflicts and run `goldpath upgrade --continue`, or undo it with `goldpath upgrade --abort`"),
+            e @ E::Unresolved { .. } => CommandError::user(e.to_string())
+                .hint("edit the files to remove the conflict markers, then run `goldpath upgrade --continue` again")
+                .code(1),
+            e @ E::Untrusted { .. } => CommandError::user(e.to_string())
+                .hint("read the hook in the bundle's hooks/ folder; if you trust the source, run again with --trust"),
+            e @ E::AbortDirty => CommandError::user(e.to_string()).hint("restore files by hand with git (`git status` shows what changed)"),
+            e => CommandError::user(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::check::Error> for CommandError {
+    fn from(e: crate::check::Error) -> Self {
+        use crate::check::Error as E;
+        match e {
+            E::Project(p) => p.into(),
+            e @ E::Unreachable { .. } => CommandError::user(e.to_string())
+                .hint("check the network and credentials, or pass --from with a reachable copy of the source"),
+            e => CommandError::user(e.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,14 @@
 //! The command line: clap types, one file per command, and error printing. The only place that
 //! prints or prompts.
 
+mod check;
 mod error;
+mod hooks;
 mod list;
 mod merge_file;
 mod new;
 mod prompt;
+mod upgrade;
 
 pub use error::CommandError;
 
@@ -29,6 +32,15 @@ enum Command {
     List(list::Args),
     /// Create a new project from a bundle: ask its questions, render, write, commit
     New(new::Args),
+    /// Upgrade a project to a newer version of its golden path, keeping local edits
+    Upgrade(upgrade::Args),
+    /// Check a project against its golden path: outdated, drifted locked files, conflict markers
+    Check(check::Args),
+    /// Show how the project differs from a fresh render of its recorded golden-path version
+    Diff(check::DiffArgs),
+    /// Git hooks that run goldpath
+    #[command(subcommand)]
+    Hooks(hooks::HooksCommand),
     /// Three-way merge of one file, like `git merge-file`
     MergeFile(merge_file::Args),
 }
@@ -46,6 +58,10 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::List(args) => list::run(args, &mut out),
         Command::New(args) => new::run(args, &mut out),
+        Command::Upgrade(args) => upgrade::run(args, &mut out),
+        Command::Check(args) => check::run(args, &mut out),
+        Command::Diff(args) => check::diff(args, &mut out),
+        Command::Hooks(cmd) => hooks::run(cmd, &mut out),
         Command::MergeFile(args) => return merge_file::run(args),
     };
     match result {

@@ -1,0 +1,375 @@
+//! A check report as text (people), JSON (machines; schema in docs/check-report.schema.json),
+//! GitHub Actions annotations, and JUnit XML (GitLab, Jenkins). All deterministic: sorted, no
+//! timestamps, no host names, so the same project gives the same bytes on every machine.
+
+use super::{Finding, Report};
+use std::fmt::Write as _;
+
+fn outdated_message(r: &Report) -> String {
+    format!(
+        "{} {} is available; this project is on {} ({} version{} behind{}). Run `goldpath upgrade`.",
+        r.bundle,
+        r.latest,
+        r.version,
+        r.behind,
+        if r.behind == 1 { "" } else { "s" },
+        if r.major_jump { ", a major version: read its changelog first" } else { "" }
+    )
+}
+
+fn drift_message(r: &Report, path: &str, deleted: bool) -> String {
+    let what = if deleted {
+        "was deleted"
+    } else {
+        "was changed by hand"
+    };
+    format!(
+        "{path} is owned by the golden path {} {} (locked) and {what}. Restore it with `goldpath diff {path} | git apply -R`, or propose the change to the golden path.",
+        r.bundle, r.version
+    )
+}
+
+fn markers_message(path: &str) -> String {
+    format!("{path} still holds conflict markers. Resolve them, then run `goldpath upgrade --continue`.")
+}
+
+pub fn text(r: &Report, fail_on: &[Finding]) -> String {
+    let mut out = String::new();
+    let failing = r
+        .findings()
+        .into_iter()
+        .filter(|f| fail_on.contains(f))
+        .count();
+    let _ = writeln!(
+        out,
+        "{} {} ({}): {} files checked, {}",
+        r.bundle,
+        r.version,
+        r.source,
+        r.files,
+        if failing == 0 {
+            "ok".to_string()
+        } else {
+            format!(
+                "{failing} problem kind{}",
+                if failing == 1 { "" } else { "s" }
+            )
+        }
+    );
+    let tag = |f: Finding| {
+        if fail_on.contains(&f) {
+            "error"
+        } else {
+            "note"
+        }
+    };
+    if r.behind > 0 {
+        let _ = writeln!(
+            out,
+            "{}: outdated: {}",
+            tag(Finding::Outdated),
+            outdated_message(r)
+        );
+    }
+    if let Some(v) = &r.upgrade_in_progress {
+        let _ = writeln!(out, "{}: an upgrade to {v} stopped on conflicts; finish it with `goldpath upgrade --continue` or undo it with `--abort`", tag(Finding::ConflictMarkers));
+    }
+    for p in &r.conflict_markers {
+        let _ = writeln!(
+            out,
+            "{}: conflict markers: {}",
+            tag(Finding::ConflictMarkers),
+            markers_message(p.as_str())
+        );
+    }
+    for d in &r.drift {
+        let _ = writeln!(
+            out,
+            "{}: drift: {}",
+            tag(Finding::Drift),
+            drift_message(r, d.path.as_str(), d.diff.is_none())
+        );
+        if let Some(diff) = &d.diff {
+            for line in diff.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
+    if !r.customised.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}: customised (merged on upgrade, your changes kept): {}",
+            tag(Finding::Customised),
+            r.customised
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    out
+}
+
+pub fn json(r: &Report, fail_on: &[Finding]) -> String {
+    let findings: Vec<&str> = r.findings().into_iter().map(Finding::name).collect();
+    let value = serde_json::json!({
+        "schema": "https://goldpath.dev/schemas/check-report/v1",
+        "bundle": r.bundle,
+        "version": r.version.to_string(),
+        "source": r.source,
+        "files": r.files,
+        "outdated": {
+            "latest": r.latest.to_string(),
+            "behind": r.behind,
+            "major": r.major_jump,
+        },
+        "drift": r.drift.iter().map(|d| serde_json::json!({
+            "path": d.path.as_str(),
+            "deleted": d.diff.is_none(),
+            "diff": d.diff,
+        })).collect::<Vec<_>>(),
+        "customised": r.customised.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        "conflict_markers": r.conflict_markers.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        "upgrade_in_progress": r.upgrade_in_progress.as_ref().map(|v| v.to_string()),
+        "findings": findings,
+        "fail_on": fail_on.iter().map(|f| f.name()).collect::<Vec<_>>(),
+        "failed": r.fails(fail_on),
+    });
+    let mut s = serde_json::to_string_pretty(&value).expect("a report is plain JSON");
+    s.push('\n');
+    s
+}
+
+/// GitHub's workflow-command escaping: the message and the properties each have their own.
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn gh_prop(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn github(r: &Report, fail_on: &[Finding]) -> String {
+    let mut out = String::new();
+    let level = |f: Finding| {
+        if fail_on.contains(&f) {
+            "error"
+        } else {
+            "notice"
+        }
+    };
+    if r.behind > 0 {
+        let _ = writeln!(
+            out,
+            "::{} file=.goldpath.toml,title={}::{}",
+            level(Finding::Outdated),
+            gh_prop("goldpath: outdated"),
+            gh_data(&outdated_message(r))
+        );
+    }
+    for p in &r.conflict_markers {
+        let _ = writeln!(
+            out,
+            "::{} file={},title={}::{}",
+            level(Finding::ConflictMarkers),
+            gh_prop(p.as_str()),
+            gh_prop("goldpath: conflict markers"),
+            gh_data(&markers_message(p.as_str()))
+        );
+    }
+    for d in &r.drift {
+        let mut msg = drift_message(r, d.path.as_str(), d.diff.is_none());
+        if let Some(diff) = &d.diff {
+            msg.push_str("\n\n");
+            msg.push_str(diff);
+        }
+        let _ = writeln!(
+            out,
+            "::{} file={},title={}::{}",
+            level(Finding::Drift),
+            gh_prop(d.path.as_str()),
+            gh_prop("goldpath: locked file drifted"),
+            gh_data(&msg)
+        );
+    }
+    for p in &r.customised {
+        let _ = writeln!(
+            out,
+            "::{} file={},title={}::{}",
+            level(Finding::Customised),
+            gh_prop(p.as_str()),
+            gh_prop("goldpath: customised"),
+            gh_data(&format!(
+                "{p} differs from the golden path; upgrades merge it and keep your changes."
+            ))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        text(r, fail_on).lines().next().unwrap_or_default()
+    );
+    out
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters are not allowed in XML 1.0, not even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn junit(r: &Report, fail_on: &[Finding]) -> String {
+    struct Case {
+        class: &'static str,
+        name: String,
+        failure: Option<(&'static str, String, String)>,
+        note: Option<String>,
+    }
+    let mut cases = Vec::new();
+    let fails = |f: Finding| fail_on.contains(&f);
+    cases.push(Case {
+        class: "goldpath.version",
+        name: format!("{} is the newest version of {}", r.version, r.bundle),
+        failure: (r.behind > 0 && fails(Finding::Outdated))
+            .then(|| ("outdated", outdated_message(r), String::new())),
+        note: (r.behind > 0 && !fails(Finding::Outdated)).then(|| outdated_message(r)),
+    });
+    if r.drift.is_empty() {
+        cases.push(Case {
+            class: "goldpath.drift",
+            name: "locked files match the golden path".into(),
+            failure: None,
+            note: None,
+        });
+    }
+    for d in &r.drift {
+        let message = drift_message(r, d.path.as_str(), d.diff.is_none());
+        let body = d.diff.clone().unwrap_or_default();
+        let (failure, note) = if fails(Finding::Drift) {
+            (Some(("drift", message, body)), None)
+        } else {
+            (None, Some(message))
+        };
+        cases.push(Case {
+            class: "goldpath.drift",
+            name: d.path.to_string(),
+            failure,
+            note,
+        });
+    }
+    let mut marker_paths: Vec<String> = r.conflict_markers.iter().map(|p| p.to_string()).collect();
+    if marker_paths.is_empty() && r.upgrade_in_progress.is_none() {
+        cases.push(Case {
+            class: "goldpath.conflict-markers",
+            name: "no conflict markers".into(),
+            failure: None,
+            note: None,
+        });
+    }
+    if let Some(v) = &r.upgrade_in_progress {
+        if marker_paths.is_empty() {
+            marker_paths.push(".goldpath.toml".into());
+        }
+        let _ = v;
+    }
+    for p in marker_paths {
+        let message = match &r.upgrade_in_progress {
+            Some(v) if p == ".goldpath.toml" => format!("an upgrade to {v} stopped on conflicts; finish it with `goldpath upgrade --continue`"),
+            _ => markers_message(&p),
+        };
+        let (failure, note) = if fails(Finding::ConflictMarkers) {
+            (Some(("conflict-markers", message, String::new())), None)
+        } else {
+            (None, Some(message))
+        };
+        cases.push(Case {
+            class: "goldpath.conflict-markers",
+            name: p,
+            failure,
+            note,
+        });
+    }
+    for p in &r.customised {
+        let message =
+            format!("{p} differs from the golden path; upgrades merge it and keep your changes.");
+        let (failure, note) = if fails(Finding::Customised) {
+            (Some(("customised", message, String::new())), None)
+        } else {
+            (None, Some(message))
+        };
+        cases.push(Case {
+            class: "goldpath.customised",
+            name: p.to_string(),
+            failure,
+            note,
+        });
+    }
+    let failures = cases.iter().filter(|c| c.failure.is_some()).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let suite = xml(&format!("goldpath check: {} {}", r.bundle, r.version));
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"goldpath check\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
+        cases.len()
+    );
+    let _ = writeln!(out, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">", cases.len());
+    for c in cases {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            c.class,
+            xml(&c.name)
+        );
+        if c.failure.is_none() && c.note.is_none() {
+            out.push_str("/>\n");
+            continue;
+        }
+        out.push_str(">\n");
+        if let Some((kind, message, body)) = c.failure {
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{kind}\" message=\"{}\">{}</failure>",
+                xml(&message),
+                xml(&body)
+            );
+        }
+        if let Some(note) = c.note {
+            let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&note));
+        }
+        out.push_str("    </testcase>\n");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escapes_newlines_and_separators() {
+        assert_eq!(gh_data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(gh_prop("a:b,c"), "a%3Ab%2Cc");
+    }
+
+    #[test]
+    fn xml_escapes_markup_and_controls() {
+        assert_eq!(
+            xml("<a & \"b\">\u{1b}"),
+            "&lt;a &amp; &quot;b&quot;&gt;\u{FFFD}"
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! `goldpath check`: is the project behind its golden path, and has a template-owned file been
+//! changed by hand? Renders the recorded version with the recorded answers (as upgrade does for
+//! its base) and compares it with the work tree. Never writes, never runs hooks.
+
+mod format;
+
+pub use format::{github, json, junit, text};
+
+use crate::git::unified_diff;
+
+use crate::bundle::{Policies, Policy, SourceSpec};
+use crate::project::Project;
+use crate::tree::RelPath;
+use semver::Version;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Project(#[from] crate::project::Error),
+    #[error(transparent)]
+    Tree(#[from] crate::tree::Error),
+    #[error("cannot read the versions of {name} from {source_name}: {cause}")]
+    Unreachable {
+        name: String,
+        source_name: String,
+        cause: Box<crate::bundle::Error>,
+    },
+}
+
+/// What can make a check fail (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Finding {
+    Outdated,
+    Drift,
+    ConflictMarkers,
+    Customised,
+}
+
+impl Finding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Finding::Outdated => "outdated",
+            Finding::Drift => "drift",
+            Finding::ConflictMarkers => "conflict-markers",
+            Finding::Customised => "customised",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Finding> {
+        [
+            Finding::Outdated,
+            Finding::Drift,
+            Finding::ConflictMarkers,
+            Finding::Customised,
+        ]
+        .into_iter()
+        .find(|f| f.name() == s)
+    }
+
+    /// What fails a check unless `--fail-on` says otherwise. Customised `merge` files are
+    /// expected (that is what merge means) and only reported.
+    pub const DEFAULT_FAIL_ON: [Finding; 3] =
+        [Finding::Outdated, Finding::Drift, Finding::ConflictMarkers];
+}
+
+/// A template-owned (`locked`) file that differs from the golden path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub path: RelPath,
+    /// `None` when the file was deleted.
+    pub diff: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub bundle: String,
+    pub version: Version,
+    pub source: String,
+    /// The newest version in the source.
+    pub latest: Version,
+    /// How many released versions lie between the recorded one and the newest.
+    pub behind: usize,
+    pub major_jump: bool,
+    pub drift: Vec<Drift>,
+    /// `merge` files that differ from the golden path (informational).
+    pub customised: Vec<RelPath>,
+    /// Files that still hold conflict markers.
+    pub conflict_markers: Vec<RelPath>,
+    /// An upgrade that stopped on conflicts and was not finished.
+    pub upgrade_in_progress: Option<Version>,
+    /// Files rendered by the golden path, and how many were compared.
+    pub files: usize,
+}
+
+impl Report {
+    /// The findings present, sorted.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        if self.behind > 0 {
+            out.push(Finding::Outdated);
+        }
+        if !self.drift.is_empty() {
+            out.push(Finding::Drift);
+        }
+        if !self.conflict_markers.is_empty() || self.upgrade_in_progress.is_some() {
+            out.push(Finding::ConflictMarkers);
+        }
+        if !self.customised.is_empty() {
+            out.push(Finding::Customised);
+        }
+        out
+    }
+
+    pub fn fails(&self, fail_on: &[Finding]) -> bool {
+        self.findings().iter().any(|f| fail_on.contains(f))
+    }
+}
+
+/// Checks the project in `dir` against its recorded golden path (or `from`).
+pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
+    let project = Project::open(dir)?;
+    let spec = project.source(from);
+    let rec = &project.record.bundle;
+    let source = spec.open().map_err(|cause| Error::Unreachable {
+        name: rec.name.clone(),
+        source_name: spec.to_string(),
+        cause: Box::new(cause),
+    })?;
+    let versions = source
+        .versions(&rec.name)
+        .map_err(|cause| Error::Unreachable {
+            name: rec.name.clone(),
+            source_name: source.describe(),
+            cause: Box::new(cause),
+        })?;
+    let latest = versions
+        .last()
+        .cloned()
+        .unwrap_or_else(|| rec.version.clone())
+        .max(rec.version.clone());
+    let behind = versions.iter().filter(|v| **v > rec.version).count();
+
+    let bundle = project.load_recorded(&source)?;
+    let rendered = project.render_recorded(&bundle, &Default::default())?;
+    let policies = Policies::new(&bundle.manifest.files);
+    let mut drift = Vec::new();
+    let mut customised = Vec::new();
+    let mut conflict_markers = Vec::new();
+    for (path, expected) in &rendered {
+        let policy = policies.of(path);
+        let actual = crate::tree::read_file(dir, path)?;
+        if let Some(actual) = &actual {
+            if crate::merge::has_conflict_markers(&actual.bytes)
+                && !crate::merge::has_conflict_markers(&expected.bytes)
+            {
+                conflict_markers.push(path.clone());
+            }
+        }
+        if policy == Policy::Seed {
+            continue;
+        }
+        match actual {
+            Some(actual) if actual.bytes == expected.bytes => {}
+            Some(actual) if policy == Policy::Locked => drift.push(Drift {
+                path: path.clone(),
+                diff: Some(unified_diff(path.as_str(), &expected.bytes, &actual.bytes)),
+            }),
+            None if policy == Policy::Locked => drift.push(Drift {
+                path: path.clone(),
+                diff: None,
+            }),
+            _ => customised.push(path.clone()),
+        }
+    }
+    // Files an unfinished upgrade left in conflict may be new or renamed: check them too.
+    if let Some(pending) = &project.record.upgrade {
+        for path in &pending.conflicts {
+            let path = RelPath::new(path)?;
+            if rendered.contains_key(&path) {
+                continue;
+            }
+            if let Some(actual) = crate::tree::read_file(dir, &path)? {
+                if crate::merge::has_conflict_markers(&actual.bytes) {
+                    conflict_markers.push(path);
+                }
+            }
+        }
+        conflict_markers.sort();
+    }
+    Ok(Report {
+        bundle: rec.name.clone(),
+        version: rec.version.clone(),
+        source: spec.to_string(),
+        major_jump: latest.major > rec.version.major,
+        latest,
+        behind,
+        drift,
+        customised,
+        conflict_markers,
+        upgrade_in_progress: project.record.upgrade.as_ref().map(|u| u.version.clone()),
+        files: rendered.len(),
+    })
+}

@@ -1,0 +1,113 @@
+//! `goldpath check` (CI: is the project behind or drifted?) and `goldpath diff` (what differs
+//! from a fresh render of the recorded version). Exit codes for check: 0 up to date and clean,
+//! 1 a finding in --fail-on, 2 error.
+
+use super::{emit, CommandError};
+use crate::bundle::SourceSpec;
+use crate::check::{self, Finding};
+use crate::project::Project;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Github,
+    Junit,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The project folder (default: the current folder)
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Findings that fail the check, comma-separated: outdated, drift, conflict-markers, customised
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_finding, default_value = "outdated,drift,conflict-markers")]
+    fail_on: Vec<Finding>,
+    /// Read versions and templates from this source instead of the recorded one
+    #[arg(long, value_name = "SOURCE")]
+    from: Option<String>,
+}
+
+fn parse_finding(s: &str) -> Result<Finding, String> {
+    Finding::parse(s.trim()).ok_or_else(|| {
+        format!("`{s}` is not one of: outdated, drift, conflict-markers, customised")
+    })
+}
+
+pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    let from = args.from.as_deref().map(SourceSpec::parse);
+    let report = check::check(&args.dir, from.as_ref())?;
+    let text = match args.format {
+        Format::Text => check::text(&report, &args.fail_on),
+        Format::Json => check::json(&report, &args.fail_on),
+        Format::Github => check::github(&report, &args.fail_on),
+        Format::Junit => check::junit(&report, &args.fail_on),
+    };
+    emit(out, format_args!("{text}"))?;
+    Ok(if report.fails(&args.fail_on) { 1 } else { 0 })
+}
+
+#[derive(clap::Args)]
+pub struct DiffArgs {
+    /// Only these paths (relative to the project)
+    paths: Vec<String>,
+    /// The project folder
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
+    /// Read the templates from this source instead of the recorded one
+    #[arg(long, value_name = "SOURCE")]
+    from: Option<String>,
+    /// Exit 1 when there are differences, like `git diff --exit-code`
+    #[arg(long)]
+    exit_code: bool,
+}
+
+pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
+    let project = Project::open(&args.dir)?;
+    let spec = project.source(args.from.as_deref().map(SourceSpec::parse).as_ref());
+    let bundle = project.load_recorded(&spec.open()?)?;
+    let rendered = project.render_recorded(&bundle, &Default::default())?;
+    for p in &args.paths {
+        if !rendered
+            .keys()
+            .any(|r| r.is_within(p.trim_end_matches('/')))
+        {
+            return Err(CommandError::user(format!(
+                "`{p}` is not a file of the golden path {} {}",
+                bundle.name(),
+                bundle.version()
+            ))
+            .hint("`goldpath diff` with no paths shows every file that differs"));
+        }
+    }
+    let mut differs = false;
+    for (path, expected) in &rendered {
+        if !args.paths.is_empty()
+            && !args
+                .paths
+                .iter()
+                .any(|p| path.is_within(p.trim_end_matches('/')))
+        {
+            continue;
+        }
+        let actual = crate::tree::read_file(&args.dir, path)?
+            .map(|f| f.bytes)
+            .unwrap_or_default();
+        if actual != expected.bytes {
+            differs = true;
+            emit(
+                out,
+                format_args!(
+                    "{}",
+                    crate::git::unified_diff(path.as_str(), &expected.bytes, &actual)
+                ),
+            )?;
+        }
+    }
+    Ok(if differs && args.exit_code { 1 } else { 0 })
+}

@@ -1,0 +1,235 @@
+//! `goldpath upgrade`: move a project to a newer version of its golden path.
+//! Exit codes: 0 applied cleanly (or nothing to do), 1 conflicts left for the user, 2 error.
+
+use super::prompt::TerminalPrompter;
+use super::{emit, CommandError};
+use crate::answers::Prompter;
+use crate::bundle::SourceSpec;
+use crate::merge::ConflictStyle;
+use crate::upgrade::{self, Action, UpgradePlan};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The project folder (default: the current folder)
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The version to upgrade to (default: the newest)
+    #[arg(long, value_name = "V")]
+    to: Option<semver::Version>,
+    /// Read the bundle from this source instead of the recorded one
+    #[arg(long, value_name = "SOURCE")]
+    from: Option<String>,
+    /// Answer a question (new in this version, or to change an answer); repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::new::parse_set)]
+    set: Vec<(String, String)>,
+    /// Take the default for questions new in this version instead of asking
+    #[arg(long)]
+    defaults: bool,
+    /// Never prompt, even in a terminal
+    #[arg(long)]
+    no_input: bool,
+    /// How conflicts are marked in files
+    #[arg(long, value_name = "STYLE", default_value = "merge", value_parser = ["merge", "diff3", "zdiff3"])]
+    conflict_style: String,
+    /// Show what would change, and the conflicts, and touch nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Write the upgrade but do not commit it
+    #[arg(long)]
+    no_commit: bool,
+    /// Upgrade even with uncommitted changes (they are merged like any local edit)
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Allow --to to name a version older than the recorded one
+    #[arg(long)]
+    allow_downgrade: bool,
+    /// Run the bundle's migration hooks even though its source is not the built-in catalog
+    #[arg(long)]
+    trust: bool,
+    /// After resolving conflicts by hand: check none remain, record the new version, commit
+    #[arg(long = "continue", conflicts_with_all = ["abort", "to", "from", "set", "dry_run"])]
+    continue_: bool,
+    /// Undo an upgrade that stopped on conflicts: restore every file it touched
+    #[arg(long, conflicts_with_all = ["to", "from", "set", "dry_run"])]
+    abort: bool,
+}
+
+pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    let dir = &args.dir;
+    if args.continue_ {
+        let applied = upgrade::finish(dir, args.no_commit)?;
+        emit(
+            out,
+            format_args!(
+                "Upgrade finished{}.\n",
+                applied
+                    .commit
+                    .map(|c| format!(": commit {}", &c[..12]))
+                    .unwrap_or_default()
+            ),
+        )?;
+        return Ok(0);
+    }
+    if args.abort {
+        upgrade::abort(dir)?;
+        emit(
+            out,
+            format_args!("Upgrade aborted: every file it touched is back as it was at HEAD.\n"),
+        )?;
+        return Ok(0);
+    }
+    let options = upgrade::Options {
+        to: args.to.clone(),
+        from: args.from.as_deref().map(SourceSpec::parse),
+        set: args.set.iter().cloned().collect(),
+        defaults: args.defaults,
+        style: args
+            .conflict_style
+            .parse::<ConflictStyle>()
+            .map_err(|e| CommandError::user(e.to_string()))?,
+        allow_dirty: args.allow_dirty,
+        allow_downgrade: args.allow_downgrade,
+        trust: args.trust,
+        no_commit: args.no_commit,
+        dry_run: args.dry_run,
+    };
+    let mut terminal = if args.no_input {
+        None
+    } else {
+        TerminalPrompter::if_interactive()
+    };
+    let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
+    let plan = upgrade::prepare(dir, &options, prompter)?;
+    if plan.is_noop() && options.set.is_empty() {
+        emit(
+            out,
+            format_args!(
+                "Up to date: {} {} is the newest version in {}.\n",
+                plan.name, plan.from_version, plan.source
+            ),
+        )?;
+        return Ok(0);
+    }
+    report(&plan, out)?;
+    if args.dry_run {
+        let n = plan.conflicts().count();
+        emit(
+            out,
+            format_args!(
+                "\nDry run: nothing was written.{}\n",
+                if n > 0 {
+                    format!(" {n} file(s) would be left in conflict.")
+                } else {
+                    String::new()
+                }
+            ),
+        )?;
+        return Ok(if n > 0 { 1 } else { 0 });
+    }
+    let applied = upgrade::apply(&plan, &options)?;
+    if applied.conflicts.is_empty() {
+        match applied.commit {
+            Some(c) => emit(
+                out,
+                format_args!(
+                    "\nUpgraded to {} {}: commit {}.\n",
+                    plan.name,
+                    plan.to_version,
+                    &c[..12]
+                ),
+            )?,
+            None => emit(
+                out,
+                format_args!(
+                    "\nUpgraded to {} {} (not committed).\n",
+                    plan.name, plan.to_version
+                ),
+            )?,
+        }
+        return Ok(0);
+    }
+    emit(
+        out,
+        format_args!(
+            "\n{} file(s) left in conflict. Resolve them (markers are in the files; `git status` lists them), then run `goldpath upgrade --continue`; or `goldpath upgrade --abort` to undo.\n",
+            applied.conflicts.len()
+        ),
+    )?;
+    Ok(1)
+}
+
+fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
+    emit(
+        out,
+        format_args!(
+            "Upgrading {}: {} {} -> {} ({})\n",
+            plan.project_dir.display(),
+            plan.name,
+            plan.from_version,
+            plan.to_version,
+            plan.source
+        ),
+    )?;
+    if !plan.migrations.is_empty() {
+        emit(out, format_args!("Migrations:\n"))?;
+        for m in &plan.migrations {
+            emit(out, format_args!("  {m}\n"))?;
+        }
+    }
+    for (from, to) in &plan.detected_renames {
+        emit(
+            out,
+            format_args!("Rename detected by content: {from} -> {to}\n"),
+        )?;
+    }
+    if !plan.new_questions.is_empty() {
+        emit(
+            out,
+            format_args!("New answers: {}\n", plan.new_questions.join(", ")),
+        )?;
+    }
+    if !plan.dropped_answers.is_empty() {
+        emit(
+            out,
+            format_args!(
+                "Answers no longer asked (dropped): {}\n",
+                plan.dropped_answers.join(", ")
+            ),
+        )?;
+    }
+    emit(out, format_args!("Files:\n"))?;
+    for c in &plan.changes {
+        let (mark, what) = match &c.action {
+            Action::Create(_) => ("A", "new in the template".to_string()),
+            Action::Update(_) => ("U", "updated from the template".to_string()),
+            Action::Merged(_) => ("M", "merged; your changes kept".to_string()),
+            Action::Delete => (
+                "D",
+                "removed by the template (you had not changed it)".to_string(),
+            ),
+            Action::KeptLocal => ("=", "your changes kept (template unchanged)".to_string()),
+            Action::KeptDeleted => ("=", "stays deleted (you deleted it)".to_string()),
+            Action::KeptSeed => (
+                "=",
+                "seed file: the template changed it, yours is left as it is".to_string(),
+            ),
+            Action::Conflict { kind, regions, .. } if kind.has_markers() => (
+                "C",
+                format!(
+                    "CONFLICT: {} ({regions} region{})",
+                    kind.describe(),
+                    if *regions == 1 { "" } else { "s" }
+                ),
+            ),
+            Action::Conflict { kind, .. } => ("C", format!("CONFLICT: {}", kind.describe())),
+        };
+        let path = match &c.moved_from {
+            Some(from) => format!("{from} -> {}", c.path),
+            None => c.path.to_string(),
+        };
+        emit(out, format_args!("  {mark} {path}  {what}\n"))?;
+    }
+    Ok(())
+}

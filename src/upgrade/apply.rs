@@ -1,0 +1,279 @@
+//! Writing an upgrade plan: files one by one, each atomically (temp + rename); conflicts into
+//! the index as stages 1/2/3; hooks; the answers file last; then the commit. Also `--continue`
+//! and `--abort` for an upgrade that stopped on conflicts.
+//!
+//! The tree was clean when the upgrade started (unless `--allow-dirty`), so a crash at any point
+//! leaves a tree that `git checkout . && git clean -fd` (or `goldpath upgrade --abort` once the
+//! answers file is written) restores.
+
+use super::{Action, Error, Options, UpgradePlan};
+use crate::answers::{AnswersFile, PendingUpgrade, Recorded};
+use crate::git::ProjectRepo;
+use crate::project::Project;
+use crate::tree::{self, File, RelPath, ANSWERS_FILE};
+use std::path::Path;
+
+/// What an applied upgrade did.
+#[derive(Debug)]
+pub struct Applied {
+    /// The upgrade's commit, when it was clean and committed.
+    pub commit: Option<String>,
+    /// Paths left in conflict.
+    pub conflicts: Vec<String>,
+}
+
+/// Fault injection for the crash-safety test: abort the process after this many file writes.
+const FAULT_ENV: &str = "GOLDPATH_FAULT_AFTER_WRITES";
+
+/// Refuses a dirty tree unless allowed; returns whether it is dirty.
+pub(super) fn check_clean(dir: &Path, allow_dirty: bool) -> Result<bool, Error> {
+    let repo = ProjectRepo::open(dir)?;
+    let dirty = repo.dirty_paths()?;
+    if !dirty.is_empty() && !allow_dirty {
+        return Err(Error::Dirty { paths: dirty });
+    }
+    Ok(!dirty.is_empty())
+}
+
+pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
+    let dir = &plan.project_dir;
+    let started_dirty = plan.started_dirty;
+    let repo = ProjectRepo::open(dir)?;
+    let fault_after: Option<usize> = std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok());
+    let mut writes = 0usize;
+    let mut wrote = |path: &Path, file: Option<&File>| -> Result<(), Error> {
+        if fault_after == Some(writes) {
+            std::process::abort();
+        }
+        match file {
+            Some(f) => tree::write_file_atomic(path, f)?,
+            None => remove_file(path)?,
+        }
+        writes += 1;
+        Ok(())
+    };
+
+    let mut touched = Vec::new();
+    for change in &plan.changes {
+        let target = change.path.under(dir);
+        match &change.action {
+            Action::Create(f) | Action::Update(f) | Action::Merged(f) => wrote(&target, Some(f))?,
+            Action::Delete => wrote(&target, None)?,
+            Action::Conflict { file: Some(f), .. } => wrote(&target, Some(f))?,
+            _ => {}
+        }
+        if change.action.writes() {
+            touched.push(change.path.to_string());
+        }
+        if let Some(from) = &change.moved_from {
+            wrote(&from.under(dir), None)?;
+            touched.push(from.to_string());
+        }
+    }
+
+    let mut conflicts = Vec::new();
+    let mut decisions = Vec::new();
+    for change in &plan.changes {
+        if let Action::Conflict {
+            kind,
+            base,
+            ours,
+            theirs,
+            ..
+        } = &change.action
+        {
+            repo.record_conflict(&change.path, base.as_ref(), ours.as_ref(), theirs.as_ref())?;
+            if kind.has_markers() {
+                conflicts.push(change.path.to_string());
+            } else {
+                decisions.push(change.path.to_string());
+            }
+        }
+    }
+
+    for (version, hook) in &plan.hooks {
+        run_hook(plan, version, hook)?;
+    }
+
+    let message = plan.commit_message();
+    let mut record = AnswersFile {
+        bundle: Recorded {
+            name: plan.name.clone(),
+            version: plan.to_version.clone(),
+            source: plan.source.to_string(),
+            commit: plan.commit.clone(),
+        },
+        answers: plan.recorded_answers.clone(),
+        upgrade: None,
+    };
+    let in_conflict = !conflicts.is_empty() || !decisions.is_empty();
+    if in_conflict {
+        // The recorded version stays the old one until the user finishes: a check or a second
+        // upgrade must still render the base this upgrade merged against.
+        let old = Project::open(dir)?.record;
+        record = AnswersFile {
+            bundle: old.bundle,
+            answers: old.answers,
+            upgrade: Some(PendingUpgrade {
+                version: plan.to_version.clone(),
+                source: plan.source.to_string(),
+                commit: plan.commit.clone(),
+                conflicts: conflicts.clone(),
+                decisions: decisions.clone(),
+                touched: touched.clone(),
+                started_dirty,
+                message: message.clone(),
+                answers: plan.recorded_answers.clone(),
+            }),
+        };
+    }
+    wrote(&dir.join(ANSWERS_FILE), Some(&File::new(record.to_toml())))?;
+
+    let mut all_conflicts = conflicts;
+    all_conflicts.extend(decisions);
+    all_conflicts.sort();
+    let commit = if in_conflict || options.no_commit {
+        None
+    } else {
+        Some(repo.commit_project(&message)?)
+    };
+    Ok(Applied {
+        commit,
+        conflicts: all_conflicts,
+    })
+}
+
+fn remove_file(path: &Path) -> Result<(), Error> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(tree::Error::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+            .into())
+        }
+    }
+    // Remove folders the deletion emptied, as git does; stop at the first that is not empty.
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// Runs a migration hook from the bundle's `hooks/` in the project folder. Only reached for
+/// trusted sources (checked when planning).
+fn run_hook(plan: &UpgradePlan, version: &semver::Version, hook: &RelPath) -> Result<(), Error> {
+    let err = |problem: String| Error::Hook {
+        version: version.clone(),
+        hook: hook.to_string(),
+        problem,
+    };
+    let file = plan
+        .new_bundle
+        .hooks
+        .get(hook)
+        .ok_or_else(|| err("is not in the bundle's hooks/ folder".into()))?;
+    let scratch = tempfile::tempdir().map_err(|e| err(format!("cannot be staged: {e}")))?;
+    let script = scratch.path().join("hook");
+    tree::write_file(
+        &script,
+        &File {
+            bytes: file.bytes.clone(),
+            executable: true,
+        },
+    )?;
+    let status = std::process::Command::new(&script)
+        .current_dir(&plan.project_dir)
+        .env("GOLDPATH_BUNDLE", &plan.name)
+        .env("GOLDPATH_FROM_VERSION", plan.from_version.to_string())
+        .env("GOLDPATH_TO_VERSION", plan.to_version.to_string())
+        .env("GOLDPATH_MIGRATION_VERSION", version.to_string())
+        .status()
+        .map_err(|e| {
+            err(format!(
+                "could not start: {e} (does it start with a #! line?)"
+            ))
+        })?;
+    if !status.success() {
+        return Err(err(format!("failed ({status}); the files are written but not committed: fix and commit, or `git checkout . && git clean -fd`")));
+    }
+    Ok(())
+}
+
+/// `upgrade --continue`: checks that no conflict remains, records the new version, commits.
+pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
+    let project = Project::open(dir)?;
+    let pending = project.record.upgrade.clone().ok_or(Error::NotInProgress)?;
+    let repo = ProjectRepo::open(dir)?;
+    let mut remaining = Vec::new();
+    for path in &pending.conflicts {
+        if let Some(f) = tree::read_file(dir, &RelPath::new(path)?)? {
+            if crate::merge::has_conflict_markers(&f.bytes) {
+                remaining.push(format!("{path} (conflict markers remain)"));
+            }
+        }
+    }
+    let unmerged = repo.unmerged_paths()?;
+    for path in &pending.decisions {
+        if unmerged.contains(path) {
+            remaining.push(format!(
+                "{path} (keep it with `git add {path}` or delete it with `git rm {path}`)"
+            ));
+        }
+    }
+    if !remaining.is_empty() {
+        return Err(Error::Unresolved { paths: remaining });
+    }
+    let record = AnswersFile {
+        bundle: Recorded {
+            name: project.record.bundle.name.clone(),
+            version: pending.version.clone(),
+            source: pending.source.clone(),
+            commit: pending.commit.clone(),
+        },
+        answers: pending.answers.clone(),
+        upgrade: None,
+    };
+    tree::write_file_atomic(&dir.join(ANSWERS_FILE), &File::new(record.to_toml()))?;
+    let commit = if no_commit {
+        None
+    } else {
+        Some(repo.commit_project(&pending.message)?)
+    };
+    Ok(Applied {
+        commit,
+        conflicts: Vec::new(),
+    })
+}
+
+/// `upgrade --abort`: puts every file the upgrade touched back as it is at HEAD.
+pub fn abort(dir: &Path) -> Result<(), Error> {
+    let project = Project::open(dir)?;
+    let pending = project.record.upgrade.clone().ok_or(Error::NotInProgress)?;
+    if pending.started_dirty {
+        return Err(Error::AbortDirty);
+    }
+    let repo = ProjectRepo::open(dir)?;
+    // Conflicts without markers were not written, but their index stages must go too.
+    let mut names: Vec<&String> = pending
+        .touched
+        .iter()
+        .chain(&pending.conflicts)
+        .chain(&pending.decisions)
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut paths = names
+        .into_iter()
+        .map(|p| RelPath::new(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    paths.push(RelPath::new(ANSWERS_FILE)?);
+    repo.restore_from_head(dir, &paths)?;
+    Ok(())
+}

@@ -1,0 +1,695 @@
+//! The upgrade plan: for every path, base (old version rendered with the recorded answers) x
+//! theirs (new version) x ours (the project now) -> one decision. Computed entirely in memory;
+//! nothing is written until the whole plan is known.
+
+use crate::bundle::{Policies, Policy};
+use crate::merge::{self, ConflictStyle};
+use crate::tree::{File, RelPath, Tree};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a file is in conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// Both sides changed the same lines; markers are in the file.
+    Content,
+    /// The template added a file where the user already had one; markers are in the file.
+    AddAdd,
+    /// The template removed (or a migration deleted) a file the user changed; the user's file
+    /// is kept as it is.
+    ModifyDelete,
+    /// A `locked` (template-owned) file was edited locally; markers are in the file.
+    Locked,
+    /// Both sides changed a binary file; the user's file is kept as it is.
+    Binary,
+}
+
+impl ConflictKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ConflictKind::Content => "both changed",
+            ConflictKind::AddAdd => "both added",
+            ConflictKind::ModifyDelete => "modified by you, deleted by the template",
+            ConflictKind::Locked => "locked file edited locally",
+            ConflictKind::Binary => "binary, both changed",
+        }
+    }
+
+    /// Whether the conflict is marked in the file (so `--continue` can see it is resolved);
+    /// otherwise the user resolves it with `git add` or `git rm`.
+    pub fn has_markers(self) -> bool {
+        matches!(
+            self,
+            ConflictKind::Content | ConflictKind::AddAdd | ConflictKind::Locked
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A new template file.
+    Create(File),
+    /// The template changed a file the user had not: the new version.
+    Update(File),
+    /// Both changed and the merge is clean: the user's edits are kept.
+    Merged(File),
+    /// The template removed a file the user had not changed (or a migration deleted it).
+    Delete,
+    /// The user changed the file and the template did not: kept as it is.
+    KeptLocal,
+    /// The user deleted a file the template still has: it stays deleted.
+    KeptDeleted,
+    /// A `seed` file the template changed: never touched by upgrades.
+    KeptSeed,
+    /// A conflict; `file` is what is written (markers), `None` to leave the user's file alone.
+    Conflict {
+        kind: ConflictKind,
+        file: Option<File>,
+        base: Option<File>,
+        ours: Option<File>,
+        theirs: Option<File>,
+        regions: usize,
+    },
+}
+
+impl Action {
+    /// Whether applying the action writes or deletes anything.
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Action::Create(_)
+                | Action::Update(_)
+                | Action::Merged(_)
+                | Action::Delete
+                | Action::Conflict { file: Some(_), .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub path: RelPath,
+    /// For a renamed file: where the user's file was; it is removed once written at `path`.
+    pub moved_from: Option<RelPath>,
+    pub action: Action,
+}
+
+/// The three trees and what the migrations ask, the input of [`decide`].
+pub struct Sides<'a> {
+    pub base: &'a Tree,
+    pub theirs: &'a Tree,
+    /// Reads the user's file at a path, `None` when it does not exist.
+    pub ours: &'a dyn Fn(&RelPath) -> Result<Option<File>, crate::tree::Error>,
+    pub old_policies: &'a Policies,
+    pub new_policies: &'a Policies,
+    pub renames: &'a [(String, String)],
+    pub deletes: &'a [RelPath],
+    pub style: ConflictStyle,
+}
+
+/// The minimum share of lines two files must have in common to count as a rename (git's
+/// default similarity for rename detection is 50% as well).
+const RENAME_SIMILARITY: f64 = 0.5;
+
+/// What [`decide`] found: the changes sorted by path, and renames found by content (for the report).
+pub struct Decided {
+    pub changes: Vec<Change>,
+    pub detected_renames: Vec<(RelPath, RelPath)>,
+}
+
+/// Decides every path.
+pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
+    // 1. Move the base along the template's renames, so a renamed file is merged at its new path
+    //    with the user's edits carried over from the old one.
+    let mut base: Tree = Tree::new();
+    let mut moved: BTreeMap<RelPath, RelPath> = BTreeMap::new();
+    for (path, file) in sides.base {
+        match super::migrate::renamed(sides.renames, path) {
+            Some(to) if !sides.base.contains_key(&to) => {
+                moved.insert(to.clone(), path.clone());
+                base.insert(to, file.clone());
+            }
+            _ => {
+                base.insert(path.clone(), file.clone());
+            }
+        }
+    }
+    // 2. Renames nobody declared: a removed file and an added one with mostly the same lines.
+    let removed: Vec<&RelPath> = base
+        .keys()
+        .filter(|p| !sides.theirs.contains_key(*p))
+        .collect();
+    let added: Vec<&RelPath> = sides
+        .theirs
+        .keys()
+        .filter(|p| !base.contains_key(*p))
+        .collect();
+    let mut detected = Vec::new();
+    let mut taken = BTreeSet::new();
+    for old in removed {
+        let best = added
+            .iter()
+            .filter(|new| !taken.contains(**new))
+            .map(|new| {
+                (
+                    similarity(&base[old].bytes, &sides.theirs[*new].bytes),
+                    *new,
+                )
+            })
+            .filter(|(score, _)| *score >= RENAME_SIMILARITY)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, new)) = best {
+            if (sides.ours)(new)?.is_none() {
+                taken.insert(new.clone());
+                detected.push((old.clone(), new.clone()));
+            }
+        }
+    }
+    for (old, new) in &detected {
+        let file = base.remove(old).expect("listed from base");
+        let origin = moved.remove(old).unwrap_or_else(|| old.clone());
+        moved.insert(new.clone(), origin);
+        base.insert(new.clone(), file);
+    }
+
+    // 3. Decide each path the template has, had, or deletes.
+    let mut paths: BTreeSet<&RelPath> = base.keys().chain(sides.theirs.keys()).collect();
+    paths.extend(sides.deletes.iter());
+    let mut changes = Vec::new();
+    for path in paths {
+        let b = base.get(path);
+        let t = sides.theirs.get(path);
+        // A renamed file is read from its old path, unless the user already has a file at the
+        // new one: then that one is merged and the old path is left as a file the template removed.
+        let (o, moved_from) = match moved.get(path) {
+            Some(from) => match (sides.ours)(path)? {
+                Some(existing) => (Some(existing), None),
+                None => match (sides.ours)(from)? {
+                    Some(file) => (Some(file), Some(from.clone())),
+                    None => (None, None),
+                },
+            },
+            None => ((sides.ours)(path)?, None),
+        };
+        let policy = if t.is_some() {
+            sides.new_policies.of(path)
+        } else {
+            sides.old_policies.of(path)
+        };
+        let deleted_by_migration = sides.deletes.contains(path) && t.is_none();
+        let action = decide_one(b, t, o.as_ref(), policy, deleted_by_migration, sides.style);
+        let action = match (action, &moved_from, o) {
+            // Whatever the merge decided, a moved file must end up at its new path.
+            (
+                Some(Action::Conflict {
+                    kind,
+                    file: None,
+                    base,
+                    ours,
+                    theirs,
+                    regions,
+                }),
+                Some(_),
+                Some(o),
+            ) => Some(Action::Conflict {
+                kind,
+                file: Some(o),
+                base,
+                ours,
+                theirs,
+                regions,
+            }),
+            (Some(a), Some(_), Some(o)) if !a.writes() => Some(Action::Update(o)),
+            (None, Some(_), Some(o)) => Some(Action::Update(o)),
+            (a, _, _) => a,
+        };
+        if let Some(action) = action {
+            changes.push(Change {
+                path: path.clone(),
+                moved_from,
+                action,
+            });
+        }
+    }
+    // The old path of a carried-over rename must not also be decided as "removed by the template".
+    let moved_away: BTreeSet<RelPath> = changes
+        .iter()
+        .filter_map(|c| c.moved_from.clone())
+        .collect();
+    changes.retain(|c| {
+        !(moved_away.contains(&c.path)
+            && c.moved_from.is_none()
+            && matches!(
+                c.action,
+                Action::Delete
+                    | Action::Conflict {
+                        kind: ConflictKind::ModifyDelete,
+                        ..
+                    }
+            ))
+    });
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Decided {
+        changes,
+        detected_renames: detected,
+    })
+}
+
+/// The decision for one path; `None` when nothing needs doing or reporting.
+fn decide_one(
+    b: Option<&File>,
+    t: Option<&File>,
+    o: Option<&File>,
+    policy: Policy,
+    deleted_by_migration: bool,
+    style: ConflictStyle,
+) -> Option<Action> {
+    if policy == Policy::Seed {
+        return match (b, t, o) {
+            (None, Some(t), None) => Some(Action::Create(t.clone())),
+            (Some(b), Some(t), Some(_)) if b != t => Some(Action::KeptSeed),
+            _ => None,
+        };
+    }
+    match (b, t, o) {
+        (_, None, Some(o)) if deleted_by_migration && b.is_none_or(|b| same(b, o)) => {
+            Some(Action::Delete)
+        }
+        (None, None, _) => None,
+        // Never in the template before: a new file, or an add/add with the user's own.
+        (None, Some(t), None) => Some(Action::Create(t.clone())),
+        (None, Some(t), Some(o)) => {
+            if same(o, t) {
+                None
+            } else {
+                Some(conflict_or_merge(None, o, t, ConflictKind::AddAdd, style))
+            }
+        }
+        // The template removed it.
+        (Some(_), None, None) => None,
+        (Some(b), None, Some(o)) => {
+            if same(o, b) {
+                Some(Action::Delete)
+            } else {
+                Some(Action::Conflict {
+                    kind: ConflictKind::ModifyDelete,
+                    file: None,
+                    base: Some(b.clone()),
+                    ours: Some(o.clone()),
+                    theirs: None,
+                    regions: 1,
+                })
+            }
+        }
+        // The user deleted it: it stays deleted, unless the template now owns it.
+        (Some(_), Some(t), None) => {
+            if policy == Policy::Locked {
+                Some(Action::Create(t.clone()))
+            } else {
+                Some(Action::KeptDeleted)
+            }
+        }
+        (Some(b), Some(t), Some(o)) => {
+            if o == t {
+                return None;
+            }
+            if policy == Policy::Locked {
+                if same(o, b) || same(o, t) {
+                    return (b != t).then(|| Action::Update(with_eol_of(o, t)));
+                }
+                return Some(locked_conflict(b, o, t, style));
+            }
+            if o == b {
+                return Some(Action::Update(t.clone()));
+            }
+            if b == t {
+                return Some(Action::KeptLocal);
+            }
+            Some(conflict_or_merge(
+                Some(b),
+                o,
+                t,
+                ConflictKind::Content,
+                style,
+            ))
+        }
+    }
+}
+
+/// Merges `base`/`ours`/`theirs` with the merge engine: clean -> `Merged`, else a conflict of `kind`.
+fn conflict_or_merge(
+    b: Option<&File>,
+    o: &File,
+    t: &File,
+    kind: ConflictKind,
+    style: ConflictStyle,
+) -> Action {
+    let empty = File::new(Vec::new());
+    let base = b.unwrap_or(&empty);
+    let executable = if t.executable != base.executable && b.is_some() {
+        t.executable
+    } else {
+        o.executable
+    };
+    let options = merge_options(style);
+    if merge::is_binary(&base.bytes) || merge::is_binary(&o.bytes) || merge::is_binary(&t.bytes) {
+        return Action::Conflict {
+            kind: ConflictKind::Binary,
+            file: None,
+            base: b.cloned(),
+            ours: Some(o.clone()),
+            theirs: Some(t.clone()),
+            regions: 1,
+        };
+    }
+    match merge::merge_for_upgrade(&base.bytes, &o.bytes, &t.bytes, &options) {
+        Ok(outcome) if outcome.is_clean() => {
+            let file = File {
+                bytes: outcome.bytes,
+                executable,
+            };
+            if file == *o {
+                Action::KeptLocal
+            } else {
+                Action::Merged(file)
+            }
+        }
+        Ok(outcome) => Action::Conflict {
+            kind,
+            regions: outcome.conflicts.len(),
+            file: Some(File {
+                bytes: outcome.bytes,
+                executable,
+            }),
+            base: b.cloned(),
+            ours: Some(o.clone()),
+            theirs: Some(t.clone()),
+        },
+        Err(_) => Action::Conflict {
+            kind: ConflictKind::Binary,
+            file: None,
+            base: b.cloned(),
+            ours: Some(o.clone()),
+            theirs: Some(t.clone()),
+            regions: 1,
+        },
+    }
+}
+
+/// A locked file edited locally: the user's lines against the template's, marked, for the user
+/// to decide. An empty base makes every differing line part of the conflict, so a local edit
+/// the template never touched is still surfaced rather than silently kept.
+fn locked_conflict(b: &File, o: &File, t: &File, style: ConflictStyle) -> Action {
+    match conflict_or_merge(None, o, t, ConflictKind::Locked, style) {
+        Action::Conflict {
+            kind,
+            file,
+            ours,
+            theirs,
+            regions,
+            ..
+        } => Action::Conflict {
+            kind,
+            file,
+            base: Some(b.clone()),
+            ours,
+            theirs,
+            regions,
+        },
+        // Identical apart from line endings: the template's content in the user's convention.
+        Action::Merged(file) => Action::Update(file),
+        _ => Action::Update(with_eol_of(o, t)),
+    }
+}
+
+fn merge_options(style: ConflictStyle) -> merge::Options {
+    merge::Options {
+        style,
+        labels: merge::Labels {
+            ours: "ours (your project)".into(),
+            base: "base (golden path, old version)".into(),
+            theirs: "theirs (golden path, new version)".into(),
+        },
+        ..merge::Options::default()
+    }
+}
+
+/// Equal, or equal apart from line endings (CRLF/LF) and a BOM: the user's conversion of a
+/// file to CRLF is not an edit of its content.
+pub fn same(a: &File, b: &File) -> bool {
+    a.bytes == b.bytes || normalise(&a.bytes) == normalise(&b.bytes)
+}
+
+fn normalise(bytes: &[u8]) -> Vec<u8> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The template's file in the user's line-ending convention (via a clean merge against itself).
+fn with_eol_of(o: &File, t: &File) -> File {
+    match merge::merge_for_upgrade(&t.bytes, &o.bytes, &t.bytes, &merge::Options::default()) {
+        Ok(outcome) if outcome.is_clean() && normalise(&outcome.bytes) == normalise(&t.bytes) => {
+            File {
+                bytes: outcome.bytes,
+                executable: t.executable,
+            }
+        }
+        _ => t.clone(),
+    }
+}
+
+/// The share of lines of the larger file that the other has too (as a multiset).
+fn similarity(a: &[u8], b: &[u8]) -> f64 {
+    let lines = |x: &[u8]| -> BTreeMap<Vec<u8>, usize> {
+        let mut m = BTreeMap::new();
+        let x = x.strip_suffix(b"\n").unwrap_or(x);
+        if !x.is_empty() {
+            for l in x.split(|c| *c == b'\n') {
+                *m.entry(l.to_vec()).or_insert(0) += 1;
+            }
+        }
+        m
+    };
+    let (la, lb) = (lines(a), lines(b));
+    let total_a: usize = la.values().sum();
+    let total_b: usize = lb.values().sum();
+    let common: usize = la
+        .iter()
+        .map(|(l, n)| (*n).min(*lb.get(l).unwrap_or(&0)))
+        .sum();
+    common as f64 / total_a.max(total_b).max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::manifest::FilePolicies;
+
+    fn f(s: &str) -> File {
+        File::new(s)
+    }
+
+    fn run(
+        base: &[(&str, &str)],
+        theirs: &[(&str, &str)],
+        ours: &[(&str, &str)],
+        policies: FilePolicies,
+        renames: &[(&str, &str)],
+    ) -> Vec<(String, Option<String>, String)> {
+        let tree = |xs: &[(&str, &str)]| {
+            xs.iter()
+                .map(|(p, t)| (RelPath::new(p).unwrap(), f(t)))
+                .collect::<Tree>()
+        };
+        let (base, theirs, ours) = (tree(base), tree(theirs), tree(ours));
+        let read = |p: &RelPath| Ok(ours.get(p).cloned());
+        let policies = Policies::new(&policies);
+        let renames: Vec<(String, String)> = renames
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let sides = Sides {
+            base: &base,
+            theirs: &theirs,
+            ours: &read,
+            old_policies: &policies,
+            new_policies: &policies,
+            renames: &renames,
+            deletes: &[],
+            style: ConflictStyle::Merge,
+        };
+        decide(&sides)
+            .unwrap()
+            .changes
+            .into_iter()
+            .map(|c| {
+                let what = match c.action {
+                    Action::Create(f) => format!("create {}", String::from_utf8_lossy(&f.bytes)),
+                    Action::Update(f) => format!("update {}", String::from_utf8_lossy(&f.bytes)),
+                    Action::Merged(f) => format!("merged {}", String::from_utf8_lossy(&f.bytes)),
+                    Action::Delete => "delete".into(),
+                    Action::KeptLocal => "kept-local".into(),
+                    Action::KeptDeleted => "kept-deleted".into(),
+                    Action::KeptSeed => "kept-seed".into(),
+                    Action::Conflict { kind, .. } => format!("conflict {kind:?}"),
+                };
+                (
+                    c.path.to_string(),
+                    c.moved_from.map(|p| p.to_string()),
+                    what,
+                )
+            })
+            .collect()
+    }
+
+    fn row(path: &str, from: Option<&str>, what: &str) -> (String, Option<String>, String) {
+        (path.to_string(), from.map(str::to_string), what.to_string())
+    }
+
+    const V1: &str = "a\nb\nc\nd\ne\nf\n";
+
+    #[test]
+    fn the_rules_table() {
+        let got = run(
+            &[
+                ("same", "x\n"),
+                ("tpl-changed", V1),
+                ("user-changed", V1),
+                ("both", V1),
+                ("removed", "r\n"),
+                ("removed-edited", "r\n"),
+                ("user-deleted", "u\n"),
+            ],
+            &[
+                ("same", "x\n"),
+                ("tpl-changed", "a\nB\nc\nd\ne\nf\n"),
+                ("user-changed", V1),
+                ("both", "a\nB\nc\nd\ne\nf\n"),
+                ("user-deleted", "u2\n"),
+                ("added", "new\n"),
+                ("add-add", "theirs\n"),
+            ],
+            &[
+                ("same", "x\n"),
+                ("tpl-changed", V1),
+                ("user-changed", "a\nb\nc\nd\ne\nF\n"),
+                ("both", "a\nb\nc\nd\ne\nF\n"),
+                ("removed", "r\n"),
+                ("removed-edited", "mine\n"),
+                ("add-add", "ours\n"),
+            ],
+            FilePolicies::default(),
+            &[],
+        );
+        assert_eq!(
+            got,
+            [
+                row("add-add", None, "conflict AddAdd"),
+                row("added", None, "create new\n"),
+                row("both", None, "merged a\nB\nc\nd\ne\nF\n"),
+                row("removed", None, "delete"),
+                row("removed-edited", None, "conflict ModifyDelete"),
+                row("tpl-changed", None, "update a\nB\nc\nd\ne\nf\n"),
+                row("user-changed", None, "kept-local"),
+                row("user-deleted", None, "kept-deleted"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_declared_rename_carries_the_users_edit() {
+        let got = run(
+            &[("alerts/rules.yaml", "for: 2m\nlabels: {}\nexpr: x\n")],
+            &[("alerts/slo-rules.yaml", "for: 2m\nlabels: {}\nexpr: y\n")],
+            &[("alerts/rules.yaml", "for: 5m\nlabels: {}\nexpr: x\n")],
+            FilePolicies::default(),
+            &[("alerts/rules.yaml", "alerts/slo-rules.yaml")],
+        );
+        assert_eq!(
+            got,
+            [row(
+                "alerts/slo-rules.yaml",
+                Some("alerts/rules.yaml"),
+                "merged for: 5m\nlabels: {}\nexpr: y\n"
+            )]
+        );
+    }
+
+    #[test]
+    fn an_undeclared_rename_is_detected_by_similarity() {
+        let body = "one\ntwo\nthree\nfour\nfive\n";
+        let got = run(
+            &[("old.txt", body)],
+            &[("new.txt", body)],
+            &[("old.txt", "one\ntwo\nthree\nfour\nFIVE\n")],
+            FilePolicies::default(),
+            &[],
+        );
+        assert_eq!(
+            got,
+            [row(
+                "new.txt",
+                Some("old.txt"),
+                "update one\ntwo\nthree\nfour\nFIVE\n"
+            )]
+        );
+    }
+
+    #[test]
+    fn locked_and_seed_policies() {
+        let policies = FilePolicies {
+            locked: vec!["ci/**".into()],
+            seed: vec!["src/**".into()],
+        };
+        let got = run(
+            &[
+                ("ci/a.yml", V1),
+                ("ci/gone-but-locked.yml", "l\n"),
+                ("src/main.rs", "fn main() {}\n"),
+            ],
+            &[
+                ("ci/a.yml", V1),
+                ("ci/gone-but-locked.yml", "l2\n"),
+                ("src/main.rs", "fn main() { run() }\n"),
+                ("src/new.rs", "x\n"),
+            ],
+            &[
+                ("ci/a.yml", "a\nb\nc\nd\ne\nlocal\n"),
+                ("src/main.rs", "fn main() { mine() }\n"),
+            ],
+            policies,
+            &[],
+        );
+        assert_eq!(
+            got,
+            [
+                row("ci/a.yml", None, "conflict Locked"),
+                row("ci/gone-but-locked.yml", None, "create l2\n"),
+                row("src/main.rs", None, "kept-seed"),
+                row("src/new.rs", None, "create x\n"),
+            ]
+        );
+    }
+
+    #[test]
+    fn crlf_alone_is_not_a_change() {
+        let got = run(
+            &[("a", "x\ny\n")],
+            &[],
+            &[("a", "x\r\ny\r\n")],
+            FilePolicies::default(),
+            &[],
+        );
+        assert_eq!(got, [row("a", None, "delete")]);
+        assert!(similarity(b"a\nb\n", b"a\nb\n") > 0.99);
+    }
+}

