@@ -453,3 +453,71 @@ fn hooks_from_an_untrusted_source_need_trust() {
     assert_eq!(read(&p.join("hook-ran.txt")), "1.0.0 -> 2.1.0\n");
     assert!(git(&p, &["log", "-1", "--format=%B"]).contains("2.1.0: runs hook record-versions.sh"));
 }
+
+#[test]
+fn a_built_in_service_upgrades_from_1_0_0_to_1_1_0() {
+    let s = Sandbox::new();
+    let out = s.goldpath(
+        s.tmp.path(),
+        &[
+            "new",
+            "rust-service",
+            "orders-api",
+            "--version",
+            "1.0.0",
+            "--defaults",
+            "--set",
+            "service_name=orders-api",
+            "--no-input",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let p = s.path("orders-api");
+    s.edit_and_commit(&p, |p| {
+        let values = read(&p.join("chart/values.yaml"));
+        assert!(values.contains("\nimage:\n"), "{values}");
+        fs::write(
+            p.join("chart/values.yaml"),
+            values.replacen(
+                "\nimage:\n",
+                "\n# Pinned by the team for the launch.\nimage:\n",
+                1,
+            ),
+        )
+        .unwrap();
+        fs::write(
+            p.join("Dockerfile"),
+            format!(
+                "{}LABEL org.opencontainers.image.vendor=acme\n",
+                read(&p.join("Dockerfile"))
+            ),
+        )
+        .unwrap();
+    });
+    let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("1.1.0: renamed alerts/rules.yaml to alerts/slo-rules.yaml"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!p.join("alerts/rules.yaml").exists() && p.join("alerts/slo-rules.yaml").exists());
+    let values = read(&p.join("chart/values.yaml"));
+    assert!(
+        values.contains("# Pinned by the team for the launch.")
+            && values.contains("minReplicas: 2"),
+        "{values}"
+    );
+    assert!(read(&p.join("Dockerfile")).ends_with("LABEL org.opencontainers.image.vendor=acme\n"));
+    assert!(read(&p.join(".goldpath.toml")).contains("version = \"1.1.0\""));
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+    // Up to date and clean afterwards.
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
