@@ -34,6 +34,22 @@ pub(super) fn merge(
     opts: &Options,
     marker_size: u16,
 ) -> Result<Merged, Error> {
+    // xdl_merge's own first step, taken here: when a side is identical to the base, the result
+    // is the other side, clean. Here it also matters for safety: libgit2 returns a NULL buffer
+    // when that other side is empty, and git2's `MergeFileResult::content` makes a slice of it
+    // without checking, which is undefined behaviour (debug builds abort on it).
+    if ours == base {
+        return Ok(Merged {
+            bytes: theirs.to_vec(),
+            clean: true,
+        });
+    }
+    if theirs == base {
+        return Ok(Merged {
+            bytes: ours.to_vec(),
+            clean: true,
+        });
+    }
     init();
     let mut file_opts = git2::MergeFileOptions::new();
     file_opts
@@ -76,12 +92,32 @@ pub(super) fn merge(
     })
 }
 
-/// `git2::merge_file` does not initialise libgit2 the way most of git2 does, and the first
-/// merge in a process fails with "no error" unless something else did. `Config::new` runs git2's
-/// one-time initialisation (and builds an empty in-memory config, which reads no file).
+/// Makes libgit2 able to merge, without its full start-up.
+///
+/// `git2::merge_file` does not initialise libgit2, and before initialisation every libgit2
+/// allocation fails (the first merge fails with "no error"). git2's initialisation
+/// (`git_libgit2_init`, run by e.g. `git2::Config::new`) sets up everything: OpenSSL, libssh2,
+/// and loading every TLS certificate of the system, about 20 ms, twenty times what `git
+/// merge-file` takes for a whole small merge. A merge needs only the allocator, so this installs
+/// libgit2's default one (`GIT_OPT_SET_ALLOCATOR` with NULL; the same one `git_libgit2_init`
+/// installs, so a full initialisation before or after, as in `upgrade`, changes nothing).
+///
+/// What this leaves uninitialised is libgit2's thread-local error state, used only when
+/// something fails. In `git_merge_file` only an allocation can fail (inputs over `LONG_MAX`
+/// bytes are excluded: [`super::is_binary`] takes anything over 1023 MiB as binary), and then
+/// the process is out of memory anyway.
 fn init() {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
-        let _ = git2::Config::new();
+        // SAFETY: `git_libgit2_opts` is variadic; `GIT_OPT_SET_ALLOCATOR` takes one
+        // `git_allocator *` argument, and NULL selects libgit2's standard allocator. The call
+        // only copies that allocator's function pointers into libgit2's global, once, before
+        // any merge of this process (a concurrent full initialisation writes the same values).
+        unsafe {
+            libgit2_sys::git_libgit2_opts(
+                libgit2_sys::GIT_OPT_SET_ALLOCATOR as std::ffi::c_int,
+                std::ptr::null::<std::ffi::c_void>(),
+            );
+        }
     });
 }
