@@ -521,3 +521,35 @@ fn a_built_in_service_upgrades_from_1_0_0_to_1_1_0() {
     let out = s.goldpath(&p, &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+#[test]
+fn delete_and_set_answer_migrations_report_what_they_did() {
+    let s = Sandbox::new();
+    let url = s.bundle_repo();
+    let p = s.project(&url);
+    s.edit_and_commit(&p, |p| {
+        write(p, &[("legacy/old.cfg", "written by the old tooling\n")])
+    });
+    let repo = s.path("templates");
+    let manifest = MANIFEST_V2.replace("version = \"2.0.0\"\ndescription", "version = \"2.1.0\"\ndescription")
+        + "\n[[migrations]]\nversion = \"2.1.0\"\ndelete = \"legacy/old.cfg\"\n\n[[migrations]]\nversion = \"2.1.0\"\nset_answer = { name = \"min_replicas\", value = \"{{ 2 + 3 }}\" }\n";
+    write(&repo, &[("bundle.toml", &manifest)]);
+    s.commit_tag(&repo, "v2.1.0");
+    let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let report = stdout(&out);
+    assert!(
+        report.contains("2.1.0: set answer `min_replicas` to `5`")
+            && report.contains("deleted legacy/old.cfg"),
+        "{report}"
+    );
+    assert!(!p.join("legacy").exists());
+    assert!(read(&p.join("chart/values.yaml")).contains("minReplicas: 5"));
+    assert!(read(&p.join(".goldpath.toml")).contains("min_replicas = 5"));
+}
