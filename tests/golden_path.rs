@@ -668,7 +668,7 @@ fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) 
         label,
         dir,
         &tools.hadolint,
-        &["--failure-threshold", "info", "Dockerfile"],
+        &["--no-color", "--failure-threshold", "info", "Dockerfile"],
     );
 
     // Every YAML file (Helm templates are Go templates; they are checked by rendering below).
@@ -805,12 +805,17 @@ fn every_release_passes_the_real_validators() {
         }
     }
     // Answers that change the most: no Prometheus Operator, the longest service name (Helm names,
-    // line lengths, rustfmt), a non-GitHub registry, a non-default port and replicas.
+    // line lengths, rustfmt), a description full of YAML, TOML and Dockerfile syntax, a nested
+    // GitLab group, a registry with a port, a non-default port and replicas.
     let edge = render(
         NEWEST,
         &[
             ("ci", "gitlab"),
             ("service_name", "a234567890b234567890c234567890d23456789z"),
+            (
+                "description",
+                "Takes \"orders\" & prices them: fast, safe — #1 {{ not tera }}",
+            ),
             ("repo_slug", "acme/platform/services/a-very-long-name"),
             ("image_registry", "registry.example.com:5000/acme/services"),
             ("port", "9443"),
