@@ -37,6 +37,12 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<String, Error> {
     let branch = git2::Config::open_default()
         .and_then(|c| c.get_string("init.defaultBranch"))
         .unwrap_or_else(|_| "main".to_string());
+    if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
+        return Err(Error::Git {
+            context: "git config init.defaultBranch".into(),
+            message: format!("`{branch}` is not a valid branch name; fix it with `git config --global init.defaultBranch main`"),
+        });
+    }
     let mut opts = git2::RepositoryInitOptions::new();
     opts.initial_head(&branch);
     let repo = git2::Repository::init_opts(dir, &opts)
