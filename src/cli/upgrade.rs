@@ -160,12 +160,20 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     Ok(1)
 }
 
+/// The project's folder name (`.` says nothing when run inside it).
+fn project_name(dir: &std::path::Path) -> String {
+    let abs = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    abs.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
 fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
     emit(
         out,
         format_args!(
             "Upgrading {}: {} {} -> {} ({})\n",
-            plan.project_dir.display(),
+            project_name(&plan.project_dir),
             plan.name,
             plan.from_version,
             plan.to_version,
