@@ -174,8 +174,9 @@ mod tests {
             base: b.into(),
             theirs: t.into(),
         };
-        // (arguments before the files, style, favor, marker size, labels)
-        let table: &[(&[&str], ConflictStyle, Option<Favor>, usize, Labels)] = &[
+        /// Arguments before the files, style, favor, marker size, labels.
+        type Row<'a> = (&'a [&'a str], ConflictStyle, Option<Favor>, usize, Labels);
+        let table: &[Row] = &[
             (
                 &[],
                 ConflictStyle::Merge,

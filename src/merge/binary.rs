@@ -82,8 +82,9 @@ mod tests {
     #[test]
     fn whole_file_resolution() {
         let (b, o, t): (&[u8], &[u8], &[u8]) = (b"\0base", b"\0ours", b"\0theirs");
-        // (base, ours, theirs, favor, result, conflicted)
-        let table: &[(&[u8], &[u8], &[u8], Option<Favor>, &[u8], bool)] = &[
+        /// Base, ours, theirs, favor, result, conflicted.
+        type Row<'a> = (&'a [u8], &'a [u8], &'a [u8], Option<Favor>, &'a [u8], bool);
+        let table: &[Row] = &[
             (b, b, t, None, t, false),
             (b, o, b, None, o, false),
             (b, o, o, None, o, false),

@@ -354,3 +354,252 @@ fn merge_text(
         ours_has_markers,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(style: ConflictStyle, favor: Option<Favor>) -> Options {
+        Options {
+            style,
+            favor,
+            ..Options::default()
+        }
+    }
+
+    /// Each expected output is what `git merge-file -p -L ours -L base -L theirs` (git 2.47)
+    /// printed for the same inputs, and its exit code.
+    #[test]
+    fn merges_as_git_does() {
+        use ConflictStyle::{Diff3, Merge, Zdiff3};
+        /// Name, base, ours, theirs, style, favor, git's output, git's exit code.
+        type Row<'a> = (
+            &'a str,
+            &'a [u8],
+            &'a [u8],
+            &'a [u8],
+            ConflictStyle,
+            Option<Favor>,
+            &'a [u8],
+            usize,
+        );
+        #[rustfmt::skip]
+        let table: &[Row] = &[
+            ("the same change on both sides is clean",
+             b"a\nb\nc\n", b"a\nB\nc\n", b"a\nB\nc\n", Merge, None, b"a\nB\nc\n", 0),
+            ("edits of adjacent lines conflict",
+             b"a\nb\nc\nd\n", b"a\nB\nc\nd\n", b"a\nb\nC\nd\n", Merge, None,
+             b"a\n<<<<<<< ours\nB\nc\n=======\nb\nC\n>>>>>>> theirs\nd\n", 1),
+            ("edits one line apart merge",
+             b"a\nb\nc\nd\n", b"a\nB\nc\nd\n", b"a\nb\nc\nD\n", Merge, None, b"a\nB\nc\nD\n", 0),
+            ("CRLF survives, markers included",
+             b"a\r\nb\r\nc\r\n", b"a\r\nB\r\nc\r\n", b"a\r\nX\r\nc\r\n", Merge, None,
+             b"a\r\n<<<<<<< ours\r\nB\r\n=======\r\nX\r\n>>>>>>> theirs\r\nc\r\n", 1),
+            ("a missing final newline is added only before a marker",
+             b"a\nb", b"a\nB", b"a\nX", Merge, None,
+             b"a\n<<<<<<< ours\nB\n=======\nX\n>>>>>>> theirs\n", 1),
+            ("a BOM is content like any other",
+             b"\xef\xbb\xbfa\nb\n", b"\xef\xbb\xbfA\nb\n", b"\xef\xbb\xbfa\nB\n", Merge, None,
+             b"<<<<<<< ours\n\xef\xbb\xbfA\nb\n=======\n\xef\xbb\xbfa\nB\n>>>>>>> theirs\n", 1),
+            ("Latin-1 bytes pass through",
+             b"caf\xe9\nb\n", b"caf\xe9\nB\n", b"caf\xe9\nb\n", Merge, None, b"caf\xe9\nB\n", 0),
+            ("an empty ours keeps its label",
+             b"a\n", b"", b"b\n", Diff3, None,
+             b"<<<<<<< ours\n||||||| base\na\n=======\nb\n>>>>>>> theirs\n", 1),
+            ("an empty base keeps its label",
+             b"", b"a\n", b"b\n", Diff3, None,
+             b"<<<<<<< ours\na\n||||||| base\n=======\nb\n>>>>>>> theirs\n", 1),
+            ("an empty theirs keeps its label",
+             b"a\n", b"b\n", b"", Zdiff3, None,
+             b"<<<<<<< ours\nb\n||||||| base\na\n=======\n>>>>>>> theirs\n", 1),
+            ("all empty",
+             b"", b"", b"", Merge, None, b"", 0),
+            ("ours deletes everything, theirs is unchanged",
+             b"a\n", b"", b"a\n", Merge, None, b"", 0),
+            ("--ours", b"a\nb\nc\n", b"a\nB\nc\n", b"a\nX\nc\n", Merge, Some(Favor::Ours), b"a\nB\nc\n", 0),
+            ("--theirs", b"a\nb\nc\n", b"a\nB\nc\n", b"a\nX\nc\n", Merge, Some(Favor::Theirs), b"a\nX\nc\n", 0),
+            ("--union", b"a\nb\nc\n", b"a\nB\nc\n", b"a\nX\nc\n", Merge, Some(Favor::Union), b"a\nB\nX\nc\n", 0),
+            ("merge style narrows to the differing lines",
+             b"1\n2\n3\n4\n5\n", b"1\nX\nY\nZ\n5\n", b"1\nX\nQ\nZ\n5\n", Merge, None,
+             b"1\nX\n<<<<<<< ours\nY\n=======\nQ\n>>>>>>> theirs\nZ\n5\n", 1),
+            ("diff3 does not",
+             b"1\n2\n3\n4\n5\n", b"1\nX\nY\nZ\n5\n", b"1\nX\nQ\nZ\n5\n", Diff3, None,
+             b"1\n<<<<<<< ours\nX\nY\nZ\n||||||| base\n2\n3\n4\n=======\nX\nQ\nZ\n>>>>>>> theirs\n5\n", 1),
+            ("zdiff3 moves the common lines out",
+             b"1\n2\n3\n4\n5\n", b"1\nX\nY\nZ\n5\n", b"1\nX\nQ\nZ\n5\n", Zdiff3, None,
+             b"1\nX\n<<<<<<< ours\nY\n||||||| base\n2\n3\n4\n=======\nQ\n>>>>>>> theirs\nZ\n5\n", 1),
+            ("a marker-like line of ours stays, and is not a marker",
+             b"a\nb\nc\n", b"a\nB\n=======\nc\n", b"a\nX\nc\n", Merge, None,
+             b"a\n<<<<<<< ours\nB\n=======\n=======\nX\n>>>>>>> theirs\nc\n", 1),
+        ];
+        for (name, base, ours, theirs, style, favor, want, count) in table {
+            let out = merge(base, ours, theirs, &opts(*style, *favor)).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.bytes),
+                String::from_utf8_lossy(want),
+                "{name}"
+            );
+            assert_eq!(out.bytes, *want, "{name}");
+            assert_eq!(out.conflicts.len(), *count, "{name}");
+            assert_eq!(out.is_clean(), *count == 0, "{name}");
+        }
+    }
+
+    #[test]
+    fn conflicts_are_data() {
+        let base = b"1\n2\n3\n4\n5\n6\n7\n";
+        let ours = b"1\nA\n3\n4\n5\nB\n7\n";
+        let theirs = b"1\nX\n3\n4\n5\nY\n7";
+        let out = merge(base, ours, theirs, &opts(ConflictStyle::Diff3, None)).unwrap();
+        let want = |lines, ours: &str, base: &str, theirs: &str| Conflict {
+            lines: Some(lines),
+            ours: ours.into(),
+            base: Some(base.into()),
+            theirs: theirs.into(),
+        };
+        // Their last line had no newline; git adds one before the marker after it.
+        assert_eq!(
+            out.conflicts,
+            vec![
+                want(2..=8, "A\n", "2\n", "X\n"),
+                want(12..=21, "B\n7\n", "6\n7\n", "Y\n7\n")
+            ]
+        );
+        let merge_style = merge(base, ours, theirs, &Options::default()).unwrap();
+        assert!(merge_style.conflicts.iter().all(|c| c.base.is_none()));
+    }
+
+    #[test]
+    fn marker_lines_in_the_inputs_do_not_confuse_the_conflicts() {
+        let out = merge(
+            b"a\nb\nc\n",
+            b"a\nB\n=======\nc\n",
+            b"a\nX\nc\n",
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            out.conflicts,
+            vec![Conflict {
+                lines: Some(2..=7),
+                ours: b"B\n=======\n".to_vec(),
+                base: None,
+                theirs: b"X\n".to_vec(),
+            }]
+        );
+        assert!(!out.ours_has_markers);
+    }
+
+    #[test]
+    fn binary_files_are_whole_file_conflicts() {
+        let out = merge(b"\0a", b"\0b", b"\0c", &Options::default()).unwrap();
+        assert_eq!(out.bytes, b"\0b");
+        assert_eq!(out.conflicts.len(), 1);
+        assert!(out.conflicts[0].is_binary());
+        // One binary side is enough, and an unchanged side gives way.
+        let out = merge(b"text\n", b"text\n", b"\0new", &Options::default()).unwrap();
+        assert!(out.is_clean());
+        assert_eq!(out.bytes, b"\0new");
+    }
+
+    #[test]
+    fn upgrades_follow_the_users_line_endings() {
+        // The user converted the file to CRLF and edited line 2; the template changed line 4.
+        let base = b"a\nb\nc\nd\n";
+        let ours = b"a\r\nB\r\nc\r\nd\r\n";
+        let theirs = b"a\nb\nc\nD\n";
+        let out = merge_for_upgrade(base, ours, theirs, &Options::default()).unwrap();
+        assert!(out.is_clean());
+        assert_eq!(out.bytes, b"a\r\nB\r\nc\r\nD\r\n");
+        // The plain merge sees every line changed: one whole-file conflict.
+        let plain = merge(base, ours, theirs, &Options::default()).unwrap();
+        assert_eq!(plain.conflicts.len(), 1);
+        // A BOM and a missing final newline of the user's survive too.
+        let out = merge_for_upgrade(
+            b"a\nb\n",
+            b"\xef\xbb\xbfa\nb",
+            b"a\nb\nc\n",
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(out.bytes, b"\xef\xbb\xbfa\nb\nc");
+    }
+
+    #[test]
+    fn upgrades_pick_markers_the_users_text_cannot_be_taken_for() {
+        // A conflict the user committed unresolved, then a real conflict below it.
+        let base = b"x\n<<<<<<< HEAD\n1\n=======\n2\n>>>>>>> topic\ny\n";
+        let ours = b"x\n<<<<<<< HEAD\n1\n=======\n2\n>>>>>>> topic\nmine\n";
+        let theirs = b"x\n<<<<<<< HEAD\n1\n=======\n2\n>>>>>>> topic\ntheirs\n";
+        let out = merge_for_upgrade(base, ours, theirs, &Options::default()).unwrap();
+        assert_eq!(out.marker_size, 8);
+        assert!(out.ours_has_markers);
+        assert_eq!(out.conflicts.len(), 1);
+        assert_eq!(out.conflicts[0].lines, Some(7..=11));
+        assert_eq!(parse_conflicts(&out.bytes, out.marker_size), out.conflicts);
+        // Read at git's size, only the user's own block is seen, never goldpath's.
+        let at_seven = parse_conflicts(&out.bytes, 7);
+        assert_eq!(at_seven.len(), 1);
+        assert_eq!(at_seven[0].lines, Some(2..=6));
+    }
+
+    #[test]
+    fn styles_by_name() {
+        for style in [
+            ConflictStyle::Merge,
+            ConflictStyle::Diff3,
+            ConflictStyle::Zdiff3,
+        ] {
+            assert_eq!(style.to_string().parse::<ConflictStyle>().unwrap(), style);
+        }
+        assert_eq!(ConflictStyle::default(), ConflictStyle::Merge);
+    }
+
+    #[test]
+    fn error_messages() {
+        let label = |ours: &str| Options {
+            labels: Labels {
+                ours: ours.into(),
+                ..Labels::default()
+            },
+            ..Options::default()
+        };
+        let size = |marker_size| Options {
+            marker_size,
+            ..Options::default()
+        };
+        let table: &[(Error, &str)] = &[
+            (
+                "Diff3".parse::<ConflictStyle>().unwrap_err(),
+                "unknown conflict style `Diff3`: expected `merge`, `diff3` or `zdiff3`",
+            ),
+            (
+                merge(b"", b"", b"", &size(0)).unwrap_err(),
+                "conflict marker size 0 is out of range: it must be from 1 to 65535",
+            ),
+            (
+                merge_for_upgrade(b"", b"", b"", &size(65536)).unwrap_err(),
+                "conflict marker size 65536 is out of range: it must be from 1 to 65535",
+            ),
+            (
+                merge(b"", b"", b"", &label("a\nb")).unwrap_err(),
+                "the ours label \"a\\nb\" contains a line break, which a conflict marker line cannot hold",
+            ),
+            (
+                merge(b"", b"", b"", &label("a\0b")).unwrap_err(),
+                "the ours label \"a\\0b\" contains a NUL byte, which a conflict marker line cannot hold",
+            ),
+            (
+                Error::NoFreeMarkerSize { from: 7 },
+                "every conflict marker size from 7 to 65535 is already used by lines of the files, so conflicts could not be told from text",
+            ),
+            (
+                Error::Engine { message: "failed to merge files".into() },
+                "libgit2 could not merge: failed to merge files",
+            ),
+        ];
+        for (error, want) in table {
+            assert_eq!(error.to_string(), *want);
+        }
+    }
+}
