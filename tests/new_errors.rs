@@ -353,6 +353,6 @@ fn a_failing_first_commit_leaves_nothing_behind() {
         .code(2);
     // Not even the folders made to hold it.
     out.stderr_contains("error: git: ")
-        .stderr_contains("'refs/heads/bad..name' is not valid");
+        .stderr_contains("git config init.defaultBranch: `bad..name` is not a valid branch name; fix it with `git config --global init.defaultBranch main`");
     assert_eq!(ls(tmp.path()), before, "{out}");
 }
