@@ -82,6 +82,9 @@ pub struct Bundle {
     pub template: Tree,
     /// Files under `hooks/`, for migrations that run a hook.
     pub hooks: Tree,
+    /// Include-only templates under `partials/`: templates `{% include "partials/NAME" %}`
+    /// them, and they are never written to a project.
+    pub partials: Tree,
     pub origin: Origin,
 }
 
@@ -100,6 +103,7 @@ impl Bundle {
         let manifest_file = format!("{display}/bundle.toml");
         let mut template = Tree::new();
         let mut hooks = Tree::new();
+        let mut partials = Tree::new();
         let mut manifest_text = None;
         for (path, file) in files {
             let p = path.as_str();
@@ -109,6 +113,8 @@ impl Bundle {
                 template.insert(RelPath::new(rest)?, file);
             } else if let Some(rest) = p.strip_prefix("hooks/") {
                 hooks.insert(RelPath::new(rest)?, file);
+            } else if let Some(rest) = p.strip_prefix("partials/") {
+                partials.insert(RelPath::new(rest)?, file);
             }
         }
         let text = manifest_text.ok_or_else(|| Error::MissingManifest {
@@ -135,6 +141,7 @@ impl Bundle {
             manifest,
             template,
             hooks,
+            partials,
             origin,
         })
     }

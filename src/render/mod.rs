@@ -18,7 +18,8 @@ use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("template/{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    /// `file` is the bundle-relative path: `template/...` or `partials/...`.
+    #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Template {
         file: String,
         line: Option<usize>,
@@ -41,6 +42,9 @@ pub enum Error {
 /// The suffix that marks a file as a tera template.
 pub const TEMPLATE_SUFFIX: &str = ".tera";
 
+/// The name prefix of the bundle's include-only templates (its `partials/` folder).
+const PARTIALS: &str = "partials/";
+
 /// Renders every file of `bundle` with `answers`.
 pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
     let mut engine = Engine::new();
@@ -52,11 +56,32 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
 
     // Register every template first, so `{% include %}`, `{% import %}` and `{% extends %}`
     // between them work, and every syntax error is found before anything renders.
+    let partial_names: Vec<String> = bundle
+        .partials
+        .keys()
+        .map(|p| format!("{PARTIALS}{p}"))
+        .collect();
     let mut sources = Vec::new();
+    for ((path, file), name) in bundle.partials.iter().zip(&partial_names) {
+        let text = std::str::from_utf8(&file.bytes).map_err(|_| Error::Template {
+            file: name.clone(),
+            line: None,
+            message: "is not UTF-8 text; partials are tera templates".into(),
+        })?;
+        if bundle.template.contains_key(path) || bundle.template.keys().any(|t| t.as_str() == name)
+        {
+            return Err(Error::Template {
+                file: name.clone(),
+                line: None,
+                message: "has the same name as a template file; rename one".into(),
+            });
+        }
+        sources.push((name.as_str(), text));
+    }
     for (path, file) in &bundle.template {
         if path.as_str().ends_with(TEMPLATE_SUFFIX) {
             let text = std::str::from_utf8(&file.bytes).map_err(|_| Error::Template {
-                file: path.to_string(),
+                file: format!("template/{path}"),
                 line: None,
                 message: "is not UTF-8 text; only text files may end in .tera".into(),
             })?;
@@ -155,7 +180,7 @@ fn render_path<'a>(
                     let r = engine
                         .render_str(part, ctx)
                         .map_err(|message| Error::Template {
-                            file: path.to_string(),
+                            file: format!("template/{path}"),
                             line: None,
                             message: format!("in its path: {message}"),
                         })?;
@@ -182,10 +207,16 @@ fn render_path<'a>(
     Ok(Some(parts.join("/")))
 }
 
-fn template_error(file: &str, e: &tera::Error) -> Error {
+fn template_error(name: &str, e: &tera::Error) -> Error {
     let message = message(e);
+    // Partials are registered under their bundle-relative path; templates under theirs in template/.
+    let file = if name.starts_with(PARTIALS) {
+        name.to_string()
+    } else {
+        format!("template/{name}")
+    };
     Error::Template {
-        file: file.to_string(),
+        file,
         line: error_line(&message),
         message,
     }
@@ -214,6 +245,7 @@ mod tests {
             manifest,
             template,
             hooks: Tree::new(),
+            partials: Tree::new(),
             origin: Origin {
                 source: SourceSpec::Builtin,
                 commit: None,
@@ -299,7 +331,10 @@ mod tests {
         let Error::Template { file, line, .. } = &err else {
             panic!("{err}")
         };
-        assert_eq!((file.as_str(), *line), ("chart/values.yaml.tera", Some(2)));
+        assert_eq!(
+            (file.as_str(), *line),
+            ("template/chart/values.yaml.tera", Some(2))
+        );
         assert!(
             err.to_string()
                 .starts_with("template/chart/values.yaml.tera:2: "),
@@ -341,5 +376,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("both render to `a.txt`"), "{err}");
+    }
+
+    #[test]
+    fn partials_are_included_never_written() {
+        let mut b = bundle(&[(
+            "alerts.yaml.tera",
+            "groups:\n{% include \"partials/rules.tera\" %}",
+        )]);
+        b.partials.insert(
+            RelPath::new("rules.tera").unwrap(),
+            File::new("  - name: {{ name }}\n"),
+        );
+        let tree = render(&b, &answers(&[("name", "orders")])).unwrap();
+        assert_eq!(paths(&tree), ["alerts.yaml"]);
+        assert_eq!(
+            tree[&RelPath::new("alerts.yaml").unwrap()].bytes,
+            b"groups:\n  - name: orders\n"
+        );
+        b.partials.insert(
+            RelPath::new("broken.tera").unwrap(),
+            File::new("{{ oops + }}"),
+        );
+        let err = render(&b, &answers(&[("name", "orders")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("partials/broken.tera:1: "), "{err}");
     }
 }

@@ -189,6 +189,7 @@ set_answer = { name = "replicas", value = 3 }
             manifest,
             template: Default::default(),
             hooks: Default::default(),
+            partials: Default::default(),
             origin: crate::bundle::Origin {
                 source: crate::bundle::SourceSpec::Builtin,
                 commit: None,
