@@ -4,6 +4,7 @@ mod check;
 mod golden_path;
 mod harness;
 mod merge_corpus;
+mod merge_git;
 mod new;
 mod new_errors;
 #[cfg(unix)]
