@@ -12,3 +12,4 @@ mod new_interactive;
 mod new_sources;
 mod sandbox;
 mod upgrade;
+mod merge_cli;
