@@ -3,6 +3,7 @@
 mod check;
 mod golden_path;
 mod harness;
+mod merge_cli;
 mod merge_corpus;
 mod merge_git;
 mod new;
@@ -12,4 +13,3 @@ mod new_interactive;
 mod new_sources;
 mod sandbox;
 mod upgrade;
-mod merge_cli;
