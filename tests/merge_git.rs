@@ -53,50 +53,55 @@ const WORDS: &[&[u8]] = &[
     b"",
     b"    ;",
     b"  ",
-    b"=======",
-    b"<<<<<<< HEAD",
-    b">>>>>>>",
-    b"|||||||| x",
     b"caf\xe9",
     b"\xef\xbb\xbfbom",
     b"tab\there",
     b"lone\rcr",
 ];
 
-fn line() -> impl Strategy<Value = Vec<u8>> {
+/// Lines that look like conflict markers, of git's size and one more.
+const MARKER_LIKE: &[&[u8]] = &[b"=======", b"<<<<<<< HEAD", b">>>>>>>", b"|||||||| x"];
+
+/// One line with its ending (LF or CRLF), marker-like lines among them if `markers`.
+pub fn line(markers: bool) -> impl Strategy<Value = Vec<u8>> + Clone {
+    let mut words = WORDS.to_vec();
+    if markers {
+        words.extend_from_slice(MARKER_LIKE);
+    }
     let ending = prop_oneof![
         6 => Just(&b"\n"[..]),
         2 => Just(&b"\r\n"[..]),
     ];
-    (prop::sample::select(WORDS), ending).prop_map(|(word, end)| [word, end].concat())
+    (prop::sample::select(words), ending).prop_map(|(word, end)| [word, end].concat())
 }
 
-/// A file: some lines, the last of which may lose its line ending.
-fn file(max_lines: usize) -> impl Strategy<Value = Vec<Vec<u8>>> {
-    prop::collection::vec(line(), 0..max_lines)
+/// A file as lines.
+pub fn file(max_lines: usize, markers: bool) -> impl Strategy<Value = Vec<Vec<u8>>> {
+    prop::collection::vec(line(markers), 0..max_lines)
 }
 
 #[derive(Clone, Debug)]
-enum Edit {
+pub enum Edit {
     Keep,
     Delete,
     Replace(Vec<u8>),
     InsertBefore(Vec<u8>),
 }
 
-fn edits() -> impl Strategy<Value = Vec<Edit>> {
+/// Edits to apply to a file's lines in turn, see [`edited`].
+pub fn edits(markers: bool) -> impl Strategy<Value = Vec<Edit>> {
     let edit = prop_oneof![
         8 => Just(Edit::Keep),
         1 => Just(Edit::Delete),
-        1 => line().prop_map(Edit::Replace),
-        1 => line().prop_map(Edit::InsertBefore),
+        1 => line(markers).prop_map(Edit::Replace),
+        1 => line(markers).prop_map(Edit::InsertBefore),
     ];
     prop::collection::vec(edit, 0..40)
 }
 
-/// Applies `edits` to `lines` in order (edits past the end append), then drops the final line
-/// ending if `chop` is set.
-fn edited(lines: &[Vec<u8>], edits: &[Edit], tail: &[Vec<u8>], chop: bool) -> Vec<u8> {
+/// `lines` with `edits` applied in turn (lines past the edits are kept), then `tail` appended,
+/// then the final line ending dropped if `chop` is set.
+pub fn edited(lines: &[Vec<u8>], edits: &[Edit], tail: &[Vec<u8>], chop: bool) -> Vec<u8> {
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         match edits.get(i).unwrap_or(&Edit::Keep) {
@@ -118,7 +123,7 @@ fn edited(lines: &[Vec<u8>], edits: &[Edit], tail: &[Vec<u8>], chop: bool) -> Ve
     out
 }
 
-fn chop_final_newline(bytes: &mut Vec<u8>) {
+pub fn chop_final_newline(bytes: &mut Vec<u8>) {
     if bytes.ends_with(b"\n") {
         bytes.pop();
         if bytes.ends_with(b"\r") {
@@ -151,9 +156,9 @@ fn case() -> impl Strategy<Value = Case> {
     ];
     let marker_size = prop_oneof![6 => Just(7usize), 1 => 1usize..12];
     (
-        file(30),
-        (edits(), file(3), any::<bool>()),
-        (edits(), file(3), any::<bool>()),
+        file(30, true),
+        (edits(true), file(3, true), any::<bool>()),
+        (edits(true), file(3, true), any::<bool>()),
         any::<bool>(),
         style,
         favor,

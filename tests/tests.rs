@@ -6,6 +6,7 @@ mod harness;
 mod merge_cli;
 mod merge_corpus;
 mod merge_git;
+mod merge_properties;
 mod new;
 mod new_errors;
 #[cfg(unix)]
