@@ -157,14 +157,17 @@ for n in 23 "$EXTRA"; do
   local_edits "$W/proj/copier-$n"
 done
 # Each timed upgrade starts from a pristine copy of the edited project (whatever state an upgrade
-# leaves, in the tree or in .git, is gone): `restore DIR` prints that untimed prepare step.
+# leaves, in the tree or in .git, is gone): `restore DIR` prints that untimed prepare step. The copy
+# has new inodes, so the index is refreshed, as it is in a checkout someone works in; otherwise
+# every tool would re-hash every file to find it unchanged.
 for p in "$W"/proj/*; do cp -a "$p" "$p.pristine"; done
-restore() { echo "rm -rf '$1' && cp -a '$1.pristine' '$1'"; }
+restore() { echo "rm -rf '$1' && cp -a '$1.pristine' '$1' && git -C '$1' update-index -q --refresh"; }
 
 # Which of goldpath's commands exist yet, and their flags.
 has_cmd() { "$GP" "$1" --help > /dev/null 2>&1; }
 flag_if_known() { "$GP" "$1" --help 2>/dev/null | grep -qE -- "(^|[ ,])$2([ ,=]|$)" && printf ' %s' "$2" || true; }
 SKIPS=()
+files() { [[ $1 == 23 ]] && echo "23 files" || echo "23+$1 files"; }
 
 # ---------------------------------------------------------------------------------------------
 say "1. new"
@@ -207,8 +210,9 @@ if has_cmd upgrade; then
       if [[ $tool == goldpath ]]; then cmd=("$GP" upgrade "$p" $GP_UPGRADE_FLAGS)
       else cmd=("$COPIER" update --quiet --defaults --vcs-ref v2.0.0 "$p"); fi
       set +e; "${cmd[@]}" > "$W/upgrade-$tool-$n.log" 2>&1; rc=$?; set -e
-      note "$tool ($n files): exit $rc$([[ $rc -gt 1 ]] && echo ": $(head -n 3 "$W/upgrade-$tool-$n.log")")"
+      note "$tool ($(files "$n")): exit $rc$([[ $rc -gt 1 ]] && echo ": $(head -n 3 "$W/upgrade-$tool-$n.log")")"
       rm -rf "$W/upgraded/$tool-$n"; mkdir -p "$W/upgraded"; cp -a "$p" "$W/upgraded/$tool-$n"
+      echo "$rc" > "$W/upgraded/$tool-$n.rc"; cp "$W/upgrade-$tool-$n.log" "$W/upgraded/$tool-$n.log"
       eval "$(restore "$p")"
     done
   done
@@ -217,14 +221,14 @@ if has_cmd upgrade; then
       --runs "$([[ $n == 23 ]] && echo "$RUNS" || echo "$SLOW_RUNS")" --warmup 1 \
       --case "goldpath upgrade ref-$n" "$(restore "$W/proj/goldpath-$n")" "$GP upgrade $W/proj/goldpath-$n $GP_UPGRADE_FLAGS" \
       --case "copier update ref-$n" "$(restore "$W/proj/copier-$n")" "$COPIER update --quiet --defaults --vcs-ref v2.0.0 $W/proj/copier-$n"
-    UPGRADE_ROWS+=(--row "upgrade 1.0.0 -> 2.0.0, $n files|goldpath upgrade ref-$n|copier update ref-$n|30")
+    UPGRADE_ROWS+=(--row "upgrade 1.0.0 -> 2.0.0, $(files "$n")|goldpath upgrade ref-$n|copier update ref-$n|30")
   done
   # Leave the projects as they were, for check.
   for p in "$W"/proj/*-23 "$W"/proj/*-"$EXTRA"; do eval "$(restore "$p")"; done
 else
   note "SKIPPED: \`goldpath upgrade\` does not exist in this build (\`goldpath upgrade --help\` failed); no numbers"
-  SKIPS+=(--skip "upgrade 1.0.0 -> 2.0.0, 23 files|\`goldpath upgrade\` does not exist in this build")
-  SKIPS+=(--skip "upgrade 1.0.0 -> 2.0.0, $EXTRA files|\`goldpath upgrade\` does not exist in this build")
+  SKIPS+=(--skip "upgrade 1.0.0 -> 2.0.0, $(files 23)|\`goldpath upgrade\` does not exist in this build")
+  SKIPS+=(--skip "upgrade 1.0.0 -> 2.0.0, $(files "$EXTRA")|\`goldpath upgrade\` does not exist in this build")
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -237,11 +241,11 @@ if has_cmd check; then
       --case "goldpath check ref-$n" "" "$GP check $W/proj/goldpath-$n" \
       --case "copier check-update ref-$n" "" "$COPIER check-update $W/proj/copier-$n"
   done
-  CHECK_ROWS=(--row "check, 23 files|goldpath check ref-23|copier check-update ref-23|25|20"
-              --row "check, $EXTRA files|goldpath check ref-$EXTRA|copier check-update ref-$EXTRA|25")
+  CHECK_ROWS=(--row "check, $(files 23)|goldpath check ref-23|copier check-update ref-23|25|20"
+              --row "check, $(files "$EXTRA")|goldpath check ref-$EXTRA|copier check-update ref-$EXTRA|25")
 else
   note "SKIPPED: \`goldpath check\` does not exist in this build (\`goldpath check --help\` failed); no numbers"
-  SKIPS+=(--skip "check, 23 files|\`goldpath check\` does not exist in this build")
+  SKIPS+=(--skip "check, $(files 23)|\`goldpath check\` does not exist in this build")
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -260,11 +264,15 @@ if [[ -d $W/upgraded ]]; then
     [[ -f $d/chart/templates/pdb.yaml ]] && r+=("pdb.yaml added") || r+=("pdb.yaml MISSING")
     local c; c=$(grep -rl --exclude-dir=.git '^<<<<<<<' "$d" 2>/dev/null | wc -l)
     [[ $c -gt 0 ]] && r+=("$c file(s) with conflict markers")
+    local u; u=$(git -C "$d" diff --name-only --diff-filter=U 2>/dev/null | tr '\n' ' ')
+    [[ -n $u ]] && r+=("left unmerged for the user: ${u% }")
     local rej; rej=$(find "$d" -name '*.rej' -not -path '*/.git/*' | wc -l)
     [[ $rej -gt 0 ]] && r+=("$rej .rej file(s)")
     local IFS=';'; echo "${r[*]}" | sed 's/;/; /g'
   }
-  for tool in copier goldpath; do note "$tool: $(edit_report "$W/upgraded/$tool-23")"; done
+  for tool in copier goldpath; do
+    note "$tool (exit $(cat "$W/upgraded/$tool-23.rc")): $(edit_report "$W/upgraded/$tool-23")"
+  done
   if diff -r "${ANSWER_FILES[@]}" "$W/upgraded/copier-23" "$W/upgraded/goldpath-23" > "$W/upgraded/diff-23"; then
     note "upgraded trees: identical"
   else
@@ -281,10 +289,10 @@ KS_ROWS=()
 [[ -n $KICKSTART ]] && KS_ROWS=(--row "new ref-23 vs kickstart|goldpath new ref-23|kickstart ref-23||"
                                 --row "new ref-23 --no-commit vs kickstart|goldpath new ref-23 --no-commit|kickstart ref-23||")
 python3 "$BENCHES/timing.py" table --results "$RESULTS" \
-  --row "new reference-service, 23 files|goldpath new ref-23|copier copy ref-23|30" \
-  --row "new reference-service, 23 files, --no-commit|goldpath new ref-23 --no-commit|copier copy ref-23|30" \
+  --row "new reference-service, $(files 23)|goldpath new ref-23|copier copy ref-23|30" \
+  --row "new reference-service, $(files 23), --no-commit|goldpath new ref-23 --no-commit|copier copy ref-23|30" \
   "${RUST_SERVICE_ROW[@]}" \
-  --row "new reference-service, $EXTRA files|goldpath new ref-$EXTRA|copier copy ref-$EXTRA|30" \
+  --row "new reference-service, $(files "$EXTRA")|goldpath new ref-$EXTRA|copier copy ref-$EXTRA|30" \
   "${KS_ROWS[@]}" "${UPGRADE_ROWS[@]}" "${CHECK_ROWS[@]}" "${SKIPS[@]}"
 echo
 [[ $IDENTITY_OK == 1 ]] && note "render identity: goldpath and copier render identical files in every case checked" \
