@@ -97,7 +97,7 @@ pub fn create(
     let mut commit_id = None;
     tree::write_new_project(dest, &files, |staged| -> Result<(), Error> {
         if commit {
-            commit_id = Some(crate::git::init_and_commit(staged, &message)?);
+            commit_id = Some(crate::git::init_and_commit(staged, &files, &message)?);
         }
         Ok(())
     })?;

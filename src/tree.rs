@@ -155,9 +155,7 @@ pub fn write_new_project<E: From<Error>>(
                 path: parent.clone(),
                 source,
             })?;
-        for (path, file) in tree {
-            write_file(&path.under(staging.path()), file)?;
-        }
+        write_fresh(staging.path(), tree)?;
         finish(staging.path())?;
         if dest.exists() {
             // Checked empty by the caller. Replacing it would pull the folder from under a
@@ -203,6 +201,39 @@ fn move_entries(from: &Path, to: &Path) -> Result<(), Error> {
                 path: to.join(name),
                 source,
             });
+        }
+    }
+    Ok(())
+}
+
+/// Writes `tree` into the empty folder `root`: each folder is made once (not once per file) and
+/// a mode is set only where a file is executable, which matters at thousands of files.
+fn write_fresh(root: &Path, tree: &Tree) -> Result<(), Error> {
+    let mut dirs: Vec<PathBuf> = tree
+        .keys()
+        .filter_map(|p| p.under(root).parent().map(Path::to_path_buf))
+        .collect();
+    dirs.dedup();
+    let mut made = std::collections::HashSet::new();
+    for dir in dirs {
+        if made.insert(dir.clone()) {
+            fs::create_dir_all(&dir).map_err(|source| Error::Write {
+                path: dir.clone(),
+                source,
+            })?;
+        }
+    }
+    for (path, file) in tree {
+        let abs = path.under(root);
+        fs::write(&abs, &file.bytes).map_err(|source| Error::Write {
+            path: abs.clone(),
+            source,
+        })?;
+        if file.executable {
+            set_executable(&abs, true).map_err(|source| Error::Write {
+                path: abs.clone(),
+                source,
+            })?;
         }
     }
     Ok(())

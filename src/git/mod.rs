@@ -31,9 +31,13 @@ fn signature(repo: &git2::Repository) -> Result<git2::Signature<'static>, Error>
     }
 }
 
-/// `git init` in `dir` (branch from `init.defaultBranch`, else `main`), then one commit of every
-/// file. Returns the commit id.
-pub fn init_and_commit(dir: &Path, message: &str) -> Result<String, Error> {
+/// `git init` in `dir` (branch from `init.defaultBranch`, else `main`), then one commit of
+/// `files`, which are already written there. Returns the commit id.
+///
+/// The index and tree are built from the files in memory rather than by re-reading and
+/// re-hashing the work tree (`git add -A`), and no sample hooks are copied in: the first commit
+/// was most of `goldpath new`'s time.
+pub fn init_and_commit(dir: &Path, files: &Tree, message: &str) -> Result<String, Error> {
     let branch = git2::Config::open_default()
         .and_then(|c| c.get_string("init.defaultBranch"))
         .unwrap_or_else(|_| "main".to_string());
@@ -44,10 +48,80 @@ pub fn init_and_commit(dir: &Path, message: &str) -> Result<String, Error> {
         });
     }
     let mut opts = git2::RepositoryInitOptions::new();
-    opts.initial_head(&branch);
+    opts.initial_head(&branch).external_template(false);
     let repo = git2::Repository::init_opts(dir, &opts)
         .map_err(err(format!("git init {}", dir.display())))?;
-    commit_all(&repo, message)
+    let mut index = repo.index().map_err(err("reading the index"))?;
+    for (path, file) in files {
+        let meta = std::fs::symlink_metadata(path.under(dir)).ok();
+        index
+            .add_frombuffer(
+                &index_entry(path.as_str(), file, meta.as_ref()),
+                &file.bytes,
+            )
+            .map_err(err(format!("staging {path}")))?;
+    }
+    index.write().map_err(err("writing the index"))?;
+    let tree_id = index.write_tree().map_err(err("writing the tree"))?;
+    let tree = repo.find_tree(tree_id).map_err(err("reading the tree"))?;
+    let sig = signature(&repo)?;
+    let id = repo
+        .commit(Some("HEAD"), &sig, &sig, message, &tree, &[])
+        .map_err(err("committing"))?;
+    Ok(id.to_string())
+}
+
+/// An index entry for `file` at `path`. With the file's stat data (`meta`) git sees the work
+/// tree as clean without re-hashing it.
+fn index_entry(path: &str, file: &File, meta: Option<&std::fs::Metadata>) -> git2::IndexEntry {
+    #[cfg(unix)]
+    let (ctime, mtime, dev, ino, uid, gid) = {
+        use std::os::unix::fs::MetadataExt;
+        match meta {
+            Some(m) => (
+                git2::IndexTime::new(m.ctime() as i32, m.ctime_nsec() as u32),
+                git2::IndexTime::new(m.mtime() as i32, m.mtime_nsec() as u32),
+                m.dev() as u32,
+                m.ino() as u32,
+                m.uid(),
+                m.gid(),
+            ),
+            None => (
+                git2::IndexTime::new(0, 0),
+                git2::IndexTime::new(0, 0),
+                0,
+                0,
+                0,
+                0,
+            ),
+        }
+    };
+    #[cfg(not(unix))]
+    let (ctime, mtime, dev, ino, uid, gid) = {
+        let _ = meta;
+        (
+            git2::IndexTime::new(0, 0),
+            git2::IndexTime::new(0, 0),
+            0,
+            0,
+            0,
+            0,
+        )
+    };
+    git2::IndexEntry {
+        ctime,
+        mtime,
+        dev,
+        ino,
+        mode: if file.executable { 0o100755 } else { 0o100644 },
+        uid,
+        gid,
+        file_size: file.bytes.len() as u32,
+        id: git2::Oid::ZERO_SHA1,
+        flags: path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
 }
 
 /// Stages every change in the work tree (additions, edits, deletions) and commits it on HEAD.
@@ -96,6 +170,43 @@ fn url_key(url: &str) -> String {
     format!("{h:016x}")
 }
 
+/// Fetches every tag of `url` into the bare repository `cache` with the `git` command.
+///
+/// The git command, not libgit2: it uses the user's own credential helpers, ssh config, proxies
+/// and certificates, as cargo's `git-fetch-with-cli` does, and keeps OpenSSL out of goldpath.
+/// libgit2 built with https parses the system's CA bundle on every start (~19 ms, most of the
+/// time of `goldpath check`) even when nothing touches the network. `GIT_TERMINAL_PROMPT=0`:
+/// in CI a missing credential must fail, never wait for input.
+fn fetch_tags(url: &str, cache: &Path) -> Result<(), Error> {
+    let out = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(cache)
+        .args([
+            "fetch",
+            "--quiet",
+            "--prune",
+            "--no-tags",
+            "--",
+            url,
+            "+refs/tags/*:refs/tags/*",
+        ])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| Error::Fetch {
+            url: url.to_string(),
+            message: format!("fetching a remote source needs the `git` command: {e}"),
+        })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(Error::Fetch {
+            url: url.to_string(),
+            message: stderr.trim().to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// A bundle repository whose tags are read straight from git objects.
 pub struct TagRepo {
     repo: git2::Repository,
@@ -116,35 +227,13 @@ impl TagRepo {
             return Ok(TagRepo { repo });
         }
         let dir = cache_dir().join("git").join(url_key(url));
-        let repo = match git2::Repository::open_bare(&dir) {
-            Ok(r) => r,
-            Err(_) => git2::Repository::init_bare(&dir)
-                .map_err(err(format!("creating the cache {}", dir.display())))?,
-        };
-        let mut remote = repo
-            .remote_anonymous(url)
-            .map_err(err(format!("remote {url}")))?;
-        let mut callbacks = git2::RemoteCallbacks::new();
-        callbacks.credentials(|url, username, allowed| {
-            if allowed.contains(git2::CredentialType::SSH_KEY) {
-                git2::Cred::ssh_key_from_agent(username.unwrap_or("git"))
-            } else if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT) {
-                let config = git2::Config::open_default()?;
-                git2::Cred::credential_helper(&config, url, username)
-            } else {
-                git2::Cred::default()
-            }
-        });
-        let mut opts = git2::FetchOptions::new();
-        opts.remote_callbacks(callbacks);
-        opts.prune(git2::FetchPrune::On);
-        remote
-            .fetch(&["+refs/tags/*:refs/tags/*"], Some(&mut opts), None)
-            .map_err(|e| Error::Fetch {
-                url: url.to_string(),
-                message: e.message().to_string(),
-            })?;
-        drop(remote);
+        if git2::Repository::open_bare(&dir).is_err() {
+            git2::Repository::init_bare(&dir)
+                .map_err(err(format!("creating the cache {}", dir.display())))?;
+        }
+        fetch_tags(url, &dir)?;
+        let repo = git2::Repository::open_bare(&dir)
+            .map_err(err(format!("opening the cache {}", dir.display())))?;
         Ok(TagRepo { repo })
     }
 
@@ -365,20 +454,9 @@ impl ProjectRepo {
                 .repo
                 .blob(&file.bytes)
                 .map_err(err(format!("storing {in_repo}")))?;
-            let entry = git2::IndexEntry {
-                ctime: git2::IndexTime::new(0, 0),
-                mtime: git2::IndexTime::new(0, 0),
-                dev: 0,
-                ino: 0,
-                mode: if file.executable { 0o100755 } else { 0o100644 },
-                uid: 0,
-                gid: 0,
-                file_size: file.bytes.len() as u32,
-                id,
-                flags: (stage << 12) | (in_repo.len().min(0xfff) as u16),
-                flags_extended: 0,
-                path: in_repo.clone().into_bytes(),
-            };
+            let mut entry = index_entry(&in_repo, file, None);
+            entry.id = id;
+            entry.flags |= stage << 12;
             index
                 .add(&entry)
                 .map_err(err(format!("recording the conflict in {in_repo}")))?;
@@ -531,6 +609,57 @@ mod tests {
             b"FROM a\nUSER root\n",
         );
         assert_eq!(d, "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,2 +1,2 @@\n FROM a\n-USER nonroot\n+USER root\n");
+    }
+
+    #[test]
+    fn remote_tags_are_fetched_with_the_git_command() {
+        let tmp = tempfile::tempdir().unwrap();
+        let origin = tmp.path().join("origin");
+        let run = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(args)
+                .current_dir(&origin)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        std::fs::create_dir_all(&origin).unwrap();
+        run(&["init", "-q"]);
+        std::fs::write(origin.join("bundle.toml"), "x").unwrap();
+        run(&["add", "."]);
+        run(&[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@b",
+            "commit",
+            "-qm",
+            "one",
+        ]);
+        run(&["tag", "v1.0.0"]);
+        let cache = tmp.path().join("cache.git");
+        git2::Repository::init_bare(&cache).unwrap();
+        fetch_tags(origin.to_str().unwrap(), &cache).unwrap();
+        let repo = TagRepo {
+            repo: git2::Repository::open_bare(&cache).unwrap(),
+        };
+        let tags = repo.tags().unwrap();
+        assert_eq!(tags.len(), 1);
+        assert_eq!(
+            repo.read_file(&tags[0].1, "bundle.toml").unwrap(),
+            Some(b"x".to_vec())
+        );
+        // An unreachable source says why, and never waits for a password.
+        let err = fetch_tags("https://127.0.0.1:9/none.git", &cache)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot fetch https://127.0.0.1:9/none.git: "),
+            "{err}"
+        );
     }
 
     #[test]
