@@ -14,3 +14,4 @@ mod new_interactive;
 mod new_sources;
 mod sandbox;
 mod upgrade;
+mod upgrade_edge;

@@ -1,0 +1,481 @@
+//! `goldpath upgrade` at its edges, on real git repos: folder renames with files of the user's own
+//! inside, renames onto occupied paths, files turning into folders, modes, binaries, a project in
+//! a monorepo, dirty trees, line-ending conventions, upgrades in a row, answers that render paths,
+//! and what `check` says around all of it. Each bundle here is a git repository whose releases are
+//! written in full by the test, so every case shows its own template.
+
+use crate::sandbox::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// A bundle repository named `edge`, released version by version, and projects made from it.
+struct Edge {
+    s: Sandbox,
+    repo: PathBuf,
+    url: String,
+}
+
+fn manifest(version: &str, tail: &str) -> String {
+    format!(
+        "[bundle]\nname = \"edge\"\nversion = \"{version}\"\ndescription = \"edge cases\"\n\n\
+         [[questions]]\nname = \"service_name\"\ntype = \"string\"\ndefault = \"orders\"\n{tail}"
+    )
+}
+
+impl Edge {
+    fn new() -> Edge {
+        let s = Sandbox::new();
+        let repo = s.path("templates");
+        fs::create_dir_all(&repo).unwrap();
+        git(&repo, &["init", "-q", "-b", "main"]);
+        let url = format!("file://{}", repo.display());
+        Edge { s, repo, url }
+    }
+
+    /// Releases `version`: `bundle.toml` is the manifest with `tail` (policies, migrations), and
+    /// `template/` holds exactly `files` (every earlier file is removed). `extra` may then add
+    /// binary files or change modes under `template/`.
+    fn release_with(
+        &self,
+        version: &str,
+        tail: &str,
+        files: &[(&str, &str)],
+        extra: impl FnOnce(&Path),
+    ) {
+        let template = self.repo.join("template");
+        if template.exists() {
+            fs::remove_dir_all(&template).unwrap();
+        }
+        fs::create_dir_all(&template).unwrap();
+        write(&self.repo, &[("bundle.toml", &manifest(version, tail))]);
+        write(&template, files);
+        extra(&template);
+        self.s.commit_tag(&self.repo, &format!("v{version}"));
+    }
+
+    fn release(&self, version: &str, tail: &str, files: &[(&str, &str)]) {
+        self.release_with(version, tail, files, |_| {});
+    }
+
+    /// A project `orders` made from 1.0.0 with the defaults, committed by `new`.
+    fn project(&self) -> PathBuf {
+        let out = self.s.goldpath(
+            self.s.tmp.path(),
+            &[
+                "new",
+                "edge",
+                "orders",
+                "--from",
+                &self.url,
+                "--version",
+                "1.0.0",
+                "--defaults",
+                "--no-input",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        self.s.path("orders")
+    }
+
+    fn goldpath(&self, dir: &Path, args: &[&str]) -> Output {
+        self.s.goldpath(dir, args)
+    }
+
+    /// `goldpath upgrade --defaults --no-input ARGS`, asserting its exit code.
+    fn upgrade(&self, dir: &Path, args: &[&str], code: i32) -> Output {
+        let mut all = vec!["upgrade", "--defaults", "--no-input"];
+        all.extend_from_slice(args);
+        let out = self.goldpath(dir, &all);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "upgrade {args:?}\nstdout:\n{}\nstderr:\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        out
+    }
+
+    fn edit_and_commit(&self, p: &Path, edits: impl FnOnce(&Path)) {
+        self.s.edit_and_commit(p, edits)
+    }
+}
+
+/// `git ls-files --stage` as (mode, stage, path) rows.
+fn stages(dir: &Path, path: &str) -> Vec<(String, u8, String)> {
+    git(dir, &["ls-files", "--stage", "--", path])
+        .lines()
+        .map(|l| {
+            let (meta, path) = l.split_once('\t').unwrap();
+            let meta: Vec<&str> = meta.split_whitespace().collect();
+            (
+                meta[0].to_string(),
+                meta[2].parse().unwrap(),
+                path.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn replace_in(p: &Path, from: &str, to: &str) {
+    let text = read(p);
+    assert!(
+        text.contains(from),
+        "{} lacks {from:?}:\n{text}",
+        p.display()
+    );
+    fs::write(p, text.replacen(from, to, 1)).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modes and binary files
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn executable_bits_changed_on_either_side_are_merged_like_content() {
+    let e = Edge::new();
+    let script = "#!/bin/sh\nset -eu\n\necho start\n\nexit 0\n";
+    e.release_with(
+        "1.0.0",
+        "",
+        &[
+            ("bin/run.sh", script),
+            ("bin/deploy.sh", script),
+            ("bin/lint.sh", script),
+        ],
+        |t| {
+            chmod(&t.join("bin/deploy.sh"), 0o755);
+            chmod(&t.join("bin/lint.sh"), 0o755);
+        },
+    );
+    e.release_with(
+        "2.0.0",
+        "",
+        &[
+            // Made executable, content unchanged.
+            ("bin/run.sh", script),
+            // Content changed, still executable.
+            (
+                "bin/deploy.sh",
+                &script.replace("echo start", "echo deploy"),
+            ),
+            // No longer executable.
+            ("bin/lint.sh", script),
+        ],
+        |t| {
+            chmod(&t.join("bin/run.sh"), 0o755);
+            chmod(&t.join("bin/deploy.sh"), 0o755);
+        },
+    );
+    let p = e.project();
+    assert_eq!(mode(&p.join("bin/run.sh")), 0o644);
+    assert_eq!(mode(&p.join("bin/deploy.sh")), 0o755);
+    e.edit_and_commit(&p, |p| {
+        // Content edited; the template makes it executable.
+        replace_in(&p.join("bin/run.sh"), "exit 0", "exit 3");
+        // Made non-executable by the user; the template edits its content.
+        chmod(&p.join("bin/deploy.sh"), 0o644);
+    });
+    let out = e.upgrade(&p, &[], 0);
+    assert_eq!(
+        read(&p.join("bin/run.sh")),
+        script.replace("exit 0", "exit 3")
+    );
+    assert_eq!(mode(&p.join("bin/run.sh")), 0o755, "{}", stdout(&out));
+    assert_eq!(
+        read(&p.join("bin/deploy.sh")),
+        script.replace("echo start", "echo deploy")
+    );
+    assert_eq!(mode(&p.join("bin/deploy.sh")), 0o644);
+    assert_eq!(mode(&p.join("bin/lint.sh")), 0o644);
+    let modes: Vec<(String, String)> = git(&p, &["ls-files", "--stage", "bin"])
+        .lines()
+        .map(|l| {
+            let (meta, path) = l.split_once('\t').unwrap();
+            (
+                path.to_string(),
+                meta.split(' ').next().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        modes,
+        [
+            ("bin/deploy.sh".to_string(), "100644".to_string()),
+            ("bin/lint.sh".to_string(), "100644".to_string()),
+            ("bin/run.sh".to_string(), "100755".to_string()),
+        ]
+    );
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+}
+
+#[cfg(unix)]
+#[test]
+fn files_the_upgrade_writes_keep_their_permissions() {
+    let e = Edge::new();
+    e.release(
+        "1.0.0",
+        "",
+        &[
+            ("config.yaml", "a: 1\n"),
+            ("secret.env", "K=1\n"),
+            ("README.md", "r\n"),
+        ],
+    );
+    e.release(
+        "2.0.0",
+        "",
+        &[
+            ("config.yaml", "a: 2\n"),
+            ("secret.env", "K=2\n"),
+            ("README.md", "r2\n"),
+            ("new.txt", "n\n"),
+        ],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        chmod(&p.join("secret.env"), 0o600);
+        fs::write(p.join("README.md"), "mine\n").unwrap();
+    });
+    // What a plain write gives a new file here (the umask applied).
+    fs::write(p.join("probe"), "").unwrap();
+    let plain = mode(&p.join("probe"));
+    fs::remove_file(p.join("probe")).unwrap();
+    let modes = |p: &Path| {
+        ["config.yaml", "secret.env", "README.md", ".goldpath.toml"].map(|f| (f, mode(&p.join(f))))
+    };
+    let before = modes(&p);
+    assert_eq!(before[0].1, plain);
+
+    // Updated, merged-with-conflict and new files, and the answers file.
+    e.upgrade(&p, &[], 1);
+    assert_eq!(read(&p.join("config.yaml")), "a: 2\n");
+    assert_eq!(modes(&p), before);
+    assert_eq!(mode(&p.join("new.txt")), plain);
+    // --abort restores them with their permissions too.
+    let out = e.goldpath(&p, &["upgrade", "--abort"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&p.join("config.yaml")), "a: 1\n");
+    assert_eq!(modes(&p), before);
+    // And so does --continue for the answers file.
+    e.upgrade(&p, &[], 1);
+    fs::write(p.join("README.md"), "mine\n").unwrap();
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(modes(&p), before);
+}
+
+/// The id git gives `bytes` as a blob.
+fn blob_id(dir: &Path, bytes: &[u8]) -> String {
+    let file = dir.join("blob.tmp");
+    fs::write(&file, bytes).unwrap();
+    let id = git(dir, &["hash-object", &file.display().to_string()]);
+    fs::remove_file(&file).unwrap();
+    id.trim().to_string()
+}
+
+#[test]
+fn binary_files_changed_on_both_sides_keep_the_users_and_record_all_three() {
+    let e = Edge::new();
+    let png = |tag: &str| format!("\u{89}PNG\r\n\u{1a}\n\0\0\0\rIHDR{tag}").into_bytes();
+    e.release_with("1.0.0", "", &[("README.md", "r\n")], |t| {
+        fs::create_dir_all(t.join("assets")).unwrap();
+        fs::write(t.join("assets/logo.png"), png("v1")).unwrap();
+        fs::write(t.join("assets/icon.png"), png("icon v1")).unwrap();
+        fs::write(t.join("assets/font.bin"), png("font v1")).unwrap();
+    });
+    e.release_with("2.0.0", "", &[("README.md", "r\n")], |t| {
+        fs::create_dir_all(t.join("assets")).unwrap();
+        fs::write(t.join("assets/logo.png"), png("v2")).unwrap();
+        fs::write(t.join("assets/icon.png"), png("icon v2")).unwrap();
+        fs::write(t.join("assets/font.bin"), png("font v1")).unwrap();
+    });
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        fs::write(p.join("assets/logo.png"), png("ours")).unwrap();
+        fs::write(p.join("assets/font.bin"), png("font ours")).unwrap();
+    });
+    let out = e.upgrade(&p, &[], 1);
+    let report = stdout(&out);
+    assert!(
+        report.contains("  C assets/logo.png  CONFLICT: binary, both changed\n")
+            && report.contains("  U assets/icon.png  updated from the template\n")
+            && report.contains("  = assets/font.bin  your changes kept (template unchanged)\n"),
+        "{report}"
+    );
+    assert_eq!(fs::read(p.join("assets/logo.png")).unwrap(), png("ours"));
+    assert_eq!(fs::read(p.join("assets/icon.png")).unwrap(), png("icon v2"));
+    assert_eq!(
+        fs::read(p.join("assets/font.bin")).unwrap(),
+        png("font ours")
+    );
+    let ids: Vec<(u8, String)> = git(&p, &["ls-files", "--stage", "assets/logo.png"])
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f[2].parse().unwrap(), f[1].to_string())
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            (1, blob_id(&p, &png("v1"))),
+            (2, blob_id(&p, &png("ours"))),
+            (3, blob_id(&p, &png("v2"))),
+        ]
+    );
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("assets/logo.png (keep it with `git add assets/logo.png` or delete it with `git rm assets/logo.png`)"),
+        "{}",
+        stderr(&out)
+    );
+    git(&p, &["add", "assets/logo.png"]);
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+    assert_eq!(
+        git(&p, &["rev-parse", "HEAD:assets/logo.png"]).trim(),
+        blob_id(&p, &png("ours"))
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A project in a folder of a bigger repository
+
+/// A monorepo `mono/` holding the project at `services/orders/` (made from 1.0.0, then copied
+/// in), a sibling `services/orders-legacy/` and `billing/`, all committed, then the user's edit
+/// of the project committed.
+fn monorepo(e: &Edge) -> (PathBuf, PathBuf, &'static str) {
+    let config = "log_level: info\n\nport: 8080\n\nworkers: 4\n";
+    e.release(
+        "1.0.0",
+        "[files]\nlocked = [\"ci/**\"]\n",
+        &[
+            ("config.yaml", config),
+            ("ci/pipeline.yml", "steps: [test]\n"),
+        ],
+    );
+    e.release(
+        "2.0.0",
+        "[files]\nlocked = [\"ci/**\"]\n",
+        &[
+            ("config.yaml", &config.replace("port: 8080", "port: 9090")),
+            ("ci/pipeline.yml", "steps: [test, lint]\n"),
+        ],
+    );
+    let made = e.project();
+    let mono = e.s.path("mono");
+    let p = mono.join("services/orders");
+    for (path, bytes) in snapshot(&made) {
+        let to = p.join(path);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::write(to, bytes).unwrap();
+    }
+    write(
+        &mono,
+        &[
+            ("README.md", "# mono\n"),
+            ("billing/app.txt", "billing\n"),
+            ("services/orders-legacy/notes.txt", "legacy\n"),
+        ],
+    );
+    git(&mono, &["init", "-q", "-b", "main"]);
+    e.edit_and_commit(&mono, |_| {});
+    e.edit_and_commit(&p, |p| {
+        replace_in(&p.join("config.yaml"), "port: 8080", "port: 7070");
+    });
+    (mono, p, config)
+}
+
+#[test]
+fn a_project_in_a_monorepo_records_conflicts_and_commits_only_inside_it() {
+    let e = Edge::new();
+    let (mono, p, config) = monorepo(&e);
+    // Outside the project, and not in the way: unstaged edits (one in a sibling folder whose
+    // name starts with the project's) and an untracked file.
+    fs::write(mono.join("billing/app.txt"), "billing, edited\n").unwrap();
+    fs::write(
+        mono.join("services/orders-legacy/notes.txt"),
+        "legacy, edited\n",
+    )
+    .unwrap();
+    write(&mono, &[("scratch.txt", "x\n")]);
+
+    let out = e.upgrade(&p, &[], 1);
+    assert!(
+        stdout(&out).contains("C config.yaml  CONFLICT: both changed (1 region)"),
+        "{}",
+        stdout(&out)
+    );
+    let rows = stages(&mono, "services/orders/config.yaml");
+    assert_eq!(
+        rows.iter().map(|r| (r.1, r.2.as_str())).collect::<Vec<_>>(),
+        [
+            (1, "services/orders/config.yaml"),
+            (2, "services/orders/config.yaml"),
+            (3, "services/orders/config.yaml"),
+        ]
+    );
+    assert_eq!(git(&mono, &["ls-files", "--unmerged"]).lines().count(), 3);
+    let merged = read(&p.join("config.yaml"));
+    assert!(
+        merged.contains("<<<<<<< ours (your project)\nport: 7070\n=======\nport: 9090\n>>>>>>> theirs (golden path, new version)\n"),
+        "{merged}"
+    );
+    fs::write(
+        p.join("config.yaml"),
+        config.replace("port: 8080", "port: 7070"),
+    )
+    .unwrap();
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        git(&mono, &["show", "--name-only", "--format=%s", "HEAD"]),
+        "Upgrade edge 1.0.0 -> 2.0.0 (golden path)\n\nservices/orders/.goldpath.toml\nservices/orders/ci/pipeline.yml\n"
+    );
+    // Everything outside the project is as the user left it.
+    assert_eq!(
+        git(&mono, &["status", "--porcelain"]),
+        " M billing/app.txt\n M services/orders-legacy/notes.txt\n?? scratch.txt\n"
+    );
+}
+
+/// Known bug, outside `src/upgrade`: `ProjectRepo::commit_project` (src/git/mod.rs) stages the
+/// project's files and then writes the *whole* index as the commit's tree, so a change the user
+/// had staged elsewhere in the monorepo lands in the upgrade's commit. The fix: build the tree
+/// from HEAD's tree with only the entries under the project's prefix taken from the index.
+#[test]
+#[ignore = "known bug: the upgrade commit takes files staged outside the project (src/git commit_project)"]
+fn a_project_in_a_monorepo_leaves_files_staged_outside_it_out_of_its_commit() {
+    let e = Edge::new();
+    let (mono, p, _) = monorepo(&e);
+    e.edit_and_commit(&p, |p| {
+        replace_in(&p.join("config.yaml"), "port: 7070", "port: 8080");
+    });
+    write(&mono, &[("billing/staged.txt", "staged\n")]);
+    git(&mono, &["add", "billing/staged.txt"]);
+    e.upgrade(&p, &[], 0);
+    assert_eq!(
+        git(&mono, &["show", "--name-only", "--format=%s", "HEAD"]),
+        "Upgrade edge 1.0.0 -> 2.0.0 (golden path)\n\nservices/orders/.goldpath.toml\nservices/orders/ci/pipeline.yml\nservices/orders/config.yaml\n"
+    );
+    assert_eq!(
+        git(&mono, &["status", "--porcelain"]),
+        "A  billing/staged.txt\n"
+    );
+}
