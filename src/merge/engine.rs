@@ -92,32 +92,17 @@ pub(super) fn merge(
     })
 }
 
-/// Makes libgit2 able to merge, without its full start-up.
+/// `git2::merge_file` does not initialise libgit2 as most of git2 does, and before
+/// initialisation every libgit2 allocation fails (the first merge of a process fails with "no
+/// error"). `Config::new` runs git2's one-time initialisation and builds an empty in-memory
+/// config, reading no file.
 ///
-/// `git2::merge_file` does not initialise libgit2, and before initialisation every libgit2
-/// allocation fails (the first merge fails with "no error"). git2's initialisation
-/// (`git_libgit2_init`, run by e.g. `git2::Config::new`) sets up everything: OpenSSL, libssh2,
-/// and loading every TLS certificate of the system, about 20 ms, twenty times what `git
-/// merge-file` takes for a whole small merge. A merge needs only the allocator, so this installs
-/// libgit2's default one (`GIT_OPT_SET_ALLOCATOR` with NULL; the same one `git_libgit2_init`
-/// installs, so a full initialisation before or after, as in `upgrade`, changes nothing).
-///
-/// What this leaves uninitialised is libgit2's thread-local error state, used only when
-/// something fails. In `git_merge_file` only an allocation can fail (inputs over `LONG_MAX`
-/// bytes are excluded: [`super::is_binary`] takes anything over 1023 MiB as binary), and then
-/// the process is out of memory anyway.
+/// The initialisation costs about 0.1 ms as git2 is built here, without its https and ssh
+/// transports. With https it also parses every CA certificate of the system, about 20 ms, twenty
+/// times a whole `git merge-file` of a small file: `cargo bench --bench merge` would show it.
 fn init() {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
-        // SAFETY: `git_libgit2_opts` is variadic; `GIT_OPT_SET_ALLOCATOR` takes one
-        // `git_allocator *` argument, and NULL selects libgit2's standard allocator. The call
-        // only copies that allocator's function pointers into libgit2's global, once, before
-        // any merge of this process (a concurrent full initialisation writes the same values).
-        unsafe {
-            libgit2_sys::git_libgit2_opts(
-                libgit2_sys::GIT_OPT_SET_ALLOCATOR as std::ffi::c_int,
-                std::ptr::null::<std::ffi::c_void>(),
-            );
-        }
+        let _ = git2::Config::new();
     });
 }
