@@ -102,6 +102,10 @@ impl Edge {
     }
 }
 
+fn last_message(p: &Path) -> String {
+    git(p, &["log", "-1", "--format=%B"])
+}
+
 /// `git ls-files --stage` as (mode, stage, path) rows.
 fn stages(dir: &Path, path: &str) -> Vec<(String, u8, String)> {
     git(dir, &["ls-files", "--stage", "--", path])
@@ -126,6 +130,262 @@ fn replace_in(p: &Path, from: &str, to: &str) {
         p.display()
     );
     fs::write(p, text.replacen(from, to, 1)).unwrap();
+}
+const RULES: &str = "groups:\n  - name: slo\n    rules:\n      - alert: HighErrorRate\n        expr: errors > 0.01\n        for: 2m\n        labels:\n          severity: page\n";
+const BURN: &str = "groups:\n  - name: burn\n    rules:\n      - alert: FastBurn\n        expr: burn_rate_1h > 14.4\n        for: 2m\n        labels:\n          severity: page\n";
+const NOTES: &str = "# Alerts\n\nRules for the service.\nEdit thresholds with care.\n";
+
+// ---------------------------------------------------------------------------------------------
+// Renames
+
+#[test]
+fn a_folder_rename_carries_every_edit_and_leaves_the_users_own_files_in_place() {
+    let e = Edge::new();
+    e.release(
+        "1.0.0",
+        "",
+        &[
+            ("alerts/rules.yaml", RULES),
+            ("alerts/burn.yaml", BURN),
+            ("alerts/README.md", NOTES),
+        ],
+    );
+    e.release(
+        "2.0.0",
+        "[[migrations]]\nversion = \"2.0.0\"\nrename = { from = \"alerts\", to = \"monitoring\" }\n",
+        &[
+            (
+                "monitoring/rules.yaml",
+                &RULES.replace("errors > 0.01", "errors > 0.0144"),
+            ),
+            (
+                "monitoring/burn.yaml",
+                &BURN.replace("severity: page", "severity: critical"),
+            ),
+            ("monitoring/README.md", NOTES),
+        ],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        replace_in(
+            &p.join("alerts/rules.yaml"),
+            "severity: page",
+            "severity: ticket",
+        );
+        replace_in(&p.join("alerts/burn.yaml"), "for: 2m", "for: 1m");
+        replace_in(&p.join("alerts/README.md"), "with care", "with great care");
+        write(p, &[("alerts/custom.yaml", "groups: []\n")]);
+    });
+
+    e.upgrade(&p, &[], 0);
+    assert_eq!(
+        read(&p.join("monitoring/rules.yaml")),
+        RULES
+            .replace("errors > 0.01", "errors > 0.0144")
+            .replace("severity: page", "severity: ticket")
+    );
+    assert_eq!(
+        read(&p.join("monitoring/burn.yaml")),
+        BURN.replace("severity: page", "severity: critical")
+            .replace("for: 2m", "for: 1m")
+    );
+    assert_eq!(
+        read(&p.join("monitoring/README.md")),
+        NOTES.replace("with care", "with great care")
+    );
+    // The template moves only its own files: the user's file stays where the user put it.
+    assert_eq!(read(&p.join("alerts/custom.yaml")), "groups: []\n");
+    for gone in ["alerts/rules.yaml", "alerts/burn.yaml", "alerts/README.md"] {
+        assert!(!p.join(gone).exists(), "{gone}");
+    }
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+    assert_eq!(
+        git(&p, &["ls-files"]),
+        ".goldpath.toml\nalerts/custom.yaml\nmonitoring/README.md\nmonitoring/burn.yaml\nmonitoring/rules.yaml\n"
+    );
+}
+
+#[test]
+fn a_rename_onto_a_file_the_user_already_made_loses_neither() {
+    let e = Edge::new();
+    e.release(
+        "1.0.0",
+        "",
+        &[("alerts/rules.yaml", RULES), ("alerts/burn.yaml", BURN)],
+    );
+    e.release(
+        "2.0.0",
+        "[[migrations]]\nversion = \"2.0.0\"\nrename = { from = \"alerts/rules.yaml\", to = \"alerts/slo.yaml\" }\n\
+         [[migrations]]\nversion = \"2.0.0\"\nrename = { from = \"alerts/burn.yaml\", to = \"alerts/burn-rate.yaml\" }\n",
+        &[
+            (
+                "alerts/slo.yaml",
+                &RULES.replace("errors > 0.01", "errors > 0.0144"),
+            ),
+            ("alerts/burn-rate.yaml", BURN),
+        ],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        // rules.yaml edited, and a file of the user's own at its new name.
+        replace_in(&p.join("alerts/rules.yaml"), "for: 2m", "for: 5m");
+        write(p, &[("alerts/slo.yaml", "# our own SLO notes\n")]);
+        // burn.yaml untouched, and a copy of it (with an edit) already at its new name.
+        write(
+            p,
+            &[("alerts/burn-rate.yaml", &BURN.replace("for: 2m", "for: 1m"))],
+        );
+    });
+
+    let out = e.upgrade(&p, &[], 1);
+    let report = stdout(&out);
+    // The user's edited rules.yaml cannot move onto their own slo.yaml: it stays, as a file the
+    // template removed that the user changed.
+    assert_eq!(
+        read(&p.join("alerts/rules.yaml")),
+        RULES.replace("for: 2m", "for: 5m")
+    );
+    assert!(
+        report.contains("C alerts/rules.yaml  CONFLICT: modified by you, deleted by the template"),
+        "{report}"
+    );
+    assert_eq!(
+        stages(&p, "alerts/rules.yaml")
+            .iter()
+            .map(|s| s.1)
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+    // slo.yaml: the user's file against the template's, both kept in markers.
+    let slo = read(&p.join("alerts/slo.yaml"));
+    assert!(
+        slo.contains("# our own SLO notes") && slo.contains("errors > 0.0144"),
+        "{slo}"
+    );
+    // burn.yaml was not changed: the template moved it away, and the user's copy at the new
+    // name is the one that stays (the template's burn-rate.yaml is the old burn.yaml).
+    assert!(!p.join("alerts/burn.yaml").exists());
+    assert_eq!(
+        read(&p.join("alerts/burn-rate.yaml")),
+        BURN.replace("for: 2m", "for: 1m")
+    );
+}
+
+#[test]
+fn a_rename_found_by_content_carries_the_edit() {
+    let e = Edge::new();
+    let guide = "# Guide\n\nBuild with cargo.\nTest with cargo test.\nDeploy with helm.\nPage the on-call.\n";
+    let build = "Build with cargo build --locked.";
+    e.release("1.0.0", "", &[("docs/guide.md", guide)]);
+    e.release(
+        "2.0.0",
+        "",
+        &[(
+            "docs/handbook.md",
+            &guide.replace("Build with cargo.", build),
+        )],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        replace_in(
+            &p.join("docs/guide.md"),
+            "Page the on-call.",
+            "Page #orders-oncall.",
+        )
+    });
+    let out = e.upgrade(&p, &[], 0);
+    assert!(!p.join("docs/guide.md").exists());
+    assert_eq!(
+        read(&p.join("docs/handbook.md")),
+        guide
+            .replace("Build with cargo.", build)
+            .replace("Page the on-call.", "Page #orders-oncall.")
+    );
+    assert!(
+        stdout(&out).contains("Rename detected by content: docs/guide.md -> docs/handbook.md"),
+        "{}",
+        stdout(&out)
+    );
+    let message = last_message(&p);
+    assert!(
+        message.contains("Renames detected:\n- docs/guide.md -> docs/handbook.md\n"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Merged with your local changes:\n- docs/handbook.md\n"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_renamed_file_the_user_deleted_stays_deleted() {
+    let e = Edge::new();
+    e.release(
+        "1.0.0",
+        "",
+        &[("alerts/rules.yaml", RULES), ("README.md", "# orders\n")],
+    );
+    e.release(
+        "2.0.0",
+        "[[migrations]]\nversion = \"2.0.0\"\nrename = { from = \"alerts/rules.yaml\", to = \"alerts/slo.yaml\" }\n",
+        &[
+            ("alerts/slo.yaml", &RULES.replace("2m", "3m")),
+            ("README.md", "# orders\n"),
+        ],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        fs::remove_file(p.join("alerts/rules.yaml")).unwrap()
+    });
+    let out = e.upgrade(&p, &[], 0);
+    assert!(
+        stdout(&out).contains("= alerts/slo.yaml  stays deleted (you deleted it)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!p.join("alerts/rules.yaml").exists() && !p.join("alerts/slo.yaml").exists());
+    assert_eq!(git(&p, &["ls-files"]), ".goldpath.toml\nREADME.md\n");
+    assert!(last_message(&p).contains("Kept deleted (you deleted them):\n- alerts/slo.yaml\n"));
+}
+
+#[test]
+fn a_renamed_files_old_path_reused_by_the_template_keeps_both() {
+    let e = Edge::new();
+    let readme = "# orders\n\nHow to build.\n\nHow to test.\n\nHow to deploy.\n";
+    e.release("1.0.0", "", &[("README.md", readme)]);
+    e.release(
+        "2.0.0",
+        "[[migrations]]\nversion = \"2.0.0\"\nrename = { from = \"README.md\", to = \"docs/README.md\" }\n",
+        &[
+            ("README.md", "# orders\n\nSee docs/README.md.\n"),
+            (
+                "docs/README.md",
+                &readme.replace("How to deploy.", "How to deploy with helm."),
+            ),
+        ],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        replace_in(
+            &p.join("README.md"),
+            "How to test.",
+            "How to test: cargo nextest.",
+        )
+    });
+    let out = e.upgrade(&p, &[], 0);
+    assert_eq!(
+        read(&p.join("docs/README.md")),
+        readme
+            .replace("How to deploy.", "How to deploy with helm.")
+            .replace("How to test.", "How to test: cargo nextest."),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        read(&p.join("README.md")),
+        "# orders\n\nSee docs/README.md.\n"
+    );
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
 }
 
 // ---------------------------------------------------------------------------------------------

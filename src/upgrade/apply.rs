@@ -11,6 +11,7 @@ use crate::answers::{AnswersFile, PendingUpgrade, Recorded};
 use crate::git::ProjectRepo;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, ANSWERS_FILE};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// What an applied upgrade did.
@@ -53,6 +54,14 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         Ok(())
     };
 
+    // A renamed file's old path is removed once the file is at its new path, unless the
+    // template puts a new file there: removing it then would delete the template's new file.
+    let written_at: BTreeSet<&RelPath> = plan
+        .changes
+        .iter()
+        .filter(|c| written(&c.action).is_some())
+        .map(|c| &c.path)
+        .collect();
     let mut touched = Vec::new();
     for change in &plan.changes {
         let target = change.path.under(dir);
@@ -66,7 +75,9 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
             touched.push(change.path.to_string());
         }
         if let Some(from) = &change.moved_from {
-            wrote(&from.under(dir), None)?;
+            if !written_at.contains(from) {
+                wrote(&from.under(dir), None)?;
+            }
             touched.push(from.to_string());
         }
     }
@@ -141,6 +152,15 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         commit,
         conflicts: all_conflicts,
     })
+}
+
+/// The file an action writes, if it writes one.
+fn written(action: &Action) -> Option<&File> {
+    match action {
+        Action::Create(f) | Action::Update(f) | Action::Merged(f) => Some(f),
+        Action::Conflict { file: Some(f), .. } => Some(f),
+        _ => None,
+    }
 }
 
 /// Writes `file` at `path` atomically, keeping the permissions the file had (for a new file,

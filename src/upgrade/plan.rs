@@ -171,24 +171,42 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
         base.insert(new.clone(), file);
     }
 
-    // 3. Decide each path the template has, had, or deletes.
-    let mut paths: BTreeSet<&RelPath> = base.keys().chain(sides.theirs.keys()).collect();
+    // 3. Decide each path the template has, had, or deletes, and the old path of every rename.
+    let moved_to: BTreeMap<&RelPath, &RelPath> =
+        moved.iter().map(|(to, from)| (from, to)).collect();
+    let mut paths: BTreeSet<&RelPath> = base
+        .keys()
+        .chain(sides.theirs.keys())
+        .chain(moved.values())
+        .collect();
     paths.extend(sides.deletes.iter());
     let mut changes = Vec::new();
     for path in paths {
-        let b = base.get(path);
         let t = sides.theirs.get(path);
-        // A renamed file is read from its old path, unless the user already has a file at the
-        // new one: then that one is merged and the old path is left as a file the template removed.
-        let (o, moved_from) = match moved.get(path) {
-            Some(from) => match (sides.ours)(path)? {
-                Some(existing) => (Some(existing), None),
+        let (b, o, moved_from) = if let Some(from) = moved.get(path) {
+            // A renamed file is read from its old path, unless the user already has a file at
+            // the new one: then that one is merged, and the old path is decided on its own below.
+            let b = base.get(path);
+            match (sides.ours)(path)? {
+                Some(existing) => (b, Some(existing), None),
                 None => match (sides.ours)(from)? {
-                    Some(file) => (Some(file), Some(from.clone())),
-                    None => (None, None),
+                    Some(file) => (b, Some(file), Some(from.clone())),
+                    None => (b, None, None),
                 },
-            },
-            None => ((sides.ours)(path)?, None),
+            }
+        } else if let Some(to) = moved_to.get(path) {
+            // The old path of a rename. When the user's file was carried to the new path,
+            // nothing is left here but what the template may put here anew. When it could not
+            // be carried (the user has a file at the new path), it is a file the template
+            // removed: deleted if unchanged, kept as a modify/delete conflict if changed.
+            // Deciding it keeps it from being silently left behind.
+            if (sides.ours)(to)?.is_some() {
+                (sides.base.get(path), (sides.ours)(path)?, None)
+            } else {
+                (None, None, None)
+            }
+        } else {
+            (base.get(path), (sides.ours)(path)?, None)
         };
         let policy = if t.is_some() {
             sides.new_policies.of(path)
@@ -218,6 +236,10 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
                 theirs,
                 regions,
             }),
+            // The user's changes, carried as they are: say so, not "updated from the template".
+            (Some(Action::KeptLocal | Action::KeptSeed), Some(_), Some(o)) => {
+                Some(Action::Merged(o))
+            }
             (Some(a), Some(_), Some(o)) if !a.writes() => Some(Action::Update(o)),
             (None, Some(_), Some(o)) => Some(Action::Update(o)),
             (a, _, _) => a,
@@ -230,23 +252,6 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
             });
         }
     }
-    // The old path of a carried-over rename must not also be decided as "removed by the template".
-    let moved_away: BTreeSet<RelPath> = changes
-        .iter()
-        .filter_map(|c| c.moved_from.clone())
-        .collect();
-    changes.retain(|c| {
-        !(moved_away.contains(&c.path)
-            && c.moved_from.is_none()
-            && matches!(
-                c.action,
-                Action::Delete
-                    | Action::Conflict {
-                        kind: ConflictKind::ModifyDelete,
-                        ..
-                    }
-            ))
-    });
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Decided {
         changes,
@@ -625,6 +630,63 @@ mod tests {
     }
 
     #[test]
+    fn a_rename_onto_the_users_own_file_decides_the_old_path_too() {
+        let rename = &[
+            ("a.yaml", "a2.yaml"),
+            ("b.yaml", "b2.yaml"),
+            ("c.yaml", "c2.yaml"),
+        ];
+        let got = run(
+            &[("a.yaml", V1), ("b.yaml", V1), ("c.yaml", V1)],
+            &[("a2.yaml", V1), ("b2.yaml", V1), ("c2.yaml", V1)],
+            &[
+                // Edited, and the user has a file at the new name: kept, as a conflict.
+                ("a.yaml", "a\nb\nc\nd\ne\nF\n"),
+                ("a2.yaml", "mine\n"),
+                // Unchanged, and the user already moved it themselves with an edit: removed.
+                ("b.yaml", V1),
+                ("b2.yaml", "a\nb\nc\nd\ne\nF\n"),
+                // Moved by the upgrade.
+                ("c.yaml", V1),
+            ],
+            FilePolicies::default(),
+            rename,
+        );
+        assert_eq!(
+            got,
+            [
+                row("a.yaml", None, "conflict ModifyDelete"),
+                row("a2.yaml", None, "kept-local"),
+                row("b.yaml", None, "delete"),
+                row("b2.yaml", None, "kept-local"),
+                row("c2.yaml", Some("c.yaml"), &format!("update {V1}")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_renamed_files_old_path_taken_by_a_new_template_file() {
+        let got = run(
+            &[("README.md", V1)],
+            &[("README.md", "see docs\n"), ("docs/README.md", V1)],
+            &[("README.md", "a\nb\nc\nd\ne\nF\n")],
+            FilePolicies::default(),
+            &[("README.md", "docs/README.md")],
+        );
+        assert_eq!(
+            got,
+            [
+                row("README.md", None, "create see docs\n"),
+                row(
+                    "docs/README.md",
+                    Some("README.md"),
+                    "merged a\nb\nc\nd\ne\nF\n"
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn an_undeclared_rename_is_detected_by_similarity() {
         let body = "one\ntwo\nthree\nfour\nfive\n";
         let got = run(
@@ -639,7 +701,7 @@ mod tests {
             [row(
                 "new.txt",
                 Some("old.txt"),
-                "update one\ntwo\nthree\nfour\nFIVE\n"
+                "merged one\ntwo\nthree\nfour\nFIVE\n"
             )]
         );
     }
