@@ -177,7 +177,7 @@ fn a_folder_rename_carries_every_edit_and_leaves_the_users_own_files_in_place() 
         write(p, &[("alerts/custom.yaml", "groups: []\n")]);
     });
 
-    e.upgrade(&p, &[], 0);
+    let out = e.upgrade(&p, &[], 0);
     assert_eq!(
         read(&p.join("monitoring/rules.yaml")),
         RULES
@@ -193,11 +193,16 @@ fn a_folder_rename_carries_every_edit_and_leaves_the_users_own_files_in_place() 
         read(&p.join("monitoring/README.md")),
         NOTES.replace("with care", "with great care")
     );
-    // The template moves only its own files: the user's file stays where the user put it.
+    // The template moves only its own files: the user's file stays where the user put it, and
+    // the upgrade says so, in its report and its commit.
     assert_eq!(read(&p.join("alerts/custom.yaml")), "groups: []\n");
     for gone in ["alerts/rules.yaml", "alerts/burn.yaml", "alerts/README.md"] {
         assert!(!p.join(gone).exists(), "{gone}");
     }
+    let note = "alerts/custom.yaml stays where it is: it is not from the template, which moved alerts to monitoring";
+    assert!(stdout(&out).contains(note), "{}", stdout(&out));
+    let message = last_message(&p);
+    assert!(message.contains(note), "{message}");
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
     assert_eq!(
         git(&p, &["ls-files"]),

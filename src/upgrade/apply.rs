@@ -163,6 +163,25 @@ fn written(action: &Action) -> Option<&File> {
     }
 }
 
+/// Every file (and symlink) under the folder `dir`, relative to it, `/`-separated.
+pub(super) fn files_under(dir: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dir).ok()?;
+            Some(
+                rel.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            )
+        })
+        .collect()
+}
+
 /// Writes `file` at `path` atomically, keeping the permissions the file had (for a new file,
 /// those a plain write gives it: 0666 less the umask), with the executable bits as `file` says.
 /// `tree::write_file_atomic` writes through a temp file, which is created owner-only (0600):

@@ -308,6 +308,23 @@ pub fn prepare(
         }
         migrations.push(format!("{version}: runs hook {hook}"));
     }
+    // A folder rename moves the template's files. Files of the user's own in that folder stay
+    // where the user put them (other files may refer to them there); the report says so, so
+    // nobody is surprised by a folder that did not go away.
+    for (from, to) in &steps.renames {
+        let folder = dir.join(from);
+        if !folder.is_dir() {
+            continue;
+        }
+        for rel in apply::files_under(&folder) {
+            let path = format!("{from}/{rel}");
+            if !base.keys().any(|p| p.as_str() == path) {
+                migrations.push(format!(
+                    "{path} stays where it is: it is not from the template, which moved {from} to {to}"
+                ));
+            }
+        }
+    }
     for path in &steps.deletes {
         if changes
             .iter()
