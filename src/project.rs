@@ -120,10 +120,38 @@ impl Project {
     ) -> Result<Tree, Error> {
         let mut out = Tree::new();
         for p in paths {
-            if let Some(f) = tree::read_file(&self.dir, p)? {
+            if let Some(f) = read_file(&self.dir, p)? {
                 out.insert(p.clone(), f);
             }
         }
         Ok(out)
     }
+}
+
+/// One file of the project at `path`, or `None` when there is none, including when a part of
+/// the path is a file: a template that turns `docs` into `docs/index.md` asks for
+/// `docs/index.md` while the project still has the file `docs`, and the answer is "no such
+/// file", not an error (reading through a file fails with "Not a directory").
+pub fn read_file(dir: &Path, path: &tree::RelPath) -> Result<Option<tree::File>, tree::Error> {
+    match tree::read_file(dir, path) {
+        Err(_) if file_in_the_way(dir, path).is_some() => Ok(None),
+        other => other,
+    }
+}
+
+/// The first of the folders `path` lies in (under `dir`) that exists but is not a folder (a
+/// symlink to a folder is a folder), so nothing can be written at `path`.
+pub fn file_in_the_way(dir: &Path, path: &tree::RelPath) -> Option<tree::RelPath> {
+    let parts: Vec<&str> = path.as_str().split('/').collect();
+    (1..parts.len())
+        .map(|n| parts[..n].join("/"))
+        .find(|prefix| {
+            let p = dir.join(prefix);
+            match std::fs::metadata(&p) {
+                Ok(m) => !m.is_dir(),
+                // A dangling symlink is in the way as well.
+                Err(_) => std::fs::symlink_metadata(&p).is_ok(),
+            }
+        })
+        .and_then(|prefix| tree::RelPath::new(&prefix).ok())
 }

@@ -394,6 +394,136 @@ fn a_renamed_files_old_path_reused_by_the_template_keeps_both() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Files that become folders, and folders that become files
+
+const DOCS: &str = "# orders\n\nArchitecture.\nRunbook.\nOn-call.\nDashboards.\n";
+
+#[test]
+fn a_file_becoming_a_folder_carries_the_users_edit_when_the_content_followed() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("docs", DOCS)]);
+    e.release(
+        "2.0.0",
+        "",
+        &[(
+            "docs/index.md",
+            &DOCS.replace("Architecture.", "Architecture: docs/arch.md."),
+        )],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        replace_in(&p.join("docs"), "On-call.", "On-call: #orders.")
+    });
+    e.upgrade(&p, &[], 0);
+    assert_eq!(
+        read(&p.join("docs/index.md")),
+        DOCS.replace("Architecture.", "Architecture: docs/arch.md.")
+            .replace("On-call.", "On-call: #orders.")
+    );
+    assert_eq!(git(&p, &["ls-files"]), ".goldpath.toml\ndocs/index.md\n");
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_file_becoming_a_folder_unedited_is_replaced() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("docs", "old\n"), ("README.md", "r\n")]);
+    e.release(
+        "2.0.0",
+        "",
+        &[("docs/index.md", "all new\n"), ("README.md", "r\n")],
+    );
+    let p = e.project();
+    e.upgrade(&p, &[], 0);
+    assert_eq!(read(&p.join("docs/index.md")), "all new\n");
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_file_becoming_a_folder_over_a_rewritten_file_is_refused_before_writing() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("docs", DOCS), ("README.md", "r\n")]);
+    e.release(
+        "2.0.0",
+        "",
+        &[("docs/index.md", "# Index\n"), ("README.md", "r2\n")],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        fs::write(p.join("docs"), "entirely ours\n").unwrap()
+    });
+    let before = snapshot(&p);
+    let out = e.upgrade(&p, &[], 2);
+    assert_eq!(
+        stderr(&out),
+        "error: the template writes docs/index.md, but docs is a file the upgrade keeps (you changed it, or it is not the template's), so the folder docs/ cannot be made; move it aside (`git mv docs docs.local`), commit, and upgrade again\n"
+    );
+    assert_eq!(snapshot(&p), before);
+}
+
+#[test]
+fn a_folder_becoming_a_file_carries_the_edit() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("docs/index.md", DOCS)]);
+    e.release(
+        "2.0.0",
+        "",
+        &[("docs", &DOCS.replace("Runbook.", "Runbook (v2)."))],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        replace_in(
+            &p.join("docs/index.md"),
+            "Dashboards.",
+            "Dashboards: grafana.",
+        )
+    });
+    e.upgrade(&p, &[], 0);
+    assert_eq!(
+        read(&p.join("docs")),
+        DOCS.replace("Runbook.", "Runbook (v2).")
+            .replace("Dashboards.", "Dashboards: grafana.")
+    );
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_folder_becoming_a_file_over_a_folder_with_the_users_files_is_refused_before_writing() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("docs/index.md", DOCS)]);
+    e.release("2.0.0", "", &[("docs", "one file now\n")]);
+    let p = e.project();
+    e.edit_and_commit(&p, |p| write(p, &[("docs/adr-001.md", "# ADR 1\n")]));
+    let before = snapshot(&p);
+    let out = e.upgrade(&p, &[], 2);
+    assert_eq!(
+        stderr(&out),
+        "error: the template writes a file docs, but the folder docs/ holds files the upgrade keeps (docs/adr-001.md), so the file cannot be written; move them out of docs/ (`git mv`), commit, and upgrade again\n"
+    );
+    assert_eq!(snapshot(&p), before);
+}
+
+#[test]
+fn abort_after_a_file_became_a_folder_restores_the_file() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("docs", "old docs\n"), ("README.md", "a\n")]);
+    e.release(
+        "2.0.0",
+        "",
+        &[("docs/index.md", "new docs\n"), ("README.md", "b\n")],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| fs::write(p.join("README.md"), "mine\n").unwrap());
+    let before = snapshot(&p);
+    e.upgrade(&p, &[], 1);
+    assert_eq!(read(&p.join("docs/index.md")), "new docs\n");
+    let out = e.goldpath(&p, &["upgrade", "--abort"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(snapshot(&p), before);
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Modes and binary files
 
 #[cfg(unix)]

@@ -54,30 +54,60 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         Ok(())
     };
 
-    // A renamed file's old path is removed once the file is at its new path, unless the
-    // template puts a new file there: removing it then would delete the template's new file.
+    // Three passes, so no write is blocked by a file or folder the plan removes, and a renamed
+    // file reaches its new path before anything takes its old one:
+    // 1. files carried by a rename, to their new path (unless something is still in the way);
+    // 2. removals: files the template removed, and the old paths of renamed files (unless the
+    //    template puts a new file there);
+    // 3. every other write.
     let written_at: BTreeSet<&RelPath> = plan
         .changes
         .iter()
         .filter(|c| written(&c.action).is_some())
         .map(|c| &c.path)
         .collect();
-    let mut touched = Vec::new();
-    for change in &plan.changes {
-        let target = change.path.under(dir);
-        match &change.action {
-            Action::Create(f) | Action::Update(f) | Action::Merged(f) => wrote(&target, Some(f))?,
-            Action::Delete => wrote(&target, None)?,
-            Action::Conflict { file: Some(f), .. } => wrote(&target, Some(f))?,
-            _ => {}
+    let mut done: BTreeSet<&RelPath> = BTreeSet::new();
+    for change in plan.changes.iter().filter(|c| c.moved_from.is_some()) {
+        if let Some(f) = written(&change.action) {
+            let target = change.path.under(dir);
+            if crate::project::file_in_the_way(dir, &change.path).is_none() && !is_folder(&target) {
+                wrote(&target, Some(f))?;
+                done.insert(&change.path);
+            }
         }
-        if change.action.writes() {
-            touched.push(change.path.to_string());
+    }
+    for change in &plan.changes {
+        if change.action == Action::Delete {
+            wrote(&change.path.under(dir), None)?;
         }
         if let Some(from) = &change.moved_from {
             if !written_at.contains(from) {
                 wrote(&from.under(dir), None)?;
             }
+        }
+    }
+    for change in &plan.changes {
+        if let Some(f) = written(&change.action) {
+            if !done.contains(&change.path) {
+                let target = change.path.under(dir);
+                // A folder the removals emptied of files (`check_writable` made sure nothing
+                // else is in it) gives way to the file.
+                if is_folder(&target) && files_under(&target).is_empty() {
+                    std::fs::remove_dir_all(&target).map_err(|source| tree::Error::Write {
+                        path: target.clone(),
+                        source,
+                    })?;
+                }
+                wrote(&target, Some(f))?;
+            }
+        }
+    }
+    let mut touched = Vec::new();
+    for change in &plan.changes {
+        if change.action.writes() {
+            touched.push(change.path.to_string());
+        }
+        if let Some(from) = &change.moved_from {
             touched.push(from.to_string());
         }
     }
@@ -163,6 +193,11 @@ fn written(action: &Action) -> Option<&File> {
     }
 }
 
+/// A folder, not a symlink to one (a write replaces a symlink; it cannot replace a folder).
+fn is_folder(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
 /// Every file (and symlink) under the folder `dir`, relative to it, `/`-separated.
 pub(super) fn files_under(dir: &Path) -> Vec<String> {
     walkdir::WalkDir::new(dir)
@@ -180,6 +215,52 @@ pub(super) fn files_under(dir: &Path) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Refuses, before anything is written, a plan that would write through a file or over a
+/// folder that it does not remove: the template turned `docs` into `docs/index.md` but the
+/// user's changed `docs` is kept, or turned the folder `docs/` into a file while it holds
+/// files of the user's own. Writing would fail half-way; moving the user's files aside
+/// ourselves would put them where nobody expects them.
+pub(super) fn check_writable(dir: &Path, changes: &[super::Change]) -> Result<(), Error> {
+    let written_at: BTreeSet<&RelPath> = changes
+        .iter()
+        .filter(|c| written(&c.action).is_some())
+        .map(|c| &c.path)
+        .collect();
+    let removed: BTreeSet<&RelPath> = changes
+        .iter()
+        .flat_map(|c| {
+            let deleted = (c.action == Action::Delete).then_some(&c.path);
+            deleted.into_iter().chain(c.moved_from.iter())
+        })
+        .filter(|p| !written_at.contains(p))
+        .collect();
+    for path in &written_at {
+        if let Some(file) = crate::project::file_in_the_way(dir, path) {
+            if !removed.contains(&file) {
+                return Err(Error::FileInTheWay {
+                    path: path.to_string(),
+                    file: file.to_string(),
+                });
+            }
+        }
+        let target = path.under(dir);
+        if is_folder(&target) {
+            let kept: Vec<String> = files_under(&target)
+                .into_iter()
+                .map(|rel| format!("{path}/{rel}"))
+                .filter(|p| !RelPath::new(p).is_ok_and(|p| removed.contains(&p)))
+                .collect();
+            if !kept.is_empty() {
+                return Err(Error::FolderInTheWay {
+                    path: path.to_string(),
+                    kept,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes `file` at `path` atomically, keeping the permissions the file had (for a new file,
@@ -266,7 +347,13 @@ fn remove_file(path: &Path) -> Result<(), Error> {
             .into())
         }
     }
-    // Remove folders the deletion emptied, as git does; stop at the first that is not empty.
+    remove_emptied_folders(path);
+    Ok(())
+}
+
+/// Removes the folders the deletion of `path` emptied, as git does; stops at the first that is
+/// not empty.
+fn remove_emptied_folders(path: &Path) {
     let mut dir = path.parent();
     while let Some(d) = dir {
         if std::fs::remove_dir(d).is_err() {
@@ -274,7 +361,6 @@ fn remove_file(path: &Path) -> Result<(), Error> {
         }
         dir = d.parent();
     }
-    Ok(())
 }
 
 /// Runs a migration hook from the bundle's `hooks/` in the project folder. Only reached for
@@ -385,13 +471,28 @@ pub fn abort(dir: &Path) -> Result<(), Error> {
         .map(|p| RelPath::new(p))
         .collect::<Result<Vec<_>, _>>()?;
     paths.push(RelPath::new(ANSWERS_FILE)?);
+    // Paths HEAD does not have go first, with the folders that leaves empty, so that a file
+    // the upgrade turned into a folder (or the reverse) can be written back.
+    let mut absent = Vec::new();
+    let mut present = Vec::new();
+    for path in paths {
+        if repo.head_file(&path)?.is_some() {
+            present.push(path);
+        } else {
+            absent.push(path);
+        }
+    }
+    repo.restore_from_head(dir, &absent)?;
+    for path in &absent {
+        remove_emptied_folders(&path.under(dir));
+    }
     // Restored files keep the permissions they had (see `write_keeping_mode`).
-    let before: Vec<_> = paths
+    let before: Vec<_> = present
         .iter()
         .map(|p| permission_bits(&p.under(dir)))
         .collect();
-    repo.restore_from_head(dir, &paths)?;
-    for (path, before) in paths.iter().zip(before) {
+    repo.restore_from_head(dir, &present)?;
+    for (path, before) in present.iter().zip(before) {
         let abs = path.under(dir);
         if abs.is_file() {
             restore_mode(&abs, before, is_executable_now(&abs))?;

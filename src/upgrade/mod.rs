@@ -67,6 +67,10 @@ pub enum Error {
     },
     #[error("{0}")]
     Migration(String),
+    #[error("the template writes {path}, but {file} is a file the upgrade keeps (you changed it, or it is not the template's), so the folder {file}/ cannot be made; move it aside (`git mv {file} {file}.local`), commit, and upgrade again")]
+    FileInTheWay { path: String, file: String },
+    #[error("the template writes a file {path}, but the folder {path}/ holds files the upgrade keeps ({}), so the file cannot be written; move them out of {path}/ (`git mv`), commit, and upgrade again", kept.join(", "))]
+    FolderInTheWay { path: String, kept: Vec<String> },
     #[error("the upgrade was started on a dirty tree (--allow-dirty), so --abort cannot tell your changes from the upgrade's")]
     AbortDirty,
 }
@@ -270,7 +274,7 @@ pub fn prepare(
     // The three sides.
     let base = project.render_recorded(&old, &resolved.answers)?;
     let theirs = crate::render::render(&new, &resolved.answers)?;
-    let read = |p: &RelPath| crate::tree::read_file(dir, p);
+    let read = |p: &RelPath| crate::project::read_file(dir, p);
     let (old_policies, new_policies) = (
         Policies::new(&old.manifest.files),
         Policies::new(&new.manifest.files),
@@ -289,6 +293,7 @@ pub fn prepare(
         changes,
         detected_renames,
     } = plan::decide(&sides)?;
+    apply::check_writable(dir, &changes)?;
 
     let mut migrations = steps.report;
     for (version, hook) in &steps.hooks {
