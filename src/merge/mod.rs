@@ -1,7 +1,7 @@
 //! Three-way text merge: git's merge, with conflicts as data and markers at the edge.
 //!
 //! [`merge`] is `git merge-file`, byte for byte: the line merge is git's own xdiff code, run by
-//! libgit2 ([`engine`] says why that one). Around it, goldpath owns:
+//! libgit2 (`src/merge/engine.rs` says why that one). Around it, goldpath owns:
 //!
 //! - binary files ([`is_binary`], git's rule), which are never line-merged: a whole-file
 //!   conflict unless a side is unchanged, and never a marker written into them;
@@ -10,7 +10,8 @@
 //! - the marker parser ([`parse_conflicts`], [`has_conflict_markers`]), for `upgrade --continue`
 //!   and `check` to tell whether a file still holds conflicts;
 //! - [`merge_for_upgrade`], which first puts the template's renders in the user's line-ending
-//!   convention and picks markers that cannot be confused with the file's own text.
+//!   convention ([`in_convention_of`]) and picks markers that cannot be confused with the
+//!   file's own text.
 //!
 //! The module reads and writes no files and prints nothing.
 
@@ -297,6 +298,17 @@ pub fn merge_for_upgrade(
     merge_text(&base, ours, &theirs, opts, size)
 }
 
+/// `text` rewritten in the line-ending convention of `ours` exactly as [`merge_for_upgrade`]
+/// rewrites the renders (CRLF or LF by majority, final newline, BOM), e.g. to write a new
+/// template file the way the user keeps the old one. Unchanged if `ours` is empty or either is
+/// binary.
+pub fn in_convention_of<'a>(ours: &[u8], text: &'a [u8]) -> Cow<'a, [u8]> {
+    match eol::Convention::of(ours) {
+        Some(convention) if !is_binary(ours) && !is_binary(text) => convention.apply(text),
+        _ => Cow::Borrowed(text),
+    }
+}
+
 fn merge_binary(base: &[u8], ours: &[u8], theirs: &[u8], opts: &Options) -> Outcome {
     let (bytes, conflicts) = binary::merge(base, ours, theirs, opts.favor);
     Outcome {
@@ -523,6 +535,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.bytes, b"\xef\xbb\xbfa\nb\nc");
+    }
+
+    #[test]
+    fn text_in_the_users_convention() {
+        // (user's file, text, text as rewritten)
+        let table: &[(&[u8], &[u8], &[u8])] = &[
+            (b"x\r\ny\r\n", b"a\nb\n", b"a\r\nb\r\n"),
+            (b"\xef\xbb\xbfx\ny", b"a\nb\n", b"\xef\xbb\xbfa\nb"),
+            (b"", b"a\r\n", b"a\r\n"),
+            (b"x\r\n", b"\0a\n", b"\0a\n"),
+            (b"\0x\r\n", b"a\n", b"a\n"),
+        ];
+        for (ours, text, want) in table {
+            assert_eq!(
+                in_convention_of(ours, text).as_ref(),
+                *want,
+                "{ours:?} {text:?}"
+            );
+        }
     }
 
     #[test]
