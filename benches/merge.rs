@@ -6,6 +6,9 @@
 //! Run with `cargo bench --bench merge`. `MERGE_BENCH_RUNS` sets the runs per large input
 //! (default 15) and `MERGE_BENCH_CORPUS_RUNS` the passes over the corpus (default 3).
 //!
+//! `cargo test --all-targets` runs it too, without `--bench`: then it only checks, once, that the
+//! two commands agree on the 10,000-line inputs, and times nothing.
+//!
 //! Both commands are whole processes, so process start-up counts: that is what a user or a
 //! script calling either one pays. The library's in-process time is printed alongside, to show
 //! how much of goldpath's time is the merge.
@@ -17,9 +20,24 @@ use std::time::{Duration, Instant};
 const GOLDPATH: &str = env!("CARGO_BIN_EXE_goldpath");
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test` does not, and wants a quick check.
+    let measuring = std::env::args().any(|arg| arg == "--bench");
     let runs = env_number("MERGE_BENCH_RUNS", 15);
     let corpus_runs = env_number("MERGE_BENCH_CORPUS_RUNS", 3);
     let dir = tempfile::tempdir().expect("a temp dir");
+    if !measuring {
+        let (base, ours, theirs) = scattered_edits(10_000);
+        for (name, bytes) in [("base", &base), ("ours", &ours), ("theirs", &theirs)] {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        for style in ["merge", "diff3", "zdiff3"] {
+            check_same_output(dir.path(), &style_args(style));
+        }
+        println!(
+            "goldpath and git agree on 10,000 lines in every style (no timing without --bench)"
+        );
+        return;
+    }
     println!(
         "{:<34} {:>10} {:>10} {:>8} {:>13}",
         "input", "git", "goldpath", "ratio", "library only"
