@@ -60,12 +60,17 @@ impl Edge {
 
     /// A project `orders` made from 1.0.0 with the defaults, committed by `new`.
     fn project(&self) -> PathBuf {
+        self.project_at("orders")
+    }
+
+    /// A project in the folder `name` made from 1.0.0 with the defaults, committed by `new`.
+    fn project_at(&self, name: &str) -> PathBuf {
         let out = self.s.goldpath(
             self.s.tmp.path(),
             &[
                 "new",
                 "edge",
-                "orders",
+                name,
                 "--from",
                 &self.url,
                 "--version",
@@ -75,7 +80,7 @@ impl Edge {
             ],
         );
         assert!(out.status.success(), "{}", stderr(&out));
-        self.s.path("orders")
+        self.s.path(name)
     }
 
     fn goldpath(&self, dir: &Path, args: &[&str]) -> Output {
@@ -106,6 +111,13 @@ fn last_message(p: &Path) -> String {
     git(p, &["log", "-1", "--format=%B"])
 }
 
+fn commits(p: &Path) -> usize {
+    git(p, &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
 /// `git ls-files --stage` as (mode, stage, path) rows.
 fn stages(dir: &Path, path: &str) -> Vec<(String, u8, String)> {
     git(dir, &["ls-files", "--stage", "--", path])
@@ -131,6 +143,7 @@ fn replace_in(p: &Path, from: &str, to: &str) {
     );
     fs::write(p, text.replacen(from, to, 1)).unwrap();
 }
+
 const RULES: &str = "groups:\n  - name: slo\n    rules:\n      - alert: HighErrorRate\n        expr: errors > 0.01\n        for: 2m\n        labels:\n          severity: page\n";
 const BURN: &str = "groups:\n  - name: burn\n    rules:\n      - alert: FastBurn\n        expr: burn_rate_1h > 14.4\n        for: 2m\n        labels:\n          severity: page\n";
 const NOTES: &str = "# Alerts\n\nRules for the service.\nEdit thresholds with care.\n";
@@ -872,5 +885,229 @@ fn a_project_in_a_monorepo_leaves_files_staged_outside_it_out_of_its_commit() {
     assert_eq!(
         git(&mono, &["status", "--porcelain"]),
         "A  billing/staged.txt\n"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uncommitted changes (--allow-dirty)
+
+const FIVE: &str = "a\n\nb\n\nc\n";
+
+fn dirty_bundle(e: &Edge) {
+    e.release(
+        "1.0.0",
+        "",
+        &[("config.yaml", FIVE), ("notes.md", "x\n\ny\n")],
+    );
+    e.release(
+        "2.0.0",
+        "",
+        &[
+            ("config.yaml", &FIVE.replace('a', "A")),
+            ("notes.md", "x\n\nY\n"),
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Line-ending conventions and markers on the user's side only
+
+const SEVEN: &str = "one: 1\n\ntwo: 2\n\nthree: 3\n\nfour: 4\n";
+
+#[test]
+fn the_users_line_endings_bom_and_missing_final_newline_survive_a_merge() {
+    let e = Edge::new();
+    let tail = "[files]\nlocked = [\"ci/**\"]\n";
+    let changed = SEVEN.replace("one: 1", "one: 10");
+    let names = [
+        "config.yaml",
+        "bom.md",
+        "nonl.txt",
+        "crlf-only.md",
+        "ci/pipeline.yml",
+        "ci/same.yml",
+    ];
+    let v1: Vec<(&str, &str)> = names.iter().map(|f| (*f, SEVEN)).collect();
+    let v2: Vec<(&str, &str)> = names
+        .iter()
+        .map(|f| (*f, if *f == "ci/same.yml" { SEVEN } else { &changed }))
+        .collect();
+    e.release("1.0.0", tail, &v1);
+    e.release("2.0.0", tail, &v2);
+    let p = e.project();
+    let crlf = |s: &str| s.replace('\n', "\r\n");
+    e.edit_and_commit(&p, |p| {
+        fs::write(
+            p.join("config.yaml"),
+            crlf(&SEVEN.replace("four: 4", "four: 40")),
+        )
+        .unwrap();
+        fs::write(
+            p.join("bom.md"),
+            format!("\u{feff}{}", SEVEN.replace("four: 4", "four: 40")),
+        )
+        .unwrap();
+        fs::write(p.join("nonl.txt"), SEVEN.replace("four: 4\n", "four: 40")).unwrap();
+        fs::write(p.join("crlf-only.md"), crlf(SEVEN)).unwrap();
+        fs::write(p.join("ci/pipeline.yml"), crlf(SEVEN)).unwrap();
+        fs::write(p.join("ci/same.yml"), crlf(SEVEN)).unwrap();
+    });
+    let out = e.upgrade(&p, &[], 0);
+    eprintln!("{}", stdout(&out));
+    let both = SEVEN
+        .replace("one: 1", "one: 10")
+        .replace("four: 4", "four: 40");
+    assert_eq!(read(&p.join("config.yaml")), crlf(&both));
+    assert_eq!(read(&p.join("bom.md")), format!("\u{feff}{both}"));
+    assert_eq!(read(&p.join("nonl.txt")), both.trim_end());
+    assert_eq!(
+        read(&p.join("crlf-only.md")),
+        crlf(&SEVEN.replace("one: 1", "one: 10"))
+    );
+    assert_eq!(
+        read(&p.join("ci/pipeline.yml")),
+        crlf(&SEVEN.replace("one: 1", "one: 10"))
+    );
+    assert_eq!(read(&p.join("ci/same.yml")), crlf(SEVEN));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upgrades in a row, and answers that render paths
+
+const APP: &str = "name: orders\n\nreplicas: 2\n\nport: 8080\n\nlog: info\n";
+
+fn three_versions(e: &Edge) {
+    let m2 = "[[migrations]]\nversion = \"2.0.0\"\nrename = { from = \"alerts/rules.yaml\", to = \"alerts/slo.yaml\" }\n";
+    let m3 = "[[migrations]]\nversion = \"3.0.0\"\nrename = { from = \"alerts\", to = \"monitoring\" }\n";
+    e.release(
+        "1.0.0",
+        "",
+        &[("app.yaml", APP), ("alerts/rules.yaml", RULES)],
+    );
+    e.release(
+        "2.0.0",
+        m2,
+        &[
+            ("app.yaml", &APP.replace("replicas: 2", "replicas: 3")),
+            ("alerts/slo.yaml", RULES),
+        ],
+    );
+    e.release(
+        "3.0.0",
+        &format!("{m2}{m3}"),
+        &[
+            (
+                "app.yaml",
+                &APP.replace("replicas: 2", "replicas: 3")
+                    .replace("port: 8080", "port: 9090"),
+            ),
+            (
+                "monitoring/slo.yaml",
+                &RULES.replace("errors > 0.01", "errors > 0.0144"),
+            ),
+        ],
+    );
+}
+
+fn local_edits(p: &Path) {
+    replace_in(&p.join("app.yaml"), "log: info", "log: debug");
+    replace_in(
+        &p.join("alerts/rules.yaml"),
+        "severity: page",
+        "severity: ticket",
+    );
+}
+
+#[test]
+fn two_upgrades_in_a_row_end_where_one_upgrade_does() {
+    let e = Edge::new();
+    three_versions(&e);
+    let stepwise = e.project_at("stepwise");
+    let direct = e.project_at("direct");
+    e.edit_and_commit(&stepwise, local_edits);
+    e.edit_and_commit(&direct, local_edits);
+
+    let out = e.upgrade(&stepwise, &["--to", "2.0.0"], 0);
+    assert!(
+        stdout(&out).contains("2.0.0: renamed alerts/rules.yaml to alerts/slo.yaml"),
+        "{}",
+        stdout(&out)
+    );
+    let out = e.goldpath(&stepwise, &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "error: outdated: edge 3.0.0 is available; this project is on 2.0.0 (1 version behind"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains("drift"), "{}", stdout(&out));
+    e.upgrade(&stepwise, &[], 0);
+    assert!(last_message(&stepwise).starts_with("Upgrade edge 2.0.0 -> 3.0.0 (golden path)\n\nMigrations:\n- 3.0.0: renamed alerts to monitoring\n"));
+
+    e.upgrade(&direct, &[], 0);
+    assert!(last_message(&direct).starts_with("Upgrade edge 1.0.0 -> 3.0.0 (golden path)\n\nMigrations:\n- 2.0.0: renamed alerts/rules.yaml to alerts/slo.yaml\n- 3.0.0: renamed alerts to monitoring\n"));
+
+    let expected_app = APP
+        .replace("replicas: 2", "replicas: 3")
+        .replace("port: 8080", "port: 9090")
+        .replace("log: info", "log: debug");
+    let expected_slo = RULES
+        .replace("errors > 0.01", "errors > 0.0144")
+        .replace("severity: page", "severity: ticket");
+    for p in [&stepwise, &direct] {
+        assert_eq!(read(&p.join("app.yaml")), expected_app);
+        assert_eq!(read(&p.join("monitoring/slo.yaml")), expected_slo);
+        assert_eq!(
+            git(p, &["ls-files"]),
+            ".goldpath.toml\napp.yaml\nmonitoring/slo.yaml\n"
+        );
+        assert_eq!(git(p, &["status", "--porcelain"]), "");
+        let out = e.goldpath(p, &["check"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    }
+    assert_eq!(snapshot(&stepwise), snapshot(&direct));
+    assert_eq!(commits(&stepwise), 4);
+    assert_eq!(commits(&direct), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What check says around upgrades
+
+#[test]
+fn check_is_clean_after_new_and_after_a_clean_upgrade() {
+    let e = Edge::new();
+    dirty_bundle(&e);
+    let p = e.project();
+    let out = e.goldpath(
+        &p,
+        &["check", "--fail-on", "drift,conflict-markers,customised"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // Only the note that 2.0.0 exists: no drift, markers or customised files.
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].ends_with("): 2 files checked, ok"), "{text}");
+    assert!(
+        lines[1].starts_with("note: outdated: edge 2.0.0 is available"),
+        "{text}"
+    );
+    e.upgrade(&p, &[], 0);
+    let out = e.goldpath(
+        &p,
+        &[
+            "check",
+            "--fail-on",
+            "outdated,drift,conflict-markers,customised",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).starts_with("edge 2.0.0 ("), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("): 2 files checked, ok\n"),
+        "{}",
+        stdout(&out)
     );
 }

@@ -459,16 +459,14 @@ fn normalise(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The template's file in the user's line-ending convention (via a clean merge against itself).
+/// The template's file in the user's line-ending convention (CRLF or LF, final newline, BOM).
+/// It was made by a merge with the template's file as the base, which gave back the user's
+/// old content; a guard then rejected that and fell back to the template's LF, so a CRLF
+/// locked file came back as LF.
 fn with_eol_of(o: &File, t: &File) -> File {
-    match merge::merge_for_upgrade(&t.bytes, &o.bytes, &t.bytes, &merge::Options::default()) {
-        Ok(outcome) if outcome.is_clean() && normalise(&outcome.bytes) == normalise(&t.bytes) => {
-            File {
-                bytes: outcome.bytes,
-                executable: t.executable,
-            }
-        }
-        _ => t.clone(),
+    File {
+        bytes: merge::in_convention_of(&o.bytes, &t.bytes).into_owned(),
+        executable: t.executable,
     }
 }
 
@@ -740,6 +738,22 @@ mod tests {
                 row("src/new.rs", None, "create x\n"),
             ]
         );
+    }
+
+    #[test]
+    fn a_locked_file_in_crlf_is_updated_in_crlf() {
+        let policies = FilePolicies {
+            locked: vec!["ci/**".into()],
+            seed: vec![],
+        };
+        let got = run(
+            &[("ci/a.yml", "x\ny\n")],
+            &[("ci/a.yml", "x\nz\n")],
+            &[("ci/a.yml", "x\r\ny\r\n")],
+            policies,
+            &[],
+        );
+        assert_eq!(got, [row("ci/a.yml", None, "update x\r\nz\r\n")]);
     }
 
     #[test]
