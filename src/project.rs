@@ -128,6 +128,32 @@ impl Project {
     }
 }
 
+/// Whether two versions of a file have the same content: equal, or for text equal apart from
+/// line endings (CRLF/LF) and a UTF-8 BOM. A user's conversion of a file to CRLF (git's
+/// `core.autocrlf` on Windows does it to every file) is not an edit of its content: upgrade
+/// does not merge it and check does not report it. Binary files must be equal byte for byte.
+pub fn same_content(a: &[u8], b: &[u8]) -> bool {
+    a == b
+        || !crate::merge::is_binary(a)
+            && !crate::merge::is_binary(b)
+            && without_line_endings(a) == without_line_endings(b)
+}
+
+fn without_line_endings(bytes: &[u8]) -> Vec<u8> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
 /// One file of the project at `path`, or `None` when there is none, including when a part of
 /// the path is a file: a template that turns `docs` into `docs/index.md` asks for
 /// `docs/index.md` while the project still has the file `docs`, and the answer is "no such

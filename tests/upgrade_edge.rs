@@ -969,6 +969,17 @@ fn the_users_line_endings_bom_and_missing_final_newline_survive_a_merge() {
         crlf(&SEVEN.replace("one: 1", "one: 10"))
     );
     assert_eq!(read(&p.join("ci/same.yml")), crlf(SEVEN));
+    // check agrees with upgrade: line endings alone are not drift of a locked file.
+    let out = e.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("drift"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with(
+            "note: customised (merged on upgrade, your changes kept): bom.md, config.yaml, nonl.txt\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -161,7 +161,8 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
             continue;
         }
         match actual {
-            Some(actual) if actual.bytes == expected.bytes => {}
+            // Line endings alone are not a change, as for upgrade.
+            Some(actual) if crate::project::same_content(&actual.bytes, &expected.bytes) => {}
             Some(actual) if policy == Policy::Locked => drift.push(Drift {
                 path: path.clone(),
                 diff: Some(unified_diff(path.as_str(), &expected.bytes, &actual.bytes)),

@@ -438,25 +438,9 @@ fn merge_options(style: ConflictStyle) -> merge::Options {
     }
 }
 
-/// Equal, or equal apart from line endings (CRLF/LF) and a BOM: the user's conversion of a
-/// file to CRLF is not an edit of its content.
+/// Equal, or equal apart from line endings and a BOM (see [`crate::project::same_content`]).
 pub fn same(a: &File, b: &File) -> bool {
-    a.bytes == b.bytes || normalise(&a.bytes) == normalise(&b.bytes)
-}
-
-fn normalise(bytes: &[u8]) -> Vec<u8> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
-            i += 1;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
+    crate::project::same_content(&a.bytes, &b.bytes)
 }
 
 /// The template's file in the user's line-ending convention (CRLF or LF, final newline, BOM).
