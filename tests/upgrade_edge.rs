@@ -1122,3 +1122,35 @@ fn check_is_clean_after_new_and_after_a_clean_upgrade() {
         stdout(&out)
     );
 }
+
+#[test]
+fn check_reports_a_template_folder_the_user_replaced_with_a_file() {
+    let e = Edge::new();
+    e.release(
+        "1.0.0",
+        "[files]\nlocked = [\"ci/**\"]\n",
+        &[
+            ("ci/pipeline.yml", "steps: [test]\n"),
+            ("docs/index.md", "# docs\n"),
+        ],
+    );
+    let p = e.project();
+    fs::remove_dir_all(p.join("docs")).unwrap();
+    fs::write(p.join("docs"), "see the wiki\n").unwrap();
+    fs::remove_dir_all(p.join("ci")).unwrap();
+    fs::write(p.join("ci"), "no ci\n").unwrap();
+    let out = e.goldpath(&p, &["check", "--fail-on", "drift"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("error: drift: ci/pipeline.yml is owned by the golden path edge 1.0.0 (locked) and was deleted.")
+            && stdout(&out).contains("note: customised (merged on upgrade, your changes kept): docs/index.md\n"),
+        "{}",
+        stdout(&out)
+    );
+}
