@@ -59,21 +59,33 @@ impl Project {
     /// so it is an error rather than a guess.
     pub fn load_recorded(&self, source: &Source) -> Result<Bundle, Error> {
         let rec = &self.record.bundle;
+        self.load_version(source, &rec.version, rec.commit.as_deref())
+    }
+
+    /// The project's bundle at `version`, which must still be at `commit` when one is recorded
+    /// (see [`Project::load_recorded`]).
+    pub fn load_version(
+        &self,
+        source: &Source,
+        version: &semver::Version,
+        commit: Option<&str>,
+    ) -> Result<Bundle, Error> {
+        let name = &self.record.bundle.name;
         let bundle = source
-            .load(&rec.name, Some(&rec.version))
+            .load(name, Some(version))
             .map_err(|cause| Error::RecordedVersion {
-                name: rec.name.clone(),
-                version: rec.version.to_string(),
+                name: name.clone(),
+                version: version.to_string(),
                 source_name: source.describe(),
                 cause: Box::new(cause),
             })?;
-        if let (Some(recorded), Some(found)) = (&rec.commit, &bundle.origin.commit) {
+        if let (Some(recorded), Some(found)) = (commit, &bundle.origin.commit) {
             if recorded != found {
                 return Err(Error::CommitMoved {
-                    name: rec.name.clone(),
-                    version: rec.version.to_string(),
+                    name: name.clone(),
+                    version: version.to_string(),
                     source_name: source.describe(),
-                    recorded: recorded.clone(),
+                    recorded: recorded.to_string(),
                     found: found.clone(),
                 });
             }

@@ -1124,6 +1124,53 @@ fn check_is_clean_after_new_and_after_a_clean_upgrade() {
 }
 
 #[test]
+fn check_during_a_conflicted_upgrade_reports_the_conflicts_not_the_upgrades_own_changes() {
+    let e = Edge::new();
+    let tail = "[files]\nlocked = [\"ci/**\"]\n";
+    e.release(
+        "1.0.0",
+        tail,
+        &[
+            ("config.yaml", FIVE),
+            ("ci/pipeline.yml", "steps: [test]\n"),
+            ("docs/a.md", "a\n"),
+        ],
+    );
+    e.release(
+        "2.0.0",
+        &format!("{tail}[[migrations]]\nversion = \"2.0.0\"\nrename = {{ from = \"docs/a.md\", to = \"docs/b.md\" }}\n"),
+        &[
+            ("config.yaml", &FIVE.replace('a', "A")),
+            ("ci/pipeline.yml", "steps: [test, lint]\n"),
+            ("docs/b.md", "a\n"),
+        ],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        fs::write(p.join("config.yaml"), FIVE.replace('a', "X")).unwrap()
+    });
+    e.upgrade(&p, &[], 1);
+    let out = e.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("error: an upgrade to 2.0.0 stopped on conflicts; finish it with `goldpath upgrade --continue` or undo it with `--abort`\n")
+            && text.contains("error: conflict markers: config.yaml still holds conflict markers."),
+        "{text}"
+    );
+    // The locked file the upgrade updated, and the file it moved, are not the user's drift.
+    assert!(!text.contains("drift"), "{text}");
+    assert!(!text.contains("customised"), "{text}");
+    assert!(!text.contains("outdated"), "{text}");
+    // Once finished, the project checks clean.
+    fs::write(p.join("config.yaml"), FIVE.replace('a', "A")).unwrap();
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = e.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
 fn check_reports_a_template_folder_the_user_replaced_with_a_file() {
     let e = Edge::new();
     e.release(

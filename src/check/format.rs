@@ -10,7 +10,7 @@ fn outdated_message(r: &Report) -> String {
         "{} {} is available; this project is on {} ({} version{} behind{}). Run `goldpath upgrade`.",
         r.bundle,
         r.latest,
-        r.version,
+        r.upgrade_in_progress.as_ref().unwrap_or(&r.version),
         r.behind,
         if r.behind == 1 { "" } else { "s" },
         if r.major_jump { ", a major version: read its changelog first" } else { "" }
@@ -25,7 +25,9 @@ fn drift_message(r: &Report, path: &str, deleted: bool) -> String {
     };
     format!(
         "{path} is owned by the golden path {} {} (locked) and {what}. Restore it with `goldpath diff {path} | git apply -R`, or propose the change to the golden path.",
-        r.bundle, r.version
+        r.bundle,
+        // While an upgrade is in progress, files are compared with the version it goes to.
+        r.upgrade_in_progress.as_ref().unwrap_or(&r.version)
     )
 }
 

@@ -120,8 +120,18 @@ impl Report {
 /// Checks the project in `dir` against its recorded golden path (or `from`).
 pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
     let project = Project::open(dir)?;
-    let spec = project.source(from);
     let rec = &project.record.bundle;
+    let pending = project.record.upgrade.as_ref();
+    // While an upgrade waits on its conflicts, the files are already the new version's (merged
+    // with the user's edits), so that version is what they are compared with, read from the
+    // source the upgrade used. Compared with the recorded version, every file the upgrade
+    // updated looked like a hand edit, and the fix offered for a locked one
+    // (`goldpath diff | git apply -R`) would have undone the upgrade.
+    let spec = match (from, pending) {
+        (None, Some(p)) => SourceSpec::parse(&p.source),
+        _ => project.source(from),
+    };
+    let current = pending.map_or(&rec.version, |p| &p.version);
     let source = spec.open().map_err(|cause| Error::Unreachable {
         name: rec.name.clone(),
         source_name: spec.to_string(),
@@ -137,12 +147,33 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
     let latest = versions
         .last()
         .cloned()
-        .unwrap_or_else(|| rec.version.clone())
-        .max(rec.version.clone());
-    let behind = versions.iter().filter(|v| **v > rec.version).count();
+        .unwrap_or_else(|| current.clone())
+        .max(current.clone());
+    let behind = versions.iter().filter(|v| *v > current).count();
 
-    let bundle = project.load_recorded(&source)?;
-    let rendered = project.render_recorded(&bundle, &Default::default())?;
+    let (bundle, rendered) = match pending {
+        None => {
+            let bundle = project.load_recorded(&source)?;
+            let rendered = project.render_recorded(&bundle, &Default::default())?;
+            (bundle, rendered)
+        }
+        Some(p) => {
+            let bundle = project.load_version(&source, &p.version, p.commit.as_deref())?;
+            let answers = project.answers_for(&bundle, &p.answers, &Default::default())?;
+            let rendered =
+                crate::render::render(&bundle, &answers).map_err(crate::project::Error::from)?;
+            (bundle, rendered)
+        }
+    };
+    // Files left in conflict are reported as such, not also as drift or customisation.
+    let in_conflict = |path: &RelPath| {
+        pending.is_some_and(|p| {
+            p.conflicts
+                .iter()
+                .chain(&p.decisions)
+                .any(|c| c == path.as_str())
+        })
+    };
     let policies = Policies::new(&bundle.manifest.files);
     let mut drift = Vec::new();
     let mut customised = Vec::new();
@@ -157,7 +188,7 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
                 conflict_markers.push(path.clone());
             }
         }
-        if policy == Policy::Seed {
+        if policy == Policy::Seed || in_conflict(path) {
             continue;
         }
         match actual {
