@@ -982,6 +982,70 @@ fn the_users_line_endings_bom_and_missing_final_newline_survive_a_merge() {
     );
 }
 
+#[test]
+fn conflict_markers_the_user_committed_before_the_upgrade_do_not_block_continue() {
+    let e = Edge::new();
+    let contributing = "# Contributing\n\nRun tests.\n\nOpen a PR.\n";
+    e.release("1.0.0", "", &[("CONTRIBUTING.md", contributing)]);
+    e.release(
+        "2.0.0",
+        "",
+        &[(
+            "CONTRIBUTING.md",
+            &contributing.replace("Run tests.", "Run cargo test."),
+        )],
+    );
+    let p = e.project();
+    let example = "\n## Resolving conflicts\n\n```\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> branch\n```\n";
+    let mine = format!(
+        "{}{example}",
+        contributing.replace("Run tests.", "Run make test.")
+    );
+    e.edit_and_commit(&p, |p| fs::write(p.join("CONTRIBUTING.md"), &mine).unwrap());
+    e.upgrade(&p, &[], 1);
+    // The upgrade's markers are one longer than the user's, so both can be told apart.
+    assert_eq!(
+        read(&p.join("CONTRIBUTING.md")),
+        format!("# Contributing\n\n<<<<<<<< ours (your project)\nRun make test.\n========\nRun cargo test.\n>>>>>>>> theirs (golden path, new version)\n\nOpen a PR.\n{example}")
+    );
+    // Resolving the upgrade's conflict is enough; the user's example stays.
+    let resolved = format!(
+        "{}{example}",
+        contributing.replace("Run tests.", "Run cargo test.")
+    );
+    fs::write(p.join("CONTRIBUTING.md"), &resolved).unwrap();
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(&p.join("CONTRIBUTING.md")), resolved);
+    assert_eq!(commits(&p), 3);
+    // A new block of the user's own is still a conflict left unresolved.
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("CONTRIBUTING.md", contributing)]);
+    e.release(
+        "2.0.0",
+        "",
+        &[(
+            "CONTRIBUTING.md",
+            &contributing.replace("Run tests.", "Run cargo test."),
+        )],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| fs::write(p.join("CONTRIBUTING.md"), &mine).unwrap());
+    e.upgrade(&p, &[], 1);
+    fs::write(
+        p.join("CONTRIBUTING.md"),
+        format!("{resolved}<<<<<<< HEAD\nnew\n=======\nold\n>>>>>>> x\n"),
+    )
+    .unwrap();
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("CONTRIBUTING.md (conflict markers remain)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Upgrades in a row, and answers that render paths
 

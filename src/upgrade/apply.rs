@@ -410,8 +410,10 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     let repo = ProjectRepo::open(dir)?;
     let mut remaining = Vec::new();
     for path in &pending.conflicts {
-        if let Some(f) = tree::read_file(dir, &RelPath::new(path)?)? {
-            if crate::merge::has_conflict_markers(&f.bytes) {
+        let rel = RelPath::new(path)?;
+        if let Some(f) = crate::project::read_file(dir, &rel)? {
+            let before = repo.head_file(&rel)?;
+            if has_new_conflicts(&f.bytes, before.as_ref().map(|b| b.bytes.as_slice())) {
                 remaining.push(format!("{path} (conflict markers remain)"));
             }
         }
@@ -447,6 +449,42 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
         commit,
         conflicts: Vec::new(),
     })
+}
+
+/// Whether `now` holds a conflict block that `before` (the file at HEAD, from before the
+/// upgrade) did not. Blocks the user had committed (an example in a CONTRIBUTING.md, an old
+/// merge left unresolved) are their text, not this upgrade's conflicts: the upgrade marks its
+/// own with longer markers, and the user resolving those must be enough to finish.
+fn has_new_conflicts(now: &[u8], before: Option<&[u8]>) -> bool {
+    let mut old = before.map(conflict_blocks).unwrap_or_default();
+    conflict_blocks(now)
+        .into_iter()
+        .any(|block| match old.iter().position(|b| *b == block) {
+            Some(i) => {
+                old.remove(i);
+                false
+            }
+            None => true,
+        })
+}
+
+/// Every conflict block of `bytes`, of every marker size from 7, as (size, ours, base, theirs).
+type Block = (usize, Vec<u8>, Option<Vec<u8>>, Vec<u8>);
+
+fn conflict_blocks(bytes: &[u8]) -> Vec<Block> {
+    let sizes: BTreeSet<usize> = bytes
+        .split(|&b| b == b'\n')
+        .map(|line| line.iter().take_while(|&&b| b == b'<').count())
+        .filter(|&run| run >= 7)
+        .collect();
+    sizes
+        .into_iter()
+        .flat_map(|size| {
+            crate::merge::parse_conflicts(bytes, size)
+                .into_iter()
+                .map(move |c| (size, c.ours, c.base, c.theirs))
+        })
+        .collect()
 }
 
 /// `upgrade --abort`: puts every file the upgrade touched back as it is at HEAD.
