@@ -909,6 +909,78 @@ fn dirty_bundle(e: &Edge) {
     );
 }
 
+#[test]
+fn allow_dirty_merges_uncommitted_edits_and_abort_refuses_to_guess() {
+    let e = Edge::new();
+    dirty_bundle(&e);
+    let p = e.project();
+    fs::write(p.join("config.yaml"), FIVE.replace('c', "C")).unwrap();
+    fs::write(p.join("notes.md"), "x\n\nMINE\n").unwrap();
+    write(&p, &[("scratch.txt", "wip\n")]);
+
+    let out = e.upgrade(&p, &[], 2);
+    assert!(
+        stderr(&out).starts_with("error: the project has uncommitted changes:\n  config.yaml\n  notes.md\n  scratch.txt\n"),
+        "{}",
+        stderr(&out)
+    );
+    let out = e.upgrade(&p, &["--allow-dirty"], 1);
+    assert!(
+        stdout(&out).contains("M config.yaml  merged; your changes kept")
+            && stdout(&out).contains("C notes.md  CONFLICT: both changed (1 region)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(read(&p.join("config.yaml")), "A\n\nb\n\nC\n");
+    assert_eq!(
+        read(&p.join("notes.md")),
+        "x\n\n<<<<<<< ours (your project)\nMINE\n=======\nY\n>>>>>>> theirs (golden path, new version)\n"
+    );
+    let during = snapshot(&p);
+    let out = e.goldpath(&p, &["upgrade", "--abort"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: the upgrade was started on a dirty tree (--allow-dirty), so --abort cannot tell your changes from the upgrade's\n\
+         hint: restore files by hand with git (`git status` shows what changed)\n"
+    );
+    assert_eq!(snapshot(&p), during);
+
+    // Finishing does not commit the user's unrelated work (scratch.txt) as part of the upgrade.
+    fs::write(p.join("notes.md"), "x\n\nMINE\n").unwrap();
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Upgrade finished (not committed: it started with uncommitted changes; review them with `git status` and commit).\n"
+    );
+    assert_eq!(commits(&p), 1);
+    assert!(read(&p.join(".goldpath.toml")).contains("version = \"2.0.0\""));
+    assert!(!read(&p.join(".goldpath.toml")).contains("[upgrade]"));
+}
+
+#[test]
+fn allow_dirty_does_not_commit_the_users_uncommitted_work_with_the_upgrade() {
+    let e = Edge::new();
+    dirty_bundle(&e);
+    let p = e.project();
+    fs::write(p.join("config.yaml"), FIVE.replace('c', "C")).unwrap();
+    write(&p, &[(".env.local", "TOKEN=secret\n")]);
+    let out = e.upgrade(&p, &["--allow-dirty"], 0);
+    assert!(
+        stdout(&out).ends_with("\nUpgraded to edge 2.0.0 (not committed: it started with uncommitted changes; review them with `git status` and commit).\n"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(commits(&p), 1);
+    assert_eq!(read(&p.join("config.yaml")), "A\n\nb\n\nC\n");
+    assert_eq!(read(&p.join("notes.md")), "x\n\nY\n");
+    assert_eq!(
+        git(&p, &["status", "--porcelain"]),
+        " M .goldpath.toml\n M config.yaml\n M notes.md\n?? .env.local\n"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Line-ending conventions and markers on the user's side only
 

@@ -39,7 +39,7 @@ pub struct Args {
     /// Write the upgrade but do not commit it
     #[arg(long)]
     no_commit: bool,
-    /// Upgrade even with uncommitted changes (they are merged like any local edit)
+    /// Upgrade even with uncommitted changes (they are merged like any local edit; the result is left uncommitted)
     #[arg(long)]
     allow_dirty: bool,
     /// Allow --to to name a version older than the recorded one
@@ -56,6 +56,9 @@ pub struct Args {
     abort: bool,
 }
 
+/// Why an upgrade that started on uncommitted changes (`--allow-dirty`) is not committed.
+const NOT_COMMITTED_DIRTY: &str = " (not committed: it started with uncommitted changes; review them with `git status` and commit)";
+
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     let dir = &args.dir;
     if args.continue_ {
@@ -64,10 +67,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
             out,
             format_args!(
                 "Upgrade finished{}.\n",
-                applied
-                    .commit
-                    .map(|c| format!(": commit {}", &c[..12]))
-                    .unwrap_or_default()
+                match &applied.commit {
+                    Some(c) => format!(": commit {}", &c[..12]),
+                    None if applied.started_dirty => NOT_COMMITTED_DIRTY.to_string(),
+                    None => String::new(),
+                }
             ),
         )?;
         return Ok(0);
@@ -143,8 +147,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
             None => emit(
                 out,
                 format_args!(
-                    "\nUpgraded to {} {} (not committed).\n",
-                    plan.name, plan.to_version
+                    "\nUpgraded to {} {}{}.\n",
+                    plan.name,
+                    plan.to_version,
+                    if applied.started_dirty {
+                        NOT_COMMITTED_DIRTY
+                    } else {
+                        " (not committed)"
+                    }
                 ),
             )?,
         }

@@ -21,6 +21,9 @@ pub struct Applied {
     pub commit: Option<String>,
     /// Paths left in conflict.
     pub conflicts: Vec<String>,
+    /// The upgrade started on uncommitted changes (`--allow-dirty`), so it was not committed:
+    /// a commit would have swept the user's unrelated work (untracked files included) into it.
+    pub started_dirty: bool,
 }
 
 /// Fault injection for the crash-safety test: abort the process after this many file writes.
@@ -173,7 +176,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     let mut all_conflicts = conflicts;
     all_conflicts.extend(decisions);
     all_conflicts.sort();
-    let commit = if in_conflict || options.no_commit {
+    let commit = if in_conflict || options.no_commit || started_dirty {
         None
     } else {
         Some(repo.commit_project(&message)?)
@@ -181,6 +184,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     Ok(Applied {
         commit,
         conflicts: all_conflicts,
+        started_dirty,
     })
 }
 
@@ -440,7 +444,7 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
         upgrade: None,
     };
     write_keeping_mode(&dir.join(ANSWERS_FILE), &File::new(record.to_toml()))?;
-    let commit = if no_commit {
+    let commit = if no_commit || pending.started_dirty {
         None
     } else {
         Some(repo.commit_project(&pending.message)?)
@@ -448,6 +452,7 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     Ok(Applied {
         commit,
         conflicts: Vec::new(),
+        started_dirty: pending.started_dirty,
     })
 }
 
