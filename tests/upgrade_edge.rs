@@ -1219,6 +1219,50 @@ fn two_upgrades_in_a_row_end_where_one_upgrade_does() {
     assert_eq!(commits(&direct), 3);
 }
 
+#[test]
+fn changing_an_answer_that_renders_a_path_moves_the_file_with_its_edits() {
+    let e = Edge::new();
+    let deploy =
+        "name: {{ service_name }}\n\nreplicas: 2\n\nimage: acme/{{ service_name }}\n\nport: 8080\n";
+    e.release(
+        "1.0.0",
+        "",
+        &[
+            ("deploy/{{ service_name }}.yaml.tera", deploy),
+            ("README.md", "# readme\n"),
+        ],
+    );
+    let p = e.project();
+    assert!(p.join("deploy/orders.yaml").exists());
+    e.edit_and_commit(&p, |p| {
+        replace_in(&p.join("deploy/orders.yaml"), "port: 8080", "port: 9000")
+    });
+    let out = e.upgrade(&p, &["--set", "service_name=payments"], 0);
+    assert!(
+        stdout(&out)
+            .contains("Rename detected by content: deploy/orders.yaml -> deploy/payments.yaml"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!p.join("deploy/orders.yaml").exists());
+    assert_eq!(
+        read(&p.join("deploy/payments.yaml")),
+        "name: payments\n\nreplicas: 2\n\nimage: acme/payments\n\nport: 9000\n"
+    );
+    assert!(read(&p.join(".goldpath.toml")).contains("service_name = \"payments\""));
+    let message = last_message(&p);
+    assert!(
+        message.starts_with("Upgrade edge 1.0.0 -> 1.0.0 (golden path)\n\nChanged answers:\n- service_name = payments (was orders)\n"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Renames detected:\n- deploy/orders.yaml -> deploy/payments.yaml\n"),
+        "{message}"
+    );
+    let out = e.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
 // ---------------------------------------------------------------------------------------------
 // What check says around upgrades
 
@@ -1304,6 +1348,30 @@ fn check_during_a_conflicted_upgrade_reports_the_conflicts_not_the_upgrades_own_
     assert!(out.status.success(), "{}", stderr(&out));
     let out = e.goldpath(&p, &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn setting_an_answer_to_its_recorded_value_changes_nothing() {
+    let e = Edge::new();
+    e.release(
+        "1.0.0",
+        "",
+        &[(
+            "deploy/{{ service_name }}.yaml.tera",
+            "name: {{ service_name }}\n",
+        )],
+    );
+    let p = e.project();
+    let out = e.upgrade(&p, &["--set", "service_name=orders"], 0);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "Up to date: edge 1.0.0 is the newest version in {}.\n",
+            e.url
+        )
+    );
+    assert_eq!(commits(&p), 1);
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
 }
 
 #[test]

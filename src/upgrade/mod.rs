@@ -111,6 +111,8 @@ pub struct UpgradePlan {
     pub dropped_answers: Vec<String>,
     /// Questions new in this version and the answers they got.
     pub new_questions: Vec<String>,
+    /// Recorded answers `--set` changed: `name = new (was old)` (secrets left out).
+    pub changed_answers: Vec<String>,
     /// One line per migration step.
     pub migrations: Vec<String>,
     /// Renames found by content similarity, not declared by a migration.
@@ -137,6 +139,7 @@ impl UpgradePlan {
         self.from_version == self.to_version
             && self.changes.iter().all(|c| !c.action.writes())
             && self.migrations.is_empty()
+            && self.changed_answers.is_empty()
     }
 
     /// The commit message: versions, migrations and the local changes that were kept.
@@ -154,6 +157,8 @@ impl UpgradePlan {
             }
         };
         section("Migrations", self.migrations.clone());
+        // The answers file changes with them; the commit must say why the files did.
+        section("Changed answers", self.changed_answers.clone());
         section(
             "Renames detected",
             self.detected_renames
@@ -271,6 +276,20 @@ pub fn prepare(
         })
         .collect();
 
+    let changed_answers = options
+        .set
+        .keys()
+        .filter(|k| {
+            new.manifest
+                .question(k)
+                .is_some_and(|q| q.kind != crate::bundle::QuestionType::Secret)
+        })
+        .filter_map(|k| {
+            let (old, now) = (recorded.get(k)?, resolved.answers.get(k)?);
+            (old != now).then(|| format!("{k} = {now} (was {old})"))
+        })
+        .collect();
+
     // The three sides.
     let base = project.render_recorded(&old, &resolved.answers)?;
     let theirs = crate::render::render(&new, &resolved.answers)?;
@@ -349,6 +368,7 @@ pub fn prepare(
         answers: resolved.answers,
         dropped_answers: resolved.dropped,
         new_questions,
+        changed_answers,
         migrations,
         detected_renames,
         changes,
