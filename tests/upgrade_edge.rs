@@ -1405,3 +1405,170 @@ fn check_reports_a_template_folder_the_user_replaced_with_a_file() {
         stdout(&out)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Crashes and --abort with renames and file/folder changes
+
+/// A release 2.0.0 that renames a folder, turns a file into a folder and a folder into a file,
+/// deletes, updates and adds, over a 1.0.0 project with edits.
+fn everything_moves(e: &Edge) -> PathBuf {
+    e.release(
+        "1.0.0",
+        "",
+        &[
+            ("alerts/rules.yaml", RULES),
+            ("alerts/burn.yaml", BURN),
+            ("docs", DOCS),
+            ("guide/index.md", NOTES),
+            ("old.txt", "old\n"),
+            ("config.yaml", FIVE),
+        ],
+    );
+    e.release(
+        "2.0.0",
+        "[[migrations]]\nversion = \"2.0.0\"\nrename = { from = \"alerts\", to = \"monitoring\" }\n",
+        &[
+            (
+                "monitoring/rules.yaml",
+                &RULES.replace("errors > 0.01", "errors > 0.0144"),
+            ),
+            ("monitoring/burn.yaml", BURN),
+            ("docs/index.md", DOCS),
+            ("guide", NOTES),
+            ("config.yaml", &FIVE.replace('a', "A")),
+            ("new.txt", "new\n"),
+        ],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        replace_in(
+            &p.join("alerts/rules.yaml"),
+            "severity: page",
+            "severity: ticket",
+        );
+        replace_in(&p.join("docs"), "On-call.", "On-call: #orders.");
+    });
+    p
+}
+
+#[test]
+fn a_crash_at_any_write_leaves_a_tree_git_restores() {
+    let e = Edge::new();
+    let p = everything_moves(&e);
+    let before = snapshot(&p);
+    let mut crashed = 0;
+    for n in 0.. {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_goldpath"))
+            .args(["upgrade", "--defaults", "--no-input"])
+            .current_dir(&p)
+            .env("HOME", e.s.path("home"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GOLDPATH_CACHE_DIR", e.s.path("cache"))
+            .env("GOLDPATH_FAULT_AFTER_WRITES", n.to_string())
+            .output()
+            .unwrap();
+        if out.status.success() {
+            break;
+        }
+        crashed += 1;
+        git(&p, &["checkout", "--", "."]);
+        git(&p, &["clean", "-fdq"]);
+        assert_eq!(snapshot(&p), before, "after a crash at write {n}");
+        assert_eq!(
+            git(&p, &["status", "--porcelain"]),
+            "",
+            "after a crash at write {n}"
+        );
+    }
+    // Every write was a crash point: the moves, the removals, the other writes, the answers.
+    assert!(crashed >= 10, "{crashed}");
+    assert_eq!(
+        git(&p, &["ls-files"]),
+        ".goldpath.toml\nconfig.yaml\ndocs/index.md\nguide\nmonitoring/burn.yaml\nmonitoring/rules.yaml\nnew.txt\n"
+    );
+    assert_eq!(
+        read(&p.join("docs/index.md")),
+        DOCS.replace("On-call.", "On-call: #orders.")
+    );
+    assert_eq!(
+        read(&p.join("monitoring/rules.yaml")),
+        RULES
+            .replace("errors > 0.01", "errors > 0.0144")
+            .replace("severity: page", "severity: ticket")
+    );
+}
+
+#[test]
+fn abort_after_renames_and_file_folder_changes_restores_everything() {
+    let e = Edge::new();
+    let p = everything_moves(&e);
+    e.edit_and_commit(&p, |p| {
+        fs::write(p.join("config.yaml"), FIVE.replace('a', "X")).unwrap()
+    });
+    let before = snapshot(&p);
+    e.upgrade(&p, &[], 1);
+    assert!(p.join("monitoring/rules.yaml").exists() && p.join("guide").is_file());
+    let out = e.goldpath(&p, &["upgrade", "--abort"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(snapshot(&p), before);
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+    for gone in ["monitoring", "docs/index.md", "new.txt"] {
+        assert!(!p.join(gone).exists(), "{gone}");
+    }
+}
+
+#[test]
+fn a_folder_the_template_drops_loses_only_its_unchanged_files() {
+    let e = Edge::new();
+    e.release(
+        "1.0.0",
+        "",
+        &[
+            ("legacy/Makefile", "all:\n"),
+            ("legacy/build.sh", "make\n"),
+            ("README.md", "r\n"),
+        ],
+    );
+    e.release(
+        "2.0.0",
+        "[[migrations]]\nversion = \"2.0.0\"\ndelete = \"legacy/\"\n",
+        &[("README.md", "r\n")],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        fs::write(p.join("legacy/build.sh"), "make -j8\n").unwrap();
+        write(p, &[("legacy/notes.md", "ours\n")]);
+    });
+    let out = e.upgrade(&p, &[], 1);
+    let report = stdout(&out);
+    assert!(!p.join("legacy/Makefile").exists(), "{report}");
+    assert_eq!(read(&p.join("legacy/build.sh")), "make -j8\n");
+    assert_eq!(read(&p.join("legacy/notes.md")), "ours\n");
+    assert!(
+        report.contains("C legacy/build.sh  CONFLICT: modified by you, deleted by the template"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_folder_renamed_onto_a_file_of_the_users_is_refused_before_writing() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("alerts/rules.yaml", RULES)]);
+    e.release(
+        "2.0.0",
+        "[[migrations]]\nversion = \"2.0.0\"\nrename = { from = \"alerts\", to = \"monitoring\" }\n",
+        &[("monitoring/rules.yaml", RULES)],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        write(p, &[("monitoring", "our dashboards are in grafana\n")])
+    });
+    let before = snapshot(&p);
+    let out = e.upgrade(&p, &[], 2);
+    assert_eq!(
+        stderr(&out),
+        "error: the template writes monitoring/rules.yaml, but monitoring is a file the upgrade keeps (you changed it, or it is not the template's), so the folder monitoring/ cannot be made; move it aside (`git mv monitoring monitoring.local`), commit, and upgrade again\n"
+    );
+    assert_eq!(snapshot(&p), before);
+}
