@@ -1572,3 +1572,87 @@ fn a_folder_renamed_onto_a_file_of_the_users_is_refused_before_writing() {
     );
     assert_eq!(snapshot(&p), before);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_conflict_records_each_sides_mode_in_the_index() {
+    let e = Edge::new();
+    let script = "#!/bin/sh\n\necho one\n\nexit 0\n";
+    e.release("1.0.0", "", &[("run.sh", script)]);
+    e.release_with(
+        "2.0.0",
+        "",
+        &[("run.sh", &script.replace("echo one", "echo two"))],
+        |t| chmod(&t.join("run.sh"), 0o755),
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        replace_in(&p.join("run.sh"), "echo one", "echo mine")
+    });
+    e.upgrade(&p, &[], 1);
+    assert_eq!(
+        stages(&p, "run.sh")
+            .into_iter()
+            .map(|(mode, stage, _)| (stage, mode))
+            .collect::<Vec<_>>(),
+        [
+            (1, "100644".to_string()),
+            (2, "100644".to_string()),
+            (3, "100755".to_string()),
+        ]
+    );
+    // The template made it executable and the user did not object: the file is.
+    assert_eq!(mode(&p.join("run.sh")), 0o755);
+}
+
+#[test]
+fn a_renamed_locked_file_edited_locally_is_a_conflict_at_its_new_path() {
+    let e = Edge::new();
+    let tail = "[files]\nlocked = [\"ci/**\"]\n";
+    let pipeline = "steps:\n  - test\n\n  - lint\n";
+    e.release("1.0.0", tail, &[("ci/pipeline.yml", pipeline)]);
+    e.release(
+        "2.0.0",
+        &format!("{tail}[[migrations]]\nversion = \"2.0.0\"\nrename = {{ from = \"ci/pipeline.yml\", to = \"ci/main.yml\" }}\n"),
+        &[("ci/main.yml", pipeline)],
+    );
+    let p = e.project();
+    let mine = format!("{pipeline}  - deploy\n");
+    e.edit_and_commit(&p, |p| fs::write(p.join("ci/pipeline.yml"), &mine).unwrap());
+    let out = e.upgrade(&p, &[], 1);
+    assert!(
+        stdout(&out).contains(
+            "C ci/pipeline.yml -> ci/main.yml  CONFLICT: locked file edited locally (1 region)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!p.join("ci/pipeline.yml").exists());
+    assert_eq!(
+        read(&p.join("ci/main.yml")),
+        "steps:\n  - test\n\n  - lint\n<<<<<<< ours (your project)\n  - deploy\n=======\n>>>>>>> theirs (golden path, new version)\n"
+    );
+    let ids: Vec<u8> = stages(&p, "ci/main.yml").iter().map(|s| s.1).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(
+        git(&p, &["show", ":2:ci/main.yml"]),
+        mine,
+        "stage 2 is the user's file, carried from its old path"
+    );
+}
+
+#[test]
+fn abort_in_a_monorepo_restores_only_the_project() {
+    let e = Edge::new();
+    let (mono, p, _) = monorepo(&e);
+    fs::write(mono.join("billing/app.txt"), "billing, edited\n").unwrap();
+    let before = snapshot(&mono);
+    e.upgrade(&p, &[], 1);
+    let out = e.goldpath(&p, &["upgrade", "--abort"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(snapshot(&mono), before);
+    assert_eq!(
+        git(&mono, &["status", "--porcelain"]),
+        " M billing/app.txt\n"
+    );
+}
