@@ -262,14 +262,56 @@ pub fn write_file_atomic(path: &Path, file: &File) -> Result<(), Error> {
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(wrap)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".goldpath-")
-        .tempfile_in(dir)
-        .map_err(wrap)?;
+    // A temp file is created owner-only (0600); renamed into place as it is, every file an
+    // upgrade wrote would lose group and other read access. The file keeps the permissions it
+    // had, and a new one gets what a plain write gives (0666 less the umask).
+    let before = permission_bits(path);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".goldpath-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(wrap)?;
     tmp.write_all(&file.bytes).map_err(wrap)?;
     tmp.as_file().sync_all().map_err(wrap)?;
-    set_executable(tmp.path(), file.executable).map_err(wrap)?;
+    match before {
+        Some(bits) => set_mode(tmp.path(), bits, file.executable).map_err(wrap)?,
+        None => set_executable(tmp.path(), file.executable).map_err(wrap)?,
+    }
     tmp.persist(path).map_err(|e| wrap(e.error))?;
+    Ok(())
+}
+
+/// The permission bits of the regular file at `path`, if there is one.
+#[cfg(unix)]
+fn permission_bits(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::symlink_metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn permission_bits(_path: &Path) -> Option<u32> {
+    None
+}
+
+/// Sets `bits` on `path`, with the executable bits wherever it is readable when `executable`.
+#[cfg(unix)]
+fn set_mode(path: &Path, bits: u32, executable: bool) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut bits = bits & !0o111;
+    if executable {
+        bits |= (bits & 0o444) >> 2;
+    }
+    fs::set_permissions(path, fs::Permissions::from_mode(bits))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _bits: u32, _executable: bool) -> io::Result<()> {
     Ok(())
 }
 

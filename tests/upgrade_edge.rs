@@ -863,12 +863,9 @@ fn a_project_in_a_monorepo_records_conflicts_and_commits_only_inside_it() {
     );
 }
 
-/// Known bug, outside `src/upgrade`: `ProjectRepo::commit_project` (src/git/mod.rs) stages the
-/// project's files and then writes the *whole* index as the commit's tree, so a change the user
-/// had staged elsewhere in the monorepo lands in the upgrade's commit. The fix: build the tree
-/// from HEAD's tree with only the entries under the project's prefix taken from the index.
+/// A change the user had staged elsewhere in the monorepo stays staged and out of the upgrade's
+/// commit: the commit's tree is HEAD's with only the project's folder taken from the index.
 #[test]
-#[ignore = "known bug: the upgrade commit takes files staged outside the project (src/git commit_project)"]
 fn a_project_in_a_monorepo_leaves_files_staged_outside_it_out_of_its_commit() {
     let e = Edge::new();
     let (mono, p, _) = monorepo(&e);

@@ -486,13 +486,33 @@ impl ProjectRepo {
                 .map_err(err(format!("resolving {path}")))?;
         }
         index.write().map_err(err("writing the index"))?;
-        let tree_id = index.write_tree().map_err(err("writing the tree"))?;
+        let index_tree = index.write_tree().map_err(err("writing the tree"))?;
+        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let tree_id = match (&parent, self.prefix.trim_end_matches('/')) {
+            (Some(head), prefix) if !prefix.is_empty() => {
+                // Only the project's folder comes from the index: what the user staged elsewhere
+                // in the repository stays staged, and out of the upgrade's commit.
+                let staged = self
+                    .repo
+                    .find_tree(index_tree)
+                    .map_err(err("reading the tree"))?;
+                let head_tree = head.tree().map_err(err("reading HEAD"))?;
+                let mut update = git2::build::TreeUpdateBuilder::new();
+                match staged.get_path(Path::new(prefix)) {
+                    Ok(entry) => update.upsert(prefix, entry.id(), git2::FileMode::Tree),
+                    Err(_) => update.remove(prefix),
+                };
+                update
+                    .create_updated(&self.repo, &head_tree)
+                    .map_err(err("writing the tree"))?
+            }
+            _ => index_tree,
+        };
         let tree = self
             .repo
             .find_tree(tree_id)
             .map_err(err("reading the tree"))?;
         let sig = signature(&self.repo)?;
-        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
         let parents: Vec<&git2::Commit> = parent.iter().collect();
         let id = self
             .repo

@@ -50,7 +50,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
             std::process::abort();
         }
         match file {
-            Some(f) => write_keeping_mode(path, f)?,
+            Some(f) => tree::write_file_atomic(path, f)?,
             None => remove_file(path)?,
         }
         writes += 1;
@@ -267,78 +267,6 @@ pub(super) fn check_writable(dir: &Path, changes: &[super::Change]) -> Result<()
     Ok(())
 }
 
-/// Writes `file` at `path` atomically, keeping the permissions the file had (for a new file,
-/// those a plain write gives it: 0666 less the umask), with the executable bits as `file` says.
-/// `tree::write_file_atomic` writes through a temp file, which is created owner-only (0600):
-/// without this every file an upgrade wrote lost group and other read access (a container
-/// running as another user could no longer read its config), and `git status`, which sees only
-/// the executable bit, did not show it.
-fn write_keeping_mode(path: &Path, file: &File) -> Result<(), tree::Error> {
-    let before = permission_bits(path);
-    tree::write_file_atomic(path, file)?;
-    restore_mode(path, before, file.executable)
-}
-
-#[cfg(unix)]
-fn permission_bits(path: &Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::symlink_metadata(path)
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|m| m.permissions().mode() & 0o7777)
-}
-
-/// Sets the permission bits `before` (a new file's when `None`) on `path`, with the executable
-/// bits wherever it is readable when `executable`, none otherwise.
-#[cfg(unix)]
-fn restore_mode(path: &Path, before: Option<u32>, executable: bool) -> Result<(), tree::Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut bits = before.unwrap_or_else(|| new_file_mode(dir)) & !0o111;
-    if executable {
-        bits |= (bits & 0o444) >> 2;
-    }
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(bits)).map_err(|source| {
-        tree::Error::Write {
-            path: path.to_path_buf(),
-            source,
-        }
-    })
-}
-
-/// The permission bits a plain write of a new file in `dir` gets (0666 less the umask).
-#[cfg(unix)]
-fn new_file_mode(dir: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    tempfile::Builder::new()
-        .prefix(".goldpath-")
-        .permissions(std::fs::Permissions::from_mode(0o666))
-        .tempfile_in(dir)
-        .and_then(|f| f.as_file().metadata())
-        .map(|m| m.permissions().mode() & 0o777)
-        .unwrap_or(0o644)
-}
-
-#[cfg(not(unix))]
-fn permission_bits(_path: &Path) -> Option<u32> {
-    None
-}
-
-#[cfg(not(unix))]
-fn restore_mode(_path: &Path, _before: Option<u32>, _executable: bool) -> Result<(), tree::Error> {
-    Ok(())
-}
-
-#[cfg(unix)]
-fn is_executable_now(path: &Path) -> bool {
-    permission_bits(path).is_some_and(|bits| bits & 0o100 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable_now(_path: &Path) -> bool {
-    false
-}
-
 fn remove_file(path: &Path) -> Result<(), Error> {
     match std::fs::remove_file(path) {
         Ok(()) => {}
@@ -443,7 +371,7 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
         answers: pending.answers.clone(),
         upgrade: None,
     };
-    write_keeping_mode(&dir.join(ANSWERS_FILE), &File::new(record.to_toml()))?;
+    tree::write_file_atomic(&dir.join(ANSWERS_FILE), &File::new(record.to_toml()))?;
     let commit = if no_commit || pending.started_dirty {
         None
     } else {
@@ -529,17 +457,7 @@ pub fn abort(dir: &Path) -> Result<(), Error> {
     for path in &absent {
         remove_emptied_folders(&path.under(dir));
     }
-    // Restored files keep the permissions they had (see `write_keeping_mode`).
-    let before: Vec<_> = present
-        .iter()
-        .map(|p| permission_bits(&p.under(dir)))
-        .collect();
+    // Restored files keep the permissions they had (`tree::write_file_atomic`).
     repo.restore_from_head(dir, &present)?;
-    for (path, before) in present.iter().zip(before) {
-        let abs = path.under(dir);
-        if abs.is_file() {
-            restore_mode(&abs, before, is_executable_now(&abs))?;
-        }
-    }
     Ok(())
 }
