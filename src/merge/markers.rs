@@ -47,8 +47,8 @@ impl Marker {
     }
 }
 
-/// C's `isspace`, which git's marker test uses: it includes vertical tab and form feed, which
-/// `u8::is_ascii_whitespace` does not.
+/// C's `isspace`, which git's marker test uses: unlike `u8::is_ascii_whitespace`, it includes
+/// the vertical tab.
 fn is_c_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
