@@ -93,6 +93,35 @@ impl Project {
         Ok(bundle)
     }
 
+    /// The source to read: `from` (`--from`), else the one of an upgrade waiting on its
+    /// conflicts, else the recorded one.
+    pub fn current_source(&self, from: Option<&SourceSpec>) -> SourceSpec {
+        match (from, &self.record.upgrade) {
+            (None, Some(pending)) => SourceSpec::parse(&pending.source),
+            _ => self.source(from),
+        }
+    }
+
+    /// What the project's files would be had nobody edited them: the recorded version with the
+    /// recorded answers; while an upgrade waits on its conflicts, the version it goes to with its
+    /// answers, because the files already are that version's, merged with the user's edits.
+    pub fn expected(&self, source: &Source) -> Result<(Bundle, Tree), Error> {
+        match &self.record.upgrade {
+            None => {
+                let bundle = self.load_recorded(source)?;
+                let tree = self.render_recorded(&bundle, &Answers::default())?;
+                Ok((bundle, tree))
+            }
+            Some(pending) => {
+                let bundle =
+                    self.load_version(source, &pending.version, pending.commit.as_deref())?;
+                let answers = self.answers_for(&bundle, &pending.answers, &Answers::default())?;
+                let tree = crate::render::render(&bundle, &answers)?;
+                Ok((bundle, tree))
+            }
+        }
+    }
+
     /// The recorded answers, typed by `bundle`'s questions. Questions the record lacks (secrets,
     /// which are never written) take `extra`, then their defaults.
     pub fn answers_for(

@@ -342,3 +342,23 @@ fn the_pre_commit_hook_refuses_drift() {
         stderr(&out)
     );
 }
+
+#[test]
+fn diff_during_a_stopped_upgrade_compares_with_the_version_it_goes_to() {
+    let s = Sandbox::new();
+    let url = s.bundle_repo();
+    let p = s.project(&url);
+    s.edit_and_commit(&p, |p| {
+        fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make\n").unwrap()
+    });
+    let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // values.yaml was updated to 2.0.0 by the upgrade: no difference from what it goes to.
+    let out = s.goldpath(&p, &["diff", "chart/values.yaml", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "");
+    // The conflicted locked file differs (it holds the markers).
+    let out = s.goldpath(&p, &["diff", "ci/pipeline.yml", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("+<<<<<<<"), "{}", stdout(&out));
+}

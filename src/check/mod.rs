@@ -127,10 +127,7 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
     // source the upgrade used. Compared with the recorded version, every file the upgrade
     // updated looked like a hand edit, and the fix offered for a locked one
     // (`goldpath diff | git apply -R`) would have undone the upgrade.
-    let spec = match (from, pending) {
-        (None, Some(p)) => SourceSpec::parse(&p.source),
-        _ => project.source(from),
-    };
+    let spec = project.current_source(from);
     let current = pending.map_or(&rec.version, |p| &p.version);
     let source = spec.open().map_err(|cause| Error::Unreachable {
         name: rec.name.clone(),
@@ -151,20 +148,7 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
         .max(current.clone());
     let behind = versions.iter().filter(|v| *v > current).count();
 
-    let (bundle, rendered) = match pending {
-        None => {
-            let bundle = project.load_recorded(&source)?;
-            let rendered = project.render_recorded(&bundle, &Default::default())?;
-            (bundle, rendered)
-        }
-        Some(p) => {
-            let bundle = project.load_version(&source, &p.version, p.commit.as_deref())?;
-            let answers = project.answers_for(&bundle, &p.answers, &Default::default())?;
-            let rendered =
-                crate::render::render(&bundle, &answers).map_err(crate::project::Error::from)?;
-            (bundle, rendered)
-        }
-    };
+    let (bundle, rendered) = project.expected(&source)?;
     // Files left in conflict are reported as such, not also as drift or customisation.
     let in_conflict = |path: &RelPath| {
         pending.is_some_and(|p| {

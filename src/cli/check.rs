@@ -69,9 +69,9 @@ pub struct DiffArgs {
 
 pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
     let project = Project::open(&args.dir)?;
-    let spec = project.source(args.from.as_deref().map(SourceSpec::parse).as_ref());
-    let bundle = project.load_recorded(&spec.open()?)?;
-    let rendered = project.render_recorded(&bundle, &Default::default())?;
+    // During an upgrade stopped on conflicts: the version it goes to, as `check` compares with.
+    let spec = project.current_source(args.from.as_deref().map(SourceSpec::parse).as_ref());
+    let (bundle, rendered) = project.expected(&spec.open()?)?;
     for p in &args.paths {
         if !rendered
             .keys()
