@@ -253,13 +253,17 @@ impl TagRepo {
         Ok(out)
     }
 
-    fn tree_at(&self, commit: &str, dir: &str) -> Result<Option<git2::Tree<'_>>, Error> {
+    /// The root tree of `commit`.
+    fn root(&self, commit: &str) -> Result<git2::Tree<'_>, Error> {
         let oid = git2::Oid::from_str(commit).map_err(err(format!("commit {commit}")))?;
-        let root = self
-            .repo
+        self.repo
             .find_commit(oid)
             .and_then(|c| c.tree())
-            .map_err(err(format!("commit {commit}")))?;
+            .map_err(err(format!("commit {commit}")))
+    }
+
+    fn tree_at(&self, commit: &str, dir: &str) -> Result<Option<git2::Tree<'_>>, Error> {
+        let root = self.root(commit)?;
         if dir.is_empty() {
             return Ok(Some(root));
         }
@@ -286,12 +290,7 @@ impl TagRepo {
 
     /// One file's bytes at `commit`, or `None`.
     pub fn read_file(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, Error> {
-        let oid = git2::Oid::from_str(commit).map_err(err(format!("commit {commit}")))?;
-        let root = self
-            .repo
-            .find_commit(oid)
-            .and_then(|c| c.tree())
-            .map_err(err(format!("commit {commit}")))?;
+        let root = self.root(commit)?;
         let Ok(entry) = root.get_path(Path::new(path)) else {
             return Ok(None);
         };
