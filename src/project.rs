@@ -161,7 +161,7 @@ impl Project {
     ) -> Result<Tree, Error> {
         let mut out = Tree::new();
         for p in paths {
-            if let Some(f) = read_file(&self.dir, p)? {
+            if let Some(f) = tree::read_file(&self.dir, p)? {
                 out.insert(p.clone(), f);
             }
         }
@@ -193,17 +193,6 @@ fn without_line_endings(bytes: &[u8]) -> Vec<u8> {
         i += 1;
     }
     out
-}
-
-/// One file of the project at `path`, or `None` when there is none, including when a part of
-/// the path is a file: a template that turns `docs` into `docs/index.md` asks for
-/// `docs/index.md` while the project still has the file `docs`, and the answer is "no such
-/// file", not an error (reading through a file fails with "Not a directory").
-pub fn read_file(dir: &Path, path: &tree::RelPath) -> Result<Option<tree::File>, tree::Error> {
-    match tree::read_file(dir, path) {
-        Err(_) if file_in_the_way(dir, path).is_some() => Ok(None),
-        other => other,
-    }
 }
 
 /// The first of the folders `path` lies in (under `dir`) that exists but is not a folder (a

@@ -348,12 +348,21 @@ pub fn is_executable(_meta: &fs::Metadata) -> bool {
     false
 }
 
-/// Reads one file of a project, or `None` when it does not exist.
+/// Reads one file of a project, or `None` when there is none, including when a part of the
+/// path is a file: a template that turns `docs` into `docs/index.md` asks for `docs/index.md`
+/// while the project still has the file `docs`, and the answer is "no such file", not an error.
 pub fn read_file(root: &Path, path: &RelPath) -> Result<Option<File>, Error> {
     let abs = path.under(root);
     let meta = match fs::symlink_metadata(&abs) {
         Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None)
+        }
         Err(source) => return Err(Error::Read { path: abs, source }),
     };
     if !meta.is_file() {

@@ -164,7 +164,7 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
     let mut conflict_markers = Vec::new();
     for (path, expected) in &rendered {
         let policy = policies.of(path);
-        let actual = crate::project::read_file(dir, path)?;
+        let actual = crate::tree::read_file(dir, path)?;
         if let Some(actual) = &actual {
             if crate::merge::has_conflict_markers(&actual.bytes)
                 && !crate::merge::has_conflict_markers(&expected.bytes)
@@ -196,7 +196,7 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
             if rendered.contains_key(&path) {
                 continue;
             }
-            if let Some(actual) = crate::project::read_file(dir, &path)? {
+            if let Some(actual) = crate::tree::read_file(dir, &path)? {
                 if crate::merge::has_conflict_markers(&actual.bytes) {
                     conflict_markers.push(path);
                 }

@@ -343,7 +343,7 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     let mut remaining = Vec::new();
     for path in &pending.conflicts {
         let rel = RelPath::new(path)?;
-        if let Some(f) = crate::project::read_file(dir, &rel)? {
+        if let Some(f) = crate::tree::read_file(dir, &rel)? {
             let before = repo.head_file(&rel)?;
             if has_new_conflicts(&f.bytes, before.as_ref().map(|b| b.bytes.as_slice())) {
                 remaining.push(format!("{path} (conflict markers remain)"));

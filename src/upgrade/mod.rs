@@ -293,7 +293,7 @@ pub fn prepare(
     // The three sides.
     let base = project.render_recorded(&old, &resolved.answers)?;
     let theirs = crate::render::render(&new, &resolved.answers)?;
-    let read = |p: &RelPath| crate::project::read_file(dir, p);
+    let read = |p: &RelPath| crate::tree::read_file(dir, p);
     let (old_policies, new_policies) = (
         Policies::new(&old.manifest.files),
         Policies::new(&new.manifest.files),
