@@ -114,26 +114,23 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
             at.map(|c| format!(" at {c}")).unwrap_or_default()
         )
     };
-    let resolved =
-        answers::resolve(&bundle.manifest.questions, &inputs, prompter).map_err(|e| {
-            let bundle_fault = matches!(e, answers::Error::Expression { .. });
-            let err = CommandError::from(e);
-            if bundle_fault {
-                err.hint(in_bundle())
-            } else {
-                err
-            }
-        })?;
-
-    let created = crate::scaffold::create(&bundle, &resolved.answers, &args.dir, !args.no_commit)
-        .map_err(|e| {
-        let bundle_fault = matches!(e, crate::scaffold::Error::Render(_));
-        let err = CommandError::from(e);
+    let blame = |err: CommandError, bundle_fault: bool| {
         if bundle_fault {
             err.hint(in_bundle())
         } else {
             err
         }
+    };
+    let resolved =
+        answers::resolve(&bundle.manifest.questions, &inputs, prompter).map_err(|e| {
+            let fault = matches!(e, answers::Error::Expression { .. });
+            blame(e.into(), fault)
+        })?;
+
+    let created = crate::scaffold::create(&bundle, &resolved.answers, &args.dir, !args.no_commit)
+        .map_err(|e| {
+        let fault = matches!(e, crate::scaffold::Error::Render(_));
+        blame(e.into(), fault)
     })?;
     emit(
         out,
