@@ -1,12 +1,41 @@
 //! Embeds the built-in catalog (`golden-paths/`) into the binary so `goldpath list` and
 //! `goldpath new` work with no set-up. Every file becomes one `include_bytes!`; the catalog
 //! module turns them back into bundles and releases at runtime.
+//!
+//! On GNU/Linux it also trims what every process pays to start: see [`link_unwinder_statically`]
+//! and [`pack_relative_relocations`].
 use std::env;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn main() {
+    embed_catalog();
+    if is_gnu_linux() {
+        link_unwinder_statically();
+        pack_relative_relocations();
+    }
+}
+
+/// A GNU/Linux target that is not linked statically already.
+fn is_gnu_linux() -> bool {
+    let var = |name: &str| env::var(name).unwrap_or_default();
+    var("CARGO_CFG_TARGET_OS") == "linux"
+        && var("CARGO_CFG_TARGET_ENV") == "gnu"
+        && !var("CARGO_CFG_TARGET_FEATURE")
+            .split(',')
+            .any(|f| f == "crt-static")
+}
+
+/// The C compiler that links for rustc: the configured linker, else `$CC`, else `cc`.
+fn linker() -> String {
+    println!("cargo:rerun-if-env-changed=CC");
+    env::var("RUSTC_LINKER")
+        .or_else(|_| env::var("CC"))
+        .unwrap_or_else(|_| "cc".to_string())
+}
+
+fn embed_catalog() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("golden-paths");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
@@ -25,6 +54,70 @@ fn main() {
         .unwrap();
     }
     writeln!(f, "];").unwrap();
+}
+
+/// Links libgcc's unwinder (`libgcc_eh.a`) into the binary instead of loading `libgcc_s.so.1`,
+/// as `gcc -static-libgcc` does: Rust's standard library asks for `-lgcc_s`, and a linker script
+/// of that name in our own search path (searched before the system's) answers it with the
+/// static archives.
+///
+/// Why: goldpath is a short-lived process that scripts run often (`merge-file` per file, `check`
+/// in a hook), and start-up is much of its time. Loading libgcc_s costs every process one more
+/// library to map and relocate, and its constructor queries the CPU (`cpuid`), which traps in
+/// a virtual machine: measured here, 0.1 ms of a 0.5 ms `merge-file`. git links no libgcc_s.
+///
+/// Only where it is sure to work: a C compiler that knows where `libgcc_eh.a` is. Anywhere else
+/// the default linking stands.
+fn link_unwinder_statically() {
+    let Ok(found) = std::process::Command::new(linker())
+        .arg("-print-file-name=libgcc_eh.a")
+        .output()
+    else {
+        return;
+    };
+    // The compiler prints the bare name back when it does not have the file.
+    let path = PathBuf::from(String::from_utf8_lossy(&found.stdout).trim());
+    if !found.status.success() || !path.is_absolute() || !path.is_file() {
+        return;
+    }
+    let dir = PathBuf::from(env::var("OUT_DIR").unwrap()).join("static-libgcc");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("libgcc_s.so"), "INPUT ( -lgcc_eh -lgcc )\n").unwrap();
+    println!("cargo:rustc-link-search=native={}", dir.display());
+}
+
+/// Links the binary with `-z pack-relative-relocs` (DT_RELR) where the linker and C library
+/// support it (binutils 2.38, glibc 2.36 and later; a probe link decides).
+///
+/// Why: a position-independent Rust binary holds some 14,000 pointers that the dynamic loader
+/// must relocate at every start, described by 340 KB of relocation entries read from disk.
+/// Packed, the same relocations take 5 KB and a tight loop: measured here, 0.08 ms less per
+/// process, as much as the whole difference from `git merge-file` on small files. Nothing else
+/// changes (the binary stays position-independent), but it then needs glibc 2.36 or later to
+/// run, which the machine that built it has.
+fn pack_relative_relocations() {
+    let flag = "-Wl,-z,pack-relative-relocs";
+    let dir = PathBuf::from(env::var("OUT_DIR").unwrap()).join("relr-probe");
+    fs::create_dir_all(&dir).unwrap();
+    let source = dir.join("probe.c");
+    // A pointer in data, so that there is a relative relocation to pack.
+    fs::write(
+        &source,
+        "static int x; int *p = &x; int main(void) { return *p; }\n",
+    )
+    .unwrap();
+    // A linker that does not know the option fails here, and the flag is left out. (An old GNU
+    // ld only warns and ignores it, as it does when the C library cannot load packed
+    // relocations: the binary is then linked as usual, which is just as safe.)
+    let linked = std::process::Command::new(linker())
+        .args(["-pie", "-fPIE", flag, "-o"])
+        .arg(dir.join("probe"))
+        .arg(&source)
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if linked {
+        println!("cargo:rustc-link-arg-bins={flag}");
+    }
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, bool)>) {

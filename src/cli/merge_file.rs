@@ -11,6 +11,9 @@ use crate::merge::{self, ConflictStyle, Favor, Labels, Options};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// What the command is, for `--help` (both ways it is parsed; see `cli::run`).
+pub const ABOUT: &str = "Three-way merge of one file, like `git merge-file`";
+
 /// Exit code for any error, as git's.
 const ERROR: i32 = 255;
 

@@ -12,7 +12,8 @@ mod upgrade;
 
 pub use error::CommandError;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::ffi::OsString;
 use std::io::Write;
 
 #[derive(Parser)]
@@ -41,18 +42,41 @@ enum Command {
     /// Git hooks that run goldpath
     #[command(subcommand)]
     Hooks(hooks::HooksCommand),
-    /// Three-way merge of one file, like `git merge-file`
+    #[command(about = merge_file::ABOUT)]
     MergeFile(merge_file::Args),
+}
+
+/// `goldpath merge-file` on its own; see [`run`].
+#[derive(Parser)]
+#[command(name = "merge-file", about = merge_file::ABOUT)]
+struct MergeFileCli {
+    #[command(flatten)]
+    args: merge_file::Args,
 }
 
 /// Runs goldpath with the process's arguments and returns the exit code.
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    // `merge-file` is plumbing that scripts run once per file, so start-up is most of its time,
+    // and building the whole command line (every command's arguments) was most of start-up.
+    // It is parsed on its own, with the same help, usage and errors.
+    if argv.get(1).is_some_and(|a| a == "merge-file") {
+        let program = argv[0].clone();
+        let program = std::path::Path::new(&program)
+            .file_name()
+            .map_or_else(|| "goldpath".into(), |n| n.to_string_lossy().into_owned());
+        let mut command = MergeFileCli::command().bin_name(format!("{program} merge-file"));
+        let parsed = command
+            .try_get_matches_from_mut(argv.into_iter().skip(1))
+            .and_then(|mut matches| MergeFileCli::from_arg_matches_mut(&mut matches));
+        return match parsed {
+            Ok(cli) => merge_file::run(cli.args),
+            Err(e) => exit_for(&e.with_cmd(&command)),
+        };
+    }
+    let cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
-        }
+        Err(e) => return exit_for(&e),
     };
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
@@ -75,6 +99,16 @@ pub fn run() -> i32 {
             eprint!("{}", e.render());
             e.code
         }
+    }
+}
+
+/// Prints a parse error (or the help or version asked for) and returns the exit code.
+fn exit_for(e: &clap::Error) -> i32 {
+    let _ = e.print();
+    if e.use_stderr() {
+        2
+    } else {
+        0
     }
 }
 

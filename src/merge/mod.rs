@@ -330,7 +330,9 @@ fn merge_text(
     // Checked by `Options::validate` or chosen by `free_marker_size`, both within u16.
     let size16 = u16::try_from(marker_size).map_err(|_| Error::MarkerSize { size: marker_size })?;
     let merged = engine::merge(base, ours, theirs, opts, size16)?;
-    let ours_has_markers = has_conflict_markers(ours);
+    // Ours's marker lines are found once, for both questions below.
+    let ours_marks = markers::marker_lines(ours, marker_size.min(7));
+    let ours_has_markers = markers::has_blocks(ours, &ours_marks);
     if merged.clean {
         return Ok(Outcome {
             bytes: merged.bytes,
@@ -340,16 +342,26 @@ fn merge_text(
         });
     }
     // libgit2 says only that there were conflicts; where they are, the markers say. They can be
-    // read from the result itself unless an input line looks like a marker of this size. Then
-    // the same merge with markers of a size no input line has gives the same lines, the same
-    // regions and the same sides, with markers that cannot be mistaken.
-    let inputs = [base, ours, theirs];
-    let parse_size = markers::free_marker_size(&inputs, marker_size)
+    // read from the result itself unless a line that reaches the result looks like a marker of
+    // this size. Then the same merge with markers of a size no such line has gives the same
+    // lines, the same regions and the same sides, with markers that cannot be mistaken.
+    // The result's lines come from ours and theirs, and from the base only in the diff3 styles,
+    // which show it in conflicts (xdiff's `xdl_fill_merge_buffer` copies base lines nowhere
+    // else), so in merge style the base need not be read.
+    let mut marks: Vec<markers::MarkerLine> = ours_marks
+        .into_iter()
+        .filter(|m| m.size >= marker_size)
+        .collect();
+    marks.extend(markers::marker_lines(theirs, marker_size));
+    if opts.style != ConflictStyle::Merge {
+        marks.extend(markers::marker_lines(base, marker_size));
+    }
+    let parse_size = markers::free_size(&marks, marker_size)
         .ok_or(Error::NoFreeMarkerSize { from: marker_size })?;
     let conflicts = if parse_size == marker_size {
         parse_conflicts(&merged.bytes, marker_size)
     } else {
-        // `parse_size` comes from `free_marker_size`, which stays within u16.
+        // `parse_size` comes from `free_size`, which stays within u16.
         let probe = engine::merge(base, ours, theirs, opts, parse_size as u16)?;
         parse_conflicts(&probe.bytes, parse_size)
     };
