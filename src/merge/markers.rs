@@ -76,16 +76,7 @@ fn marker_at(line: &[u8], size: usize) -> Option<Marker> {
 
 /// Lines with their terminators, so that joining them gives the bytes back.
 fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', bytes)
-        .map(|newline| newline + 1)
-        .chain(std::iter::once(bytes.len()))
-        .filter_map(move |end| {
-            let line = &bytes[start..end];
-            start = end;
-            // Only the last can be empty: after a final newline, or in an empty file.
-            (!line.is_empty()).then_some(line)
-        })
+    bytes.split_inclusive(|&b| b == b'\n')
 }
 
 /// A line that looks like a marker: where it starts in the bytes, what it says, and its size.
