@@ -76,7 +76,7 @@ fn main() {
     let cases = corpus_cases(&corpus);
     // Each merge is timed with both commands back to back, taking turns at going first, so a
     // slow spell of the machine (a few seconds long) falls on both alike; a pass adds them up.
-    let mut pass = || {
+    let pass = || {
         let (mut git, mut goldpath) = (Duration::ZERO, Duration::ZERO);
         for (i, case) in cases.iter().enumerate() {
             for style in ["merge", "diff3", "zdiff3"] {
@@ -94,7 +94,8 @@ fn main() {
     };
     pass(); // untimed: page cache
     let mut passes: Vec<(Duration, Duration)> = (0..corpus_runs.max(1)).map(|_| pass()).collect();
-    let ratio = |&(git, goldpath): &(Duration, Duration)| goldpath.as_secs_f64() / git.as_secs_f64();
+    let ratio =
+        |&(git, goldpath): &(Duration, Duration)| goldpath.as_secs_f64() / git.as_secs_f64();
     passes.sort_by(|a, b| ratio(a).total_cmp(&ratio(b)));
     // The pass with the median ratio.
     let (git, goldpath) = passes[passes.len() / 2];

@@ -20,7 +20,7 @@ const ERROR: i32 = 255;
 /// git caps the conflict count it exits with, so it cannot wrap into the error code.
 const MAX_CONFLICT_CODE: usize = 127;
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Debug, PartialEq)]
 pub struct Args {
     /// Send the result to standard output instead of overwriting CURRENT
     #[arg(short = 'p', long = "stdout")]
@@ -60,6 +60,95 @@ pub struct Args {
     /// Their version
     #[arg(value_name = "OTHER")]
     other: PathBuf,
+}
+
+impl Args {
+    /// The arguments as clap would parse them, for the plain forms scripts use: the flags above
+    /// each given at most once, `-L LABEL` or `-LLABEL`, `--marker-size N` or
+    /// `--marker-size=N`, and three files. `None` for anything else (help, errors, `--`,
+    /// a value that starts with `-`, bundled short flags, an empty file name, text that is not
+    /// UTF-8), which clap then parses.
+    ///
+    /// Why a second parser: `merge-file` is plumbing, run once per file, and building clap's
+    /// parser was a fifth of the start-up of a small merge. A property test checks that this
+    /// one never disagrees with clap.
+    pub fn parse_plain(args: &[std::ffi::OsString]) -> Option<Args> {
+        let mut parsed = Args {
+            stdout: false,
+            diff3: false,
+            zdiff3: false,
+            labels: Vec::new(),
+            marker_size: 7,
+            ours: false,
+            theirs: false,
+            union: false,
+            current: PathBuf::new(),
+            base: PathBuf::new(),
+            other: PathBuf::new(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut files = Vec::new();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let text = arg.to_str()?;
+            // clap refuses an empty file name.
+            if text.is_empty() {
+                return None;
+            }
+            if !text.starts_with('-') || text == "-" {
+                files.push(PathBuf::from(arg));
+                continue;
+            }
+            if let Some(label) = text.strip_prefix("-L") {
+                let label = if label.is_empty() {
+                    args.next()?.to_str()?
+                } else {
+                    label
+                };
+                if label.starts_with(['-', '=']) {
+                    return None;
+                }
+                parsed.labels.push(label.to_string());
+                continue;
+            }
+            let (name, inline) = match text.split_once('=') {
+                Some((name, value)) => (name, Some(value)),
+                None => (text, None),
+            };
+            // Each flag at most once (`-p` is `--stdout`): clap refuses a repeat, with its own
+            // message.
+            let key = if name == "-p" { "--stdout" } else { name };
+            if !seen.insert(key) {
+                return None;
+            }
+            match (name, inline) {
+                ("-p" | "--stdout", None) => parsed.stdout = true,
+                // The later of two exclusive flags wins, as clap's `overrides_with` does.
+                ("--diff3", None) => (parsed.diff3, parsed.zdiff3) = (true, false),
+                ("--zdiff3", None) => (parsed.diff3, parsed.zdiff3) = (false, true),
+                ("--ours", None) => {
+                    (parsed.ours, parsed.theirs, parsed.union) = (true, false, false)
+                }
+                ("--theirs", None) => {
+                    (parsed.ours, parsed.theirs, parsed.union) = (false, true, false)
+                }
+                ("--union", None) => {
+                    (parsed.ours, parsed.theirs, parsed.union) = (false, false, true)
+                }
+                ("--marker-size", _) => {
+                    let value = match inline {
+                        Some(value) => value,
+                        None => args.next()?.to_str()?,
+                    };
+                    parsed.marker_size = value.parse().ok()?;
+                }
+                _ => return None,
+            }
+        }
+        let [current, base, other] = <[PathBuf; 3]>::try_from(files).ok()?;
+        (parsed.current, parsed.base, parsed.other) = (current, base, other);
+        Some(parsed)
+    }
 }
 
 /// Runs the merge and returns the exit code: the conflict count, or 255 after printing an error.
@@ -273,6 +362,65 @@ mod tests {
             assert_eq!(opts.favor, *favor, "{argv:?}");
             assert_eq!(opts.marker_size, *size, "{argv:?}");
             assert_eq!(opts.labels, *labels, "{argv:?}");
+        }
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The plain parser gives what clap gives, or leaves the arguments to clap: flags,
+        /// values and junk in any order around three file names (so that most lists parse).
+        #[test]
+        fn the_plain_parser_agrees_with_clap(
+            argv in (
+                proptest::collection::vec(proptest::sample::select(vec![
+                    "-p", "--stdout", "--diff3", "--zdiff3", "-L", "-Lmine", "-L=x", "mine", "",
+                    "--marker-size", "--marker-size=9", "--marker-size=", "12", "-3", "0",
+                    "--ours", "--theirs", "--union", "-", "--", "-h", "--help", "--bogus", "-pL",
+                    "-P", "--stdout=1", "--marker", "-Lx y", "--diff3=", "-p3",
+                ]), 0..7),
+                proptest::collection::vec(
+                    proptest::sample::select(vec!["a.txt", "o.txt", "b.txt", "d/e f"]), 3),
+            )
+                .prop_flat_map(|(flags, files)| {
+                    proptest::strategy::Just([flags, files].concat()).prop_shuffle()
+                }),
+        ) {
+            let args: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
+            let clap = Cli::try_parse_from(["merge-file"].iter().chain(&argv)).ok();
+            if let Some(plain) = Args::parse_plain(&args) {
+                proptest::prop_assert_eq!(Some(plain), clap.map(|c| c.args), "{:?}", argv);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_arguments_skip_clap() {
+        for argv in [
+            &["-p", "a", "o", "b"][..],
+            &[
+                "--diff3",
+                "-L",
+                "x",
+                "-Ly",
+                "--marker-size=9",
+                "--theirs",
+                "a",
+                "o",
+                "b",
+            ],
+            &["--marker-size", "-3", "--zdiff3", "--union", "a", "o", "b"],
+        ] {
+            let args: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
+            let clap = Cli::try_parse_from(["merge-file"].iter().chain(argv)).unwrap();
+            assert_eq!(Args::parse_plain(&args), Some(clap.args), "{argv:?}");
+        }
+        // Left to clap, which refuses them: found by the property test above.
+        for argv in [&["a", "o", ""][..], &["-p", "--stdout", "a", "o", "b"]] {
+            let args: Vec<std::ffi::OsString> = argv.iter().map(Into::into).collect();
+            assert_eq!(Args::parse_plain(&args), None, "{argv:?}");
+            assert!(Cli::try_parse_from(["merge-file"].iter().chain(argv)).is_err());
         }
     }
 

@@ -59,8 +59,12 @@ pub fn run() -> i32 {
     let argv: Vec<OsString> = std::env::args_os().collect();
     // `merge-file` is plumbing that scripts run once per file, so start-up is most of its time,
     // and building the whole command line (every command's arguments) was most of start-up.
-    // It is parsed on its own, with the same help, usage and errors.
+    // Its usual arguments are read without clap; anything else by clap for `merge-file` alone,
+    // with the same help, usage and errors as through the whole command line.
     if argv.get(1).is_some_and(|a| a == "merge-file") {
+        if let Some(args) = merge_file::Args::parse_plain(&argv[2..]) {
+            return merge_file::run(args);
+        }
         let program = argv[0].clone();
         let program = std::path::Path::new(&program)
             .file_name()
