@@ -153,6 +153,7 @@ impl Args {
 
 /// Runs the merge and returns the exit code: the conflict count, or 255 after printing an error.
 pub fn run(args: Args) -> i32 {
+    keep_large_blocks_on_the_heap();
     match merge_file(&args) {
         Ok(conflicts) => conflicts.min(MAX_CONFLICT_CODE) as i32,
         Err(e) => {
@@ -199,6 +200,28 @@ fn merge_file(args: &Args) -> Result<usize, CommandError> {
     }
     Ok(outcome.conflicts.len())
 }
+
+/// Has glibc's malloc serve blocks of up to 32 MiB (its largest setting) from the heap, where
+/// freed memory is reused, instead of a fresh mapping for each block of 128 KiB or more.
+///
+/// Why: xdiff allocates and frees its large arrays once per side of the merge, and libgit2
+/// zeroes every block it allocates (`git__calloc` is malloc then memset), so each fresh mapping
+/// costs one page fault per 4 KiB, twice. On a 10,000-line merge this saves 220 of 1,580 page
+/// faults and 5% of the time (`cargo bench --bench merge`). The process ends after one merge,
+/// so memory kept for reuse costs nothing. Set here, not in the library: it is the process's
+/// choice.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_large_blocks_on_the_heap() {
+    // SAFETY: `mallopt` only sets a malloc parameter, under malloc's own lock; any value is
+    // valid to pass (an out-of-range one is refused with a return of 0, and then nothing
+    // changes, which is harmless).
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_large_blocks_on_the_heap() {}
 
 /// The merge options the arguments ask for.
 fn options(args: &Args) -> Result<Options, CommandError> {
