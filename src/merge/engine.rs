@@ -97,9 +97,10 @@ pub(super) fn merge(
 /// error"). `Config::new` runs git2's one-time initialisation and builds an empty in-memory
 /// config, reading no file.
 ///
-/// The initialisation costs about 0.1 ms as git2 is built here, without its https and ssh
-/// transports. With https it also parses every CA certificate of the system, about 20 ms, twenty
-/// times a whole `git merge-file` of a small file: `cargo bench --bench merge` would show it.
+/// The initialisation costs some 20,000 instructions (a few microseconds) as git2 is built here,
+/// without its https and ssh transports. With https it also parses every CA certificate of the
+/// system, about 20 ms, twenty times a whole `git merge-file` of a small file: `cargo bench
+/// --bench merge` would show it.
 fn init() {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
