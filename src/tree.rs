@@ -337,6 +337,10 @@ fn set_executable(_path: &Path, _executable: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether files here have an executable bit. Elsewhere every file reads as not executable, so
+/// a mode difference there means nothing and is not reported.
+pub const MODES_KNOWN: bool = cfg!(unix);
+
 #[cfg(unix)]
 pub fn is_executable(meta: &fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;

@@ -362,3 +362,121 @@ fn diff_during_a_stopped_upgrade_compares_with_the_version_it_goes_to() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("+<<<<<<<"), "{}", stdout(&out));
 }
+
+/// A folder of one bundle, `tool`, whose locked `bin/deploy.sh` is executable; and a project
+/// made from it, committed.
+fn project_with_a_locked_script(s: &Sandbox) -> PathBuf {
+    let bundles = s.path("bundles");
+    write(
+        &bundles.join("tool"),
+        &[
+            (
+                "bundle.toml",
+                "[bundle]\nname = \"tool\"\nversion = \"1.0.0\"\ndescription = \"a script\"\n\n\
+                 [files]\nlocked = [\"bin/**\"]\n",
+            ),
+            ("template/bin/deploy.sh", "#!/bin/sh\necho deploying\n"),
+            ("template/README.md", "# tool\n"),
+        ],
+    );
+    let script = bundles.join("tool/template/bin/deploy.sh");
+    set_mode(&script, 0o755);
+    let out = s.goldpath(
+        s.tmp.path(),
+        &[
+            "new",
+            "tool",
+            "svc",
+            "--from",
+            &bundles.display().to_string(),
+            "--no-input",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let p = s.path("svc");
+    assert_eq!(mode(&p.join("bin/deploy.sh")) & 0o111, 0o111);
+    p
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).unwrap().permissions().mode()
+}
+
+#[test]
+fn a_locked_script_that_lost_its_executable_bit_is_drift_and_diff_restores_it() {
+    let s = Sandbox::new();
+    let p = project_with_a_locked_script(&s);
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    set_mode(&p.join("bin/deploy.sh"), 0o644);
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "error: drift: bin/deploy.sh is owned by the golden path tool 1.0.0 (locked) and lost its executable bit."
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let json = s.goldpath(&p, &["check", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        report["drift"],
+        serde_json::json!([{
+            "path": "bin/deploy.sh",
+            "deleted": false,
+            "diff": "diff --git a/bin/deploy.sh b/bin/deploy.sh\nold mode 100755\nnew mode 100644\n",
+        }])
+    );
+
+    // The restore command the report gives puts the bit back, and nothing else.
+    let diff = s.goldpath(&p, &["diff", "bin/deploy.sh"]);
+    assert!(diff.status.success(), "{}", stderr(&diff));
+    let mut apply = std::process::Command::new("git")
+        .args(["apply", "-R"])
+        .current_dir(&p)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    apply.stdin.take().unwrap().write_all(&diff.stdout).unwrap();
+    assert!(apply.wait().unwrap().success());
+    assert_eq!(mode(&p.join("bin/deploy.sh")) & 0o111, 0o111);
+    assert_eq!(
+        fs::read_to_string(p.join("bin/deploy.sh")).unwrap(),
+        "#!/bin/sh\necho deploying\n"
+    );
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    // Made executable when the golden path's is not: drift too, said the other way round.
+    set_mode(&p.join("README.md"), 0o755);
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "README.md is not locked: {}",
+        stdout(&out)
+    );
+    fs::write(
+        s.path("bundles/tool/bundle.toml"),
+        "[bundle]\nname = \"tool\"\nversion = \"1.0.0\"\ndescription = \"a script\"\n\n\
+         [files]\nlocked = [\"bin/**\", \"README.md\"]\n",
+    )
+    .unwrap();
+    let out = s.goldpath(&p, &["check"]);
+    assert!(
+        stdout(&out).contains(
+            "README.md is owned by the golden path tool 1.0.0 (locked) and was made executable."
+        ),
+        "{}",
+        stdout(&out)
+    );
+}

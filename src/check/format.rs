@@ -2,7 +2,7 @@
 //! GitHub Actions annotations, and JUnit XML (GitLab, Jenkins). All deterministic: sorted, no
 //! timestamps, no host names, so the same project gives the same bytes on every machine.
 
-use super::{Finding, Report};
+use super::{Change, Drift, Finding, Report};
 use std::fmt::Write as _;
 
 fn outdated_message(r: &Report) -> String {
@@ -17,11 +17,13 @@ fn outdated_message(r: &Report) -> String {
     )
 }
 
-fn drift_message(r: &Report, path: &str, deleted: bool) -> String {
-    let what = if deleted {
-        "was deleted"
-    } else {
-        "was changed by hand"
+fn drift_message(r: &Report, drift: &Drift) -> String {
+    let path = drift.path.as_str();
+    let what = match drift.change {
+        Change::Deleted => "was deleted",
+        Change::Edited => "was changed by hand",
+        Change::Mode { executable: true } => "lost its executable bit",
+        Change::Mode { executable: false } => "was made executable",
     };
     format!(
         "{path} is owned by the golden path {} {} (locked) and {what}. Restore it with `goldpath diff {path} | git apply -R`, or propose the change to the golden path.",
@@ -89,7 +91,7 @@ pub fn text(r: &Report, fail_on: &[Finding]) -> String {
             out,
             "{}: drift: {}",
             tag(Finding::Drift),
-            drift_message(r, d.path.as_str(), d.diff.is_none())
+            drift_message(r, d)
         );
         if let Some(diff) = &d.diff {
             for line in diff.lines() {
@@ -127,7 +129,7 @@ pub fn json(r: &Report, fail_on: &[Finding]) -> String {
         },
         "drift": r.drift.iter().map(|d| serde_json::json!({
             "path": d.path.as_str(),
-            "deleted": d.diff.is_none(),
+            "deleted": d.change == Change::Deleted,
             "diff": d.diff,
         })).collect::<Vec<_>>(),
         "customised": r.customised.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
@@ -182,7 +184,7 @@ pub fn github(r: &Report, fail_on: &[Finding]) -> String {
         );
     }
     for d in &r.drift {
-        let mut msg = drift_message(r, d.path.as_str(), d.diff.is_none());
+        let mut msg = drift_message(r, d);
         if let Some(diff) = &d.diff {
             msg.push_str("\n\n");
             msg.push_str(diff);
@@ -258,7 +260,7 @@ pub fn junit(r: &Report, fail_on: &[Finding]) -> String {
         });
     }
     for d in &r.drift {
-        let message = drift_message(r, d.path.as_str(), d.diff.is_none());
+        let message = drift_message(r, d);
         let body = d.diff.clone().unwrap_or_default();
         let (failure, note) = if fails(Finding::Drift) {
             (Some(("drift", message, body)), None)

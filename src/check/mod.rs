@@ -6,7 +6,7 @@ mod format;
 
 pub use format::{github, json, junit, text};
 
-use crate::git::unified_diff;
+use crate::git::file_diff;
 
 use crate::bundle::{Policies, Policy, SourceSpec};
 use crate::project::Project;
@@ -68,8 +68,22 @@ impl Finding {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drift {
     pub path: RelPath,
-    /// `None` when the file was deleted.
+    pub change: Change,
+    /// From the golden path's file to the project's, as `git diff` shows it (mode lines
+    /// included); `None` when the file was deleted.
     pub diff: Option<String>,
+}
+
+/// How a locked file drifted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Deleted,
+    /// Its content (and perhaps its mode) changed.
+    Edited,
+    /// Only its executable bit changed: `executable` is the golden path's.
+    Mode {
+        executable: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,18 +189,44 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
         if policy == Policy::Seed || in_conflict(path) {
             continue;
         }
-        match actual {
-            // Line endings alone are not a change, as for upgrade.
-            Some(actual) if crate::project::same_content(&actual.bytes, &expected.bytes) => {}
-            Some(actual) if policy == Policy::Locked => drift.push(Drift {
+        let Some(actual) = actual else {
+            if policy == Policy::Locked {
+                drift.push(Drift {
+                    path: path.clone(),
+                    change: Change::Deleted,
+                    diff: None,
+                });
+            } else {
+                customised.push(path.clone());
+            }
+            continue;
+        };
+        // Line endings alone are not a change, as for upgrade; a lost executable bit is.
+        let same_bytes = crate::project::same_content(&actual.bytes, &expected.bytes);
+        let same_mode = actual.executable == expected.executable || !crate::tree::MODES_KNOWN;
+        match (same_bytes, same_mode) {
+            (true, true) => {}
+            _ if policy != Policy::Locked => customised.push(path.clone()),
+            (true, false) => drift.push(Drift {
                 path: path.clone(),
-                diff: Some(unified_diff(path.as_str(), &expected.bytes, &actual.bytes)),
+                change: Change::Mode {
+                    executable: expected.executable,
+                },
+                // The content diff would only show line endings.
+                diff: Some(file_diff(
+                    path.as_str(),
+                    expected,
+                    &crate::tree::File {
+                        bytes: expected.bytes.clone(),
+                        executable: actual.executable,
+                    },
+                )),
             }),
-            None if policy == Policy::Locked => drift.push(Drift {
+            (false, _) => drift.push(Drift {
                 path: path.clone(),
-                diff: None,
+                change: Change::Edited,
+                diff: Some(file_diff(path.as_str(), expected, &actual)),
             }),
-            _ => customised.push(path.clone()),
         }
     }
     // Files an unfinished upgrade left in conflict may be new or renamed: check them too.

@@ -95,18 +95,15 @@ pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
         {
             continue;
         }
-        let actual = crate::tree::read_file(&args.dir, path)?
-            .map(|f| f.bytes)
-            .unwrap_or_default();
-        if actual != expected.bytes {
+        // A missing file shows as all its lines removed, its mode as the golden path's.
+        let actual = crate::tree::read_file(&args.dir, path)?.unwrap_or(crate::tree::File {
+            bytes: Vec::new(),
+            executable: expected.executable,
+        });
+        let diff = crate::git::file_diff(path.as_str(), expected, &actual);
+        if !diff.is_empty() {
             differs = true;
-            emit(
-                out,
-                format_args!(
-                    "{}",
-                    crate::git::unified_diff(path.as_str(), &expected.bytes, &actual)
-                ),
-            )?;
+            emit(out, format_args!("{diff}"))?;
         }
     }
     Ok(if differs && args.exit_code { 1 } else { 0 })

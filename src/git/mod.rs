@@ -590,6 +590,27 @@ pub fn hooks_dir(dir: &Path) -> Result<PathBuf, Error> {
     })
 }
 
+/// The diff from `old` to `new` as `git diff` prints it: git's `old mode`/`new mode` lines when
+/// one is executable and the other not (after a `diff --git` line, without which `git apply`
+/// ignores them), then the content's [`unified_diff`] if the bytes differ. Empty if neither
+/// differs.
+pub fn file_diff(path: &str, old: &File, new: &File) -> String {
+    let content = if old.bytes == new.bytes {
+        String::new()
+    } else {
+        unified_diff(path, &old.bytes, &new.bytes)
+    };
+    if old.executable == new.executable || !crate::tree::MODES_KNOWN {
+        return content;
+    }
+    let mode = |file: &File| if file.executable { "100755" } else { "100644" };
+    format!(
+        "diff --git a/{path} b/{path}\nold mode {}\nnew mode {}\n{content}",
+        mode(old),
+        mode(new)
+    )
+}
+
 /// A unified diff (`--- a/PATH`, `+++ b/PATH`, 3 lines of context) from `old` to `new`, as
 /// `git diff` prints it; binary content gives git's one-line notice.
 pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> String {
@@ -619,6 +640,29 @@ pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_diffs_show_mode_changes_as_git_does() {
+        let script = |bytes: &[u8], executable| File {
+            bytes: bytes.to_vec(),
+            executable,
+        };
+        let old = script(b"echo a\n", true);
+        assert_eq!(file_diff("run.sh", &old, &old), "");
+        assert_eq!(
+            file_diff("run.sh", &old, &script(b"echo a\n", false)),
+            "diff --git a/run.sh b/run.sh\nold mode 100755\nnew mode 100644\n"
+        );
+        assert_eq!(
+            file_diff("run.sh", &old, &script(b"echo b\n", false)),
+            "diff --git a/run.sh b/run.sh\nold mode 100755\nnew mode 100644\n\
+             --- a/run.sh\n+++ b/run.sh\n@@ -1 +1 @@\n-echo a\n+echo b\n"
+        );
+        assert_eq!(
+            file_diff("run.sh", &old, &script(b"echo b\n", true)),
+            unified_diff("run.sh", b"echo a\n", b"echo b\n")
+        );
+    }
 
     #[test]
     fn unified_diff_is_gits() {
