@@ -1653,3 +1653,59 @@ fn abort_in_a_monorepo_restores_only_the_project() {
         " M billing/app.txt\n"
     );
 }
+
+#[test]
+fn the_upgrades_own_markers_block_continue_even_once_committed() {
+    let e = Edge::new();
+    let config = "name: app\nreplicas: 2\nport: 8080\n";
+    e.release("1.0.0", "", &[("config.yaml", config)]);
+    e.release(
+        "2.0.0",
+        "",
+        &[("config.yaml", &config.replace("replicas: 2", "replicas: 3"))],
+    );
+    let p = e.project();
+    e.edit_and_commit(&p, |p| {
+        fs::write(
+            p.join("config.yaml"),
+            config.replace("replicas: 2", "replicas: 5"),
+        )
+        .unwrap()
+    });
+    e.upgrade(&p, &[], 1);
+    let record = read(&p.join(".goldpath.toml"));
+    assert!(
+        record.contains("[upgrade.marker_sizes]\n\"config.yaml\" = 7\n"),
+        "{record}"
+    );
+    // A work-in-progress commit of the unresolved file: its markers are now at HEAD too.
+    let marked = read(&p.join("config.yaml"));
+    assert!(marked.contains("<<<<<<< ours"), "{marked}");
+    git(
+        &p,
+        &[
+            "-c",
+            "user.name=Dev",
+            "-c",
+            "user.email=d@example.com",
+            "commit",
+            "-qam",
+            "wip",
+        ],
+    );
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("config.yaml (conflict markers remain)"),
+        "{}",
+        stderr(&out)
+    );
+    fs::write(
+        p.join("config.yaml"),
+        config.replace("replicas: 2", "replicas: 4"),
+    )
+    .unwrap();
+    let out = e.goldpath(&p, &["upgrade", "--continue"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!read(&p.join(".goldpath.toml")).contains("[upgrade"));
+}

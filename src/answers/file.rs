@@ -45,6 +45,12 @@ pub struct PendingUpgrade {
     /// Files with conflict markers; resolved when no markers remain.
     #[serde(default)]
     pub conflicts: Vec<String>,
+    /// The size of the markers written into each of `conflicts`. The upgrade picks a size no
+    /// line of the user's file had, so a block of that size is the upgrade's and unresolved,
+    /// even once the user has committed the file mid-resolution (other blocks count as the
+    /// user's text if HEAD has them).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub marker_sizes: BTreeMap<String, usize>,
     /// Conflicts without markers (modify/delete, binary): resolved by `git add` or `git rm`.
     #[serde(default)]
     pub decisions: Vec<String>,

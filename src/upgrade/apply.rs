@@ -11,7 +11,7 @@ use crate::answers::{AnswersFile, PendingUpgrade, Recorded};
 use crate::git::ProjectRepo;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, ANSWERS_FILE};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// What an applied upgrade did.
@@ -116,6 +116,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     }
 
     let mut conflicts = Vec::new();
+    let mut marker_sizes = BTreeMap::new();
     let mut decisions = Vec::new();
     for change in &plan.changes {
         if let Action::Conflict {
@@ -123,12 +124,16 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
             base,
             ours,
             theirs,
+            marker_size,
             ..
         } = &change.action
         {
             repo.record_conflict(&change.path, base.as_ref(), ours.as_ref(), theirs.as_ref())?;
             if kind.has_markers() {
                 conflicts.push(change.path.to_string());
+                if let Some(size) = marker_size {
+                    marker_sizes.insert(change.path.to_string(), *size);
+                }
             } else {
                 decisions.push(change.path.to_string());
             }
@@ -163,6 +168,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
                 source: plan.source.to_string(),
                 commit: plan.commit.clone(),
                 conflicts: conflicts.clone(),
+                marker_sizes,
                 decisions: decisions.clone(),
                 touched: touched.clone(),
                 started_dirty,
@@ -344,8 +350,17 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     for path in &pending.conflicts {
         let rel = RelPath::new(path)?;
         if let Some(f) = crate::tree::read_file(dir, &rel)? {
-            let before = repo.head_file(&rel)?;
-            if has_new_conflicts(&f.bytes, before.as_ref().map(|b| b.bytes.as_slice())) {
+            // The upgrade's own blocks (of the size it recorded) are unresolved even if the
+            // user committed them; any other block is unresolved unless HEAD already had it.
+            let ours_remain = pending
+                .marker_sizes
+                .get(path)
+                .is_some_and(|&size| !crate::merge::parse_conflicts(&f.bytes, size).is_empty());
+            let unresolved = ours_remain || {
+                let before = repo.head_file(&rel)?;
+                has_new_conflicts(&f.bytes, before.as_ref().map(|b| b.bytes.as_slice()))
+            };
+            if unresolved {
                 remaining.push(format!("{path} (conflict markers remain)"));
             }
         }

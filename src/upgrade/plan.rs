@@ -68,6 +68,9 @@ pub enum Action {
         ours: Option<File>,
         theirs: Option<File>,
         regions: usize,
+        /// The size of the markers written in `file`, chosen so that no line the user had
+        /// looks like one: `--continue` looks for blocks of exactly this size.
+        marker_size: Option<usize>,
     },
 }
 
@@ -225,6 +228,7 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
                     ours,
                     theirs,
                     regions,
+                    marker_size,
                 }),
                 Some(_),
                 Some(o),
@@ -235,6 +239,7 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
                 ours,
                 theirs,
                 regions,
+                marker_size,
             }),
             // The user's changes, carried as they are: say so, not "updated from the template".
             (Some(Action::KeptLocal | Action::KeptSeed), Some(_), Some(o)) => {
@@ -302,6 +307,7 @@ fn decide_one(
                     ours: Some(o.clone()),
                     theirs: None,
                     regions: 1,
+                    marker_size: None,
                 })
             }
         }
@@ -364,6 +370,7 @@ fn conflict_or_merge(
             ours: Some(o.clone()),
             theirs: Some(t.clone()),
             regions: 1,
+            marker_size: None,
         };
     }
     match merge::merge_for_upgrade(&base.bytes, &o.bytes, &t.bytes, &options) {
@@ -381,6 +388,7 @@ fn conflict_or_merge(
         Ok(outcome) => Action::Conflict {
             kind,
             regions: outcome.conflicts.len(),
+            marker_size: Some(outcome.marker_size),
             file: Some(File {
                 bytes: outcome.bytes,
                 executable,
@@ -396,6 +404,7 @@ fn conflict_or_merge(
             ours: Some(o.clone()),
             theirs: Some(t.clone()),
             regions: 1,
+            marker_size: None,
         },
     }
 }
@@ -411,6 +420,7 @@ fn locked_conflict(b: &File, o: &File, t: &File, style: ConflictStyle) -> Action
             ours,
             theirs,
             regions,
+            marker_size,
             ..
         } => Action::Conflict {
             kind,
@@ -419,6 +429,7 @@ fn locked_conflict(b: &File, o: &File, t: &File, style: ConflictStyle) -> Action
             ours,
             theirs,
             regions,
+            marker_size,
         },
         // Identical apart from line endings: the template's content in the user's convention.
         Action::Merged(file) => Action::Update(file),
