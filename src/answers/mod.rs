@@ -184,8 +184,9 @@ pub fn validate(q: &Question, value: &Value) -> Result<(), String> {
     };
     let explain = |default: String| rules.message.clone().unwrap_or(default);
     if let (Some(re), Value::String(s)) = (&rules.regex, value) {
-        let re = regex::Regex::new(re).map_err(|e| e.to_string())?;
-        if !re.is_match(s) {
+        let vm =
+            regex_automata::nfa::thompson::pikevm::PikeVM::new(re).map_err(|e| e.to_string())?;
+        if !vm.is_match(&mut vm.create_cache(), s.as_str()) {
             // A secret is never repeated back: error output ends up in terminals and CI logs.
             return Err(explain(if q.kind == QuestionType::Secret {
                 format!("does not match {re}")
