@@ -139,7 +139,7 @@ fn for_each_marker_char_line(bytes: &[u8], mut f: impl FnMut(usize)) {
     }
 }
 
-/// Starts a line is scanned by, at a time.
+/// How many line starts one window covers.
 const WINDOW: usize = 64;
 
 fn is_marker_char(b: u8) -> bool {
