@@ -119,6 +119,13 @@ fn labels_default_to_the_paths_as_given() {
             "||||||| ",
             ">>>>>>> ",
         ),
+        // Attached, as git's option parser also takes them.
+        (
+            &["-Lmine", "-Lv1", "-L", "v2"],
+            "<<<<<<< mine",
+            "||||||| v1",
+            ">>>>>>> v2",
+        ),
     ];
     for (labels, ours, base, theirs) in table {
         let args: Vec<&str> = labels
