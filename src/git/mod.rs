@@ -605,10 +605,40 @@ pub fn file_diff(path: &str, old: &File, new: &File) -> String {
     }
     let mode = |file: &File| if file.executable { "100755" } else { "100644" };
     format!(
-        "diff --git a/{path} b/{path}\nold mode {}\nnew mode {}\n{content}",
+        "diff --git {} {}\nold mode {}\nnew mode {}\n{content}",
+        quoted(&format!("a/{path}")),
+        quoted(&format!("b/{path}")),
         mode(old),
         mode(new)
     )
+}
+
+/// A path as git writes it in a diff header: as it is, or, if it holds a double quote, a
+/// backslash, a control character or a byte outside ASCII, in double quotes with C escapes
+/// (git's `quote_c_style` with `core.quotePath` on, its default), which `git apply` reads back.
+fn quoted(path: &str) -> String {
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    if path.bytes().all(plain) {
+        return path.to_string();
+    }
+    let mut out = String::from("\"");
+    for b in path.bytes() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\x07' => out.push_str("\\a"),
+            b'\x08' => out.push_str("\\b"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\x0b' => out.push_str("\\v"),
+            b'\x0c' => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            b if plain(b) => out.push(char::from(b)),
+            b => out.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A unified diff (`--- a/PATH`, `+++ b/PATH`, 3 lines of context) from `old` to `new`, as
@@ -661,6 +691,17 @@ mod tests {
         assert_eq!(
             file_diff("run.sh", &old, &script(b"echo b\n", true)),
             unified_diff("run.sh", b"echo a\n", b"echo b\n")
+        );
+        // Quoted as git quotes them (compared with `git diff` 2.47 on the same names).
+        let plain = script(b"x\n", false);
+        let exec = script(b"x\n", true);
+        assert_eq!(
+            file_diff("t\u{e9}st a.sh", &plain, &exec),
+            "diff --git \"a/t\\303\\251st a.sh\" \"b/t\\303\\251st a.sh\"\nold mode 100644\nnew mode 100755\n"
+        );
+        assert_eq!(
+            file_diff("q\"t.sh", &plain, &exec),
+            "diff --git \"a/q\\\"t.sh\" \"b/q\\\"t.sh\"\nold mode 100644\nnew mode 100755\n"
         );
     }
 
