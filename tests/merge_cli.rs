@@ -250,10 +250,20 @@ fn errors_exit_255_with_a_message() {
     assert_eq!(read(dir.path(), "ours"), OURS);
 }
 
+/// A usage mistake is an error (255), never a small code a script would take for a count of
+/// conflicts; help is not an error.
 #[test]
-fn usage_mistakes_are_clap_errors() {
+fn usage_mistakes_exit_255() {
     Goldpath::new()
         .args(["merge-file", "ours", "base"])
-        .code(2)
+        .code(255)
         .stderr_contains("<OTHER>");
+    Goldpath::new()
+        .args(["merge-file", "--bogus", "a", "b", "c"])
+        .code(255)
+        .stderr_contains("unexpected argument '--bogus'");
+    Goldpath::new()
+        .args(["merge-file", "--help"])
+        .code(0)
+        .stdout_contains("Usage: goldpath merge-file [OPTIONS] <CURRENT> <BASE> <OTHER>");
 }

@@ -2,9 +2,10 @@
 //!
 //! Same arguments, output and exit codes as `git merge-file` (run outside a repository, or with
 //! `-c merge.conflictStyle=merge`: goldpath reads no git config). The exit code is the number
-//! of conflicts, at most 127, or 255 on an error. Where it differs, for reasons of its engine:
-//! a binary input is refused with git's message; labels must not hold a line break; marker sizes
-//! stop at 65535.
+//! of conflicts, at most 127, or 255 on an error, a usage mistake included (git says 129 there,
+//! and goldpath's other commands 2, which here would read as two conflicts). Where it differs,
+//! for reasons of its engine: a binary input is refused with git's message; labels must not
+//! hold a line break; marker sizes stop at 65535.
 
 use crate::cli::CommandError;
 use crate::merge::{self, ConflictStyle, Favor, Labels, Options};
@@ -14,8 +15,8 @@ use std::path::{Path, PathBuf};
 /// What the command is, for `--help` (both ways it is parsed; see `cli::run`).
 pub const ABOUT: &str = "Three-way merge of one file, like `git merge-file`";
 
-/// Exit code for any error, as git's.
-const ERROR: i32 = 255;
+/// Exit code for any error, as git's (usage mistakes included: see `cli::run`).
+pub const ERROR: i32 = 255;
 
 /// git caps the conflict count it exits with, so it cannot wrap into the error code.
 const MAX_CONFLICT_CODE: usize = 127;

@@ -75,7 +75,12 @@ pub fn run() -> i32 {
             .and_then(|mut matches| MergeFileCli::from_arg_matches_mut(&mut matches));
         return match parsed {
             Ok(cli) => merge_file::run(cli.args),
-            Err(e) => exit_for(&e.with_cmd(&command)),
+            // A usage mistake exits 255 like every merge-file error: a small code would read
+            // as a count of conflicts to the script that called it.
+            Err(e) => match exit_for(&e.with_cmd(&command)) {
+                0 => 0,
+                _ => merge_file::ERROR,
+            },
         };
     }
     let cli = match Cli::try_parse_from(argv) {
