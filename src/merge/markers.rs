@@ -287,6 +287,23 @@ const GIT_MARKER_SIZE: usize = 7;
 /// [`has_conflict_markers`] for `bytes` whose marker lines are `marks` (found from any size up
 /// to 7, so that a merge can find them once for this and for [`free_size`]).
 pub(super) fn has_blocks(bytes: &[u8], marks: &[MarkerLine]) -> bool {
+    blocks_of_every_size(bytes, marks).any(|(_, blocks)| !blocks.is_empty())
+}
+
+/// Every well-formed conflict block of `bytes`, of every marker size from git's default of 7
+/// up, with its size: smaller sizes first, and in order within a size.
+pub fn conflicts_of_every_size(bytes: &[u8]) -> Vec<(usize, Conflict)> {
+    let marks = marker_lines(bytes, GIT_MARKER_SIZE);
+    blocks_of_every_size(bytes, &marks)
+        .flat_map(|(size, blocks)| blocks.into_iter().map(move |c| (size, c)))
+        .collect()
+}
+
+/// For each size of an opening marker among `marks` (7 or more), the blocks of that size.
+fn blocks_of_every_size<'a>(
+    bytes: &'a [u8],
+    marks: &'a [MarkerLine],
+) -> impl Iterator<Item = (usize, Vec<Conflict>)> + 'a {
     let sizes: std::collections::BTreeSet<usize> = marks
         .iter()
         .filter(|m| m.marker == Marker::Ours && m.size >= GIT_MARKER_SIZE)
@@ -294,7 +311,7 @@ pub(super) fn has_blocks(bytes: &[u8], marks: &[MarkerLine]) -> bool {
         .collect();
     sizes
         .into_iter()
-        .any(|size| !blocks(bytes, marks, size).is_empty())
+        .map(move |size| (size, blocks(bytes, marks, size)))
 }
 
 /// Which sides' marker lines need a label written in (see [`label_empty_sides`]).
@@ -513,6 +530,20 @@ mod tests {
         assert!(!has_conflict_markers(
             b"<<<<<<< a\nB\n========\nX\n>>>>>>> b\n"
         ));
+    }
+
+    #[test]
+    fn conflicts_of_every_size_come_with_their_size() {
+        let text = "<<<<<<<< a\nB\n========\nX\n>>>>>>>> b\n\
+                    <<<<<< short\nno\n======\nno\n>>>>>> short\n\
+                    <<<<<<< a\nC\n=======\nY\n>>>>>>> b\n";
+        assert_eq!(
+            conflicts_of_every_size(text.as_bytes()),
+            vec![
+                (7, conflict(11..=15, "C\n", None, "Y\n")),
+                (8, conflict(1..=5, "B\n", None, "X\n")),
+            ]
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod eol;
 mod markers;
 
 pub use binary::is_binary;
-pub use markers::{has_conflict_markers, parse_conflicts};
+pub use markers::{conflicts_of_every_size, has_conflict_markers, parse_conflicts};
 
 use std::borrow::Cow;
 use std::fmt;

@@ -420,18 +420,9 @@ fn has_new_conflicts(now: &[u8], before: Option<&[u8]>) -> bool {
 type Block = (usize, Vec<u8>, Option<Vec<u8>>, Vec<u8>);
 
 fn conflict_blocks(bytes: &[u8]) -> Vec<Block> {
-    let sizes: BTreeSet<usize> = bytes
-        .split(|&b| b == b'\n')
-        .map(|line| line.iter().take_while(|&&b| b == b'<').count())
-        .filter(|&run| run >= 7)
-        .collect();
-    sizes
+    crate::merge::conflicts_of_every_size(bytes)
         .into_iter()
-        .flat_map(|size| {
-            crate::merge::parse_conflicts(bytes, size)
-                .into_iter()
-                .map(move |c| (size, c.ours, c.base, c.theirs))
-        })
+        .map(|(size, c)| (size, c.ours, c.base, c.theirs))
         .collect()
 }
 
