@@ -39,7 +39,7 @@ pub struct Args {
     #[arg(
         long,
         value_name = "N",
-        default_value_t = 7,
+        default_value_t = merge::DEFAULT_MARKER_SIZE as i64,
         allow_negative_numbers = true
     )]
     marker_size: i64,
@@ -79,7 +79,7 @@ impl Args {
             diff3: false,
             zdiff3: false,
             labels: Vec::new(),
-            marker_size: 7,
+            marker_size: merge::DEFAULT_MARKER_SIZE as i64,
             ours: false,
             theirs: false,
             union: false,
@@ -250,7 +250,7 @@ fn options(args: &Args) -> Result<Options, CommandError> {
     // git takes zero or less as "the default"; sizes too large for the engine are refused by
     // `merge::Options` with its own message.
     let marker_size = if args.marker_size <= 0 {
-        7
+        merge::DEFAULT_MARKER_SIZE
     } else {
         usize::try_from(args.marker_size).unwrap_or(usize::MAX)
     };

@@ -24,7 +24,7 @@
 //! Marker lines outside that order (a Markdown heading underlined with `=======`, a stray
 //! `>>>>>>>` quote, a block that never closes) are text, not conflicts.
 
-use super::Conflict;
+use super::{Conflict, DEFAULT_MARKER_SIZE};
 
 /// What a marker line says, by its character.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -278,11 +278,8 @@ fn empty_conflict() -> Conflict {
 /// git's default of 7 up, as left by git, goldpath or any tool that writes git's markers with a
 /// longer `--marker-size`. A lone `=======` (a Markdown underline) or `<<<<<<<` is not enough.
 pub fn has_conflict_markers(bytes: &[u8]) -> bool {
-    has_blocks(bytes, &marker_lines(bytes, GIT_MARKER_SIZE))
+    has_blocks(bytes, &marker_lines(bytes, DEFAULT_MARKER_SIZE))
 }
-
-/// git's default marker size, the smallest [`has_conflict_markers`] looks for.
-const GIT_MARKER_SIZE: usize = 7;
 
 /// [`has_conflict_markers`] for `bytes` whose marker lines are `marks` (found from any size up
 /// to 7, so that a merge can find them once for this and for [`free_size`]).
@@ -293,7 +290,7 @@ pub(super) fn has_blocks(bytes: &[u8], marks: &[MarkerLine]) -> bool {
 /// Every well-formed conflict block of `bytes`, of every marker size from git's default of 7
 /// up, with its size: smaller sizes first, and in order within a size.
 pub fn conflicts_of_every_size(bytes: &[u8]) -> Vec<(usize, Conflict)> {
-    let marks = marker_lines(bytes, GIT_MARKER_SIZE);
+    let marks = marker_lines(bytes, DEFAULT_MARKER_SIZE);
     blocks_of_every_size(bytes, &marks)
         .flat_map(|(size, blocks)| blocks.into_iter().map(move |c| (size, c)))
         .collect()
@@ -306,7 +303,7 @@ fn blocks_of_every_size<'a>(
 ) -> impl Iterator<Item = (usize, Vec<Conflict>)> + 'a {
     let sizes: std::collections::BTreeSet<usize> = marks
         .iter()
-        .filter(|m| m.marker == Marker::Ours && m.size >= GIT_MARKER_SIZE)
+        .filter(|m| m.marker == Marker::Ours && m.size >= DEFAULT_MARKER_SIZE)
         .map(|m| m.size)
         .collect();
     sizes

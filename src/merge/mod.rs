@@ -113,6 +113,9 @@ impl Default for Labels {
     }
 }
 
+/// git's conflict marker size (`<<<<<<<`), the default here too.
+pub const DEFAULT_MARKER_SIZE: usize = 7;
+
 /// How to merge. The default is git's: merge style, markers of 7, no favoured side.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Options {
@@ -128,7 +131,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             style: ConflictStyle::Merge,
-            marker_size: 7,
+            marker_size: DEFAULT_MARKER_SIZE,
             labels: Labels::default(),
             favor: None,
         }
@@ -331,7 +334,7 @@ fn merge_text(
     let size16 = u16::try_from(marker_size).map_err(|_| Error::MarkerSize { size: marker_size })?;
     let merged = engine::merge(base, ours, theirs, opts, size16)?;
     // Ours's marker lines are found once, for both questions below.
-    let ours_marks = markers::marker_lines(ours, marker_size.min(7));
+    let ours_marks = markers::marker_lines(ours, marker_size.min(DEFAULT_MARKER_SIZE));
     let ours_has_markers = markers::has_blocks(ours, &ours_marks);
     if merged.clean {
         return Ok(Outcome {
