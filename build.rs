@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 fn main() {
     embed_catalog();
     if is_gnu_linux() {
-        link_unwinder_statically();
-        pack_relative_relocations();
+        let linker = linker();
+        link_unwinder_statically(&linker);
+        pack_relative_relocations(&linker);
     }
 }
 
@@ -30,6 +31,7 @@ fn is_gnu_linux() -> bool {
 /// The C compiler that links for rustc: the configured linker, else `$CC`, else `cc`.
 fn linker() -> String {
     println!("cargo:rerun-if-env-changed=CC");
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     env::var("RUSTC_LINKER")
         .or_else(|_| env::var("CC"))
         .unwrap_or_else(|_| "cc".to_string())
@@ -68,8 +70,8 @@ fn embed_catalog() {
 ///
 /// Only where it is sure to work: a C compiler that knows where `libgcc_eh.a` is. Anywhere else
 /// the default linking stands.
-fn link_unwinder_statically() {
-    let Ok(found) = std::process::Command::new(linker())
+fn link_unwinder_statically(linker: &str) {
+    let Ok(found) = std::process::Command::new(linker)
         .arg("-print-file-name=libgcc_eh.a")
         .output()
     else {
@@ -95,7 +97,7 @@ fn link_unwinder_statically() {
 /// process, as much as the whole difference from `git merge-file` on small files. Nothing else
 /// changes (the binary stays position-independent), but it then needs glibc 2.36 or later to
 /// run, which the machine that built it has.
-fn pack_relative_relocations() {
+fn pack_relative_relocations(linker: &str) {
     let flag = "-Wl,-z,pack-relative-relocs";
     let dir = PathBuf::from(env::var("OUT_DIR").unwrap()).join("relr-probe");
     fs::create_dir_all(&dir).unwrap();
@@ -109,7 +111,7 @@ fn pack_relative_relocations() {
     // A linker that does not know the option fails here, and the flag is left out. (An old GNU
     // ld only warns and ignores it, as it does when the C library cannot load packed
     // relocations: the binary is then linked as usual, which is just as safe.)
-    let linked = std::process::Command::new(linker())
+    let linked = std::process::Command::new(linker)
         .args(["-pie", "-fPIE", flag, "-o"])
         .arg(dir.join("probe"))
         .arg(&source)
