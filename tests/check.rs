@@ -6,23 +6,20 @@ use std::path::{Path, PathBuf};
 
 /// A project made from the newest version (2.0.0), committed.
 fn up_to_date(s: &Sandbox) -> PathBuf {
+    s.project_of(&s.bundle_repo(), None)
+}
+
+/// A project from 1.0.0 whose locked pipeline was edited and committed, with an upgrade to
+/// 2.0.0 stopped on that conflict.
+fn stopped_on_a_locked_conflict(s: &Sandbox) -> PathBuf {
     let url = s.bundle_repo();
-    let out = s.goldpath(
-        s.tmp.path(),
-        &[
-            "new",
-            "svc",
-            "orders-api",
-            "--from",
-            &url,
-            "--defaults",
-            "--set",
-            "service_name=orders-api",
-            "--no-input",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    s.path("orders-api")
+    let p = s.project(&url);
+    s.edit_and_commit(&p, |p| {
+        fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make\n").unwrap()
+    });
+    let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    p
 }
 
 fn drift_pipeline(p: &Path) {
@@ -128,13 +125,7 @@ fn customised_merge_files_are_reported_not_failed() {
 #[test]
 fn leftover_conflict_markers_fail() {
     let s = Sandbox::new();
-    let url = s.bundle_repo();
-    let p = s.project(&url);
-    s.edit_and_commit(&p, |p| {
-        fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make\n").unwrap()
-    });
-    let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let p = stopped_on_a_locked_conflict(&s);
     let out = s.goldpath(&p, &["check", "--fail-on", "conflict-markers"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
@@ -346,13 +337,7 @@ fn the_pre_commit_hook_refuses_drift() {
 #[test]
 fn diff_during_a_stopped_upgrade_compares_with_the_version_it_goes_to() {
     let s = Sandbox::new();
-    let url = s.bundle_repo();
-    let p = s.project(&url);
-    s.edit_and_commit(&p, |p| {
-        fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make\n").unwrap()
-    });
-    let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let p = stopped_on_a_locked_conflict(&s);
     // values.yaml was updated to 2.0.0 by the upgrade: no difference from what it goes to.
     let out = s.goldpath(&p, &["diff", "chart/values.yaml", "--exit-code"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));

@@ -200,22 +200,23 @@ impl Sandbox {
 
     /// A project made from v1 with `goldpath new`, committed.
     pub fn project(&self, url: &str) -> PathBuf {
-        let out = self.goldpath(
-            self.tmp.path(),
-            &[
-                "new",
-                "svc",
-                "orders-api",
-                "--from",
-                url,
-                "--version",
-                "1.0.0",
-                "--defaults",
-                "--set",
-                "service_name=orders-api",
-                "--no-input",
-            ],
-        );
+        self.project_of(url, Some("1.0.0"))
+    }
+
+    /// A project `orders-api` made with `goldpath new` from `version` of the bundle at `url`
+    /// (the newest when `None`) with the defaults, committed.
+    pub fn project_of(&self, url: &str, version: Option<&str>) -> PathBuf {
+        let mut args = vec!["new", "svc", "orders-api", "--from", url];
+        if let Some(version) = version {
+            args.extend(["--version", version]);
+        }
+        args.extend([
+            "--defaults",
+            "--set",
+            "service_name=orders-api",
+            "--no-input",
+        ]);
+        let out = self.goldpath(self.tmp.path(), &args);
         assert!(
             out.status.success(),
             "{}",

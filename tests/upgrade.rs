@@ -367,23 +367,7 @@ fn a_moved_tag_or_missing_version_is_an_error_not_a_guess() {
 #[test]
 fn downgrades_need_an_explicit_version_and_flag() {
     let s = Sandbox::new();
-    let url = s.bundle_repo();
-    let p = s.path("orders-api");
-    let out = s.goldpath(
-        s.tmp.path(),
-        &[
-            "new",
-            "svc",
-            "orders-api",
-            "--from",
-            &url,
-            "--defaults",
-            "--set",
-            "service_name=orders-api",
-            "--no-input",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    let p = s.project_of(&s.bundle_repo(), None);
     let out = s.goldpath(&p, &["upgrade", "--to", "1.0.0", "--no-input"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
