@@ -1681,18 +1681,7 @@ fn the_upgrades_own_markers_block_continue_even_once_committed() {
     // A work-in-progress commit of the unresolved file: its markers are now at HEAD too.
     let marked = read(&p.join("config.yaml"));
     assert!(marked.contains("<<<<<<< ours"), "{marked}");
-    git(
-        &p,
-        &[
-            "-c",
-            "user.name=Dev",
-            "-c",
-            "user.email=d@example.com",
-            "commit",
-            "-qam",
-            "wip",
-        ],
-    );
+    e.edit_and_commit(&p, |_| {});
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
