@@ -42,6 +42,8 @@ pub struct Project {
 
 impl Project {
     pub fn open(dir: &Path) -> Result<Project, Error> {
+        // The answers file is read and rewritten by upgrade: never through a link.
+        tree::no_symlink_on_the_way(dir, &tree::RelPath::new(tree::ANSWERS_FILE)?)?;
         Ok(Project {
             dir: dir.to_path_buf(),
             record: AnswersFile::read(dir)?,

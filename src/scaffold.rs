@@ -32,6 +32,7 @@ pub struct Created {
 /// Refuses a destination that exists and is not an empty folder. Checked before the questions
 /// are asked, so nobody answers ten questions to be told the folder is taken.
 pub fn check_destination(dest: &Path) -> Result<(), Error> {
+    tree::clear_interrupted_new(dest);
     match std::fs::read_dir(dest) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(_) => Err(Error::Destination { path: dest.to_path_buf(), reason: "exists and is not a folder; choose a new directory" }),

@@ -22,6 +22,35 @@ pub enum Error {
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write `{path}`: {source}")]
     Write { path: PathBuf, source: io::Error },
+    #[error("`{path}` goes through the symlink `{link}`; goldpath never reads, writes or removes through a symlink in a project (it could reach outside it): replace the link with the real file or folder (`git rm {link}`), commit, and run the command again")]
+    Symlink { path: String, link: String },
+}
+
+/// Refuses `path` when it, or any folder on the way to it under `root`, is a symlink: a link
+/// committed as `sub -> /elsewhere` would otherwise let a template read, write or delete outside
+/// the project. Parts that do not exist yet are fine (they will be made as real folders).
+pub fn no_symlink_on_the_way(root: &Path, path: &RelPath) -> Result<(), Error> {
+    let mut at = root.to_path_buf();
+    let mut so_far = String::new();
+    for part in path.as_str().split('/') {
+        at.push(part);
+        if !so_far.is_empty() {
+            so_far.push('/');
+        }
+        so_far.push_str(part);
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::Symlink {
+                    path: path.to_string(),
+                    link: so_far,
+                })
+            }
+            Ok(m) if m.is_dir() => continue,
+            // A file, or nothing: nothing further down can be a link.
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
 }
 
 /// A path inside a project: relative, normalised, `/`-separated, and unable to escape.
@@ -148,8 +177,9 @@ pub fn write_new_project<E: From<Error>>(
             path: parent.clone(),
             source,
         })?;
+        clear_dead_stagings(&parent, dest);
         let staging = tempfile::Builder::new()
-            .prefix(".goldpath-new-")
+            .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
             .tempdir_in(&parent)
             .map_err(|source| Error::Write {
                 path: parent.clone(),
@@ -181,7 +211,78 @@ pub fn write_new_project<E: From<Error>>(
     result
 }
 
+/// Staging folders of `goldpath new` are `.goldpath-new-<pid>-<random>` beside the destination.
+const STAGING_PREFIX: &str = ".goldpath-new-";
+
+/// Inside a staging folder whose entries are being moved into an existing empty destination:
+/// the destination and the entries, one a line, so that a `new` killed half-way through the
+/// moves can be cleared by the next one.
+const MOVING_FILE: &str = ".goldpath-moving";
+
+/// Clears what a `goldpath new` into `dest` that was killed part-way left behind, so that the
+/// same command run again finds things as they were before it (see [`clear_dead_stagings`]).
+pub fn clear_interrupted_new(dest: &Path) {
+    if let Ok(dest) = std::path::absolute(dest) {
+        if let Some(parent) = dest.parent() {
+            clear_dead_stagings(parent, &dest);
+        }
+    }
+}
+
+/// Removes what a `goldpath new` killed part-way (SIGKILL, power loss) left in `parent`: its
+/// staging folder and, if it was moving its entries into `dest`, the entries it had moved there.
+/// A staging folder is only touched when the process that made it is gone; where that cannot be
+/// known (no `/proc`), nothing is.
+fn clear_dead_stagings(parent: &Path, dest: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(STAGING_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !process_is_gone(pid) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let staging = entry.path();
+        if let Ok(moving) = fs::read_to_string(staging.join(MOVING_FILE)) {
+            let mut lines = moving.lines();
+            if lines.next() == Some(dest.to_string_lossy().as_ref()) {
+                for moved in lines.filter(|l| !l.is_empty() && !l.contains('/')) {
+                    let at = dest.join(moved);
+                    match fs::symlink_metadata(&at) {
+                        Ok(m) if m.is_dir() => drop(fs::remove_dir_all(&at)),
+                        Ok(_) => drop(fs::remove_file(&at)),
+                        Err(_) => {}
+                    }
+                }
+            } else {
+                // Moving into another destination: that one's next `new` clears it.
+                continue;
+            }
+        }
+        let _ = fs::remove_dir_all(&staging);
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_is_gone(pid: u32) -> bool {
+    pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_is_gone(_pid: u32) -> bool {
+    false
+}
+
 /// Moves every entry of `from` into the empty folder `to`; on failure, moves back what it moved.
+/// The list of entries is written first (see [`MOVING_FILE`]).
 fn move_entries(from: &Path, to: &Path) -> Result<(), Error> {
     let entries = fs::read_dir(from)
         .and_then(|dir| {
@@ -192,6 +293,13 @@ fn move_entries(from: &Path, to: &Path) -> Result<(), Error> {
             path: from.to_path_buf(),
             source,
         })?;
+    let mut moving = format!("{}\n", to.display());
+    for name in &entries {
+        moving.push_str(&name.to_string_lossy());
+        moving.push('\n');
+    }
+    write_file_atomic(&from.join(MOVING_FILE), &File::new(moving))?;
+    let entries: Vec<_> = entries.into_iter().filter(|n| n != MOVING_FILE).collect();
     for (i, name) in entries.iter().enumerate() {
         if let Err(source) = fs::rename(from.join(name), to.join(name)) {
             for moved in &entries[..i] {
@@ -355,7 +463,10 @@ pub fn is_executable(_meta: &fs::Metadata) -> bool {
 /// Reads one file of a project, or `None` when there is none, including when a part of the
 /// path is a file: a template that turns `docs` into `docs/index.md` asks for `docs/index.md`
 /// while the project still has the file `docs`, and the answer is "no such file", not an error.
+///
+/// A symlink at the path or on the way to it is an error ([`Error::Symlink`]), never followed.
 pub fn read_file(root: &Path, path: &RelPath) -> Result<Option<File>, Error> {
+    no_symlink_on_the_way(root, path)?;
     let abs = path.under(root);
     let meta = match fs::symlink_metadata(&abs) {
         Ok(m) => m,

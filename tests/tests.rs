@@ -1,6 +1,7 @@
 //! All integration tests, built as one binary (`autotests = false`): they drive the real
 //! `goldpath` binary in temp dirs and check the results with git2 and by content.
 mod check;
+mod crash;
 mod golden_path;
 mod harness;
 mod merge_cli;
@@ -12,6 +13,7 @@ mod new_errors;
 #[cfg(unix)]
 mod new_interactive;
 mod new_sources;
+mod safety_upgrade;
 mod sandbox;
 mod upgrade;
 mod upgrade_edge;

@@ -54,9 +54,18 @@ pub struct PendingUpgrade {
     /// Conflicts without markers (modify/delete, binary): resolved by `git add` or `git rm`.
     #[serde(default)]
     pub decisions: Vec<String>,
-    /// Every path the upgrade wrote or removed.
+    /// Files the template adds where the user has a file git does not track: the user's is
+    /// left alone, the template's waits in the index (stage 3); `--continue` writes it only if
+    /// the user moved theirs away.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untracked: Vec<String>,
+    /// Every path the upgrade wrote or removed (and its hooks changed): what its commit holds.
     #[serde(default)]
     pub touched: Vec<String>,
+    /// The paths among `touched` that had no file before the upgrade: `--abort` removes them.
+    /// Absent in records written before goldpath kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<Vec<String>>,
     /// Whether the tree had uncommitted changes when the upgrade started (`--allow-dirty`).
     #[serde(default)]
     pub started_dirty: bool,

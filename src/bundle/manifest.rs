@@ -297,8 +297,18 @@ impl Manifest {
             .into_iter()
             .flatten()
             {
-                if let Err(e) = crate::tree::RelPath::new(path.trim_end_matches('/')) {
+                let path = path.trim_end_matches('/');
+                if let Err(e) = crate::tree::RelPath::new(path) {
                     add(key.clone(), e.to_string());
+                } else if path.eq_ignore_ascii_case(crate::tree::ANSWERS_FILE) {
+                    // The answers file is goldpath's record of the project: a migration that
+                    // deleted or moved it would leave a project no command can upgrade or check.
+                    add(
+                        key.clone(),
+                        format!(
+                            "`{path}` is goldpath's answers file; migrations cannot delete or rename it (remove this migration)"
+                        ),
+                    );
                 }
             }
             if let Some(run) = &m.run {

@@ -19,11 +19,18 @@ fn outdated_message(r: &Report) -> String {
 
 fn drift_message(r: &Report, drift: &Drift) -> String {
     let path = drift.path.as_str();
-    let what = match drift.change {
+    let what = match &drift.change {
         Change::Deleted => "was deleted",
         Change::Edited => "was changed by hand",
         Change::Mode { executable: true } => "lost its executable bit",
         Change::Mode { executable: false } => "was made executable",
+        Change::Symlink { link } => {
+            return format!(
+                "{path} is owned by the golden path {} {} (locked), but the symlink {link} is in its place (goldpath never follows a symlink in a project). Replace the link with the real file or folder (`git rm {link}`), then restore the file with `goldpath diff {path} | git apply -R`.",
+                r.bundle,
+                r.upgrade_in_progress.as_ref().unwrap_or(&r.version)
+            )
+        }
     };
     format!(
         "{path} is owned by the golden path {} {} (locked) and {what}. Restore it with `goldpath diff {path} | git apply -R`, or propose the change to the golden path.",

@@ -75,9 +75,13 @@ pub struct Drift {
 }
 
 /// How a locked file drifted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     Deleted,
+    /// A symlink is in its place or on the way to it (`link`); check never reads through one.
+    Symlink {
+        link: String,
+    },
     /// Its content (and perhaps its mode) changed.
     Edited,
     /// Only its executable bit changed: `executable` is the golden path's.
@@ -178,7 +182,24 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
     let mut conflict_markers = Vec::new();
     for (path, expected) in &rendered {
         let policy = policies.of(path);
-        let actual = crate::tree::read_file(dir, path)?;
+        let actual = match crate::tree::read_file(dir, path) {
+            Ok(actual) => actual,
+            // A symlink where a template file belongs is drift of what the template owns, not a
+            // reason to give up the check; the link itself is never followed.
+            Err(crate::tree::Error::Symlink { link, .. }) => {
+                if policy == Policy::Locked {
+                    drift.push(Drift {
+                        path: path.clone(),
+                        change: Change::Symlink { link },
+                        diff: None,
+                    });
+                } else if policy != Policy::Seed {
+                    customised.push(path.clone());
+                }
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         if let Some(actual) = &actual {
             if crate::merge::has_conflict_markers(&actual.bytes)
                 && !crate::merge::has_conflict_markers(&expected.bytes)

@@ -61,6 +61,36 @@ const NOT_COMMITTED_DIRTY: &str = " (not committed: it started with uncommitted 
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     let dir = &args.dir;
+    // A goldpath process cut off in the middle of an upgrade left its journal: put the project
+    // where the user can work from before anything else (see upgrade::journal).
+    let asking = if args.continue_ {
+        upgrade::Asking::Continue
+    } else if args.abort {
+        upgrade::Asking::Abort
+    } else {
+        upgrade::Asking::Upgrade
+    };
+    if !args.dry_run {
+        if let Some(recovered) = upgrade::recover(dir, asking)? {
+            emit(out, format_args!("Recovered: {}.\n", recovered.describe()))?;
+            let nothing_left = crate::project::Project::open(dir)
+                .map(|p| p.record.upgrade.is_none())
+                .unwrap_or(false);
+            if args.continue_ && nothing_left {
+                emit(out, format_args!("Upgrade finished.\n"))?;
+                return Ok(0);
+            }
+            if args.abort && (recovered == upgrade::Recovered::Undone || nothing_left) {
+                emit(
+                    out,
+                    format_args!(
+                        "Upgrade aborted: every file it touched is back as it was at HEAD.\n"
+                    ),
+                )?;
+                return Ok(0);
+            }
+        }
+    }
     if args.continue_ {
         let applied = upgrade::finish(dir, args.no_commit)?;
         emit(
@@ -235,6 +265,7 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
                 "=",
                 "seed file: the template changed it, yours is left as it is".to_string(),
             ),
+            Action::LeftAlone(why) => ("=", why.describe().to_string()),
             Action::Conflict { kind, regions, .. } if kind.has_markers() => (
                 "C",
                 format!(

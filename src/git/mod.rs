@@ -463,50 +463,103 @@ impl ProjectRepo {
         index.write().map_err(err("writing the index"))
     }
 
-    /// Stages every change in the project (conflict entries included) and commits it.
-    pub fn commit_project(&self, message: &str) -> Result<String, Error> {
-        let spec = if self.prefix.is_empty() {
-            "*".to_string()
+    /// The commit HEAD points at, if any.
+    pub fn head_id(&self) -> Option<String> {
+        self.repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .map(|c| c.id().to_string())
+    }
+
+    /// The folder goldpath keeps its own state in (`.git/goldpath/`), and the name that tells
+    /// this project from others in the same repository (a monorepo).
+    pub fn state_file(&self, name: &str) -> PathBuf {
+        let project = if self.prefix.is_empty() {
+            String::new()
         } else {
-            format!("{}*", self.prefix)
+            format!(
+                "-{}",
+                self.prefix
+                    .trim_end_matches('/')
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            )
         };
-        let mut index = self.repo.index().map_err(err("reading the index"))?;
-        index
-            .add_all([&spec], git2::IndexAddOption::DEFAULT, None)
-            .map_err(err("staging files"))?;
-        index
-            .update_all([&spec], None)
-            .map_err(err("staging deletions"))?;
-        // Paths whose conflict the user resolved by deleting the file: drop their stages.
-        let unmerged = self.unmerged_paths()?;
-        for path in unmerged {
-            index
-                .remove_path(Path::new(&format!("{}{path}", self.prefix)))
-                .map_err(err(format!("resolving {path}")))?;
-        }
-        index.write().map_err(err("writing the index"))?;
-        let index_tree = index.write_tree().map_err(err("writing the tree"))?;
+        self.repo
+            .path()
+            .join("goldpath")
+            .join(format!("{name}{project}.toml"))
+    }
+
+    /// Paths of the project that git tracks (in the index, any stage), relative to it.
+    pub fn tracked_paths(&self) -> Result<std::collections::BTreeSet<String>, Error> {
+        let index = self.repo.index().map_err(err("reading the index"))?;
+        Ok(index
+            .iter()
+            .filter_map(|e| {
+                let path = String::from_utf8_lossy(&e.path).into_owned();
+                path.strip_prefix(&self.prefix).map(str::to_string)
+            })
+            .collect())
+    }
+
+    /// Commits exactly `paths` of the project as they are in the work tree (a path with no file
+    /// is removed), on top of HEAD, then updates those paths in the index. Nothing else goes into
+    /// the commit: what the user staged or created meanwhile stays where it is (staged, or
+    /// untracked). A path whose conflict stages are in the index is resolved by this.
+    ///
+    /// The commit lands before the index is written: a process killed in between leaves HEAD
+    /// moved and the index behind, which [`ProjectRepo::sync_index_to_head`] repairs (the
+    /// upgrade's journal calls it).
+    pub fn commit_paths(
+        &self,
+        root: &Path,
+        message: &str,
+        paths: &[RelPath],
+    ) -> Result<String, Error> {
         let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        let tree_id = match (&parent, self.prefix.trim_end_matches('/')) {
-            (Some(head), prefix) if !prefix.is_empty() => {
-                // Only the project's folder comes from the index: what the user staged elsewhere
-                // in the repository stays staged, and out of the upgrade's commit.
-                let staged = self
+        // An index of HEAD alone, in memory, so that the user's other staged changes stay out.
+        let mut staged = git2::Index::new().map_err(err("making an index"))?;
+        if let Some(head) = &parent {
+            let tree = head.tree().map_err(err("reading HEAD"))?;
+            staged.read_tree(&tree).map_err(err("reading HEAD"))?;
+        }
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        let mut entries = Vec::new();
+        // Removals first, so a file that became a folder (or the reverse) has room.
+        for path in paths {
+            let in_repo = self.in_repo(path);
+            staged
+                .remove_path(Path::new(&in_repo))
+                .map_err(err(format!("unstaging {in_repo}")))?;
+            index
+                .remove_path(Path::new(&in_repo))
+                .map_err(err(format!("unstaging {in_repo}")))?;
+            let file = crate::tree::read_file(root, path).map_err(|e| Error::Git {
+                context: format!("reading {in_repo}"),
+                message: e.to_string(),
+            })?;
+            if let Some(file) = file {
+                // A folder HEAD had here is gone from the work tree now that a file is in its
+                // place (the plan refused it if any file of the user's was left in it).
+                let _ = staged.remove_dir(Path::new(&in_repo), 0);
+                let id = self
                     .repo
-                    .find_tree(index_tree)
-                    .map_err(err("reading the tree"))?;
-                let head_tree = head.tree().map_err(err("reading HEAD"))?;
-                let mut update = git2::build::TreeUpdateBuilder::new();
-                match staged.get_path(Path::new(prefix)) {
-                    Ok(entry) => update.upsert(prefix, entry.id(), git2::FileMode::Tree),
-                    Err(_) => update.remove(prefix),
-                };
-                update
-                    .create_updated(&self.repo, &head_tree)
-                    .map_err(err("writing the tree"))?
+                    .blob(&file.bytes)
+                    .map_err(err(format!("storing {in_repo}")))?;
+                let meta = std::fs::symlink_metadata(path.under(root)).ok();
+                let mut entry = index_entry(&in_repo, &file, meta.as_ref());
+                entry.id = id;
+                entries.push(entry);
             }
-            _ => index_tree,
-        };
+        }
+        for entry in &entries {
+            let name = String::from_utf8_lossy(&entry.path).into_owned();
+            staged.add(entry).map_err(err(format!("staging {name}")))?;
+        }
+        let tree_id = staged
+            .write_tree_to(&self.repo)
+            .map_err(err("writing the tree"))?;
         let tree = self
             .repo
             .find_tree(tree_id)
@@ -517,7 +570,56 @@ impl ProjectRepo {
             .repo
             .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
             .map_err(err("committing"))?;
+        for entry in &entries {
+            let name = String::from_utf8_lossy(&entry.path).into_owned();
+            index.add(entry).map_err(err(format!("staging {name}")))?;
+        }
+        index.write().map_err(err("writing the index"))?;
         Ok(id.to_string())
+    }
+
+    /// Makes the index entries of `paths` those of HEAD (stages dropped; a path HEAD lacks is
+    /// unstaged), touching neither the work tree nor any other entry.
+    pub fn sync_index_to_head(&self, paths: &[RelPath]) -> Result<(), Error> {
+        let head = self
+            .repo
+            .head()
+            .and_then(|h| h.peel_to_tree())
+            .map_err(err("reading HEAD"))?;
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        for path in paths {
+            let in_repo = self.in_repo(path);
+            index
+                .remove_path(Path::new(&in_repo))
+                .map_err(err(format!("unstaging {in_repo}")))?;
+            if let Ok(entry) = head.get_path(Path::new(&in_repo)) {
+                let file = File {
+                    bytes: Vec::new(),
+                    executable: entry.filemode() == 0o100755,
+                };
+                let mut e = index_entry(&in_repo, &file, None);
+                e.id = entry.id();
+                e.file_size = 0;
+                index.add(&e).map_err(err(format!("staging {in_repo}")))?;
+            }
+        }
+        index.write().map_err(err("writing the index"))
+    }
+
+    /// The blob recorded for `path` at conflict `stage` (1 base, 2 ours, 3 theirs) in the index.
+    pub fn staged_file(&self, path: &RelPath, stage: i32) -> Result<Option<File>, Error> {
+        let index = self.repo.index().map_err(err("reading the index"))?;
+        let Some(entry) = index.get_path(Path::new(&self.in_repo(path)), stage) else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(entry.id)
+            .map_err(err(format!("reading {path} from the index")))?;
+        Ok(Some(File {
+            bytes: blob.content().to_vec(),
+            executable: entry.mode == 0o100755,
+        }))
     }
 
     /// The project's file at HEAD, or `None`.
@@ -538,8 +640,9 @@ impl ProjectRepo {
         }))
     }
 
-    /// Puts `paths` back as they are at HEAD (in the work tree and the index); a path HEAD does
-    /// not have is deleted. Used by `upgrade --abort`.
+    /// Puts `paths` back as they are at HEAD (in the work tree and the index). A path HEAD does
+    /// not have is only unstaged: whether its file is goldpath's to remove is the caller's call.
+    /// Used by `upgrade --abort`.
     pub fn restore_from_head(&self, root: &Path, paths: &[RelPath]) -> Result<(), Error> {
         let mut index = self.repo.index().map_err(err("reading the index"))?;
         for path in paths {
@@ -547,28 +650,16 @@ impl ProjectRepo {
             index
                 .remove_path(Path::new(&in_repo))
                 .map_err(err(format!("unstaging {in_repo}")))?;
-            match self.head_file(path)? {
-                Some(file) => {
-                    crate::tree::write_file_atomic(&path.under(root), &file).map_err(|e| {
-                        Error::Git {
-                            context: in_repo.clone(),
-                            message: e.to_string(),
-                        }
+            if let Some(file) = self.head_file(path)? {
+                crate::tree::no_symlink_on_the_way(root, path)
+                    .and_then(|()| crate::tree::write_file_atomic(&path.under(root), &file))
+                    .map_err(|e| Error::Git {
+                        context: in_repo.clone(),
+                        message: e.to_string(),
                     })?;
-                    index
-                        .add_path(Path::new(&in_repo))
-                        .map_err(err(format!("staging {in_repo}")))?;
-                }
-                None => match std::fs::remove_file(path.under(root)) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => {
-                        return Err(Error::Git {
-                            context: format!("removing {in_repo}"),
-                            message: e.to_string(),
-                        })
-                    }
-                },
+                index
+                    .add_path(Path::new(&in_repo))
+                    .map_err(err(format!("staging {in_repo}")))?;
             }
         }
         index.write().map_err(err("writing the index"))

@@ -6,7 +6,8 @@
 //! leaves a tree that `git checkout . && git clean -fd` (or `goldpath upgrade --abort` once the
 //! answers file is written) restores.
 
-use super::{Action, Error, Options, UpgradePlan};
+use super::journal::{Journal, PlannedCommit, Step};
+use super::{Action, ConflictKind, Error, Options, UpgradePlan};
 use crate::answers::{AnswersFile, PendingUpgrade, Recorded};
 use crate::git::ProjectRepo;
 use crate::project::Project;
@@ -26,8 +27,36 @@ pub struct Applied {
     pub started_dirty: bool,
 }
 
-/// Fault injection for the crash-safety test: abort the process after this many file writes.
+/// Fault injection for the crash tests: abort the process after this many file writes. Only in
+/// builds with the `fault-injection` feature (the tests' build), never in a release.
+#[cfg(feature = "fault-injection")]
 const FAULT_ENV: &str = "GOLDPATH_FAULT_AFTER_WRITES";
+
+/// Counts the writes of a step and, in a build with fault injection, stops the process dead
+/// after the configured number, the way a SIGKILL would.
+struct Writes {
+    count: usize,
+    #[cfg(feature = "fault-injection")]
+    fault_after: Option<usize>,
+}
+
+impl Writes {
+    fn new() -> Writes {
+        Writes {
+            count: 0,
+            #[cfg(feature = "fault-injection")]
+            fault_after: std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok()),
+        }
+    }
+
+    fn before_write(&mut self) {
+        #[cfg(feature = "fault-injection")]
+        if self.fault_after == Some(self.count) {
+            std::process::abort();
+        }
+        self.count += 1;
+    }
+}
 
 /// Refuses a dirty tree unless allowed; returns whether it is dirty.
 pub(super) fn check_clean(dir: &Path, allow_dirty: bool) -> Result<bool, Error> {
@@ -39,21 +68,64 @@ pub(super) fn check_clean(dir: &Path, allow_dirty: bool) -> Result<bool, Error> 
     Ok(!dirty.is_empty())
 }
 
+/// The paths a plan writes or removes, split by whether a file is there now (git tracks it:
+/// the plan never writes over or removes a file git does not track) or not (the plan creates it).
+fn paths_written(plan: &UpgradePlan) -> (Vec<String>, Vec<String>) {
+    let dir = &plan.project_dir;
+    let mut restore = BTreeSet::new();
+    let mut created = BTreeSet::new();
+    for change in &plan.changes {
+        let mut paths = Vec::new();
+        if change.action.writes() {
+            paths.push(&change.path);
+        }
+        paths.extend(change.moved_from.iter());
+        for path in paths {
+            // A folder in the place of a file the plan writes is not a file to restore.
+            if std::fs::symlink_metadata(path.under(dir)).is_ok_and(|m| !m.is_dir()) {
+                restore.insert(path.to_string());
+            } else {
+                created.insert(path.to_string());
+            }
+        }
+        if matches!(change.action, Action::Conflict { .. }) && !change.action.writes() {
+            // Its index stages are written; undoing drops them.
+            restore.insert(change.path.to_string());
+        }
+    }
+    restore.insert(ANSWERS_FILE.to_string());
+    (restore.into_iter().collect(), created.into_iter().collect())
+}
+
 pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     let dir = &plan.project_dir;
     let started_dirty = plan.started_dirty;
     let repo = ProjectRepo::open(dir)?;
-    let fault_after: Option<usize> = std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok());
-    let mut writes = 0usize;
-    let mut wrote = |path: &Path, file: Option<&File>| -> Result<(), Error> {
-        if fault_after == Some(writes) {
-            std::process::abort();
-        }
+    let (restore, created) = paths_written(plan);
+    let message = plan.commit_message();
+    let mut journal = Journal {
+        step: Step::Upgrade,
+        head: repo.head_id(),
+        restore: restore.clone(),
+        created: created.clone(),
+        answers_after: String::new(),
+        answers_before: None,
+        commit: None,
+    };
+    // `--allow-dirty` mixes the user's uncommitted work with the upgrade's: nothing can be undone
+    // from HEAD then, so no journal promises it.
+    if !started_dirty {
+        journal.begin(&repo)?;
+    }
+    let writes = std::cell::RefCell::new(Writes::new());
+    let wrote = |path: &RelPath, file: Option<&File>| -> Result<(), Error> {
+        // Planning refused symlinks; this catches one made since.
+        tree::no_symlink_on_the_way(dir, path)?;
+        writes.borrow_mut().before_write();
         match file {
-            Some(f) => tree::write_file_atomic(path, f)?,
-            None => remove_file(path)?,
+            Some(f) => tree::write_file_atomic(&path.under(dir), f)?,
+            None => remove_file(&path.under(dir))?,
         }
-        writes += 1;
         Ok(())
     };
 
@@ -74,18 +146,18 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         if let Some(f) = written(&change.action) {
             let target = change.path.under(dir);
             if crate::project::file_in_the_way(dir, &change.path).is_none() && !is_folder(&target) {
-                wrote(&target, Some(f))?;
+                wrote(&change.path, Some(f))?;
                 done.insert(&change.path);
             }
         }
     }
     for change in &plan.changes {
         if change.action == Action::Delete {
-            wrote(&change.path.under(dir), None)?;
+            wrote(&change.path, None)?;
         }
         if let Some(from) = &change.moved_from {
             if !written_at.contains(from) {
-                wrote(&from.under(dir), None)?;
+                wrote(from, None)?;
             }
         }
     }
@@ -96,12 +168,13 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
                 // A folder the removals emptied of files (`check_writable` made sure nothing
                 // else is in it) gives way to the file.
                 if is_folder(&target) && files_under(&target).is_empty() {
+                    tree::no_symlink_on_the_way(dir, &change.path)?;
                     std::fs::remove_dir_all(&target).map_err(|source| tree::Error::Write {
                         path: target.clone(),
                         source,
                     })?;
                 }
-                wrote(&target, Some(f))?;
+                wrote(&change.path, Some(f))?;
             }
         }
     }
@@ -118,6 +191,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     let mut conflicts = Vec::new();
     let mut marker_sizes = BTreeMap::new();
     let mut decisions = Vec::new();
+    let mut untracked = Vec::new();
     for change in &plan.changes {
         if let Action::Conflict {
             kind,
@@ -128,6 +202,14 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
             ..
         } = &change.action
         {
+            writes.borrow_mut().before_write();
+            if *kind == ConflictKind::Untracked {
+                // Only the template's side: the user's file is not git's, and its content
+                // does not go into git's object store either.
+                repo.record_conflict(&change.path, None, None, theirs.as_ref())?;
+                untracked.push(change.path.to_string());
+                continue;
+            }
             repo.record_conflict(&change.path, base.as_ref(), ours.as_ref(), theirs.as_ref())?;
             if kind.has_markers() {
                 conflicts.push(change.path.to_string());
@@ -143,8 +225,15 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     for (version, hook) in &plan.hooks {
         run_hook(plan, version, hook)?;
     }
+    // What the commit holds: every path the upgrade wrote or removed, and what its hooks
+    // changed (the tree was clean before, so every change now is the upgrade's). Nothing else.
+    let mut commit_paths: BTreeSet<String> = touched.iter().cloned().collect();
+    if !started_dirty && !plan.hooks.is_empty() {
+        commit_paths.extend(repo.dirty_paths()?);
+    }
+    commit_paths.insert(ANSWERS_FILE.to_string());
+    let commit_paths: Vec<String> = commit_paths.into_iter().collect();
 
-    let message = plan.commit_message();
     let mut record = AnswersFile {
         bundle: Recorded {
             name: plan.name.clone(),
@@ -155,7 +244,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         answers: plan.recorded_answers.clone(),
         upgrade: None,
     };
-    let in_conflict = !conflicts.is_empty() || !decisions.is_empty();
+    let in_conflict = !conflicts.is_empty() || !decisions.is_empty() || !untracked.is_empty();
     if in_conflict {
         // The recorded version stays the old one until the user finishes: a check or a second
         // upgrade must still render the base this upgrade merged against.
@@ -170,28 +259,57 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
                 conflicts: conflicts.clone(),
                 marker_sizes,
                 decisions: decisions.clone(),
-                touched: touched.clone(),
+                untracked: untracked.clone(),
+                touched: commit_paths.clone(),
+                created: Some(created.clone()),
                 started_dirty,
                 message: message.clone(),
                 answers: plan.recorded_answers.clone(),
             }),
         };
     }
-    wrote(&dir.join(ANSWERS_FILE), Some(&File::new(record.to_toml())))?;
+    let commits = !(in_conflict || options.no_commit || started_dirty);
+    let answers_after = record.to_toml();
+    if !started_dirty {
+        // The journal learns the last write and the commit before they happen, so that a
+        // process cut off after the last write finishes by committing, not by undoing.
+        journal.answers_after = answers_after.clone();
+        journal.commit = commits.then(|| PlannedCommit {
+            message: message.clone(),
+            paths: commit_paths.clone(),
+        });
+        journal.begin(&repo)?;
+    }
+    wrote(
+        &RelPath::new(ANSWERS_FILE)?,
+        Some(&File::new(answers_after)),
+    )?;
 
     let mut all_conflicts = conflicts;
     all_conflicts.extend(decisions);
+    all_conflicts.extend(untracked);
     all_conflicts.sort();
-    let commit = if in_conflict || options.no_commit || started_dirty {
-        None
+    let commit = if commits {
+        writes.borrow_mut().before_write();
+        Some(repo.commit_paths(dir, &message, &rel_paths(&commit_paths)?)?)
     } else {
-        Some(repo.commit_project(&message)?)
+        None
     };
+    if !started_dirty {
+        Journal::end(&repo)?;
+    }
     Ok(Applied {
         commit,
         conflicts: all_conflicts,
         started_dirty,
     })
+}
+
+fn rel_paths(paths: &[String]) -> Result<Vec<RelPath>, Error> {
+    Ok(paths
+        .iter()
+        .map(|p| RelPath::new(p))
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// The file an action writes, if it writes one.
@@ -273,10 +391,21 @@ pub(super) fn check_writable(dir: &Path, changes: &[super::Change]) -> Result<()
     Ok(())
 }
 
-fn remove_file(path: &Path) -> Result<(), Error> {
+pub(super) fn remove_file(path: &Path) -> Result<(), Error> {
     match std::fs::remove_file(path) {
         Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        // Nothing there, a file where a folder on the way was, or a folder (a write that
+        // would have replaced it never came): no file to remove either way.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound
+                    | std::io::ErrorKind::NotADirectory
+                    | std::io::ErrorKind::IsADirectory
+            ) =>
+        {
+            return Ok(())
+        }
         Err(source) => {
             return Err(tree::Error::Write {
                 path: path.to_path_buf(),
@@ -376,6 +505,24 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     if !remaining.is_empty() {
         return Err(Error::Unresolved { paths: remaining });
     }
+    // The template's files that waited behind a file git does not track: written where the
+    // user moved theirs away; where the user's is still there, it stays and the template's is
+    // dropped.
+    let mut arriving = Vec::new();
+    let mut dropped = Vec::new();
+    for path in &pending.untracked {
+        let rel = RelPath::new(path)?;
+        match (
+            tree::read_file(dir, &rel)?,
+            repo.staged_file(&rel, 3)?,
+            crate::project::file_in_the_way(dir, &rel),
+        ) {
+            (None, Some(theirs), None) if !is_folder(&rel.under(dir)) => {
+                arriving.push((rel, theirs))
+            }
+            _ => dropped.push(rel),
+        }
+    }
     let record = AnswersFile {
         bundle: Recorded {
             name: project.record.bundle.name.clone(),
@@ -386,12 +533,53 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
         answers: pending.answers.clone(),
         upgrade: None,
     };
-    tree::write_file_atomic(&dir.join(ANSWERS_FILE), &File::new(record.to_toml()))?;
-    let commit = if no_commit || pending.started_dirty {
-        None
-    } else {
-        Some(repo.commit_project(&pending.message)?)
+    let mut commit_paths: BTreeSet<String> = pending
+        .touched
+        .iter()
+        .chain(&pending.conflicts)
+        .chain(&pending.decisions)
+        .cloned()
+        .collect();
+    commit_paths.extend(arriving.iter().map(|(p, _)| p.to_string()));
+    commit_paths.insert(ANSWERS_FILE.to_string());
+    let commit_paths: Vec<String> = commit_paths.into_iter().collect();
+    let commits = !(no_commit || pending.started_dirty);
+    let answers_after = record.to_toml();
+    let journal = Journal {
+        step: Step::Continue,
+        head: repo.head_id(),
+        restore: vec![ANSWERS_FILE.to_string()],
+        created: arriving.iter().map(|(p, _)| p.to_string()).collect(),
+        answers_after: answers_after.clone(),
+        answers_before: std::fs::read_to_string(dir.join(ANSWERS_FILE)).ok(),
+        commit: commits.then(|| PlannedCommit {
+            message: pending.message.clone(),
+            paths: commit_paths.clone(),
+        }),
     };
+    if !pending.started_dirty {
+        journal.begin(&repo)?;
+    }
+    let mut writes = Writes::new();
+    for (path, file) in &arriving {
+        tree::no_symlink_on_the_way(dir, path)?;
+        writes.before_write();
+        tree::write_file_atomic(&path.under(dir), file)?;
+    }
+    writes.before_write();
+    tree::no_symlink_on_the_way(dir, &RelPath::new(ANSWERS_FILE)?)?;
+    tree::write_file_atomic(&dir.join(ANSWERS_FILE), &File::new(answers_after))?;
+    writes.before_write();
+    repo.sync_index_to_head(&dropped)?;
+    let commit = if commits {
+        writes.before_write();
+        Some(repo.commit_paths(dir, &pending.message, &rel_paths(&commit_paths)?)?)
+    } else {
+        None
+    };
+    if !pending.started_dirty {
+        Journal::end(&repo)?;
+    }
     Ok(Applied {
         commit,
         conflicts: Vec::new(),
@@ -426,7 +614,9 @@ fn conflict_blocks(bytes: &[u8]) -> Vec<Block> {
         .collect()
 }
 
-/// `upgrade --abort`: puts every file the upgrade touched back as it is at HEAD.
+/// `upgrade --abort`: puts every file the upgrade touched back as it is at HEAD, and removes
+/// the files it created. Files it did not write (a file of the user's that git does not track,
+/// where the template wanted one) are left alone.
 pub fn abort(dir: &Path) -> Result<(), Error> {
     let project = Project::open(dir)?;
     let pending = project.record.upgrade.clone().ok_or(Error::NotInProgress)?;
@@ -435,35 +625,40 @@ pub fn abort(dir: &Path) -> Result<(), Error> {
     }
     let repo = ProjectRepo::open(dir)?;
     // Conflicts without markers were not written, but their index stages must go too.
-    let mut names: Vec<&String> = pending
+    let mut restore: Vec<String> = pending
         .touched
         .iter()
         .chain(&pending.conflicts)
         .chain(&pending.decisions)
+        .chain(&pending.untracked)
+        .cloned()
         .collect();
-    names.sort();
-    names.dedup();
-    let mut paths = names
-        .into_iter()
-        .map(|p| RelPath::new(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    paths.push(RelPath::new(ANSWERS_FILE)?);
-    // Paths HEAD does not have go first, with the folders that leaves empty, so that a file
-    // the upgrade turned into a folder (or the reverse) can be written back.
-    let mut absent = Vec::new();
-    let mut present = Vec::new();
-    for path in paths {
-        if repo.head_file(&path)?.is_some() {
-            present.push(path);
-        } else {
-            absent.push(path);
+    restore.push(ANSWERS_FILE.to_string());
+    restore.sort();
+    restore.dedup();
+    let created = match &pending.created {
+        Some(created) => created.clone(),
+        // A record from before goldpath kept the list: what HEAD lacks of what it touched.
+        None => {
+            let mut created = Vec::new();
+            for path in &pending.touched {
+                if repo.head_file(&RelPath::new(path)?)?.is_none() {
+                    created.push(path.clone());
+                }
+            }
+            created
         }
-    }
-    repo.restore_from_head(dir, &absent)?;
-    for path in &absent {
-        remove_emptied_folders(&path.under(dir));
-    }
-    // Restored files keep the permissions they had (`tree::write_file_atomic`).
-    repo.restore_from_head(dir, &present)?;
-    Ok(())
+    };
+    let journal = Journal {
+        step: Step::Abort,
+        head: repo.head_id(),
+        restore,
+        created,
+        answers_after: String::new(),
+        answers_before: None,
+        commit: None,
+    };
+    journal.begin(&repo)?;
+    super::journal::undo(dir, &repo, &journal)?;
+    Journal::end(&repo)
 }

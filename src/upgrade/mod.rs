@@ -7,12 +7,13 @@
 //! [`finish`] (`--continue`) and [`abort`] (`--abort`) end an upgrade that stopped on conflicts.
 
 mod apply;
+mod journal;
 mod migrate;
 mod plan;
 
 pub use apply::{abort, apply, finish, Applied};
-
-pub use plan::{Action, Change, ConflictKind};
+pub use journal::{recover, Asking, Recovered};
+pub use plan::{Action, Change, ConflictKind, LeftAlone};
 
 use crate::answers::{self, Answers, AnswersFile, Given, Inputs, Prompter};
 use crate::bundle::{Bundle, Policies, SourceSpec};
@@ -73,6 +74,10 @@ pub enum Error {
     FolderInTheWay { path: String, kept: Vec<String> },
     #[error("the upgrade was started on a dirty tree (--allow-dirty), so --abort cannot tell your changes from the upgrade's")]
     AbortDirty,
+    #[error("an upgrade was cut off while it wrote the project (its journal is {journal}); run `goldpath upgrade --abort` to put back every file it may have written, as at HEAD, then upgrade again")]
+    Interrupted { journal: String },
+    #[error("{path}: {problem}; this file is goldpath's journal of an upgrade in progress: if no goldpath command is running, `goldpath upgrade --abort` after `git stash` of any work, or delete the file and check `git status`")]
+    Journal { path: String, problem: String },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -198,6 +203,10 @@ impl UpgradePlan {
             "Removed by the template",
             paths(|a| matches!(a, Action::Delete)),
         );
+        section(
+            "Left alone (not the template's to remove or move)",
+            paths(|a| matches!(a, Action::LeftAlone(_))),
+        );
         m
     }
 }
@@ -294,6 +303,8 @@ pub fn prepare(
     let base = project.render_recorded(&old, &resolved.answers)?;
     let theirs = crate::render::render(&new, &resolved.answers)?;
     let read = |p: &RelPath| crate::tree::read_file(dir, p);
+    let tracked_paths = crate::git::ProjectRepo::open(dir)?.tracked_paths()?;
+    let tracked = |p: &RelPath| tracked_paths.contains(p.as_str());
     let (old_policies, new_policies) = (
         Policies::new(&old.manifest.files),
         Policies::new(&new.manifest.files),
@@ -302,6 +313,7 @@ pub fn prepare(
         base: &base,
         theirs: &theirs,
         ours: &read,
+        tracked: &tracked,
         old_policies: &old_policies,
         new_policies: &new_policies,
         renames: &steps.renames,

@@ -21,6 +21,10 @@ pub enum ConflictKind {
     Locked,
     /// Both sides changed a binary file; the user's file is kept as it is.
     Binary,
+    /// The template writes a file where the user has one git does not track (untracked or
+    /// ignored): goldpath never writes over those, so the user's file is kept as it is and the
+    /// template's waits in the index (stage 3) until `--continue`.
+    Untracked,
 }
 
 impl ConflictKind {
@@ -31,6 +35,7 @@ impl ConflictKind {
             ConflictKind::ModifyDelete => "modified by you, deleted by the template",
             ConflictKind::Locked => "locked file edited locally",
             ConflictKind::Binary => "binary, both changed",
+            ConflictKind::Untracked => "the template adds it; yours is not tracked by git",
         }
     }
 
@@ -60,6 +65,9 @@ pub enum Action {
     KeptDeleted,
     /// A `seed` file the template changed: never touched by upgrades.
     KeptSeed,
+    /// A file the template removed, renamed or a migration deleted, left where it is because it
+    /// is not the template's to remove.
+    LeftAlone(LeftAlone),
     /// A conflict; `file` is what is written (markers), `None` to leave the user's file alone.
     Conflict {
         kind: ConflictKind,
@@ -88,6 +96,26 @@ impl Action {
     }
 }
 
+/// Why a file the template asked to remove or move stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftAlone {
+    /// The recorded version never rendered it: it is the user's, whatever the migration says.
+    NotRendered,
+    /// Git does not track it (untracked or ignored): the user's, and not restorable from git.
+    Untracked,
+}
+
+impl LeftAlone {
+    pub fn describe(self) -> &'static str {
+        match self {
+            LeftAlone::NotRendered => "kept: the template never made this file, so it is yours",
+            LeftAlone::Untracked => {
+                "kept: git does not track it (untracked or ignored), so it is yours"
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
     pub path: RelPath,
@@ -102,6 +130,9 @@ pub struct Sides<'a> {
     pub theirs: &'a Tree,
     /// Reads the user's file at a path, `None` when it does not exist.
     pub ours: &'a dyn Fn(&RelPath) -> Result<Option<File>, crate::tree::Error>,
+    /// Whether git tracks the user's file at a path. Files it does not track (untracked,
+    /// ignored) cannot be restored from git, so the upgrade never writes over or removes them.
+    pub tracked: &'a dyn Fn(&RelPath) -> bool,
     pub old_policies: &'a Policies,
     pub new_policies: &'a Policies,
     pub renames: &'a [(String, String)],
@@ -192,7 +223,10 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
             let b = base.get(path);
             match (sides.ours)(path)? {
                 Some(existing) => (b, Some(existing), None),
+                // A file git does not track is not carried (moving it would move the user's
+                // file); the template's file is written at the new path as a new one.
                 None => match (sides.ours)(from)? {
+                    Some(_) if !(sides.tracked)(from) => (None, None, None),
                     Some(file) => (b, Some(file), Some(from.clone())),
                     None => (b, None, None),
                 },
@@ -203,7 +237,7 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
             // be carried (the user has a file at the new path), it is a file the template
             // removed: deleted if unchanged, kept as a modify/delete conflict if changed.
             // Deciding it keeps it from being silently left behind.
-            if (sides.ours)(to)?.is_some() {
+            if (sides.ours)(to)?.is_some() || !(sides.tracked)(path) {
                 (sides.base.get(path), (sides.ours)(path)?, None)
             } else {
                 (None, None, None)
@@ -218,6 +252,13 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
         };
         let deleted_by_migration = sides.deletes.contains(path) && t.is_none();
         let action = decide_one(b, t, o.as_ref(), policy, deleted_by_migration, sides.style);
+        // `o` is the user's file at `path`, or at the old path of a rename (checked above).
+        let action = match &o {
+            Some(o) if moved_from.is_none() && !(sides.tracked)(path) => {
+                leave_untracked(action, b, o, t)
+            }
+            _ => action,
+        };
         let action = match (action, &moved_from, o) {
             // Whatever the merge decided, a moved file must end up at its new path.
             (
@@ -281,8 +322,12 @@ fn decide_one(
         };
     }
     match (b, t, o) {
-        (_, None, Some(o)) if deleted_by_migration && b.is_none_or(|b| same(b, o)) => {
-            Some(Action::Delete)
+        // A migration deletes only what the recorded version rendered and the user left as
+        // it was; a changed file is a modify/delete conflict below, and a file the template
+        // never made is the user's.
+        (Some(b), None, Some(o)) if deleted_by_migration && same(b, o) => Some(Action::Delete),
+        (None, None, Some(_)) if deleted_by_migration => {
+            Some(Action::LeftAlone(LeftAlone::NotRendered))
         }
         (None, None, _) => None,
         // Never in the template before: a new file, or an add/add with the user's own.
@@ -344,6 +389,33 @@ fn decide_one(
             ))
         }
     }
+}
+
+/// The decision for a path where the user has a file git does not track: nothing that writes
+/// over it or removes it stands. A template file for that path waits (an `Untracked` conflict,
+/// resolved by `--continue`); a removal leaves the file where it is.
+fn leave_untracked(
+    action: Option<Action>,
+    b: Option<&File>,
+    o: &File,
+    t: Option<&File>,
+) -> Option<Action> {
+    let action = action?;
+    if !action.writes() && !matches!(action, Action::Conflict { .. }) {
+        return Some(action);
+    }
+    Some(match t {
+        Some(t) => Action::Conflict {
+            kind: ConflictKind::Untracked,
+            file: None,
+            base: b.cloned(),
+            ours: Some(o.clone()),
+            theirs: Some(t.clone()),
+            regions: 1,
+            marker_size: None,
+        },
+        None => Action::LeftAlone(LeftAlone::Untracked),
+    })
 }
 
 /// Merges `base`/`ours`/`theirs` with the merge engine: clean -> `Merged`, else a conflict of `kind`.
@@ -510,6 +582,7 @@ mod tests {
         };
         let (base, theirs, ours) = (tree(base), tree(theirs), tree(ours));
         let read = |p: &RelPath| Ok(ours.get(p).cloned());
+        let tracked = |p: &RelPath| !p.as_str().starts_with("untracked");
         let policies = Policies::new(&policies);
         let renames: Vec<(String, String)> = renames
             .iter()
@@ -519,6 +592,7 @@ mod tests {
             base: &base,
             theirs: &theirs,
             ours: &read,
+            tracked: &tracked,
             old_policies: &policies,
             new_policies: &policies,
             renames: &renames,
@@ -538,6 +612,7 @@ mod tests {
                     Action::KeptLocal => "kept-local".into(),
                     Action::KeptDeleted => "kept-deleted".into(),
                     Action::KeptSeed => "kept-seed".into(),
+                    Action::LeftAlone(why) => format!("left-alone {why:?}"),
                     Action::Conflict { kind, .. } => format!("conflict {kind:?}"),
                 };
                 (

@@ -1,0 +1,342 @@
+//! Issue #9, case 4, the slow tier: SIGKILL at random moments (not only at the fault-injection
+//! points) of `new`, `upgrade`, `upgrade --continue` and `upgrade --abort`, on a project of a few
+//! hundred files. After each kill the project must be in the old state, the new state, or a state
+//! that one documented command restores (`goldpath upgrade --abort` for `upgrade`; the same
+//! command again for `--continue`, `--abort` and `new`), after which running the command again
+//! succeeds; and a file of the user's that the upgrade does not own (an ignored `local.env`) is
+//! never changed.
+//!
+//! Runs with GOLDPATH_SLOW_TESTS (tests/run sets it): GOLDPATH_CRASH_RUNS kills (default 200),
+//! stopped early after GOLDPATH_CRASH_SECONDS (default 420). GOLDPATH_CRASH_SEED replays a run.
+
+use crate::sandbox::*;
+use crate::upgrade_edge::{last_message, Edge};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const FILES: usize = 300;
+
+/// A small xorshift generator: the kills must be reproducible from a printed seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+fn body(i: usize, version: &str) -> String {
+    (0..20)
+        .map(|l| format!("file {i} line {l} {}\n", if l == 10 { version } else { "" }))
+        .collect()
+}
+
+fn release(e: &Edge) {
+    let v1: Vec<(String, String)> = (0..FILES)
+        .map(|i| (format!("d{}/f{i:03}.txt", i % 7), body(i, "v1")))
+        .chain([(".gitignore".to_string(), "local.env\n".to_string())])
+        .collect();
+    // v2 changes two files in three, removes every tenth and adds fifty.
+    let v2: Vec<(String, String)> = (0..FILES)
+        .filter(|i| i % 10 != 9)
+        .map(|i| {
+            let v = if i % 3 == 0 { "v1" } else { "v2" };
+            (format!("d{}/f{i:03}.txt", i % 7), body(i, v))
+        })
+        .chain((0..50).map(|i| (format!("new/n{i:02}.txt"), body(i, "new"))))
+        .chain([(".gitignore".to_string(), "local.env\n".to_string())])
+        .collect();
+    let refs = |v: &[(String, String)]| -> Vec<(String, String)> { v.to_vec() };
+    let as_strs = |v: &[(String, String)]| {
+        v.iter()
+            .map(|(a, b)| (a.clone(), b.clone()))
+            .collect::<Vec<_>>()
+    };
+    for (version, files) in [("1.0.0", as_strs(&refs(&v1))), ("2.0.0", as_strs(&v2))] {
+        let borrowed: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        e.release(version, "", &borrowed);
+    }
+}
+
+fn goldpath(e: &Edge, dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_goldpath"));
+    c.args(args)
+        .current_dir(dir)
+        .env("HOME", e.s.path("home"))
+        .env("XDG_CONFIG_HOME", e.s.path("home"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GOLDPATH_CACHE_DIR", e.s.path("cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+/// Runs the command and kills it (SIGKILL) after `delay`, unless it ended first.
+fn run_killed(mut c: Command, delay: Duration) -> bool {
+    let mut child = c.spawn().unwrap();
+    let start = Instant::now();
+    while start.elapsed() < delay {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let killed = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    child.wait().unwrap();
+    killed
+}
+
+fn copy(from: &Path, to: &Path) {
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+fn head(p: &Path) -> String {
+    git(p, &["rev-parse", "HEAD"])
+}
+
+fn status(p: &Path) -> String {
+    git(p, &["status", "--porcelain", "--ignored"])
+}
+
+/// A project's full state: files, HEAD and what git says of the work tree.
+fn state(p: &Path) -> (Vec<(String, Vec<u8>)>, String, String) {
+    (snapshot(p), head(p), status(p))
+}
+
+#[test]
+fn sigkill_at_random_moments_leaves_a_recoverable_project() {
+    if std::env::var_os("GOLDPATH_SLOW_TESTS").is_none() {
+        eprintln!("crash tier skipped: set GOLDPATH_SLOW_TESTS=1 (tests/run does)");
+        return;
+    }
+    let runs: usize = std::env::var("GOLDPATH_CRASH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let bound = Duration::from_secs(
+        std::env::var("GOLDPATH_CRASH_SECONDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(420),
+    );
+    let seed: u64 = std::env::var("GOLDPATH_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    eprintln!("crash tier: GOLDPATH_CRASH_SEED={seed}");
+    let mut rng = Rng(seed);
+
+    let e = Edge::new();
+    release(&e);
+    let work = e.s.path("work");
+    fs::create_dir_all(&work).unwrap();
+
+    // The states every run starts from, made once and copied.
+    let clean = e.project_at("clean");
+    fs::write(clean.join("local.env"), "SECRET=keep-me\n").unwrap();
+    let conflicted = e.s.path("conflicted");
+    copy(&clean, &conflicted);
+    e.edit_and_commit(&conflicted, |p| {
+        fs::write(p.join("d1/f001.txt"), body(1, "mine")).unwrap();
+    });
+    let out = e.upgrade(&conflicted, &[], 1);
+    assert!(stdout(&out).contains("CONFLICT"));
+    let resolved = e.s.path("resolved");
+    copy(&conflicted, &resolved);
+    fs::write(resolved.join("d1/f001.txt"), body(1, "resolved")).unwrap();
+    let old = state(&clean);
+    let old_conflicted = {
+        let p = e.s.path("conflicted-before");
+        copy(&clean, &p);
+        e.edit_and_commit(&p, |p| {
+            fs::write(p.join("d1/f001.txt"), body(1, "mine")).unwrap();
+        });
+        snapshot(&p)
+    };
+
+    // How long each command takes when left alone: kills land anywhere in that time.
+    let mut took = Vec::new();
+    for (i, (from, args)) in [
+        (&clean, &["upgrade", "--defaults", "--no-input"][..]),
+        (&resolved, &["upgrade", "--continue"][..]),
+        (&conflicted, &["upgrade", "--abort"][..]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let p = work.join(format!("timing-{i}"));
+        copy(from, &p);
+        let start = Instant::now();
+        assert!(goldpath(&e, &p, args).status().unwrap().success());
+        took.push(start.elapsed());
+    }
+    let start = Instant::now();
+    let new_args = |dest: &Path| -> Vec<String> {
+        [
+            "new",
+            "edge",
+            &dest.display().to_string(),
+            "--from",
+            &format!("file://{}", e.s.path("templates").display()),
+            "--version",
+            "2.0.0",
+            "--defaults",
+            "--no-input",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let timing_new = work.join("timing-new");
+    let args = new_args(&timing_new);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert!(goldpath(&e, &work, &args).status().unwrap().success());
+    took.push(start.elapsed());
+    eprintln!("crash tier: uninterrupted runs took {took:?}");
+
+    let started = Instant::now();
+    let mut done = [0usize; 4];
+    let mut killed = [0usize; 4];
+    for run in 0..runs {
+        if started.elapsed() > bound {
+            eprintln!("crash tier: time bound reached after {run} runs");
+            break;
+        }
+        let which = run % 4;
+        let delay = Duration::from_micros(rng.below(took[which].as_micros() as u64 * 6 / 5));
+        let p: PathBuf = work.join(format!("run-{run}"));
+        let what = format!("run {run} (seed {seed}, command {which}, kill after {delay:?})");
+        match which {
+            0 => {
+                copy(&clean, &p);
+                if run_killed(
+                    goldpath(&e, &p, &["upgrade", "--defaults", "--no-input"]),
+                    delay,
+                ) {
+                    killed[0] += 1;
+                }
+                let s = state(&p);
+                let is_new = |p: &Path| {
+                    last_message(p).starts_with("Upgrade edge 1.0.0 -> 2.0.0")
+                        && status(p) == "!! local.env\n"
+                };
+                if s != old && !is_new(&p) {
+                    let out = goldpath(&e, &p, &["upgrade", "--abort"]).output().unwrap();
+                    assert!(out.status.success(), "{what}: --abort failed: {out:?}");
+                    assert!(state(&p) == old || is_new(&p), "{what}: not restored");
+                }
+                let again = goldpath(&e, &p, &["upgrade", "--defaults", "--no-input"])
+                    .status()
+                    .unwrap();
+                assert!(again.success(), "{what}: the upgrade does not run again");
+                assert!(is_new(&p), "{what}");
+            }
+            1 => {
+                copy(&resolved, &p);
+                if run_killed(goldpath(&e, &p, &["upgrade", "--continue"]), delay) {
+                    killed[1] += 1;
+                }
+                if !last_message(&p).starts_with("Upgrade edge") {
+                    let out = goldpath(&e, &p, &["upgrade", "--continue"])
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{what}: --continue again failed: {out:?}"
+                    );
+                }
+                assert!(last_message(&p).starts_with("Upgrade edge"), "{what}");
+                assert_eq!(status(&p), "!! local.env\n", "{what}");
+                assert_eq!(read(&p.join("d1/f001.txt")), body(1, "resolved"), "{what}");
+            }
+            2 => {
+                copy(&conflicted, &p);
+                if run_killed(goldpath(&e, &p, &["upgrade", "--abort"]), delay) {
+                    killed[2] += 1;
+                }
+                // Run again: it finishes the abort, or says there is nothing left to abort.
+                let out = goldpath(&e, &p, &["upgrade", "--abort"]).output().unwrap();
+                assert!(
+                    out.status.success()
+                        || String::from_utf8_lossy(&out.stderr)
+                            .contains("no upgrade is in progress"),
+                    "{what}: {out:?}"
+                );
+                assert_eq!(snapshot(&p), old_conflicted, "{what}");
+                assert_eq!(status(&p), "!! local.env\n", "{what}");
+            }
+            _ => {
+                fs::create_dir_all(&p).unwrap();
+                // Half the time into an existing empty folder (entries moved in one by one).
+                let dest = p.join("svc");
+                if run % 8 == 3 {
+                    fs::create_dir(&dest).unwrap();
+                }
+                let args = new_args(&dest);
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                if run_killed(goldpath(&e, &p, &args), delay) {
+                    killed[3] += 1;
+                }
+                let complete = dest.join(".goldpath.toml").exists()
+                    && dest.join(".git").exists()
+                    && git(&dest, &["status", "--porcelain"]).is_empty()
+                    && snapshot(&dest) == snapshot(&timing_new);
+                if !complete {
+                    // Running `new` again clears what the killed one left and succeeds.
+                    let out = goldpath(&e, &p, &args).output().unwrap();
+                    assert!(out.status.success(), "{what}: new again failed: {out:?}");
+                    assert_eq!(snapshot(&dest), snapshot(&timing_new), "{what}");
+                }
+                let left: Vec<_> = fs::read_dir(&p)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect();
+                assert_eq!(left, ["svc"], "{what}: left behind");
+            }
+        }
+        assert!(
+            which == 3 || read(&p.join("local.env")) == "SECRET=keep-me\n",
+            "{what}"
+        );
+        done[which] += 1;
+        let _ = fs::remove_dir_all(&p);
+    }
+    eprintln!(
+        "crash tier: {} runs in {:?} (upgrade, --continue, --abort, new: {done:?}; killed mid-run: {killed:?})",
+        done.iter().sum::<usize>(),
+        started.elapsed()
+    );
+    assert!(done.iter().all(|&n| n > 0), "{done:?}");
+    assert!(
+        killed.iter().sum::<usize>() * 2 > done.iter().sum::<usize>(),
+        "too few kills landed: {killed:?}"
+    );
+}
