@@ -123,7 +123,9 @@ impl Project {
     }
 
     /// The recorded answers, typed by `bundle`'s questions. Questions the record lacks (secrets,
-    /// which are never written) take `extra`, then their defaults.
+    /// which are never written) take `extra`, then their defaults; a secret not in `extra`
+    /// takes [`answers::SECRET_PLACEHOLDER`] (check has no secret: the files that use it are
+    /// compared with [`answers::matches_but_placeholders`]).
     pub fn answers_for(
         &self,
         bundle: &Bundle,
@@ -137,6 +139,14 @@ impl Project {
                     &[(k.clone(), v.clone())].into_iter().collect(),
                     "the answers given now",
                 ));
+            }
+        }
+        for q in &bundle.manifest.questions {
+            if q.kind == bundle::QuestionType::Secret && !given.contains_key(&q.name) {
+                given.insert(
+                    q.name.clone(),
+                    answers::Given::Raw(answers::SECRET_PLACEHOLDER.into()),
+                );
             }
         }
         let inputs = Inputs {
