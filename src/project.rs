@@ -142,11 +142,13 @@ impl Project {
             }
         }
         for q in &bundle.manifest.questions {
-            if q.kind == bundle::QuestionType::Secret && !given.contains_key(&q.name) {
-                given.insert(
-                    q.name.clone(),
-                    answers::Given::Raw(answers::SECRET_PLACEHOLDER.into()),
-                );
+            let placeholder = extra
+                .get(&q.name)
+                .is_some_and(|v| *v == answers::Value::String(answers::SECRET_PLACEHOLDER.into()));
+            if q.kind == bundle::QuestionType::Secret
+                && (placeholder || !given.contains_key(&q.name))
+            {
+                given.insert(q.name.clone(), answers::Given::Unknown);
             }
         }
         let inputs = Inputs {

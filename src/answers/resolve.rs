@@ -15,6 +15,10 @@ pub enum Given {
     Raw(String),
     /// From an answers file (`--answers`, or the project's `.goldpath.toml`), named by `from`.
     Toml { value: toml::Value, from: String },
+    /// A secret whose value is not known (`check`: secrets are not recorded). It renders as
+    /// [`super::SECRET_PLACEHOLDER`], which is not validated: the question's regex is for the
+    /// real value.
+    Unknown,
 }
 
 impl Given {
@@ -22,6 +26,7 @@ impl Given {
         match self {
             Given::Raw(_) => format!("--set {name}=..."),
             Given::Toml { from, .. } => from.clone(),
+            Given::Unknown => "a placeholder for a secret that is not recorded".into(),
         }
     }
 }
@@ -124,6 +129,11 @@ pub fn resolve(
             let parsed = match given {
                 Given::Raw(raw) => parse_raw(q, raw),
                 Given::Toml { value, .. } => from_toml(q, value),
+                Given::Unknown => {
+                    let placeholder = Value::String(super::SECRET_PLACEHOLDER.into());
+                    out.answers.insert(q.name.clone(), placeholder);
+                    continue;
+                }
             };
             if let Ok(v) = &parsed {
                 note(q, v);
