@@ -470,6 +470,49 @@ fn answers_computed_from_a_secret_are_not_recorded() {
     assert_quiet(SECRET, &out);
 }
 
+/// Case 7, check: the secret is not recorded, so check renders a placeholder in its place (even
+/// past the question's regex) and compares the files that use it around it; a drifted one is
+/// reported without a diff, which would show the secret.
+#[test]
+fn check_works_without_the_secret_and_never_shows_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let from = bundle(
+        &tmp.path().join("b"),
+        "[files]\nlocked = [\"deploy.env\"]\n\n[[questions]]\nname = \"token\"\ntype = \"secret\"\nvalidation = { regex = \"^hunter2-\" }\n",
+        &[("deploy.env.tera", "TOKEN={{ token }}\nREGION=eu\n")],
+    );
+    Goldpath::new()
+        .args(["new", "s", "p", "--from", &from])
+        .args(["--set", &format!("token={SECRET}")])
+        .current_dir(tmp.path())
+        .success();
+    let project = tmp.path().join("p");
+    Goldpath::new()
+        .args(["check"])
+        .current_dir(&project)
+        .success()
+        .stdout_contains("1 files checked, ok");
+    std::fs::write(
+        project.join("deploy.env"),
+        format!("TOKEN={SECRET}\nREGION=us\n"),
+    )
+    .unwrap();
+    for format in ["text", "json", "github", "junit"] {
+        let out = Goldpath::new()
+            .args(["check", "--format", format])
+            .current_dir(&project)
+            .code(1);
+        out.stdout_contains("deploy.env");
+        assert_quiet(SECRET, &out);
+    }
+    let out = Goldpath::new()
+        .args(["diff"])
+        .current_dir(&project)
+        .success();
+    out.stderr_contains("deploy.env uses a secret answer");
+    assert_quiet(SECRET, &out);
+}
+
 /// Case 7: a secret, or a value computed from one, is never in a message: refused answers, tera
 /// errors, path errors.
 #[test]
@@ -511,7 +554,11 @@ fn secret_values_are_not_in_errors() {
         }
         assert!(!tmp.path().join("p").exists());
     }
-    assert!(leaks.is_empty(), "the secret is shown:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "the secret is shown:\n{}",
+        leaks.join("\n")
+    );
 }
 
 /// Case 7: `upgrade --set token=NEW` on an up-to-date project rewrites the files that use the
