@@ -789,6 +789,20 @@ mod tests {
             err.starts_with("cannot fetch https://127.0.0.1:9/none.git: "),
             "{err}"
         );
+        // Credentials are masked, in goldpath's words and in git's.
+        let err = fetch_tags("https://u:T0kenT0ken@127.0.0.1:9/none.git", &cache)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot fetch https://***@127.0.0.1:9/none.git: ")
+                && !err.contains("T0kenT0ken"),
+            "{err}"
+        );
+        // Nothing that reads as an option reaches git.
+        let err = fetch_tags("--upload-pack=touch x", &cache)
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with(": a URL cannot start with `-`"), "{err}");
     }
 
     #[test]
