@@ -41,17 +41,28 @@ const LOGIN_SCHEMES: &[&str] = &["ssh", "git+ssh", "ssh+git"];
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Remembers `secret` so that [`redact`] masks it wherever it appears.
+/// Remembers `secret` so that [`redact`] masks it wherever it appears, also as it is escaped in
+/// a JSON string (`check --format json`) and in XML text (`--format junit`).
 pub fn remember(secret: &str) {
     if secret.len() < MIN_SECRET_LEN {
         return;
     }
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_string();
+    let xml = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;");
     let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    if !secrets.iter().any(|s| s == secret) {
-        secrets.push(secret.to_string());
-        // Longest first, so a secret that contains another is masked whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for form in [secret.to_string(), json, xml] {
+        if !secrets.contains(&form) {
+            secrets.push(form);
+        }
     }
+    // Longest first, so a secret that contains another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
 
 /// `text` with the credentials of every URL in it removed and every remembered secret masked.
@@ -302,6 +313,11 @@ mod tests {
     fn text_is_redacted() {
         remember("hunter2-s3cret");
         remember("abc"); // too short to search for
+        remember("a\"b<c>d");
+        assert_eq!(
+            redact(r#"{"v": "a\"b<c>d"} <v>a&quot;b&lt;c&gt;d</v>"#),
+            r#"{"v": "***"} <v>***</v>"#
+        );
         assert_eq!(
             redact("fatal: unable to access 'https://u:pw1234@127.0.0.1:9/r.git/': 401; key hunter2-s3cret, abc"),
             "fatal: unable to access 'https://***@127.0.0.1:9/r.git/': 401; key ***, abc"
