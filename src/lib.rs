@@ -12,6 +12,7 @@ pub mod cli;
 pub mod git;
 pub mod merge;
 pub mod project;
+pub mod redact;
 pub mod render;
 pub mod scaffold;
 pub mod tree;

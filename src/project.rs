@@ -125,7 +125,9 @@ impl Project {
     }
 
     /// The recorded answers, typed by `bundle`'s questions. Questions the record lacks (secrets,
-    /// which are never written) take `extra`, then their defaults.
+    /// which are never written) take `extra`, then their defaults; a secret not in `extra`
+    /// takes [`answers::SECRET_PLACEHOLDER`] (check has no secret: the files that use it are
+    /// compared with [`answers::matches_but_placeholders`]).
     pub fn answers_for(
         &self,
         bundle: &Bundle,
@@ -139,6 +141,16 @@ impl Project {
                     &[(k.clone(), v.clone())].into_iter().collect(),
                     "the answers given now",
                 ));
+            }
+        }
+        for q in &bundle.manifest.questions {
+            let placeholder = extra
+                .get(&q.name)
+                .is_some_and(|v| *v == answers::Value::String(answers::SECRET_PLACEHOLDER.into()));
+            if q.kind == bundle::QuestionType::Secret
+                && (placeholder || !given.contains_key(&q.name))
+            {
+                given.insert(q.name.clone(), answers::Given::Unknown);
             }
         }
         let inputs = Inputs {

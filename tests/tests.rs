@@ -13,6 +13,7 @@ mod new_errors;
 #[cfg(unix)]
 mod new_interactive;
 mod new_sources;
+mod safety_secrets;
 mod safety_upgrade;
 mod sandbox;
 mod upgrade;

@@ -3,7 +3,7 @@
 //! Secret answers are never written.
 
 use super::{Answers, Error, Value};
-use crate::bundle::{Manifest, QuestionType};
+use crate::bundle::Manifest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -78,15 +78,13 @@ pub struct PendingUpgrade {
 }
 
 impl AnswersFile {
-    /// Keeps only answers that may be written: secrets are dropped.
+    /// Keeps only answers that may be written: secrets, and answers computed from them
+    /// ([`super::secret_derived`]), are dropped.
     pub fn public_answers(manifest: &Manifest, answers: &Answers) -> BTreeMap<String, Value> {
+        let secret = super::secret_derived(&manifest.questions);
         answers
             .iter()
-            .filter(|(name, _)| {
-                manifest
-                    .question(name)
-                    .is_none_or(|q| q.kind != QuestionType::Secret)
-            })
+            .filter(|(name, _)| !secret.contains(name.as_str()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
     }

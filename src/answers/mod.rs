@@ -9,7 +9,7 @@ pub use resolve::{resolve, Given, Inputs, Prompter, Resolved};
 
 use crate::bundle::{Question, QuestionType};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// One answer. Untagged so the answers file reads as plain TOML (`port = 8080`).
@@ -103,6 +103,99 @@ impl fmt::Display for Missing {
             write!(f, " [one of: {}]", self.choices.join(", "))?;
         }
         Ok(())
+    }
+}
+
+/// The questions whose answers are secret: `secret` questions, and every question whose
+/// default is computed from one of them, transitively (`default = "{{ token }}-x"`). Their
+/// answers are never recorded and never shown; upgrade and check compute them again from the
+/// secret. A default "uses" a question when its tera names it; the scan is by identifier, so it
+/// may taint too much (a string literal spelling the name), never too little.
+pub fn secret_derived(questions: &[Question]) -> BTreeSet<String> {
+    let mut tainted: BTreeSet<String> = questions
+        .iter()
+        .filter(|q| q.kind == QuestionType::Secret)
+        .map(|q| q.name.clone())
+        .collect();
+    loop {
+        let before = tainted.len();
+        for q in questions {
+            let Some(toml::Value::String(default)) = &q.default else {
+                continue;
+            };
+            if !(default.contains("{{") || default.contains("{%")) {
+                continue;
+            }
+            if identifiers(default).any(|id| tainted.contains(id)) {
+                tainted.insert(q.name.clone());
+            }
+        }
+        if tainted.len() == before {
+            return tainted;
+        }
+    }
+}
+
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+}
+
+/// Stands for a secret whose value is not known (it is never recorded): `check` renders with
+/// it, and compares the files that use it with [`matches_but_placeholders`]. Letters and digits
+/// only, so that a question's validation regex is likely to take it.
+pub const SECRET_PLACEHOLDER: &str = "goldpathsecret0placeholder";
+
+/// Whether `ours` is `rendered` with some text (the secret's value) in place of each
+/// [`SECRET_PLACEHOLDER`]: the file as the template writes it, whatever the secret was.
+/// Whether a render holds [`SECRET_PLACEHOLDER`] (a secret's value was not known).
+pub fn uses_placeholder(rendered: &[u8]) -> bool {
+    find(rendered, SECRET_PLACEHOLDER.as_bytes()).is_some()
+}
+
+pub fn matches_but_placeholders(rendered: &[u8], ours: &[u8]) -> bool {
+    let pieces: Vec<&[u8]> = split_on(rendered, SECRET_PLACEHOLDER.as_bytes());
+    let (first, rest) = pieces
+        .split_first()
+        .expect("split gives one piece at least");
+    let Some(mut tail) = ours.strip_prefix(*first) else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return tail.is_empty();
+    };
+    for piece in middle {
+        match find(tail, piece) {
+            Some(i) => tail = &tail[i + piece.len()..],
+            None => return false,
+        }
+    }
+    tail.ends_with(last)
+}
+
+fn split_on<'a>(bytes: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while let Some(i) = find(rest, sep) {
+        out.push(&rest[..i]);
+        rest = &rest[i + sep.len()..];
+    }
+    out.push(rest);
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Tells [`crate::redact`] to mask `value` (and each item of a list) in everything printed.
+pub(crate) fn remember_secret(value: &Value) {
+    match value {
+        Value::List(items) => items.iter().for_each(|i| crate::redact::remember(i)),
+        other => crate::redact::remember(&other.to_string()),
     }
 }
 
@@ -317,5 +410,24 @@ mod tests {
             validate(&many, &Value::List(vec!["a".into(), "z".into()])),
             Err("`z` is not one of: a".into())
         );
+    }
+
+    #[test]
+    fn a_file_matches_its_render_but_the_placeholders() {
+        let r = format!("TOKEN={SECRET_PLACEHOLDER}\nPORT=1\nAGAIN={SECRET_PLACEHOLDER}-x\n");
+        assert!(matches_but_placeholders(
+            r.as_bytes(),
+            b"TOKEN=old-value\nPORT=1\nAGAIN=old-value-x\n"
+        ));
+        assert!(!matches_but_placeholders(
+            r.as_bytes(),
+            b"TOKEN=old-value\nPORT=2\nAGAIN=old-value-x\n"
+        ));
+        assert!(!matches_but_placeholders(
+            r.as_bytes(),
+            b"# mine\nTOKEN=old\nPORT=1\nAGAIN=old-x\n"
+        ));
+        assert!(matches_but_placeholders(b"plain", b"plain"));
+        assert!(!matches_but_placeholders(b"plain", b"plain!"));
     }
 }

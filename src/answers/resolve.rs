@@ -15,6 +15,10 @@ pub enum Given {
     Raw(String),
     /// From an answers file (`--answers`, or the project's `.goldpath.toml`), named by `from`.
     Toml { value: toml::Value, from: String },
+    /// A secret whose value is not known (`check`: secrets are not recorded). It renders as
+    /// [`super::SECRET_PLACEHOLDER`], which is not validated: the question's regex is for the
+    /// real value.
+    Unknown,
 }
 
 impl Given {
@@ -22,6 +26,7 @@ impl Given {
         match self {
             Given::Raw(_) => format!("--set {name}=..."),
             Given::Toml { from, .. } => from.clone(),
+            Given::Unknown => "a placeholder for a secret that is not recorded".into(),
         }
     }
 }
@@ -78,8 +83,19 @@ pub fn resolve(
     }
     let mut engine = Engine::new();
     let mut missing = Vec::new();
+    // Secret values are handed to the redactor as soon as they are known, before they are
+    // validated: a refusal, a tera error or a path error built from them must not show them.
+    let secret = super::secret_derived(questions);
+    let note = |q: &Question, value: &Value| {
+        if secret.contains(&q.name) {
+            super::remember_secret(value);
+        }
+    };
     for q in questions {
         let context = crate::render::context(&out.answers);
+        // An answer computed from a secret is never asked (a prompt would show the secret in
+        // its default) nor recorded: it takes its default every time unless given.
+        let computed = secret.contains(&q.name) && q.kind != crate::bundle::QuestionType::Secret;
         // An expression over an answer still missing cannot be evaluated; the missing answer
         // is already reported, and this question is reported on the next run if need be.
         let deferred = !missing.is_empty();
@@ -99,6 +115,7 @@ pub fn resolve(
                 out.skipped.push(q.name.clone());
                 match default_of(&mut engine, q, &context) {
                     Ok(Some(d)) => {
+                        note(q, &d);
                         out.answers.insert(q.name.clone(), d);
                     }
                     Ok(None) => {}
@@ -112,7 +129,15 @@ pub fn resolve(
             let parsed = match given {
                 Given::Raw(raw) => parse_raw(q, raw),
                 Given::Toml { value, .. } => from_toml(q, value),
+                Given::Unknown => {
+                    let placeholder = Value::String(super::SECRET_PLACEHOLDER.into());
+                    out.answers.insert(q.name.clone(), placeholder);
+                    continue;
+                }
             };
+            if let Ok(v) = &parsed {
+                note(q, v);
+            }
             let value = parsed
                 .and_then(|v| validate(q, &v).map(|()| v))
                 .map_err(|reason| Error::Invalid {
@@ -128,15 +153,18 @@ pub fn resolve(
             // The default needs a missing answer. With --defaults it is taken once that answer
             // is given; without, this question is unanswered too and must be listed now.
             Err(_) if deferred => {
-                if !inputs.defaults {
+                if !(inputs.defaults || computed) {
                     missing.push(Missing::of(q));
                 }
                 continue;
             }
             Err(e) => return Err(e),
         };
+        if let Some(d) = &default {
+            note(q, d);
+        }
         // --defaults takes a default in a terminal too: only questions without one are asked.
-        if let (Some(d), true) = (&default, inputs.defaults) {
+        if let (Some(d), true) = (&default, inputs.defaults || computed) {
             validate(q, d).map_err(|reason| Error::Invalid {
                 name: q.name.clone(),
                 from: "the bundle's default".into(),
@@ -154,6 +182,7 @@ pub fn resolve(
                         name: q.name.clone(),
                         message,
                     })?;
+                note(q, &v);
                 match validate(q, &v) {
                     Ok(()) => break v,
                     Err(reason) => problem = Some(reason),

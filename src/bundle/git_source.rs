@@ -38,7 +38,8 @@ impl GitSource {
             });
         }
         Ok(GitSource {
-            url: url.to_string(),
+            // Shown in messages and recorded: without credentials (see `crate::redact`).
+            url: crate::redact::strip_credentials(url),
             repo: TagRepo::open(url)?,
         })
     }

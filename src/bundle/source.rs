@@ -12,7 +12,9 @@ pub enum SourceSpec {
     Builtin,
     /// A local folder of bundles, or one bundle; it holds one version of each.
     Folder(PathBuf),
-    /// A git repository whose tags (`v1.4.0` or `<bundle>/v1.4.0`) are the versions.
+    /// A git repository whose tags (`v1.4.0` or `<bundle>/v1.4.0`) are the versions. The URL as
+    /// given, credentials included, for fetching; it is shown and recorded without them
+    /// (`Display`, [`crate::redact::strip_credentials`]).
     Git(String),
 }
 
@@ -51,7 +53,20 @@ impl SourceSpec {
         Ok(match self {
             SourceSpec::Builtin => Source::Builtin(Catalog::embedded()),
             SourceSpec::Folder(p) => Source::Folder(FolderSource::open(p)?),
-            SourceSpec::Git(url) => Source::Git(GitSource::open(url)?),
+            SourceSpec::Git(url) => {
+                // git would read a URL starting with `-` as an option (`--upload-pack=...`),
+                // were it ever passed before `--`; no URL or path starts with one.
+                if url.starts_with('-') {
+                    return Err(Error::Source {
+                        location: crate::redact::mask_url(url),
+                        message: "a git URL cannot start with `-`".into(),
+                    });
+                }
+                for credential in crate::redact::credentials_of(url) {
+                    crate::redact::remember(&credential);
+                }
+                Source::Git(GitSource::open(url)?)
+            }
         })
     }
 }
@@ -61,7 +76,7 @@ impl fmt::Display for SourceSpec {
         match self {
             SourceSpec::Builtin => f.write_str("builtin"),
             SourceSpec::Folder(p) => write!(f, "{}", p.display()),
-            SourceSpec::Git(url) => f.write_str(url),
+            SourceSpec::Git(url) => f.write_str(&crate::redact::strip_credentials(url)),
         }
     }
 }

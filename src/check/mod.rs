@@ -223,7 +223,12 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
             continue;
         };
         // Line endings alone are not a change, as for upgrade; a lost executable bit is.
-        let same_bytes = crate::project::same_content(&actual.bytes, &expected.bytes);
+        // A file that uses a secret is rendered with a placeholder for it (secrets are not
+        // recorded): it is unchanged if it is that render with anything in the placeholder's
+        // place, and a diff of it would show the secret, so none is given.
+        let uses_secret = crate::answers::uses_placeholder(&expected.bytes);
+        let same_bytes = crate::project::same_content(&actual.bytes, &expected.bytes)
+            || crate::answers::matches_but_placeholders(&expected.bytes, &actual.bytes);
         let same_mode = actual.executable == expected.executable || !crate::tree::MODES_KNOWN;
         match (same_bytes, same_mode) {
             (true, true) => {}
@@ -246,7 +251,7 @@ pub fn check(dir: &Path, from: Option<&SourceSpec>) -> Result<Report, Error> {
             (false, _) => drift.push(Drift {
                 path: path.clone(),
                 change: Change::Edited,
-                diff: Some(file_diff(path.as_str(), expected, &actual)),
+                diff: (!uses_secret).then(|| file_diff(path.as_str(), expected, &actual)),
             }),
         }
     }

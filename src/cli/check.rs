@@ -100,10 +100,22 @@ pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
             bytes: Vec::new(),
             executable: expected.executable,
         });
+        if crate::answers::uses_placeholder(&expected.bytes) {
+            // Rendered without the secret it uses (secrets are not recorded): a diff would put
+            // a placeholder in the file, so only whether it differs is said.
+            if !crate::answers::matches_but_placeholders(&expected.bytes, &actual.bytes) {
+                differs = true;
+                eprintln!("goldpath diff: {path} uses a secret answer, which is not recorded, so its diff cannot be shown");
+            }
+            continue;
+        }
         let diff = crate::git::file_diff(path.as_str(), expected, &actual);
         if !diff.is_empty() {
             differs = true;
-            emit(out, format_args!("{diff}"))?;
+            // The files' own bytes, secrets the template wrote included: `goldpath diff | git
+            // apply -R` must restore them, so this output alone is not redacted.
+            out.write_all(diff.as_bytes())
+                .map_err(|e| CommandError::user(e.to_string()))?;
         }
     }
     Ok(if differs && args.exit_code { 1 } else { 0 })

@@ -107,7 +107,7 @@ pub fn run() -> i32 {
                 return 0;
             }
             let _ = out.flush();
-            eprint!("{}", e.render());
+            eprint!("{}", crate::redact::redact(&e.render()));
             e.code
         }
     }
@@ -123,8 +123,9 @@ fn exit_for(e: &clap::Error) -> i32 {
     }
 }
 
-/// Writes to stdout, turning an I/O error into a `CommandError`.
+/// Writes a message or report to stdout, with credentials and secrets masked
+/// ([`crate::redact`]), turning an I/O error into a `CommandError`.
 fn emit(out: &mut dyn Write, text: std::fmt::Arguments<'_>) -> Result<(), CommandError> {
-    out.write_fmt(text)
+    out.write_all(crate::redact::redact(&text.to_string()).as_bytes())
         .map_err(|e| CommandError::user(e.to_string()))
 }

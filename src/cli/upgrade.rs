@@ -136,6 +136,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     };
     let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
     let plan = upgrade::prepare(dir, &options, prompter)?;
+    for note in &plan.secret_notes {
+        emit(out, format_args!("Note: {note}\n"))?;
+    }
     // A `--set` that changes a recorded answer is not a no-op (the answers file changes) even
     // when no file does; one that sets an answer to its recorded value is.
     if plan.is_noop() {

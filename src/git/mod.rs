@@ -177,8 +177,25 @@ fn url_key(url: &str) -> String {
 /// libgit2 built with https parses the system's CA bundle on every start (~19 ms, most of the
 /// time of `goldpath check`) even when nothing touches the network. `GIT_TERMINAL_PROMPT=0`:
 /// in CI a missing credential must fail, never wait for input.
+///
+/// The URL may come from a project's `.goldpath.toml`, which anyone who can open a pull request
+/// can edit, so it is never read as an option: it comes after `--`, one starting with `-` is
+/// refused, and `GIT_PROTOCOL_FROM_USER=0` keeps git from running transports that only a user
+/// may ask for (`ext::`, remote helpers not allowed in `protocol.allow`). The URL's credentials
+/// are masked in git's messages and not left in `FETCH_HEAD`.
 fn fetch_tags(url: &str, cache: &Path) -> Result<(), Error> {
+    let fail = |message: String| Error::Fetch {
+        url: crate::redact::mask_url(url),
+        message,
+    };
+    if url.starts_with('-') {
+        return Err(fail("a URL cannot start with `-`".into()));
+    }
     let out = std::process::Command::new("git")
+        // Local repositories are read in place (`TagRepo::open`); one reaching this is a path
+        // git2 could not open, and git's own error says more. `GIT_PROTOCOL_FROM_USER=0` below
+        // would refuse it as "transport 'file' not allowed" (git >= 2.38.1 has it user-only).
+        .args(["-c", "protocol.file.allow=always"])
         .arg("--git-dir")
         .arg(cache)
         .args([
@@ -191,18 +208,22 @@ fn fetch_tags(url: &str, cache: &Path) -> Result<(), Error> {
             "+refs/tags/*:refs/tags/*",
         ])
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_PROTOCOL_FROM_USER", "0")
         .stdin(std::process::Stdio::null())
         .output()
-        .map_err(|e| Error::Fetch {
-            url: url.to_string(),
-            message: format!("fetching a remote source needs the `git` command: {e}"),
+        .map_err(|e| {
+            fail(format!(
+                "fetching a remote source needs the `git` command: {e}"
+            ))
         })?;
+    // git writes the URL it fetched (query string included) into FETCH_HEAD; nothing reads it.
+    let _ = std::fs::remove_file(cache.join("FETCH_HEAD"));
     if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(Error::Fetch {
-            url: url.to_string(),
-            message: stderr.trim().to_string(),
-        });
+        let mut stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        for credential in crate::redact::credentials_of(url) {
+            stderr = stderr.replace(&credential, crate::redact::MASK);
+        }
+        return Err(fail(crate::redact::redact(&stderr)));
     }
     Ok(())
 }
@@ -221,12 +242,16 @@ impl TagRepo {
         });
         if let Some(path) = local {
             let repo = git2::Repository::open(&path).map_err(|e| Error::Fetch {
-                url: url.to_string(),
+                url: crate::redact::mask_url(url),
                 message: e.message().to_string(),
             })?;
             return Ok(TagRepo { repo });
         }
-        let dir = cache_dir().join("git").join(url_key(url));
+        // Keyed by the URL without credentials: the token is not in the folder's name (nor in
+        // its hash), and a later fetch through a credential helper finds the same cache.
+        let dir = cache_dir()
+            .join("git")
+            .join(url_key(&crate::redact::strip_credentials(url)));
         if git2::Repository::open_bare(&dir).is_err() {
             git2::Repository::init_bare(&dir)
                 .map_err(err(format!("creating the cache {}", dir.display())))?;
@@ -855,6 +880,20 @@ mod tests {
             err.starts_with("cannot fetch https://127.0.0.1:9/none.git: "),
             "{err}"
         );
+        // Credentials are masked, in goldpath's words and in git's.
+        let err = fetch_tags("https://u:T0kenT0ken@127.0.0.1:9/none.git", &cache)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("cannot fetch https://***@127.0.0.1:9/none.git: ")
+                && !err.contains("T0kenT0ken"),
+            "{err}"
+        );
+        // Nothing that reads as an option reaches git.
+        let err = fetch_tags("--upload-pack=touch x", &cache)
+            .unwrap_err()
+            .to_string();
+        assert!(err.ends_with(": a URL cannot start with `-`"), "{err}");
     }
 
     #[test]

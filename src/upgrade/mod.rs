@@ -10,6 +10,7 @@ mod apply;
 mod journal;
 mod migrate;
 mod plan;
+mod secrets;
 
 pub use apply::{abort, apply, finish, Applied};
 pub use journal::{recover, Asking, Recovered};
@@ -116,8 +117,11 @@ pub struct UpgradePlan {
     pub dropped_answers: Vec<String>,
     /// Questions new in this version and the answers they got.
     pub new_questions: Vec<String>,
-    /// Recorded answers `--set` changed: `name = new (was old)` (secrets left out).
+    /// Recorded answers `--set` changed: `name = new (was old)`; a secret (or an answer computed
+    /// from one) by its name alone, when files are rewritten with its new value.
     pub changed_answers: Vec<String>,
+    /// Files that use a secret given with `--set` but were not rewritten, and why.
+    pub secret_notes: Vec<String>,
     /// One line per migration step.
     pub migrations: Vec<String>,
     /// Renames found by content similarity, not declared by a migration.
@@ -270,13 +274,13 @@ pub fn prepare(
         allow_unknown: true,
     };
     let resolved = answers::resolve(&new.manifest.questions, &inputs, prompter)?;
+    // Secrets and answers computed from them are never shown, not even in the commit message.
+    let secret = answers::secret_derived(&new.manifest.questions);
     let new_questions = new
         .manifest
         .questions
         .iter()
-        .filter(|q| {
-            !recorded.contains_key(&q.name) && q.kind != crate::bundle::QuestionType::Secret
-        })
+        .filter(|q| !recorded.contains_key(&q.name) && !secret.contains(&q.name))
         .filter_map(|q| {
             resolved
                 .answers
@@ -285,14 +289,10 @@ pub fn prepare(
         })
         .collect();
 
-    let changed_answers = options
+    let mut changed_answers: Vec<String> = options
         .set
         .keys()
-        .filter(|k| {
-            new.manifest
-                .question(k)
-                .is_some_and(|q| q.kind != crate::bundle::QuestionType::Secret)
-        })
+        .filter(|k| !secret.contains(*k))
         .filter_map(|k| {
             let (old, now) = (recorded.get(k)?, resolved.answers.get(k)?);
             (old != now).then(|| format!("{k} = {now} (was {old})"))
@@ -300,8 +300,24 @@ pub fn prepare(
         .collect();
 
     // The three sides.
-    let base = project.render_recorded(&old, &resolved.answers)?;
+    let mut base = project.render_recorded(&old, &resolved.answers)?;
     let theirs = crate::render::render(&new, &resolved.answers)?;
+    let from_secrets =
+        secrets::base_for_changed_secrets(&project, &old, &base, &options.set, &resolved.answers);
+    let rewritten = from_secrets
+        .unedited
+        .iter()
+        .any(|(path, ours)| theirs.get(path).is_none_or(|t| t.bytes != ours.bytes));
+    if rewritten {
+        changed_answers.extend(
+            options
+                .set
+                .keys()
+                .filter(|k| secret.contains(*k))
+                .map(|k| format!("{k} (secret: value not shown)")),
+        );
+    }
+    base.extend(from_secrets.unedited);
     let read = |p: &RelPath| crate::tree::read_file(dir, p);
     let tracked_paths = crate::git::ProjectRepo::open(dir)?.tracked_paths()?;
     let tracked = |p: &RelPath| tracked_paths.contains(p.as_str());
@@ -381,6 +397,7 @@ pub fn prepare(
         dropped_answers: resolved.dropped,
         new_questions,
         changed_answers,
+        secret_notes: from_secrets.notes,
         migrations,
         detected_renames,
         changes,
