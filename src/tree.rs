@@ -52,18 +52,8 @@ impl RelPath {
                 "it is absolute; template paths must stay inside the project",
             ));
         }
-        if path.starts_with("\\\\") {
-            return Err(bad("it starts with `\\\\`, a Windows network path (`\\\\host\\share`), which is absolute there; paths must stay inside the project"));
-        }
-        if has_drive(path) {
-            return Err(bad("it starts with a drive (`C:`), which is absolute on Windows; paths must stay inside the project"));
-        }
-        if path.contains('\\') {
-            return Err(if path.split(['/', '\\']).any(|p| p == "..") {
-                bad("it contains `..` between `\\` separators, which Windows reads like `/`; paths may not leave the project")
-            } else {
-                bad("it contains `\\`, which separates folders on Windows; use `/` between folders")
-            });
+        if let Some(reason) = windows_syntax(path) {
+            return Err(bad(reason));
         }
         for part in path.split('/') {
             check_part(part).map_err(bad)?;
@@ -89,8 +79,8 @@ impl RelPath {
                 "it is absolute; bundle files must stay inside the bundle",
             ));
         }
-        if path.contains('\\') {
-            return Err(bad("it contains `\\`, which separates folders on Windows (and `..\\` climbs out there); use `/` between folders"));
+        if let Some(reason) = windows_syntax(path) {
+            return Err(bad(reason));
         }
         for part in path.split('/') {
             match part {
@@ -187,6 +177,22 @@ pub fn check_part(part: &str) -> Result<(), &'static str> {
         return Err("it has a part longer than 255 bytes, more than file systems hold; shorten it");
     }
     Ok(())
+}
+
+/// Why `path` is a Windows path that escapes or is ambiguous there, if it is: a network path
+/// (`\\\\host\\x`), a drive (`C:\\x`, `C:x`), or `\\`, Windows's other separator.
+fn windows_syntax(path: &str) -> Option<&'static str> {
+    if path.starts_with("\\\\") {
+        Some("it starts with `\\\\`, a Windows network path (`\\\\host\\share`), which is absolute there; paths must stay inside the project")
+    } else if has_drive(path) {
+        Some("it starts with a drive (`C:`), which is absolute on Windows; paths must stay inside the project")
+    } else if !path.contains('\\') {
+        None
+    } else if path.split(['/', '\\']).any(|p| p == "..") {
+        Some("it contains `..` between `\\` separators, which Windows reads like `/`; paths may not leave the project")
+    } else {
+        Some("it contains `\\`, which separates folders on Windows; use `/` between folders")
+    }
 }
 
 /// Whether `path` starts with a Windows drive: `C:`, `C:x`, `C:\x`.
