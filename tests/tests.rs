@@ -12,6 +12,8 @@ mod new_errors;
 #[cfg(unix)]
 mod new_interactive;
 mod new_sources;
+mod path_oracle;
+mod path_properties;
 mod safety_paths;
 mod sandbox;
 mod upgrade;
