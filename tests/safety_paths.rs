@@ -183,6 +183,14 @@ fn case_and_unicode_twins_are_refused_naming_both_templates() {
          only in letter case: on macOS and Windows they would be one file; rename one of them\n",
     );
 
+    // The answers file's twin would overwrite it on macOS and Windows.
+    let answers = folder_bundle("", &[("{{ name }}", "x\n")]);
+    new_refused(&answers.path().display().to_string(), &["--set", "name=.GoldPath.toml"])
+        .stderr_contains(
+            "error: template/{{ name }}: its path renders to `.GoldPath.toml`, which is not allowed: \
+             .goldpath.toml is written by goldpath itself (from the answer `name` = \".GoldPath.toml\")\n",
+        );
+
     // NFC `café.txt` in the template, NFD `café.txt` from the answer.
     let nfc = "caf\u{e9}";
     let nfd = "cafe\u{301}";

@@ -153,7 +153,8 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
             from: sources.note(path.as_str()),
         })?;
         // Nor inside it, as if it were a folder: writing the project would then fail half-way.
-        if rel.is_within(ANSWERS_FILE) {
+        // Nor its case or Unicode twin, which is the same file on macOS and Windows.
+        if is_answers_file(&rel) {
             return Err(Error::Path {
                 file: path.to_string(),
                 rendered: sources.shown(&rendered_path),
@@ -228,6 +229,14 @@ fn check_twins(came_from: &HashMap<RelPath, &RelPath>, sources: &Sources) -> Res
         }
     }
     Ok(())
+}
+
+/// Whether `path` is the answers file, lies inside it, or is its twin on macOS and Windows
+/// (`.GoldPath.toml`).
+fn is_answers_file(path: &RelPath) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    let first = path.as_str().split('/').next().unwrap_or_default();
+    first.to_lowercase().nfc().eq(ANSWERS_FILE.chars())
 }
 
 /// How two twin names differ, for [`Error::Twins`].
@@ -564,11 +573,13 @@ mod tests {
             assert!(err.contains(why), "{evil}: {err}");
         }
         for path in ["{{ name }}", "{{ name }}/x"] {
-            let b = bundle(&[(path, "")]);
-            let err = render(&b, &answers(&[("name", ".goldpath.toml")]))
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("written by goldpath itself"), "{err}");
+            for name in [".goldpath.toml", ".GoldPath.TOML"] {
+                let b = bundle(&[(path, "")]);
+                let err = render(&b, &answers(&[("name", name)]))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains("written by goldpath itself"), "{err}");
+            }
         }
     }
 
