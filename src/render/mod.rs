@@ -202,12 +202,18 @@ fn check_twins(came_from: &HashMap<RelPath, &RelPath>, sources: &Sources) -> Res
     sorted.sort_by_key(|(rendered, template)| (**template, *rendered));
     // Folded name -> (the name as rendered, the template file that made it).
     let mut seen: HashMap<String, (&str, &RelPath)> = HashMap::new();
+    // Names already folded: a folder is checked once, not once for each file in it.
+    let mut done: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (rendered, template) in sorted {
         let path = rendered.as_str();
         let ends = path.match_indices('/').map(|(i, _)| i).chain([path.len()]);
         for end in ends {
             let name = &path[..end];
-            match seen.get(&fold(name)) {
+            if !done.insert(name) {
+                continue;
+            }
+            let folded = fold(name);
+            match seen.get(&folded) {
                 Some((other, first)) if *other != name => {
                     let notes: Vec<String> = [first.as_str(), template.as_str()]
                         .iter()
@@ -223,7 +229,7 @@ fn check_twins(came_from: &HashMap<RelPath, &RelPath>, sources: &Sources) -> Res
                 }
                 Some(_) => {}
                 None => {
-                    seen.insert(fold(name), (name, template));
+                    seen.insert(folded, (name, template));
                 }
             }
         }
