@@ -53,9 +53,18 @@ pub fn no_symlink_on_the_way(root: &Path, path: &RelPath) -> Result<(), Error> {
     Ok(())
 }
 
-/// A path inside a project: relative, normalised, `/`-separated, and unable to escape.
+/// A path inside a project: relative, normalised, `/`-separated, unable to escape, and a name
+/// every file system goldpath's users have (Linux, macOS, Windows) can hold.
+///
+/// The rules are the same on every OS: a bundle is written on one machine and used on all of
+/// them, and a name Windows or macOS cannot hold would otherwise be found only when libgit2's
+/// commit or a colleague's checkout fails, after every other file was written.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RelPath(String);
+
+/// The longest part most file systems take (ext4, APFS: 255 bytes; NTFS: 255 UTF-16 units,
+/// never fewer than the UTF-8 bytes).
+pub const MAX_PART_BYTES: usize = 255;
 
 impl RelPath {
     /// Checks `path` and returns it as a `RelPath`, or says why it may not be used.
@@ -67,29 +76,51 @@ impl RelPath {
         if path.is_empty() {
             return Err(bad("it is empty"));
         }
-        if path.starts_with('/') || path.contains('\\') || path.contains(':') && cfg!(windows) {
+        if path.starts_with('/') {
             return Err(bad(
                 "it is absolute; template paths must stay inside the project",
             ));
         }
-        if path.contains('\0') {
-            return Err(bad("it contains a NUL byte"));
+        if let Some(reason) = windows_syntax(path) {
+            return Err(bad(reason));
+        }
+        for part in path.split('/') {
+            check_part(part).map_err(bad)?;
+        }
+        Ok(RelPath(path.to_string()))
+    }
+
+    /// Checks the path of one of a bundle's own files (`template/{{ name }}.txt.tera`), which is
+    /// never written as it is: its parts are rendered and the result checked with
+    /// [`RelPath::new`]. So tera's `"`, `|`, `<` and `*` are allowed here; what would make the
+    /// bundle's own tree ambiguous or reach outside it is not: an absolute or drive path, `\\`,
+    /// empty, `.` and `..` parts, control characters, and `.git`.
+    pub fn in_bundle(path: &str) -> Result<RelPath, Error> {
+        let bad = |reason| Error::BadPath {
+            path: path.to_string(),
+            reason,
+        };
+        if path.is_empty() {
+            return Err(bad("it is empty"));
+        }
+        if path.starts_with('/') {
+            return Err(bad(
+                "it is absolute; bundle files must stay inside the bundle",
+            ));
+        }
+        if let Some(reason) = windows_syntax(path) {
+            return Err(bad(reason));
         }
         for part in path.split('/') {
             match part {
-                "" => {
-                    return Err(bad(
-                        "it has an empty path component (`//` or a trailing `/`)",
-                    ))
+                "" | "." | ".." => check_part(part).map_err(bad)?,
+                _ if has_drive(part) => {
+                    return Err(bad("it has a part starting with a drive (`C:`), which is absolute on Windows"))
                 }
-                "." | ".." => {
-                    return Err(bad(
-                        "it contains `.` or `..`; paths may not leave the project",
-                    ))
+                _ if part.chars().any(char::is_control) => {
+                    return Err(bad("it contains a control character (NUL, newline, tab...); names must be printable"))
                 }
-                _ if part.eq_ignore_ascii_case(".git") => {
-                    return Err(bad("it writes into `.git`, which belongs to git"))
-                }
+                _ if is_dot_git(part) => check_part(part).map_err(bad)?,
                 _ => {}
             }
         }
@@ -123,6 +154,124 @@ impl fmt::Display for RelPath {
 impl fmt::Debug for RelPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}", self.0)
+    }
+}
+
+/// Checks one part of a path (a file or folder name), or says what is wrong with it and what to
+/// do. [`RelPath::new`] checks every part with it; rendering checks each rendered part with it,
+/// so the error can name the answer the part came from.
+pub fn check_part(part: &str) -> Result<(), &'static str> {
+    match part {
+        "" => return Err("it has an empty path component (`//` or a trailing `/`)"),
+        "." | ".." => return Err("it contains `.` or `..`; paths may not leave the project"),
+        _ => {}
+    }
+    if part.contains('\0') {
+        return Err("it contains a NUL byte");
+    }
+    // `.git` as any file system may spell it: Windows drops trailing dots and spaces and
+    // reads `name:stream`/`name::$INDEX_ALLOCATION` as `name`, and has the 8.3 short name
+    // `GIT~1`; macOS ignores invisible characters such as U+200C. Checked before the rules
+    // below so the reason names the real danger.
+    if part.eq_ignore_ascii_case(".git") {
+        return Err("it writes into `.git`, which belongs to git");
+    }
+    if is_dot_git(part) {
+        return Err("it is `.git` on Windows or macOS (which drop trailing dots and spaces, `:streams` and invisible characters, and know `GIT~1`), and `.git` belongs to git");
+    }
+    if part.chars().any(char::is_control) {
+        return Err("it contains a control character (newline, carriage return, tab...); names must be printable");
+    }
+    if part.chars().any(is_invisible) {
+        return Err("it contains an invisible character (a zero-width space, joiner or byte-order mark...), which macOS ignores in names; remove it");
+    }
+    if part.contains(':') {
+        return Err("it contains `:`, which Windows reads as a drive (`C:`) or an NTFS alternate data stream (`name:stream`); use another character");
+    }
+    if part.contains(['*', '?', '"', '<', '>', '|']) {
+        return Err("it contains one of `* ? \" < > |`, which Windows does not allow in names; use another character");
+    }
+    if part.ends_with(['.', ' ']) {
+        return Err(
+            "it ends with `.` or a space, which Windows drops (`a.` is `a` there); remove it",
+        );
+    }
+    if part.starts_with('-') {
+        return Err("it starts with `-`, which commands (`git`, `rm`, ...) would read as an option; rename it");
+    }
+    if is_windows_device(part) {
+        return Err("it is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9, CONIN$, CONOUT$), with any extension and in any case; rename it");
+    }
+    if part.len() > MAX_PART_BYTES {
+        return Err("it has a part longer than 255 bytes, more than file systems hold; shorten it");
+    }
+    Ok(())
+}
+
+/// Why `path` is a Windows path that escapes or is ambiguous there, if it is: a network path
+/// (`\\\\host\\x`), a drive (`C:\\x`, `C:x`), or `\\`, Windows's other separator.
+fn windows_syntax(path: &str) -> Option<&'static str> {
+    if path.starts_with("\\\\") {
+        Some("it starts with `\\\\`, a Windows network path (`\\\\host\\share`), which is absolute there; paths must stay inside the project")
+    } else if has_drive(path) {
+        Some("it starts with a drive (`C:`), which is absolute on Windows; paths must stay inside the project")
+    } else if !path.contains('\\') {
+        None
+    } else if path.split(['/', '\\']).any(|p| p == "..") {
+        Some("it contains `..` between `\\` separators, which Windows reads like `/`; paths may not leave the project")
+    } else {
+        Some("it contains `\\`, which separates folders on Windows; use `/` between folders")
+    }
+}
+
+/// Whether `path` starts with a Windows drive: `C:`, `C:x`, `C:\x`.
+fn has_drive(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
+}
+
+/// Characters that are invisible and that macOS's HFS+ ignores in names (git's list in
+/// `is_hfs_dotgit`), with the other zero-width and format characters of Unicode's
+/// Default_Ignorable_Code_Point: `READ\u{200b}ME.md` shows as `README.md`.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}'
+        | '\u{fff0}'..='\u{fff8}' | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0000}'..='\u{e0fff}')
+}
+
+/// Whether `part` is `.git` on some file system: any case, invisible characters dropped,
+/// an NTFS stream (`:...`) and trailing dots and spaces dropped, or the 8.3 short name
+/// `GIT~1` (and `GI7EBA~1`, the hashed form git also refuses).
+fn is_dot_git(part: &str) -> bool {
+    let visible: String = part.chars().filter(|&c| !is_invisible(c)).collect();
+    let name = visible.split(':').next().unwrap_or("");
+    let name = name.trim_end_matches(['.', ' ']).to_ascii_lowercase();
+    if name == ".git" {
+        return true;
+    }
+    ["git~", "gi7eba~"].iter().any(|short| {
+        name.strip_prefix(short)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Whether `part` names a Windows device: the name before the first `.` (spaces before it
+/// dropped) is CON, PRN, AUX, NUL, COM0-9, LPT0-9 (digits ¹²³ too), CONIN$ or CONOUT$.
+fn is_windows_device(part: &str) -> bool {
+    let stem = part.split('.').next().unwrap_or("").trim_end_matches(' ');
+    let upper = stem.to_uppercase();
+    match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => {
+            let mut chars = upper.chars();
+            let head: String = chars.by_ref().take(3).collect();
+            let rest: Vec<char> = chars.collect();
+            (head == "COM" || head == "LPT")
+                && matches!(rest.as_slice(), [c] if c.is_ascii_digit() || matches!(c, '¹' | '²' | '³'))
+        }
     }
 }
 
@@ -521,7 +670,7 @@ pub fn read_dir(dir: &Path) -> Result<Tree, Error> {
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
-        let rel = RelPath::new(&rel.join("/"))?;
+        let rel = RelPath::in_bundle(&rel.join("/"))?;
         let meta = entry.metadata().map_err(|e| Error::Read {
             path: entry.path().to_path_buf(),
             source: e
@@ -559,7 +708,56 @@ mod tests {
             (".git/hooks/pre-commit", ".git"),
             ("sub/.GIT/config", ".git"),
             ("./a", "`.`"),
-            ("a\\..\\b", "absolute"),
+            ("a\\..\\b", "`..` between `\\` separators"),
+            ("..\\x", "`..` between `\\` separators"),
+            ("a\\b", "separates folders on Windows"),
+            ("C:\\x", "drive"),
+            ("C:x", "drive"),
+            ("c:", "drive"),
+            ("\\\\host\\x", "Windows network path"),
+            ("a/\0", "NUL"),
+            // Windows reserved names, any case, any extension.
+            ("CON", "device name"),
+            ("docs/nul.txt", "device name"),
+            ("Com1", "device name"),
+            ("lpt9.tar.gz", "device name"),
+            ("AUX", "device name"),
+            ("prn.md", "device name"),
+            ("COM\u{b9}", "device name"),
+            ("conout$", "device name"),
+            ("nul .txt", "device name"),
+            // Windows-forbidden characters, trailing dots and spaces.
+            ("ab:c", "`:`"),
+            ("x/a:b", "`:`"),
+            ("a*b", "Windows does not allow"),
+            ("a?b", "Windows does not allow"),
+            ("a\"b", "Windows does not allow"),
+            ("a<b", "Windows does not allow"),
+            ("a>b", "Windows does not allow"),
+            ("a|b", "Windows does not allow"),
+            ("a.", "ends with `.` or a space"),
+            ("dir /x", "ends with `.` or a space"),
+            // Control characters.
+            ("a\nb", "control character"),
+            ("a\rb", "control character"),
+            ("a\tb", "control character"),
+            ("a\u{1b}b", "control character"),
+            ("a\u{7f}b", "control character"),
+            ("-rf", "starts with `-`"),
+            ("a/--help", "starts with `-`"),
+            // .git look-alikes.
+            (".git.", ".git"),
+            (".git ", ".git"),
+            ("GIT~1", ".git"),
+            ("sub/git~2/x", ".git"),
+            (".g\u{200b}it", ".git"),
+            (".git\u{200c}", ".git"),
+            ("\u{feff}.git", ".git"),
+            (".git\u{200d}/config", ".git"),
+            (".git::$INDEX_ALLOCATION", ".git"),
+            (".GIT:stream", ".git"),
+            ("READ\u{200b}ME.md", "invisible character"),
+            ("notes.txt:secret", "alternate data stream"),
         ] {
             let err = RelPath::new(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad:?}: {err}");
@@ -570,8 +768,46 @@ mod tests {
             ".github/workflows/ci.yaml",
             "chart/templates/_helpers.tpl",
             ".gitignore",
+            ".git-blame-ignore-revs",
+            ".gitkeep",
+            "git~x",
+            "console.log",
+            "CONFIG",
+            "com10",
+            "lpt",
+            "a-b",
+            " leading space",
+            "caf\u{e9}.txt",
+            "cafe\u{301}.txt",
+            "\u{1f600}.md",
+            "x/.hidden",
         ] {
             assert_eq!(RelPath::new(good).unwrap().as_str(), good);
+        }
+    }
+
+    #[test]
+    fn bundle_paths_allow_tera_but_not_escapes() {
+        for good in [
+            "template/{% if ci == \"github\" %}.github{% endif %}/ci.yaml.tera",
+            "template/{{ name | lower }}.txt",
+            "template/{% if a < b %}x{% endif %}",
+            "template/{{ a }}:{{ b }}",
+        ] {
+            assert_eq!(RelPath::in_bundle(good).unwrap().as_str(), good);
+        }
+        for (bad, why) in [
+            ("template/../x", "`..`"),
+            ("/x", "absolute"),
+            ("template/a\\b", "`\\`"),
+            ("template/C:x", "drive"),
+            ("template/.git/x", ".git"),
+            ("template/.GIT./x", ".git"),
+            ("template/a\nb", "control character"),
+            ("template//x", "empty"),
+        ] {
+            let err = RelPath::in_bundle(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad:?}: {err}");
         }
     }
 

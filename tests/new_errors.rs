@@ -215,7 +215,7 @@ fn a_rendered_path_may_not_escape_the_project() {
             format!("{target}/file.txt")
         };
         out.stderr_is(&format!(
-            "error: template/{{{{ target }}}}/file.txt: its path renders to `{rendered}`, which is not allowed: {reason}\n\
+            "error: template/{{{{ target }}}}/file.txt: its path renders to `{rendered}`, which is not allowed: {reason} (from the answer `target` = \"{target}\")\n\
              hint: the path is made from your answers: check them; if they are right, the bundle's template is at fault: tell its maintainers\n\
              hint: the bundle is escape 1.0.0 from {dir}\n"
         ));

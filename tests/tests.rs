@@ -13,6 +13,9 @@ mod new_errors;
 #[cfg(unix)]
 mod new_interactive;
 mod new_sources;
+mod path_oracle;
+mod path_properties;
+mod safety_paths;
 mod safety_secrets;
 mod safety_upgrade;
 mod sandbox;

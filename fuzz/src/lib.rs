@@ -1,7 +1,17 @@
-//! What the `merge` fuzz target checks, kept out of the target so that it also runs on stable:
-//! `cargo test` here runs it on seeds and on some thousands of pseudo-random mutations of them.
+//! What the fuzz targets check, kept out of the targets so that it also runs on stable:
+//! `cargo test` here runs each check on seeds and on some thousands of pseudo-random mutations
+//! of them. `merge`: the merge engine ([`check`]); `manifest`: `bundle.toml` parsing and
+//! validation ([`check_manifest`]); `answers`: `.goldpath.toml` parsing ([`check_answers`]);
+//! `paths`: path validation ([`check_path`]).
 
+use goldpath::answers::AnswersFile;
+use goldpath::bundle::Manifest;
 use goldpath::merge::{self, ConflictStyle, Favor, Labels, Options};
+use goldpath::tree::RelPath;
+
+// The property test's statement of a portable path, shared so both check the same thing.
+#[path = "../../tests/path_oracle.rs"]
+mod path_oracle;
 
 /// Splits the fuzzer's bytes into base, ours and theirs.
 const SEPARATOR: &[u8] = b"\xff\xfe";
@@ -149,6 +159,79 @@ fn check_regions(out: &merge::Outcome, binary: bool) {
     }
 }
 
+/// Whether `line`, from a parse error, is a line of `text` (or the one just past its end).
+fn is_line_of(line: usize, text: &str) -> bool {
+    (1..=text.lines().count() + 1).contains(&line)
+}
+
+/// `Manifest::parse` and `validate` never panic; a parse error has a message and a line of the
+/// text; every problem `validate` reports says something.
+pub fn check_manifest(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match Manifest::parse(text) {
+        Ok(manifest) => {
+            for problem in manifest.validate() {
+                assert!(!problem.message.is_empty(), "{problem}");
+            }
+        }
+        Err((line, message)) => {
+            assert!(!message.is_empty());
+            if let Some(line) = line {
+                assert!(is_line_of(line, text), "line {line}: {message}");
+            }
+        }
+    }
+}
+
+/// `AnswersFile::parse` never panics; an error names the file and a line of it; a file it
+/// reads, goldpath writes back in a form it reads again to the same bytes.
+pub fn check_answers(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    const FILE: &str = "svc/.goldpath.toml";
+    match AnswersFile::parse(text, FILE) {
+        Ok(file) => {
+            let written = file.to_toml();
+            let again = AnswersFile::parse(&written, FILE)
+                .unwrap_or_else(|e| panic!("goldpath cannot read what it wrote: {e}\n{written}"));
+            assert_eq!(again.to_toml(), written, "writing it again changes it");
+        }
+        Err(e) => {
+            let message = e.to_string();
+            assert!(message.contains(FILE), "{message}");
+            if let goldpath::answers::Error::File {
+                line: Some(line), ..
+            } = e
+            {
+                assert!(is_line_of(line, text), "line {line}: {message}");
+            }
+        }
+    }
+}
+
+/// A path `RelPath::new` accepts is portable and stays inside the project; one it refuses has
+/// a reason ([`path_oracle::check`]). A bundle path `RelPath::in_bundle` accepts (later
+/// rendered and checked again) cannot leave the bundle either.
+pub fn check_path(data: &[u8]) {
+    let Ok(path) = std::str::from_utf8(data) else {
+        return;
+    };
+    path_oracle::check(path);
+    if let Ok(rel) = RelPath::in_bundle(path) {
+        let under = rel.under(std::path::Path::new("/bundle"));
+        let inside = under.strip_prefix("/bundle").expect("under the root");
+        assert!(
+            inside
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_))),
+            "{path:?}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +318,146 @@ mod tests {
             let result = std::panic::catch_unwind(|| check(&data));
             assert!(result.is_ok(), "check failed on input {data:?}");
         }
+    }
+
+    /// Mutations of `seeds` (bytes set, deleted, inserted from `interesting`, spliced from
+    /// another seed), from a fixed-seed xorshift generator so a failure can be replayed, each
+    /// run through `check`. `FUZZ_ITERATIONS` sets how many (`default` without it).
+    fn run_mutations(seeds: &[Vec<u8>], interesting: &[u8], default: usize, check: fn(&[u8])) {
+        let iterations = std::env::var("FUZZ_ITERATIONS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default);
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for seed in seeds {
+            check(seed);
+        }
+        for _ in 0..iterations {
+            let mut data = seeds[next() as usize % seeds.len()].clone();
+            for _ in 0..1 + next() % 8 {
+                let at = next() as usize % (data.len() + 1);
+                let byte = interesting[next() as usize % interesting.len()];
+                match next() % 4 {
+                    0 if at < data.len() => data[at] = byte,
+                    1 if at < data.len() => {
+                        data.remove(at);
+                    }
+                    2 => {
+                        let other = &seeds[next() as usize % seeds.len()];
+                        let from = next() as usize % other.len().max(1);
+                        let len = (next() as usize % 24).min(other.len() - from.min(other.len()));
+                        data.splice(at..at, other[from..from + len].iter().copied());
+                    }
+                    _ => data.insert(at, byte),
+                }
+            }
+            let result = std::panic::catch_unwind(|| check(&data));
+            assert!(
+                result.is_ok(),
+                "check failed on input {:?}",
+                String::from_utf8_lossy(&data)
+            );
+        }
+    }
+
+    fn manifest_seeds() -> Vec<Vec<u8>> {
+        let mut seeds: Vec<Vec<u8>> = [
+            include_str!("../../golden-paths/rust-service/bundle.toml"),
+            include_str!("../../tests/fixtures/bundles/greeter/bundle.toml"),
+            include_str!("../../tests/fixtures/bundles/minimal/bundle.toml"),
+            include_str!("../../tests/fixtures/broken/unknown-key/bundle.toml"),
+            include_str!("../../tests/fixtures/broken/unknown-type/bundle.toml"),
+            "[bundle]\nname = \"x\"\nversion = \"1.0.0\"\n[[migrations]]\nversion = \"1.0.0\"\ndelete = \"../.goldpath.toml\"\n",
+            "[bundle]\nname = \"x\"\nversion = \"1.0.0\"\n[[questions]]\nname = \"q\"\ntype = \"string\"\nvalidation = { regex = \"(\" }\n",
+            "[files]\nlocked = [\"[\"]\n",
+            "",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        seeds.push(b"[bundle]\nname = \"\xff\"\n".to_vec());
+        seeds
+    }
+
+    #[test]
+    fn manifest_mutations_pass() {
+        run_mutations(
+            &manifest_seeds(),
+            b"\n[]=\"'{}%#.,:\\ \0aZ9\xff",
+            10_000,
+            check_manifest,
+        );
+    }
+
+    fn answers_seeds() -> Vec<Vec<u8>> {
+        [
+            "# Written by goldpath\n[bundle]\nname = \"svc\"\nversion = \"1.0.0\"\nsource = \"builtin\"\n\n[answers]\nservice_name = \"orders-api\"\nport = 8080\nslo = 99.9\ndatabase = false\nenvs = [\"dev\", \"prod\"]\n",
+            "[bundle]\nname = \"svc\"\nversion = \"2.0.0-rc.1+build\"\nsource = \"file:///tmp/t\"\ncommit = \"0123abcd\"\n\n[answers]\nx = 1e300\ny = nan\nz = -inf\n\n[upgrade]\nversion = \"3.0.0\"\nsource = \"builtin\"\nconflicts = [\"a.txt\"]\nmarker_sizes = { \"a.txt\" = 9 }\ndecisions = []\ntouched = [\"a.txt\", \"b\"]\nstarted_dirty = true\nmessage = \"\"\"\nmulti\nline\"\"\"\n[upgrade.answers]\nq = \"\\u00e9\"\n",
+            "[bundle]\nname = \"svc\"\n",
+            "[answers]\nkey = { inline = 1 }\n",
+            "[bundle]\nname = \"svc\"\nversion = \"1.0.0\"\nsource = \"builtin\"\nunknown = 1\n",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect()
+    }
+
+    #[test]
+    fn answers_mutations_pass() {
+        run_mutations(
+            &answers_seeds(),
+            b"\n[]=\"'{}#.,: \\0aZ9-+e\xff",
+            20_000,
+            check_answers,
+        );
+    }
+
+    fn path_seeds() -> Vec<Vec<u8>> {
+        [
+            "a/b.txt",
+            "README.md",
+            ".github/workflows/ci.yaml",
+            "caf\u{e9}/e\u{301}.txt",
+            "../x",
+            "a\\..\\b",
+            "C:\\x",
+            "\\\\host\\x",
+            "C:x",
+            "/abs",
+            "con.txt",
+            "COM\u{b9}",
+            "lpt1/x",
+            ".git/hooks/pre-commit",
+            ".git./x",
+            ".git /x",
+            "GIT~1/x",
+            ".g\u{200c}it/x",
+            ".git::$INDEX_ALLOCATION/x",
+            "a:stream",
+            "name. /x",
+            "-rf",
+            "a\nb\r\t\u{7f}",
+            "\u{feff}x",
+            "{% if a == \"b\" %}x{% endif %}/y.tera",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect()
+    }
+
+    #[test]
+    fn path_mutations_pass() {
+        run_mutations(
+            &path_seeds(),
+            b"/\\.: *?\"<>|\n\t\0-~1$aCcOoNnGgIiTt\xe2\x80\x8b\xef\xbb\xbf",
+            50_000,
+            check_path,
+        );
     }
 }

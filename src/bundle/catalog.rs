@@ -49,7 +49,7 @@ impl Catalog {
                 continue;
             };
             // The catalog is ours and checked by tests; a bad path is skipped, never written.
-            if let Ok(rel) = RelPath::new(rest) {
+            if let Ok(rel) = RelPath::in_bundle(rest) {
                 bundles.entry(name.to_string()).or_default().insert(
                     rel,
                     File {
@@ -90,7 +90,7 @@ impl Catalog {
                     deltas
                         .entry(version)
                         .or_default()
-                        .insert(RelPath::new(inner)?, file.clone());
+                        .insert(RelPath::in_bundle(inner)?, file.clone());
                 }
             }
         }
@@ -108,7 +108,7 @@ impl Catalog {
                         message: e.message().to_string(),
                     })?;
                 for gone in delta_spec.absent {
-                    if files.remove(&RelPath::new(&gone)?).is_none() {
+                    if files.remove(&RelPath::in_bundle(&gone)?).is_none() {
                         return Err(Error::Source {
                             location: format!("{display}/release.toml"),
                             message: format!("`{gone}` is listed as absent but the next release has no such file"),

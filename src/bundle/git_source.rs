@@ -136,7 +136,19 @@ impl GitSource {
         let available: Vec<Version> = versions.keys().cloned().collect();
         let wanted = pick_version(name, &self.describe(), &available, version)?;
         let release = &versions[&wanted];
-        let files = self.repo.read_tree(&release.commit, &release.prefix)?;
+        let files = self
+            .repo
+            .read_tree(&release.commit, &release.prefix, |top| {
+                matches!(top, "bundle.toml" | "template" | "hooks" | "partials")
+            })
+            .map_err(|e| match e {
+                crate::git::Error::Entry { path, reason } => Error::Entry {
+                    location: self.describe(),
+                    tag: release.tag.clone(),
+                    entry: format!("`{}` which {reason}", join(&release.prefix, &path)),
+                },
+                e => e.into(),
+            })?;
         let origin = Origin {
             source: SourceSpec::Git(self.url.clone()),
             commit: Some(release.commit.clone()),

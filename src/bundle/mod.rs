@@ -58,6 +58,13 @@ pub enum Error {
         location: String,
         found: Version,
     },
+    #[error("{location}: tag `{tag}` holds {entry}")]
+    Entry {
+        location: String,
+        tag: String,
+        /// The refused entry and why (`git::Error::Entry`), its path from the repository's root.
+        entry: String,
+    },
     #[error("cannot read bundle source {location}: {message}")]
     Source { location: String, message: String },
     #[error(transparent)]
@@ -110,11 +117,11 @@ impl Bundle {
             if p == "bundle.toml" {
                 manifest_text = Some(file.bytes);
             } else if let Some(rest) = p.strip_prefix("template/") {
-                template.insert(RelPath::new(rest)?, file);
+                template.insert(RelPath::in_bundle(rest)?, file);
             } else if let Some(rest) = p.strip_prefix("hooks/") {
-                hooks.insert(RelPath::new(rest)?, file);
+                hooks.insert(RelPath::in_bundle(rest)?, file);
             } else if let Some(rest) = p.strip_prefix("partials/") {
-                partials.insert(RelPath::new(rest)?, file);
+                partials.insert(RelPath::in_bundle(rest)?, file);
             }
         }
         let text = manifest_text.ok_or_else(|| Error::MissingManifest {

@@ -10,6 +10,9 @@ pub enum Error {
     Git { context: String, message: String },
     #[error("cannot fetch {url}: {message}")]
     Fetch { url: String, message: String },
+    /// An entry of a tree that goldpath will not read as a file (see [`TagRepo::read_tree`]).
+    #[error("`{path}` {reason}")]
+    Entry { path: String, reason: String },
 }
 
 fn err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
@@ -326,47 +329,89 @@ impl TagRepo {
             .map(|b| b.content().to_vec()))
     }
 
-    /// Every file under `dir` at `commit`, keyed by its path relative to `dir`.
-    pub fn read_tree(&self, commit: &str, dir: &str) -> Result<Tree, Error> {
+    /// Every file under `dir` at `commit`, keyed by its path relative to `dir`, in the top-level
+    /// entries `wanted` accepts (`template`, `bundle.toml`...; the rest is not read).
+    ///
+    /// A bundle is untrusted input, and git holds what no checkout should write, so each entry
+    /// that is not a plain file or folder is refused by name, never dropped: a symbolic link
+    /// (mode 120000: its target could be anything, `/etc/passwd` included), a submodule
+    /// (a gitlink, mode 160000: its files are not in this repository), a name that is not
+    /// UTF-8, and a path [`RelPath::in_bundle`] refuses (`..`, `\`, `C:`, `.git`, control
+    /// characters), which git's own commands refuse to write but its objects can hold.
+    pub fn read_tree(
+        &self,
+        commit: &str,
+        dir: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Tree, Error> {
         let mut out = Tree::new();
         let Some(tree) = self.tree_at(commit, dir)? else {
             return Ok(out);
         };
         let mut failure = None;
         tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
-            if entry.kind() != Some(git2::ObjectType::Blob) {
-                return git2::TreeWalkResult::Ok;
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            let path = format!("{parent}{name}");
+            let top = path.split('/').next().unwrap_or_default();
+            if !wanted(top) {
+                return git2::TreeWalkResult::Skip;
             }
-            let path = format!("{parent}{}", entry.name().unwrap_or(""));
-            let blob = match self.repo.find_blob(entry.id()) {
-                Ok(b) => b,
-                Err(e) => {
-                    failure = Some(Error::Git {
-                        context: format!("reading {path}"),
-                        message: e.message().to_string(),
-                    });
-                    return git2::TreeWalkResult::Abort;
+            let refuse = |reason: String| Error::Entry {
+                path: path.clone(),
+                reason,
+            };
+            let problem = if entry.name().is_err() {
+                Some(refuse("has a name that is not UTF-8; rename it".into()))
+            } else if let Err(e) = RelPath::in_bundle(&path) {
+                Some(refuse(match e {
+                    crate::tree::Error::BadPath { reason, .. } => {
+                        format!("is not allowed: {reason}")
+                    }
+                    e => e.to_string(),
+                }))
+            } else {
+                match (entry.kind(), entry.filemode()) {
+                    (Some(git2::ObjectType::Tree), _) => None,
+                    (Some(git2::ObjectType::Blob), 0o120000) => {
+                        let target = self
+                            .repo
+                            .find_blob(entry.id())
+                            .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+                            .unwrap_or_default();
+                        Some(refuse(format!("is a symbolic link (to `{target}`); goldpath never reads or writes links from a bundle: commit the file itself")))
+                    }
+                    (Some(git2::ObjectType::Blob), _) => match self.repo.find_blob(entry.id()) {
+                        Ok(blob) => {
+                            out.insert(
+                                RelPath::in_bundle(&path).expect("checked above"),
+                                File {
+                                    bytes: blob.content().to_vec(),
+                                    executable: entry.filemode() == 0o100755,
+                                },
+                            );
+                            None
+                        }
+                        Err(e) => Some(Error::Git {
+                            context: format!("reading {path}"),
+                            message: e.message().to_string(),
+                        }),
+                    },
+                    (Some(git2::ObjectType::Commit), _) => Some(refuse(
+                        "is a submodule (a gitlink, mode 160000), whose files are not in this repository; commit the files themselves".into(),
+                    )),
+                    (kind, mode) => Some(refuse(format!(
+                        "is a {} entry of mode {mode:o}, not a file or folder",
+                        kind.map_or("unknown", |k| k.str())
+                    ))),
                 }
             };
-            match RelPath::new(&path) {
-                Ok(rel) => {
-                    out.insert(
-                        rel,
-                        File {
-                            bytes: blob.content().to_vec(),
-                            executable: entry.filemode() == 0o100755,
-                        },
-                    );
+            match problem {
+                Some(e) => {
+                    failure = Some(e);
+                    git2::TreeWalkResult::Abort
                 }
-                Err(e) => {
-                    failure = Some(Error::Git {
-                        context: format!("reading {path}"),
-                        message: e.to_string(),
-                    });
-                    return git2::TreeWalkResult::Abort;
-                }
+                None => git2::TreeWalkResult::Ok,
             }
-            git2::TreeWalkResult::Ok
         })
         .map_err(err("walking the tree"))
         .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;

@@ -25,11 +25,26 @@ pub enum Error {
         line: Option<usize>,
         message: String,
     },
-    #[error("template/{file}: its path renders to `{rendered}`, which is not allowed: {reason}")]
+    /// `rendered` is shown with control and invisible characters escaped and secret answers
+    /// hidden; `from` names the answers the refused part was made from (see [`Sources::note`]).
+    #[error(
+        "template/{file}: its path renders to `{rendered}`, which is not allowed: {reason}{from}"
+    )]
     Path {
         file: String,
         rendered: String,
         reason: String,
+        from: String,
+    },
+    /// Two rendered paths (or folders on them) that are one on macOS and Windows.
+    /// `rendered` holds the two rendered names (boxed: every `Result` of the crate carries this).
+    #[error("template/{first} and template/{second} render to `{}` and `{}`, which differ only in {}: on macOS and Windows they would be one file; rename one of them{from}",
+        rendered.0, rendered.1, twin_kind(&rendered.0, &rendered.1))]
+    Twins {
+        first: String,
+        second: String,
+        rendered: Box<(String, String)>,
+        from: String,
     },
     #[error("template/{first} and template/{second} both render to `{path}`; make their path conditions exclusive")]
     Collision {
@@ -122,24 +137,29 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
         .and_then(|()| engine.tera.check_macro_files())
         .map_err(|e| chain_error(&e))?;
 
+    let sources = Sources::new(bundle, answers);
     let mut out = Tree::new();
     let mut came_from: HashMap<RelPath, &RelPath> = HashMap::new();
     let mut parts_cache: HashMap<&str, String> = HashMap::new();
     for (path, file) in &bundle.template {
-        let Some(rendered_path) = render_path(&mut engine, &ctx, path, &mut parts_cache)? else {
+        let Some(rendered_path) = render_path(&mut engine, &ctx, path, &mut parts_cache, &sources)?
+        else {
             continue;
         };
         let rel = RelPath::new(&rendered_path).map_err(|e| Error::Path {
             file: path.to_string(),
-            rendered: rendered_path.clone(),
+            rendered: sources.shown(&rendered_path),
             reason: reason_of(&e),
+            from: sources.note(path.as_str()),
         })?;
         // Nor inside it, as if it were a folder: writing the project would then fail half-way.
-        if rel.is_within(ANSWERS_FILE) {
+        // Nor its case or Unicode twin, which is the same file on macOS and Windows.
+        if is_answers_file(&rel) {
             return Err(Error::Path {
                 file: path.to_string(),
-                rendered: rendered_path,
+                rendered: sources.shown(&rendered_path),
                 reason: format!("{ANSWERS_FILE} is written by goldpath itself"),
+                from: sources.note(path.as_str()),
             });
         }
         if let Some(first) = came_from.get(&rel) {
@@ -167,15 +187,204 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
             },
         );
     }
+    check_twins(&came_from, &sources)?;
     Ok(out)
 }
 
+/// Refuses two rendered paths that differ only in letter case or Unicode form (NFC `café` and
+/// NFD `café`), file or folder at any level (`Docs/a` and `docs/b`): macOS and Windows hold
+/// them as one, so one file would overwrite the other there, or the checkout would fail.
+fn check_twins(came_from: &HashMap<RelPath, &RelPath>, sources: &Sources) -> Result<(), Error> {
+    use unicode_normalization::UnicodeNormalization;
+    let fold = |s: &str| -> String { s.to_lowercase().nfc().collect() };
+    // In the bundle's order, so the first-named file is the first in `template/`.
+    let mut sorted: Vec<(&RelPath, &&RelPath)> = came_from.iter().collect();
+    sorted.sort_by_key(|(rendered, template)| (**template, *rendered));
+    // Folded name -> (the name as rendered, the template file that made it).
+    let mut seen: HashMap<String, (&str, &RelPath)> = HashMap::new();
+    // Names already folded: a folder is checked once, not once for each file in it.
+    let mut done: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (rendered, template) in sorted {
+        let path = rendered.as_str();
+        let ends = path.match_indices('/').map(|(i, _)| i).chain([path.len()]);
+        for end in ends {
+            let name = &path[..end];
+            if !done.insert(name) {
+                continue;
+            }
+            let folded = fold(name);
+            match seen.get(&folded) {
+                Some((other, first)) if *other != name => {
+                    let notes: Vec<String> = [first.as_str(), template.as_str()]
+                        .iter()
+                        .map(|t| sources.note(t))
+                        .filter(|n| !n.is_empty())
+                        .collect();
+                    return Err(Error::Twins {
+                        first: first.to_string(),
+                        second: template.to_string(),
+                        rendered: Box::new((sources.shown(other), sources.shown(name))),
+                        from: notes.concat(),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(folded, (name, template));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `path` is the answers file, lies inside it, or is its twin on macOS and Windows
+/// (`.GoldPath.toml`).
+fn is_answers_file(path: &RelPath) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    let first = path.as_str().split('/').next().unwrap_or_default();
+    first.to_lowercase().nfc().eq(ANSWERS_FILE.chars())
+}
+
+/// How two twin names differ, for [`Error::Twins`].
+fn twin_kind(a: &str, b: &str) -> &'static str {
+    use unicode_normalization::UnicodeNormalization;
+    if a.nfc().eq(b.nfc()) {
+        "Unicode form (composed or decomposed accents, NFC and NFD)"
+    } else if a.to_lowercase() == b.to_lowercase() {
+        "letter case"
+    } else {
+        "letter case and Unicode form"
+    }
+}
+
+/// What a rendered path was made from, for error messages: the answers each template path
+/// part names, shown as `name = "value"`, except secrets, which are named and never shown.
+struct Sources<'a> {
+    answers: &'a Answers,
+    secrets: Vec<&'a str>,
+    secret_values: Vec<String>,
+}
+
+impl<'a> Sources<'a> {
+    fn new(bundle: &'a Bundle, answers: &'a Answers) -> Sources<'a> {
+        let secrets: Vec<&str> = bundle
+            .manifest
+            .questions
+            .iter()
+            .filter(|q| q.kind == crate::bundle::QuestionType::Secret)
+            .map(|q| q.name.as_str())
+            .collect();
+        let secret_values = secrets
+            .iter()
+            .filter_map(|name| answers.get(*name))
+            .map(|v| v.to_string())
+            .filter(|v| !v.is_empty())
+            .collect();
+        Sources {
+            answers,
+            secrets,
+            secret_values,
+        }
+    }
+
+    /// `text` for a message: secret values replaced by `***`, and control and invisible
+    /// characters escaped (`\n`, `\u{200b}`), so the message shows what is really there.
+    fn shown(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for secret in &self.secret_values {
+            text = text.replace(secret.as_str(), "***");
+        }
+        text.chars()
+            .map(|c| match c {
+                '\n' => "\\n".to_string(),
+                '\r' => "\\r".to_string(),
+                '\t' => "\\t".to_string(),
+                c if c.is_control() || crate::tree::is_invisible(c) => {
+                    format!("\\u{{{:x}}}", c as u32)
+                }
+                c => c.to_string(),
+            })
+            .collect()
+    }
+
+    /// ` (from the answer `name` = "value")` for the answers `template` (a path or one part of
+    /// one, as written in the bundle) names in its tera, or `""` when it names none.
+    fn note(&self, template: &str) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        for block in tera_blocks(template) {
+            for word in block.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if self.answers.contains_key(word) && !names.contains(&word) {
+                    names.push(word);
+                }
+            }
+        }
+        if names.is_empty() {
+            return String::new();
+        }
+        let shown: Vec<String> = names
+            .iter()
+            .map(|name| {
+                if self.secrets.contains(name) {
+                    format!("`{name}` (a secret, not shown)")
+                } else {
+                    match &self.answers[*name] {
+                        crate::answers::Value::String(v) => {
+                            format!("`{name}` = \"{}\"", self.shown(v))
+                        }
+                        v => format!("`{name}` = {}", self.shown(&v.to_string())),
+                    }
+                }
+            })
+            .collect();
+        format!(
+            " (from the answer{} {})",
+            if names.len() == 1 { "" } else { "s" },
+            shown.join(", ")
+        )
+    }
+}
+
+/// The insides of the `{{ }}` and `{% %}` blocks of `template`.
+fn tera_blocks(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find(['{']) {
+        let after = &rest[open + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let inner = &after[1..];
+        match inner.find(close) {
+            Some(end) => {
+                out.push(&inner[..end]);
+                rest = &inner[end + close.len()..];
+            }
+            None => {
+                out.push(inner);
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// The rendered path of one template file, or `None` when a part renders empty.
+///
+/// Only an exactly empty part skips the file (`{% if x %}.github{% endif %}`); a part that
+/// renders to whitespace is an error, since the whitespace nearly always comes from an answer
+/// and a file silently missing is worse. Each rendered part is checked on its own
+/// ([`crate::tree::check_part`]), so the error names the answers the bad part was made from.
 fn render_path<'a>(
     engine: &mut Engine,
     ctx: &tera::Context,
     path: &'a RelPath,
     cache: &mut HashMap<&'a str, String>,
+    sources: &Sources,
 ) -> Result<Option<String>, Error> {
     let raw = path
         .as_str()
@@ -201,20 +410,42 @@ fn render_path<'a>(
         } else {
             part.to_string()
         };
-        if rendered.trim().is_empty() {
+        if rendered.is_empty() {
             return Ok(None);
         }
-        // A part must stay one part: an answer holding `/` must not create folders or escape.
-        if rendered.contains('/') || rendered.contains('\\') {
+        parts.push((part, rendered));
+    }
+    let whole = parts
+        .iter()
+        .map(|(_, r)| r.as_str())
+        .collect::<Vec<_>>()
+        .join("/");
+    for (part, rendered) in &parts {
+        let reason = if rendered.trim().is_empty() {
+            // `trim` knows Unicode's spaces; the invisible characters it does not are refused
+            // by `check_part`.
+            Some("a path part renders to only whitespace; only a part that renders to nothing at all skips the file: check the answer, or make the template render `` instead")
+        } else if rendered.contains('/') || rendered.contains('\\') {
+            // A part must stay one part: an answer holding `/` must not create folders or escape.
+            Some("a rendered path part contains a path separator")
+        } else {
+            crate::tree::check_part(rendered).err()
+        };
+        if let Some(reason) = reason {
             return Err(Error::Path {
                 file: path.to_string(),
-                rendered: rendered.clone(),
-                reason: "a rendered path part contains a path separator".into(),
+                // A separator makes parts of the whole path ambiguous: show the part alone.
+                rendered: sources.shown(if reason.contains("separator") {
+                    rendered
+                } else {
+                    &whole
+                }),
+                reason: reason.to_string(),
+                from: sources.note(part),
             });
         }
-        parts.push(rendered);
     }
-    Ok(Some(parts.join("/")))
+    Ok(Some(whole))
 }
 
 /// Adds `sources` to `tera` one by one, so a syntax error names its file. tera also checks
@@ -274,7 +505,7 @@ mod tests {
         let manifest = Manifest::parse("[bundle]\nname = \"t\"\nversion = \"1.2.3\"\n").unwrap();
         let template = files
             .iter()
-            .map(|(p, t)| (RelPath::new(p).unwrap(), File::new(*t)))
+            .map(|(p, t)| (RelPath::in_bundle(p).unwrap(), File::new(*t)))
             .collect();
         Bundle {
             manifest,
@@ -348,12 +579,120 @@ mod tests {
             assert!(err.contains(why), "{evil}: {err}");
         }
         for path in ["{{ name }}", "{{ name }}/x"] {
-            let b = bundle(&[(path, "")]);
-            let err = render(&b, &answers(&[("name", ".goldpath.toml")]))
+            for name in [".goldpath.toml", ".GoldPath.TOML"] {
+                let b = bundle(&[(path, "")]);
+                let err = render(&b, &answers(&[("name", name)]))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains("written by goldpath itself"), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn dangerous_names_name_the_template_and_the_answer() {
+        let b = bundle(&[("docs/{{ name }}.txt", "")]);
+        let err = render(&b, &answers(&[("name", "nul")]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "template/docs/{{ name }}.txt: its path renders to `docs/nul.txt`, which is not allowed: \
+             it is a device name on Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9, CONIN$, CONOUT$), \
+             with any extension and in any case; rename it (from the answer `name` = \"nul\")"
+        );
+        // Control and invisible characters are shown escaped.
+        let err = render(&b, &answers(&[("name", "a\nb")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("renders to `docs/a\\nb.txt`") && err.contains("`name` = \"a\\nb\""),
+            "{err}"
+        );
+        let err = render(&b, &answers(&[("name", ".git\u{200b}")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`docs/.git\\u{200b}.txt`"), "{err}");
+        // A part that is not made from an answer names none.
+        let b = bundle(&[("con.txt", "")]);
+        let err = render(&b, &answers(&[])).unwrap_err().to_string();
+        assert!(err.ends_with("rename it"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_in_a_bad_path_is_named_never_shown() {
+        let mut b = bundle(&[("{{ token }}/x", "")]);
+        b.manifest = Manifest::parse(
+            "[bundle]\nname = \"t\"\nversion = \"1.2.3\"\n\n[[questions]]\nname = \"token\"\ntype = \"secret\"\n",
+        )
+        .unwrap();
+        let err = render(&b, &answers(&[("token", "s3cr3t:xyz")]))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("s3cr3t"), "{err}");
+        assert!(
+            err.contains("renders to `***/x`")
+                && err.ends_with("(from the answer `token` (a secret, not shown))"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn only_an_empty_part_skips_a_file_whitespace_is_an_error() {
+        let b = bundle(&[("{{ name }}/x.txt", ""), ("y.txt", "")]);
+        assert_eq!(
+            paths(&render(&b, &answers(&[("name", "")])).unwrap()),
+            ["y.txt"]
+        );
+        for blank in [" ", "\t", "  \n"] {
+            let err = render(&b, &answers(&[("name", blank)]))
                 .unwrap_err()
                 .to_string();
-            assert!(err.contains("written by goldpath itself"), "{err}");
+            assert!(
+                err.starts_with("template/{{ name }}/x.txt: ")
+                    && err.contains("renders to only whitespace")
+                    && err.contains("(from the answer `name` = "),
+                "{blank:?}: {err}"
+            );
         }
+    }
+
+    #[test]
+    fn case_and_unicode_twins_are_refused() {
+        for (files, name, want) in [
+            (
+                &[("README.md", ""), ("{{ name }}.md", "")][..],
+                "Readme",
+                "template/README.md and template/{{ name }}.md render to `README.md` and `Readme.md`, \
+                 which differ only in letter case: on macOS and Windows they would be one file; \
+                 rename one of them (from the answer `name` = \"Readme\")",
+            ),
+            (
+                &[("Docs/a.md", ""), ("docs/b.md", "")][..],
+                "",
+                "template/Docs/a.md and template/docs/b.md render to `Docs` and `docs`, which differ \
+                 only in letter case: on macOS and Windows they would be one file; rename one of them",
+            ),
+            (
+                &[("caf\u{e9}.txt", ""), ("{{ name }}.txt", "")][..],
+                "cafe\u{301}",
+                "template/caf\u{e9}.txt and template/{{ name }}.txt render to `caf\u{e9}.txt` and \
+                 `cafe\u{301}.txt`, which differ only in Unicode form (composed or decomposed accents, \
+                 NFC and NFD): on macOS and Windows they would be one file; rename one of them \
+                 (from the answer `name` = \"cafe\u{301}\")",
+            ),
+        ] {
+            let b = bundle(files);
+            let err = render(&b, &answers(&[("name", name)])).unwrap_err();
+            assert!(matches!(err, Error::Twins { .. }), "{err}");
+            assert_eq!(err.to_string(), want);
+        }
+        // A file and a folder of the same name in another case are twins too.
+        let b = bundle(&[("A", ""), ("a/b", "")]);
+        assert!(matches!(
+            render(&b, &answers(&[])).unwrap_err(),
+            Error::Twins { .. }
+        ));
     }
 
     #[test]
