@@ -12,6 +12,7 @@ mod new_errors;
 #[cfg(unix)]
 mod new_interactive;
 mod new_sources;
+mod safety_render;
 mod sandbox;
 mod upgrade;
 mod upgrade_edge;

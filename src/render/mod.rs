@@ -8,13 +8,16 @@
 //!   or on top of the answers file.
 
 mod engine;
+mod limits;
 
 pub use engine::{context, error_line, message, Engine};
+pub use limits::{Limit, Limits};
 
 use crate::answers::Answers;
 use crate::bundle::Bundle;
 use crate::tree::{File, RelPath, Tree, ANSWERS_FILE};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -31,6 +34,19 @@ pub enum Error {
         rendered: String,
         reason: String,
     },
+    /// A render stopped at one of [`Limits`]; `file` as in `Template`.
+    #[error("{file}{}: stopped: {limit} (goldpath's limit for a render; see \"Limits\" in docs/bundles.md)", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Limit {
+        file: String,
+        line: Option<usize>,
+        limit: Limit,
+    },
+    #[error("the answer to `{name}` is {bytes} bytes long; answers may be at most {max} bytes")]
+    Answer {
+        name: String,
+        bytes: usize,
+        max: usize,
+    },
     #[error("template/{first} and template/{second} both render to `{path}`; make their path conditions exclusive")]
     Collision {
         first: String,
@@ -45,9 +61,48 @@ pub const TEMPLATE_SUFFIX: &str = ".tera";
 /// The name prefix of the bundle's include-only templates (its `partials/` folder).
 const PARTIALS: &str = "partials/";
 
-/// Renders every file of `bundle` with `answers`.
+/// Renders every file of `bundle` with `answers`, within [`Limits::DEFAULT`].
 pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
-    let mut engine = Engine::new();
+    render_with(bundle, answers, Limits::DEFAULT)
+}
+
+/// Renders every file of `bundle` with `answers` on a thread of its own, which `limits` bound in
+/// time and memory (see [`limits::on_worker`]).
+pub fn render_with(bundle: &Bundle, answers: &Answers, limits: Limits) -> Result<Tree, Error> {
+    for (name, value) in answers {
+        let bytes = match value {
+            crate::answers::Value::String(s) => s.len(),
+            crate::answers::Value::List(l) => l.iter().map(String::len).sum(),
+            _ => 0,
+        };
+        if bytes > limits.answer {
+            return Err(Error::Answer {
+                name: name.clone(),
+                bytes,
+                max: limits.answer,
+            });
+        }
+    }
+    let budget = Arc::new(limits::Budget::new(limits));
+    let (bundle, answers, b) = (bundle.clone(), answers.clone(), Arc::clone(&budget));
+    limits::on_worker(&budget, move || render_here(&bundle, &answers, b)).unwrap_or_else(
+        |stopped| {
+            Err(Error::Limit {
+                file: stopped.file,
+                line: None,
+                limit: stopped.limit,
+            })
+        },
+    )
+}
+
+fn render_here(
+    bundle: &Bundle,
+    answers: &Answers,
+    budget: Arc<limits::Budget>,
+) -> Result<Tree, Error> {
+    let limits = budget.limits;
+    let mut engine = Engine::with_budget(budget);
     let mut ctx = context(answers);
     ctx.insert(
         "_bundle",
@@ -88,6 +143,13 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
             sources.push((path.as_str(), text));
         }
     }
+    for (name, text) in &sources {
+        limits::check_source(text, &limits).map_err(|(limit, line)| Error::Limit {
+            file: limits::display_name(name),
+            line: Some(line),
+            limit,
+        })?;
+    }
     // Parsing is most of a render (tera's parser costs about a thousand instructions a byte), so
     // the templates are parsed in two halves on two threads and joined.
     let total: usize = sources.iter().map(|(_, t)| t.len()).sum();
@@ -121,11 +183,22 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
         .build_inheritance_chains()
         .and_then(|()| engine.tera.check_macro_files())
         .map_err(|e| chain_error(&e))?;
+    limits::check_graph(&engine.tera, &limits).map_err(|(name, limit)| Error::Limit {
+        file: limits::display_name(&name),
+        line: None,
+        limit,
+    })?;
+    for t in engine.tera.templates.values_mut() {
+        limits::instrument(t);
+    }
 
     let mut out = Tree::new();
+    let mut total = 0usize;
     let mut came_from: HashMap<RelPath, &RelPath> = HashMap::new();
     let mut parts_cache: HashMap<&str, String> = HashMap::new();
     for (path, file) in &bundle.template {
+        let name = format!("template/{path}");
+        engine.budget.start(&name, false);
         let Some(rendered_path) = render_path(&mut engine, &ctx, path, &mut parts_cache)? else {
             continue;
         };
@@ -150,14 +223,31 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
             });
         }
         let bytes = if path.as_str().ends_with(TEMPLATE_SUFFIX) {
-            engine
-                .tera
-                .render(path.as_str(), &ctx)
-                .map_err(|e| template_error(path.as_str(), &e))?
-                .into_bytes()
+            let max = limits.file_output;
+            let mut w = limits::Capped::new(max, Limit::FileOutput { max }, &engine.budget);
+            let rendered = engine.tera.render_to(path.as_str(), &ctx, &mut w);
+            if let Some(limit) = engine.budget.take_hit() {
+                return Err(Error::Limit {
+                    file: name,
+                    line: None,
+                    limit,
+                });
+            }
+            rendered.map_err(|e| template_error(path.as_str(), &e))?;
+            w.buf
         } else {
             file.bytes.clone()
         };
+        total += bytes.len();
+        if total > limits.total_output {
+            return Err(Error::Limit {
+                file: name,
+                line: None,
+                limit: Limit::TotalOutput {
+                    max: limits.total_output,
+                },
+            });
+        }
         came_from.insert(rel.clone(), path);
         out.insert(
             rel,

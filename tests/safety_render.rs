@@ -1,0 +1,331 @@
+//! Hostile bundles against rendering (issue #9): resource bombs, symlinks in a bundle, template
+//! syntax inside answers, and errors that name the right thing. Each bomb must end in exit 2
+//! with a message naming the template, quickly and in bounded memory, with nothing written.
+
+use crate::harness::{ls, Goldpath, Outcome};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Writes a bundle named `b` under `dir` with `files` (paths relative to the bundle folder);
+/// `bundle.toml` gets a `[bundle]` header unless given.
+fn bundle(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
+    let root = dir.join("b");
+    std::fs::create_dir_all(root.join("template")).unwrap();
+    if !files.iter().any(|(p, _)| *p == "bundle.toml") {
+        std::fs::write(
+            root.join("bundle.toml"),
+            "[bundle]\nname = \"b\"\nversion = \"1.0.0\"\n",
+        )
+        .unwrap();
+    }
+    for (path, text) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    root
+}
+
+/// `goldpath new b svc --from <bundle>` in a fresh folder, refused with exit 2 within `within`,
+/// leaving the folder as it was.
+#[track_caller]
+fn new_refused(files: &[(&str, &str)], extra: &[&str], within: Duration) -> Outcome {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = bundle(tmp.path(), files);
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let started = Instant::now();
+    let out = Goldpath::new()
+        .args(["new", "b", "svc", "--no-input", "--defaults", "--from"])
+        .arg(&b)
+        .args(extra)
+        .current_dir(&work)
+        .code(2);
+    assert!(
+        started.elapsed() < within,
+        "took {:?}\n{out}",
+        started.elapsed()
+    );
+    assert!(ls(&work).is_empty(), "left behind: {:?}\n{out}", ls(&work));
+    out
+}
+
+const QUICK: Duration = Duration::from_secs(20);
+
+#[test]
+fn a_huge_range_is_refused_naming_the_template() {
+    new_refused(
+        &[(
+            "template/a.txt.tera",
+            "{% for i in range(end=100000000) %}x{% endfor %}",
+        )],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("template/a.txt.tera: stopped: `range` asked for 100000000 items; at most 100000 are allowed");
+}
+
+#[test]
+fn nested_loops_stop_at_the_iteration_limit() {
+    new_refused(
+        &[(
+            "template/a.txt.tera",
+            "{% for i in range(end=100000) %}{% for j in range(end=100000) %}{% endfor %}{% endfor %}",
+        )],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("template/a.txt.tera: stopped: more than 1000000 loop iterations");
+}
+
+#[test]
+fn a_self_including_template_is_refused() {
+    new_refused(
+        &[("template/a.txt.tera", "x{% include \"a.txt.tera\" %}")],
+        &[],
+        QUICK,
+    )
+    .stderr_contains(
+        "template/a.txt.tera: stopped: it includes itself: template/a.txt.tera -> template/a.txt.tera",
+    );
+}
+
+#[test]
+fn mutually_including_partials_are_refused() {
+    new_refused(
+        &[
+            ("template/a.txt.tera", "{% include \"partials/p.tera\" %}"),
+            ("partials/p.tera", "{% include \"partials/q.tera\" %}"),
+            ("partials/q.tera", "{% include \"partials/p.tera\" %}"),
+        ],
+        &[],
+        QUICK,
+    )
+    .stderr_contains(
+        "partials/p.tera: stopped: it includes itself: partials/p.tera -> partials/q.tera -> partials/p.tera",
+    );
+}
+
+#[test]
+fn includes_nested_too_deep_are_refused() {
+    let mut files: Vec<(String, String)> = (0..20)
+        .map(|i| {
+            (
+                format!("partials/p{i:02}.tera"),
+                format!("{{% include \"partials/p{:02}.tera\" %}}", i + 1),
+            )
+        })
+        .collect();
+    files.push(("partials/p20.tera".into(), "end".into()));
+    files.push((
+        "template/a.txt.tera".into(),
+        "{% include \"partials/p00.tera\" %}".into(),
+    ));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    new_refused(&files, &[], QUICK).stderr_contains(
+        "stopped: includes nested more than 16 deep: template/a.txt.tera -> partials/p00.tera",
+    );
+}
+
+#[test]
+fn mutually_importing_macro_files_are_refused() {
+    new_refused(
+        &[
+            (
+                "template/a.txt.tera",
+                "{% import \"partials/m.tera\" as m %}{{ m::f() }}",
+            ),
+            (
+                "partials/m.tera",
+                "{% import \"partials/n.tera\" as n %}{% macro f() %}f{% endmacro f %}",
+            ),
+            (
+                "partials/n.tera",
+                "{% import \"partials/m.tera\" as m %}{% macro g() %}g{% endmacro g %}",
+            ),
+        ],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("stopped: it imports itself: ");
+}
+
+#[test]
+fn endless_macro_recursion_stops_at_the_depth_limit() {
+    new_refused(
+        &[(
+            "template/a.txt.tera",
+            "{% macro m(n) %}{{ self::m(n=n+1) }}{% endmacro m %}{{ self::m(n=0) }}",
+        )],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("template/a.txt.tera: stopped: macro calls nested more than 64 deep");
+}
+
+#[test]
+fn macro_recursion_through_an_include_stops_too() {
+    new_refused(
+        &[
+            (
+                "template/a.txt.tera",
+                "{% import \"partials/m.tera\" as m %}{{ m::f() }}",
+            ),
+            (
+                "partials/m.tera",
+                "{% macro f() %}{% include \"partials/i.tera\" %}{% endmacro f %}",
+            ),
+            (
+                "partials/i.tera",
+                "{% import \"partials/m.tera\" as m %}{{ m::f() }}",
+            ),
+        ],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("template/a.txt.tera: stopped: macro calls nested more than 64 deep");
+}
+
+#[test]
+fn a_terminating_recursive_macro_renders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = bundle(
+        tmp.path(),
+        &[(
+            "template/a.txt.tera",
+            "{% macro down(n) %}{{ n }}{% if n > 0 %} {{ self::down(n=n-1) }}{% endif %}{% endmacro down %}{{ self::down(n=50) }}",
+        )],
+    );
+    Goldpath::new()
+        .args(["new", "b", "svc", "--no-input", "--no-commit", "--from"])
+        .arg(&b)
+        .current_dir(tmp.path())
+        .success();
+    let text = std::fs::read_to_string(tmp.path().join("svc/a.txt")).unwrap();
+    assert!(
+        text.starts_with("50 49 48") && text.ends_with(" 1 0"),
+        "{text}"
+    );
+}
+
+#[test]
+fn exponential_macro_fan_out_stops_at_the_call_limit() {
+    new_refused(
+        &[(
+            "template/a.txt.tera",
+            "{% macro m(n) %}{% if n > 0 %}{{ self::m(n=n-1) }}{{ self::m(n=n-1) }}{% endif %}{% endmacro m %}{{ self::m(n=40) }}",
+        )],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("template/a.txt.tera: stopped: more than 1000000 macro calls");
+}
+
+#[test]
+fn a_huge_output_stops_at_the_file_limit() {
+    new_refused(
+        &[(
+            "template/a.txt.tera",
+            "{% set s = \"0123456789abcdef\" %}{% for i in range(end=10) %}{% set_global s = s ~ s %}{% endfor %}{% for i in range(end=100000) %}{{ s }}{% endfor %}",
+        )],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("template/a.txt.tera: stopped: its output is larger than 10 MiB");
+}
+
+#[test]
+fn string_doubling_stops_at_the_memory_limit() {
+    new_refused(
+        &[(
+            "template/a.txt.tera",
+            "{% set s = \"x\" %}{% for i in range(end=64) %}{% set_global s = s ~ s %}{% endfor %}{{ s | length }}",
+        )],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("template/a.txt.tera: stopped: the render used more than 512 MiB of memory");
+}
+
+#[test]
+fn deeply_nested_tags_are_refused_before_parsing() {
+    let deep_ifs = format!(
+        "{}x{}",
+        "{% if true %}".repeat(100_000),
+        "{% endif %}".repeat(100_000)
+    );
+    new_refused(&[("template/a.txt.tera", &deep_ifs)], &[], QUICK).stderr_contains(
+        "template/a.txt.tera:1: stopped: tags and brackets nested more than 64 deep",
+    );
+    let deep_parens = format!("{{{{ {}1{} }}}}", "(".repeat(100_000), ")".repeat(100_000));
+    new_refused(&[("template/a.txt.tera", &deep_parens)], &[], QUICK).stderr_contains(
+        "template/a.txt.tera:1: stopped: tags and brackets nested more than 64 deep",
+    );
+}
+
+#[test]
+fn nested_calls_are_refused_before_tera_parses_them_for_minutes() {
+    let calls = format!("{{{{ {}1{} }}}}", "f(a=".repeat(14), ")".repeat(14));
+    new_refused(&[("template/a.txt.tera", &calls)], &[], QUICK).stderr_contains(
+        "template/a.txt.tera:1: stopped: calls nested more than 6 deep in each other's arguments",
+    );
+}
+
+#[test]
+fn a_bomb_in_a_default_or_a_path_is_stopped_too() {
+    new_refused(
+        &[
+            (
+                "bundle.toml",
+                "[bundle]\nname = \"b\"\nversion = \"1.0.0\"\n\n[[questions]]\nname = \"x\"\ntype = \"string\"\ndefault = \"{% macro m() %}{{ self::m() }}{% endmacro m %}{{ self::m() }}\"\n",
+            ),
+            ("template/a.txt", "a"),
+        ],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("macro calls nested more than 64 deep");
+    new_refused(
+        &[(
+            "template/{% for i in range(end=100000000) %}x{% endfor %}.txt",
+            "a",
+        )],
+        &[],
+        QUICK,
+    )
+    .stderr_contains("`range` asked for 100000000 items");
+}
+
+#[test]
+fn an_oversized_answer_is_refused_naming_it() {
+    let big = format!("name={}", "x".repeat(70_000));
+    new_refused(
+        &[
+            (
+                "bundle.toml",
+                "[bundle]\nname = \"b\"\nversion = \"1.0.0\"\n\n[[questions]]\nname = \"name\"\ntype = \"string\"\n",
+            ),
+            ("template/a.txt.tera", "{{ name }}"),
+        ],
+        &["--set", &big],
+        QUICK,
+    )
+    .stderr_contains("the answer to `name` is 70000 bytes long; answers may be at most 65536 bytes");
+}
+
+#[test]
+fn a_slow_render_stops_at_the_time_limit() {
+    // Under every other limit: 100,000 iterations, each copying a 1 MiB string.
+    new_refused(
+        &[(
+            "template/a.txt.tera",
+            "{% set_global s = \"x\" %}{% for i in range(end=20) %}{% set_global s = s ~ s %}{% endfor %}{% for i in range(end=100000) %}{% set t = s | replace(from=\"y\", to=\"z\") %}{% endfor %}",
+        )],
+        &[],
+        Duration::from_secs(20),
+    )
+    .stderr_contains("template/a.txt.tera: stopped: the render took longer than 10 s");
+}
