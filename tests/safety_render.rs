@@ -329,3 +329,47 @@ fn a_slow_render_stops_at_the_time_limit() {
     )
     .stderr_contains("template/a.txt.tera: stopped: the render took longer than 10 s");
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinks_in_a_bundle_folder_are_refused_naming_the_link() {
+    use std::os::unix::fs::symlink;
+    // A linked template folder (it used to give an empty project without a word).
+    let tmp = tempfile::tempdir().unwrap();
+    let b = bundle(tmp.path(), &[]);
+    std::fs::remove_dir(b.join("template")).unwrap();
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(elsewhere.join("secret.txt"), "s3cret\n").unwrap();
+    symlink(&elsewhere, b.join("template")).unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let out = Goldpath::new()
+        .args(["new", "b", "svc", "--no-input", "--from"])
+        .arg(&b)
+        .current_dir(&work)
+        .code(2);
+    out.stderr_contains(&format!(
+        "cannot read `{}`: it is a symbolic link",
+        b.join("template").display()
+    ));
+    assert!(ls(&work).is_empty(), "{out}");
+
+    // A linked file reaching outside the bundle is never read.
+    let tmp = tempfile::tempdir().unwrap();
+    let b = bundle(tmp.path(), &[("template/a.txt", "a")]);
+    std::fs::write(tmp.path().join("secret.txt"), "s3cret\n").unwrap();
+    symlink(tmp.path().join("secret.txt"), b.join("template/leak.txt")).unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let out = Goldpath::new()
+        .args(["new", "b", "svc", "--no-input", "--from"])
+        .arg(&b)
+        .current_dir(&work)
+        .code(2);
+    out.stderr_contains(&format!(
+        "cannot read `{}`: it is a symbolic link",
+        b.join("template/leak.txt").display()
+    ));
+    assert!(!out.stderr.contains("s3cret") && ls(&work).is_empty(), "{out}");
+}
