@@ -155,7 +155,17 @@ pub fn write_new_project<E: From<Error>>(
                 path: parent.clone(),
                 source,
             })?;
-        write_fresh(staging.path(), tree)?;
+        // Named by where the file was going, not by the staging folder that disappears.
+        write_fresh(staging.path(), tree).map_err(|e| match e {
+            Error::Write { path, source } => Error::Write {
+                path: match path.strip_prefix(staging.path()) {
+                    Ok(rel) => dest.join(rel),
+                    Err(_) => path,
+                },
+                source,
+            },
+            other => other,
+        })?;
         finish(staging.path())?;
         if dest.exists() {
             // Checked empty by the caller. Replacing it would pull the folder from under a

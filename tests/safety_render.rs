@@ -373,3 +373,24 @@ fn symlinks_in_a_bundle_folder_are_refused_naming_the_link() {
     ));
     assert!(!out.stderr.contains("s3cret") && ls(&work).is_empty(), "{out}");
 }
+
+#[test]
+fn a_write_error_names_the_destination_the_template_and_the_answer() {
+    let long = "x".repeat(300);
+    let out = new_refused(
+        &[
+            (
+                "bundle.toml",
+                "[bundle]\nname = \"b\"\nversion = \"1.0.0\"\n\n[[questions]]\nname = \"name\"\ntype = \"string\"\n",
+            ),
+            ("template/docs/{{ name }}.md.tera", "{{ name }}"),
+        ],
+        &["--set", &format!("name={long}")],
+        QUICK,
+    );
+    out.stderr_contains(&format!("svc/docs/{long}.md`: "))
+        .stderr_contains(
+            "(rendered from template/docs/{{ name }}.md.tera, with the answer `name`)",
+        );
+    assert!(!out.stderr.contains(".goldpath-new-"), "{out}");
+}

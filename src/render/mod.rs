@@ -260,6 +260,39 @@ fn render_here(
     Ok(out)
 }
 
+/// The template file (`template/...`) that renders to `rendered` (a path in the project, or a
+/// folder of it) with `answers`, and the answers its path names: for errors about a rendered
+/// file, such as a failed write.
+pub fn template_of(
+    bundle: &Bundle,
+    answers: &Answers,
+    rendered: &str,
+) -> Option<(String, Vec<String>)> {
+    let mut engine = Engine::new();
+    let mut ctx = context(answers);
+    ctx.insert(
+        "_bundle",
+        &serde_json::json!({ "name": bundle.name(), "version": bundle.version().to_string() }),
+    );
+    let mut cache = HashMap::new();
+    bundle.template.keys().find_map(|path| {
+        let out = render_path(&mut engine, &ctx, path, &mut cache).ok()??;
+        if out != rendered && !out.starts_with(&format!("{rendered}/")) {
+            return None;
+        }
+        let used = answers
+            .keys()
+            .filter(|name| {
+                path.as_str()
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|word| word == name.as_str())
+            })
+            .cloned()
+            .collect();
+        Some((format!("template/{path}"), used))
+    })
+}
+
 /// The rendered path of one template file, or `None` when a part renders empty.
 fn render_path<'a>(
     engine: &mut Engine,
