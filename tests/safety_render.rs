@@ -394,3 +394,92 @@ fn a_write_error_names_the_destination_the_template_and_the_answer() {
         );
     assert!(!out.stderr.contains(".goldpath-new-"), "{out}");
 }
+
+/// Every file under `dir` with its bytes, `.git` included (nothing may be written anywhere).
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_damaged_answers_file_is_named_with_its_line_and_how_to_restore_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    Goldpath::new()
+        .args([
+            "new",
+            "rust-service",
+            "svc",
+            "--defaults",
+            "--no-input",
+            "--set",
+            "service_name=orders",
+        ])
+        .current_dir(tmp.path())
+        .success();
+    let project = tmp.path().join("svc");
+    let good = std::fs::read_to_string(project.join(".goldpath.toml")).unwrap();
+    let version_line = good
+        .lines()
+        .position(|l| l.starts_with("version = "))
+        .unwrap()
+        + 1;
+    let cut = good.find("[answers]").unwrap() + 12;
+    let damaged: Vec<(&str, Vec<u8>, usize)> = vec![
+        (
+            "version not semver",
+            good.replacen("version = \"1.1.0\"", "version = \"1.1\"", 1)
+                .into_bytes(),
+            version_line,
+        ),
+        (
+            "unknown key",
+            good.replacen("[bundle]\n", "[bundle]\ncolour = \"red\"\n", 1)
+                .into_bytes(),
+            good.lines().position(|l| l == "[bundle]").unwrap() + 2,
+        ),
+        (
+            "wrong type",
+            good.replacen("version = \"1.1.0\"", "version = 11", 1)
+                .into_bytes(),
+            version_line,
+        ),
+        ("truncated", good[..cut].as_bytes().to_vec(), 0),
+        ("empty", Vec::new(), 1),
+        (
+            "not UTF-8",
+            good.replacen("[answers]\n", "[answers]\n# caf\u{e9}\n", 1)
+                .into_bytes()
+                .into_iter()
+                .map(|b| if b == 0xc3 { 0xff } else { b })
+                .collect(),
+            good.lines().position(|l| l == "[answers]").unwrap() + 2,
+        ),
+    ];
+    for (what, bytes, line) in damaged {
+        std::fs::write(project.join(".goldpath.toml"), &bytes).unwrap();
+        let before = snapshot(&project);
+        for command in [&["check"][..], &["upgrade"], &["diff"]] {
+            let out = Goldpath::new()
+                .args(command)
+                .current_dir(&project)
+                .run();
+            assert_eq!(out.code, Some(2), "{what}, {command:?}\n{out}");
+            let at = if line == 0 {
+                ".goldpath.toml:".to_string()
+            } else {
+                format!(".goldpath.toml:{line}: ")
+            };
+            assert!(
+                out.stderr.contains(&at)
+                    && out.stderr.contains("restore it with `git checkout -- "),
+                "{what}, {command:?}: wants {at}\n{out}"
+            );
+            assert_eq!(snapshot(&project), before, "{what}, {command:?} wrote\n{out}");
+        }
+    }
+}
