@@ -371,7 +371,10 @@ fn symlinks_in_a_bundle_folder_are_refused_naming_the_link() {
         "cannot read `{}`: it is a symbolic link",
         b.join("template/leak.txt").display()
     ));
-    assert!(!out.stderr.contains("s3cret") && ls(&work).is_empty(), "{out}");
+    assert!(
+        !out.stderr.contains("s3cret") && ls(&work).is_empty(),
+        "{out}"
+    );
 }
 
 #[test]
@@ -464,10 +467,7 @@ fn a_damaged_answers_file_is_named_with_its_line_and_how_to_restore_it() {
         std::fs::write(project.join(".goldpath.toml"), &bytes).unwrap();
         let before = snapshot(&project);
         for command in [&["check"][..], &["upgrade"], &["diff"]] {
-            let out = Goldpath::new()
-                .args(command)
-                .current_dir(&project)
-                .run();
+            let out = Goldpath::new().args(command).current_dir(&project).run();
             assert_eq!(out.code, Some(2), "{what}, {command:?}\n{out}");
             let at = if line == 0 {
                 ".goldpath.toml:".to_string()
@@ -479,7 +479,66 @@ fn a_damaged_answers_file_is_named_with_its_line_and_how_to_restore_it() {
                     && out.stderr.contains("restore it with `git checkout -- "),
                 "{what}, {command:?}: wants {at}\n{out}"
             );
-            assert_eq!(snapshot(&project), before, "{what}, {command:?} wrote\n{out}");
+            assert_eq!(
+                snapshot(&project),
+                before,
+                "{what}, {command:?} wrote\n{out}"
+            );
         }
     }
+}
+
+/// Template syntax that must stay data when it comes in an answer.
+const SNEAKY: &str = "{{ get_env(name=\"HOME\") }}{% include \"a.txt.tera\" %}";
+
+fn sneaky_manifest(version: &str, tail: &str) -> String {
+    format!(
+        "[bundle]\nname = \"b\"\nversion = \"{version}\"\n\n\
+         [[questions]]\nname = \"owner\"\ntype = \"string\"\n\n\
+         [[questions]]\nname = \"derived\"\ntype = \"string\"\ndefault = \"{{{{ owner }}}}!\"\n\n\
+         [[questions]]\nname = \"part\"\ntype = \"string\"\n{tail}"
+    )
+}
+
+#[test]
+fn template_syntax_in_answers_is_data_never_evaluated() {
+    let repo = crate::harness::BundleRepo::new();
+    repo.write("bundle.toml", &sneaky_manifest("1.0.0", ""))
+        .write("template/a.txt.tera", "{{ owner }}|{{ derived }}\n")
+        .write("template/{{ part }}.txt", "x\n");
+    repo.commit("1.0.0");
+    repo.tag("v1.0.0", false);
+    let tmp = tempfile::tempdir().unwrap();
+    Goldpath::new()
+        .args(["new", "b", "svc", "--no-input", "--defaults", "--from"])
+        .arg(repo.url())
+        .args(["--set", &format!("owner={SNEAKY}")])
+        .args(["--set", "part={{ _bundle.name }}"])
+        .current_dir(tmp.path())
+        .success();
+    let project = tmp.path().join("svc");
+    assert_eq!(
+        std::fs::read_to_string(project.join("a.txt")).unwrap(),
+        format!("{SNEAKY}|{SNEAKY}!\n")
+    );
+    assert!(project.join("{{ _bundle.name }}.txt").is_file());
+
+    // A set_answer migration computed from an answer keeps it as data too.
+    repo.write(
+        "bundle.toml",
+        &sneaky_manifest(
+            "2.0.0",
+            "\n[[migrations]]\nversion = \"2.0.0\"\nset_answer = { name = \"derived\", value = \"{{ owner }}?\" }\n",
+        ),
+    );
+    repo.commit("2.0.0");
+    repo.tag("v2.0.0", false);
+    Goldpath::new()
+        .args(["upgrade"])
+        .current_dir(&project)
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(project.join("a.txt")).unwrap(),
+        format!("{SNEAKY}|{SNEAKY}?\n")
+    );
 }
