@@ -52,7 +52,26 @@ impl Engine {
 
     /// Renders a one-off template (a default, a path part) against `context`, within the
     /// limits: its result is at most [`Limits::answer`] bytes.
+    ///
+    /// A default or a `when` is bundle code too: off a render's thread, one that can loop or call
+    /// (`{%`, a filter, a call) is evaluated on a thread of its own, for the memory and time
+    /// limits, by an engine without the templates of this one (expressions have none). A plain
+    /// `{{ name }}` is not worth a thread (~40 µs).
     pub fn render_str(&mut self, template: &str, context: &Context) -> Result<String, String> {
+        let plain = !template.contains("{%") && !template.contains(['|', '(']);
+        if plain || limits::on_render_thread() {
+            return self.render_here(template, context);
+        }
+        let budget = Arc::clone(&self.budget);
+        let (template, context, b) = (template.to_string(), context.clone(), Arc::clone(&budget));
+        budget.start("", true);
+        limits::on_worker(&budget, move || {
+            Engine::with_budget(b).render_here(&template, &context)
+        })
+        .unwrap_or_else(|stopped| Err(stopped.limit.to_string()))
+    }
+
+    fn render_here(&mut self, template: &str, context: &Context) -> Result<String, String> {
         // tera's own name for one-off templates, which its messages use.
         const ONE_OFF: &str = "__tera_one_off";
         let limits = self.budget.limits;

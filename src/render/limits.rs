@@ -795,6 +795,11 @@ impl Drop for StackBase {
     }
 }
 
+/// Whether this thread is a render's own (see [`on_worker`]).
+pub fn on_render_thread() -> bool {
+    MEMORY_CAP.with(Cell::get) != 0
+}
+
 /// The memory budget of a render thread, from [`Meter::start`] until dropped.
 struct Meter;
 
@@ -877,5 +882,121 @@ unsafe impl GlobalAlloc for Counting {
             credit(layout.size() - new_size);
         }
         System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Engine;
+    use tera::Context;
+
+    #[test]
+    fn sources_are_refused_for_nesting_calls_and_reserved_names() {
+        let limits = Limits::DEFAULT;
+        let deep =
+            |open: &str, close: &str, n: usize| format!("{}x{}", open.repeat(n), close.repeat(n));
+        for (text, wanted) in [
+            (deep("{% if a %}", "{% endif %}", 64), None),
+            (
+                deep("{% if a %}", "{% endif %}", 65),
+                Some(Limit::Nesting { max: 64 }),
+            ),
+            (
+                format!("{}{}", "{% for i in x %}{% endfor %}".repeat(1000), "ok"),
+                None,
+            ),
+            (deep("{{ (", ") }}", 64), None),
+            (deep("{{ [", "] }}", 65), Some(Limit::Nesting { max: 64 })),
+            (deep("{{ f(a=", ") }}", 6), None),
+            (
+                deep("{{ f(a=", ") }}", 7),
+                Some(Limit::CallNesting { max: 6 }),
+            ),
+            (
+                "{{ x | default(value=y | default(value=z | default(value=1 | default(value=2 | default(value=3 | default(value=4 | default(value=5))))))) }}".into(),
+                Some(Limit::CallNesting { max: 6 }),
+            ),
+            // Brackets in strings, comments and raw blocks are text.
+            (format!("{{{{ \"{}\" }}}}", "(".repeat(100)), None),
+            (format!("{{# {} #}}", "(".repeat(100)), None),
+            (
+                format!("{{% raw %}}{}{{% endraw %}}", "{% if a %}".repeat(100)),
+                None,
+            ),
+            ("{{ __goldpath_macro_exit() }}".into(), Some(Limit::Reserved)),
+        ] {
+            let got = check_source(&text, &limits).err().map(|(l, _)| l);
+            assert_eq!(got, wanted, "{}", &text[..text.len().min(80)]);
+        }
+        let (_, line) =
+            check_source("a\nb\n{{ f(a=f(a=f(a=f(a=f(a=f(a=f(a=1))))))) }}", &limits).unwrap_err();
+        assert_eq!(line, 3);
+    }
+
+    #[test]
+    fn range_is_teras_below_the_limit() {
+        let mut e = Engine::new();
+        let ctx = Context::new();
+        for (call, out) in [
+            ("range(end=3)", "[0, 1, 2]"),
+            ("range(start=2, end=9, step_by=3)", "[2, 5, 8]"),
+            ("range(start=3, end=3)", "[]"),
+            ("range(end=100000) | length", "100000"),
+        ] {
+            assert_eq!(
+                e.render_str(&format!("{{{{ {call} }}}}"), &ctx).unwrap(),
+                out
+            );
+        }
+        let err = e
+            .render_str("{{ range(end=100001) | length }}", &ctx)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "`range` asked for 100001 items; at most 100000 are allowed"
+        );
+    }
+
+    /// An expression that recurses, with room for a deep recursion but little stack.
+    #[test]
+    fn the_stack_is_guarded_whatever_the_depth_limit() {
+        let mut e = Engine::with_limits(Limits {
+            macro_depth: 1_000_000,
+            stack: 256 * 1024,
+            ..Limits::DEFAULT
+        });
+        let err = e
+            .render_str(
+                "{% macro m() %}{% if true %}{{ self::m() }}{% endif %}{% endmacro m %}{{ self::m() }}",
+                &Context::new(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "templates and macros nested too deep: more than 256 KiB of stack"
+        );
+    }
+
+    #[test]
+    fn expressions_are_bounded_in_memory_and_time() {
+        let doubling = "{% set_global s = 'x' %}{% for i in range(end=64) %}{% set_global s = s ~ s %}{% endfor %}{{ s | length }}";
+        let mut e = Engine::with_limits(Limits {
+            memory: 8 * MIB,
+            ..Limits::DEFAULT
+        });
+        let err = e.render_str(doubling, &Context::new()).unwrap_err();
+        assert_eq!(err, "the render used more than 8 MiB of memory");
+
+        let slow = "{% for i in range(end=100000) %}{% for j in range(end=9) %}{% set t = 'abcdefgh' | replace(from='a', to='b') %}{% endfor %}{% endfor %}";
+        let mut e = Engine::with_limits(Limits {
+            time: Duration::from_millis(100),
+            answer: usize::MAX,
+            ..Limits::DEFAULT
+        });
+        let started = Instant::now();
+        let err = e.render_str(slow, &Context::new()).unwrap_err();
+        assert_eq!(err, "the render took longer than 0.1 s");
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }
