@@ -65,7 +65,8 @@ impl Engine {
         let budget = Arc::clone(&self.budget);
         let (template, context, b) = (template.to_string(), context.clone(), Arc::clone(&budget));
         budget.start("", true);
-        limits::on_worker(&budget, move || {
+        let stack = budget.limits.stack.min(limits::EXPRESSION_STACK);
+        limits::on_worker(&budget, stack, move || {
             Engine::with_budget(b).render_here(&template, &context)
         })
         .unwrap_or_else(|stopped| Err(stopped.limit.to_string()))
@@ -82,7 +83,7 @@ impl Engine {
                 limit.to_string()
             }
         })?;
-        let _stack = StackBase::mark(limits::EXPRESSION_STACK);
+        let _stack = StackBase::mark(limits.stack.min(limits::EXPRESSION_STACK));
         let outer_file = self.budget.file();
         self.budget.start(&outer_file, outer_file.is_empty());
         self.tera

@@ -85,15 +85,16 @@ pub fn render_with(bundle: &Bundle, answers: &Answers, limits: Limits) -> Result
     }
     let budget = Arc::new(limits::Budget::new(limits));
     let (bundle, answers, b) = (bundle.clone(), answers.clone(), Arc::clone(&budget));
-    limits::on_worker(&budget, move || render_here(&bundle, &answers, b)).unwrap_or_else(
-        |stopped| {
-            Err(Error::Limit {
-                file: stopped.file,
-                line: None,
-                limit: stopped.limit,
-            })
-        },
-    )
+    limits::on_worker(&budget, limits.stack, move || {
+        render_here(&bundle, &answers, b)
+    })
+    .unwrap_or_else(|stopped| {
+        Err(Error::Limit {
+            file: stopped.file,
+            line: None,
+            limit: stopped.limit,
+        })
+    })
 }
 
 fn render_here(
