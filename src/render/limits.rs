@@ -332,10 +332,6 @@ impl Budget {
 /// grows about fourfold with each level), and the reserved guard names. Returns the limit and
 /// the line where it was passed.
 pub fn check_source(text: &str, limits: &Limits) -> Result<(), (Limit, usize)> {
-    if text.contains(RESERVED) {
-        let at = text.find(RESERVED).unwrap_or(0);
-        return Err((Limit::Reserved, line_at(text, at)));
-    }
     let b = text.as_bytes();
     let mut blocks = 0usize; // open `if`, `for`, ... tags
     let mut i = 0;
@@ -396,6 +392,10 @@ pub fn check_source(text: &str, limits: &Limits) -> Result<(), (Limit, usize)> {
             i += 1;
         }
         // A filter's arguments nest like a call's: `a | f(x=b | g(y=...))` is counted above.
+        // Inside a tag only: text may mention anything.
+        if let Some(at) = find(&b[..i], start, RESERVED.as_bytes()) {
+            return Err((Limit::Reserved, line_at(text, at)));
+        }
         i = (i + close.len()).min(b.len());
         if kind == b'%' {
             match word {
@@ -927,6 +927,7 @@ mod tests {
                 None,
             ),
             ("{{ __goldpath_macro_exit() }}".into(), Some(Limit::Reserved)),
+            ("text may say __goldpath_loop".into(), None),
         ] {
             let got = check_source(&text, &limits).err().map(|(l, _)| l);
             assert_eq!(got, wanted, "{}", &text[..text.len().min(80)]);
