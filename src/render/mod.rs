@@ -6,6 +6,8 @@
 //!   a part that renders empty skips the file, or the whole folder.
 //! - Rendered paths are checked ([`RelPath`]): nothing can land outside the project, in `.git`,
 //!   or on top of the answers file.
+//! - A render is bounded in time, memory, output, loops, recursion and nesting ([`Limits`]): a
+//!   bundle is untrusted input.
 
 mod engine;
 mod limits;
@@ -103,6 +105,15 @@ fn render_here(
     budget: Arc<limits::Budget>,
 ) -> Result<Tree, Error> {
     let limits = budget.limits;
+    // Until the first file renders, a stop is the parse's.
+    budget.start(
+        &format!(
+            "bundle {} {} (parsing its templates)",
+            bundle.name(),
+            bundle.version()
+        ),
+        false,
+    );
     let mut engine = Engine::with_budget(budget);
     let mut ctx = context(answers);
     ctx.insert(
