@@ -15,6 +15,14 @@ pub enum Error {
     Render(#[from] crate::render::Error),
     #[error(transparent)]
     Tree(#[from] tree::Error),
+    /// A rendered file that could not be written, with the template and answers it came from.
+    #[error("cannot write `{}`: {source} (rendered from {template}{})", path.display(), answers_in(answers))]
+    WriteRendered {
+        path: PathBuf,
+        template: String,
+        answers: Vec<String>,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Git(#[from] crate::git::Error),
 }
@@ -60,6 +68,20 @@ pub fn answers_file(bundle: &Bundle, answers: &Answers) -> AnswersFile {
     }
 }
 
+fn answers_in(answers: &[String]) -> String {
+    match answers {
+        [] => String::new(),
+        [one] => format!(", with the answer `{one}`"),
+        many => format!(
+            ", with the answers {}",
+            many.iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// The message of the first commit.
 pub fn commit_message(bundle: &Bundle, dir: &Path) -> String {
     // Absolute first, so `goldpath new x .` names the folder rather than `.`.
@@ -101,6 +123,24 @@ pub fn create(
             commit_id = Some(crate::git::init_and_commit(staged, &files, &message)?);
         }
         Ok(())
+    })
+    .map_err(|e| match e {
+        Error::Tree(tree::Error::Write { path, source }) => {
+            let root = std::path::absolute(dest).unwrap_or_else(|_| dest.to_path_buf());
+            match path.strip_prefix(&root).ok().and_then(|rel| {
+                let rel = rel.to_str()?.replace('\\', "/");
+                crate::render::template_of(bundle, answers, &rel)
+            }) {
+                Some((template, answers)) => Error::WriteRendered {
+                    path,
+                    template,
+                    answers,
+                    source,
+                },
+                None => Error::Tree(tree::Error::Write { path, source }),
+            }
+        }
+        other => other,
     })?;
     Ok(Created {
         dir: dest.to_path_buf(),

@@ -334,7 +334,17 @@ pub fn write_new_project<E: From<Error>>(
                 path: parent.clone(),
                 source,
             })?;
-        write_fresh(staging.path(), tree)?;
+        // Named by where the file was going, not by the staging folder that disappears.
+        write_fresh(staging.path(), tree).map_err(|e| match e {
+            Error::Write { path, source } => Error::Write {
+                path: match path.strip_prefix(staging.path()) {
+                    Ok(rel) => dest.join(rel),
+                    Err(_) => path,
+                },
+                source,
+            },
+            other => other,
+        })?;
         finish(staging.path())?;
         if dest.exists() {
             // Checked empty by the caller. Replacing it would pull the folder from under a
@@ -659,6 +669,17 @@ pub fn read_dir(dir: &Path) -> Result<Tree, Error> {
                 .into_io_error()
                 .unwrap_or_else(|| io::Error::other("filesystem loop")),
         })?;
+        // Refused rather than skipped (a linked `template/` gave an empty project without a
+        // word) and never followed: a link can reach outside the bundle. The root itself may be
+        // a link: the user named it.
+        if entry.path_is_symlink() && entry.depth() > 0 {
+            return Err(Error::Read {
+                path: entry.path().to_path_buf(),
+                source: io::Error::other(
+                    "it is a symbolic link, and goldpath does not follow links in a bundle (one could reach outside it); put the file or folder itself there",
+                ),
+            });
+        }
         if !entry.file_type().is_file() {
             continue;
         }

@@ -16,6 +16,7 @@ mod new_sources;
 mod path_oracle;
 mod path_properties;
 mod safety_paths;
+mod safety_render;
 mod safety_secrets;
 mod safety_upgrade;
 mod sandbox;

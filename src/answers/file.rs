@@ -98,19 +98,35 @@ impl AnswersFile {
     pub fn parse(text: &str, file: &str) -> Result<AnswersFile, Error> {
         toml::from_str(text).map_err(|e: toml::de::Error| Error::File {
             file: file.to_string(),
-            line: e
-                .span()
-                .map(|s| crate::bundle::manifest::line_of(text, s.start)),
-            message: format!(
-                "{} (this file is written by goldpath; restore it with `git checkout -- {file}`)",
-                e.message().trim_end()
+            // A missing table or key has no place in the file: it is the file's fault as a
+            // whole, reported at its first line.
+            line: Some(
+                e.span()
+                    .map_or(1, |s| crate::bundle::manifest::line_of(text, s.start)),
             ),
+            message: format!("{} ({})", e.message().trim_end(), restore_hint(file)),
         })
+    }
+
+    /// Parses the bytes of the file: text that is not UTF-8 is named with its line.
+    pub fn parse_bytes(bytes: &[u8], file: &str) -> Result<AnswersFile, Error> {
+        let text = std::str::from_utf8(bytes).map_err(|e| Error::File {
+            file: file.to_string(),
+            line: Some(
+                bytes[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1,
+            ),
+            message: format!("is not UTF-8 text ({})", restore_hint(file)),
+        })?;
+        AnswersFile::parse(text, file)
     }
 
     pub fn read(project: &std::path::Path) -> Result<AnswersFile, Error> {
         let path = project.join(crate::tree::ANSWERS_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::File {
+        let bytes = std::fs::read(&path).map_err(|e| Error::File {
             file: path.display().to_string(),
             line: None,
             message: if e.kind() == std::io::ErrorKind::NotFound {
@@ -119,7 +135,7 @@ impl AnswersFile {
                 e.to_string()
             },
         })?;
-        AnswersFile::parse(&text, &path.display().to_string())
+        AnswersFile::parse_bytes(&bytes, &path.display().to_string())
     }
 
     /// The recorded answers as inputs for resolving questions again.
@@ -141,6 +157,11 @@ impl AnswersFile {
             })
             .collect()
     }
+}
+
+/// What to do about a damaged answers file.
+fn restore_hint(file: &str) -> String {
+    format!("this file is written by goldpath; restore it with `git checkout -- {file}`")
 }
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ impl From<crate::render::Error> for CommandError {
         let hint = match e {
             // Paths are mostly made of answers, so the answer is the likelier culprit.
             crate::render::Error::Path { .. } => "the path is made from your answers: check them; if they are right, the bundle's template is at fault: tell its maintainers",
+            crate::render::Error::Answer { .. } => "give a shorter answer with --set NAME=VALUE",
             _ => "this is a problem in the bundle's template; tell its maintainers",
         };
         CommandError::user(e.to_string()).hint(hint)

@@ -1,8 +1,10 @@
 //! The tera instance every render and every answer expression goes through, so all of them
 //! share the same sandbox.
 
+use super::limits::{self, Budget, Capped, Limit, Limits, StackBase};
 use crate::answers::Answers;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tera::{Context, Tera};
 
 /// tera with nothing that reaches outside the bundle or changes between runs.
@@ -12,8 +14,12 @@ use tera::{Context, Tera};
 /// the recorded version again and compare. `get_env` is built into tera unconditionally, so it is
 /// replaced here by a function that refuses: a bundle is untrusted input and must not read the
 /// environment (tokens, CI secrets) into a project.
+///
+/// Every template and expression goes through [`limits`]: `range` is bounded, and loops, macros
+/// and templates are guarded.
 pub struct Engine {
     pub tera: Tera,
+    pub budget: Arc<Budget>,
 }
 
 impl Default for Engine {
@@ -24,6 +30,15 @@ impl Default for Engine {
 
 impl Engine {
     pub fn new() -> Engine {
+        Engine::with_limits(Limits::DEFAULT)
+    }
+
+    pub fn with_limits(limits: Limits) -> Engine {
+        Engine::with_budget(Arc::new(Budget::new(limits)))
+    }
+
+    /// An engine counting against `budget` (a render's, shared with its worker).
+    pub fn with_budget(budget: Arc<Budget>) -> Engine {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![]);
         tera.register_function("get_env", |_: &HashMap<String, tera::Value>| -> tera::Result<tera::Value> {
@@ -31,14 +46,64 @@ impl Engine {
                 "get_env is disabled: bundles may not read environment variables; ask a question instead",
             ))
         });
-        Engine { tera }
+        budget.register(&mut tera);
+        Engine { tera, budget }
     }
 
-    /// Renders a one-off template (a default, a path part) against `context`.
+    /// Renders a one-off template (a default, a path part) against `context`, within the
+    /// limits: its result is at most [`Limits::answer`] bytes.
+    ///
+    /// A default or a `when` is bundle code too: off a render's thread, one that can loop or call
+    /// (`{%`, a filter, a call) is evaluated on a thread of its own, for the memory and time
+    /// limits, by an engine without the templates of this one (expressions have none). A plain
+    /// `{{ name }}` is not worth a thread (~40 µs).
     pub fn render_str(&mut self, template: &str, context: &Context) -> Result<String, String> {
+        let plain = !template.contains("{%") && !template.contains(['|', '(']);
+        if plain || limits::on_render_thread() {
+            return self.render_here(template, context);
+        }
+        let budget = Arc::clone(&self.budget);
+        let (template, context, b) = (template.to_string(), context.clone(), Arc::clone(&budget));
+        budget.start("", true);
+        let stack = budget.limits.stack.min(limits::EXPRESSION_STACK);
+        limits::on_worker(&budget, stack, move || {
+            Engine::with_budget(b).render_here(&template, &context)
+        })
+        .unwrap_or_else(|stopped| Err(stopped.limit.to_string()))
+    }
+
+    fn render_here(&mut self, template: &str, context: &Context) -> Result<String, String> {
+        // tera's own name for one-off templates, which its messages use.
+        const ONE_OFF: &str = "__tera_one_off";
+        let limits = self.budget.limits;
+        limits::check_source(template, &limits).map_err(|(limit, line)| {
+            if template.contains('\n') {
+                format!("line {line}: {limit}")
+            } else {
+                limit.to_string()
+            }
+        })?;
+        let _stack = StackBase::mark(limits.stack.min(limits::EXPRESSION_STACK));
+        let outer_file = self.budget.file();
+        self.budget.start(&outer_file, outer_file.is_empty());
         self.tera
-            .render_str(template, context)
-            .map_err(|e| message(&e))
+            .add_raw_template(ONE_OFF, template)
+            .map_err(|e| message(&e))?;
+        if let Some(t) = self.tera.templates.get_mut(ONE_OFF) {
+            limits::instrument(t);
+        }
+        let mut out = Capped::new(
+            limits.answer,
+            Limit::Result { max: limits.answer },
+            &self.budget,
+        );
+        let result = self.tera.render_to(ONE_OFF, context, &mut out);
+        self.tera.templates.remove(ONE_OFF);
+        if let Some(limit) = self.budget.take_hit() {
+            return Err(limit.to_string());
+        }
+        result.map_err(|e| message(&e))?;
+        String::from_utf8(out.buf).map_err(|_| "its result is not UTF-8".to_string())
     }
 
     /// Evaluates a tera expression (a question's `when`) to a boolean, by tera's truthiness.

@@ -6,15 +6,20 @@
 //!   a part that renders empty skips the file, or the whole folder.
 //! - Rendered paths are checked ([`RelPath`]): nothing can land outside the project, in `.git`,
 //!   or on top of the answers file.
+//! - A render is bounded in time, memory, output, loops, recursion and nesting ([`Limits`]): a
+//!   bundle is untrusted input.
 
 mod engine;
+mod limits;
 
 pub use engine::{context, error_line, message, Engine};
+pub use limits::{Limit, Limits};
 
 use crate::answers::Answers;
 use crate::bundle::Bundle;
 use crate::tree::{File, RelPath, Tree, ANSWERS_FILE};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -46,6 +51,19 @@ pub enum Error {
         rendered: Box<(String, String)>,
         from: String,
     },
+    /// A render stopped at one of [`Limits`]; `file` as in `Template`.
+    #[error("{file}{}: stopped: {limit} (goldpath's limit for a render; see \"Limits\" in docs/bundles.md)", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Limit {
+        file: String,
+        line: Option<usize>,
+        limit: Limit,
+    },
+    #[error("the answer to `{name}` is {bytes} bytes long; answers may be at most {max} bytes")]
+    Answer {
+        name: String,
+        bytes: usize,
+        max: usize,
+    },
     #[error("template/{first} and template/{second} both render to `{path}`; make their path conditions exclusive")]
     Collision {
         first: String,
@@ -60,9 +78,58 @@ pub const TEMPLATE_SUFFIX: &str = ".tera";
 /// The name prefix of the bundle's include-only templates (its `partials/` folder).
 const PARTIALS: &str = "partials/";
 
-/// Renders every file of `bundle` with `answers`.
+/// Renders every file of `bundle` with `answers`, within [`Limits::DEFAULT`].
 pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
-    let mut engine = Engine::new();
+    render_with(bundle, answers, Limits::DEFAULT)
+}
+
+/// Renders every file of `bundle` with `answers` on a thread of its own, which `limits` bound in
+/// time and memory (see [`limits::on_worker`]).
+pub fn render_with(bundle: &Bundle, answers: &Answers, limits: Limits) -> Result<Tree, Error> {
+    for (name, value) in answers {
+        let bytes = match value {
+            crate::answers::Value::String(s) => s.len(),
+            crate::answers::Value::List(l) => l.iter().map(String::len).sum(),
+            _ => 0,
+        };
+        if bytes > limits.answer {
+            return Err(Error::Answer {
+                name: name.clone(),
+                bytes,
+                max: limits.answer,
+            });
+        }
+    }
+    let budget = Arc::new(limits::Budget::new(limits));
+    let (bundle, answers, b) = (bundle.clone(), answers.clone(), Arc::clone(&budget));
+    limits::on_worker(&budget, limits.stack, move || {
+        render_here(&bundle, &answers, b)
+    })
+    .unwrap_or_else(|stopped| {
+        Err(Error::Limit {
+            file: stopped.file,
+            line: None,
+            limit: stopped.limit,
+        })
+    })
+}
+
+fn render_here(
+    bundle: &Bundle,
+    answers: &Answers,
+    budget: Arc<limits::Budget>,
+) -> Result<Tree, Error> {
+    let limits = budget.limits;
+    // Until the first file renders, a stop is the parse's.
+    budget.start(
+        &format!(
+            "bundle {} {} (parsing its templates)",
+            bundle.name(),
+            bundle.version()
+        ),
+        false,
+    );
+    let mut engine = Engine::with_budget(budget);
     let mut ctx = context(answers);
     ctx.insert(
         "_bundle",
@@ -103,6 +170,13 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
             sources.push((path.as_str(), text));
         }
     }
+    for (name, text) in &sources {
+        limits::check_source(text, &limits).map_err(|(limit, line)| Error::Limit {
+            file: limits::display_name(name),
+            line: Some(line),
+            limit,
+        })?;
+    }
     // Parsing is most of a render (tera's parser costs about a thousand instructions a byte), so
     // the templates are parsed in two halves on two threads and joined.
     let total: usize = sources.iter().map(|(_, t)| t.len()).sum();
@@ -136,12 +210,23 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
         .build_inheritance_chains()
         .and_then(|()| engine.tera.check_macro_files())
         .map_err(|e| chain_error(&e))?;
+    limits::check_graph(&engine.tera, &limits).map_err(|(name, limit)| Error::Limit {
+        file: limits::display_name(&name),
+        line: None,
+        limit,
+    })?;
+    for t in engine.tera.templates.values_mut() {
+        limits::instrument(t);
+    }
 
     let sources = Sources::new(bundle, answers);
     let mut out = Tree::new();
+    let mut total = 0usize;
     let mut came_from: HashMap<RelPath, &RelPath> = HashMap::new();
     let mut parts_cache: HashMap<&str, String> = HashMap::new();
     for (path, file) in &bundle.template {
+        let name = format!("template/{path}");
+        engine.budget.start(&name, false);
         let Some(rendered_path) = render_path(&mut engine, &ctx, path, &mut parts_cache, &sources)?
         else {
             continue;
@@ -170,14 +255,31 @@ pub fn render(bundle: &Bundle, answers: &Answers) -> Result<Tree, Error> {
             });
         }
         let bytes = if path.as_str().ends_with(TEMPLATE_SUFFIX) {
-            engine
-                .tera
-                .render(path.as_str(), &ctx)
-                .map_err(|e| template_error(path.as_str(), &e))?
-                .into_bytes()
+            let max = limits.file_output;
+            let mut w = limits::Capped::new(max, Limit::FileOutput { max }, &engine.budget);
+            let rendered = engine.tera.render_to(path.as_str(), &ctx, &mut w);
+            if let Some(limit) = engine.budget.take_hit() {
+                return Err(Error::Limit {
+                    file: name,
+                    line: None,
+                    limit,
+                });
+            }
+            rendered.map_err(|e| template_error(path.as_str(), &e))?;
+            w.buf
         } else {
             file.bytes.clone()
         };
+        total += bytes.len();
+        if total > limits.total_output {
+            return Err(Error::Limit {
+                file: name,
+                line: None,
+                limit: Limit::TotalOutput {
+                    max: limits.total_output,
+                },
+            });
+        }
         came_from.insert(rel.clone(), path);
         out.insert(
             rel,
@@ -371,6 +473,40 @@ fn tera_blocks(template: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// The template file (`template/...`) that renders to `rendered` (a path in the project, or a
+/// folder of it) with `answers`, and the answers its path names: for errors about a rendered
+/// file, such as a failed write.
+pub fn template_of(
+    bundle: &Bundle,
+    answers: &Answers,
+    rendered: &str,
+) -> Option<(String, Vec<String>)> {
+    let mut engine = Engine::new();
+    let mut ctx = context(answers);
+    ctx.insert(
+        "_bundle",
+        &serde_json::json!({ "name": bundle.name(), "version": bundle.version().to_string() }),
+    );
+    let mut cache = HashMap::new();
+    let sources = Sources::new(bundle, answers);
+    bundle.template.keys().find_map(|path| {
+        let out = render_path(&mut engine, &ctx, path, &mut cache, &sources).ok()??;
+        if out != rendered && !out.starts_with(&format!("{rendered}/")) {
+            return None;
+        }
+        let used = answers
+            .keys()
+            .filter(|name| {
+                path.as_str()
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|word| word == name.as_str())
+            })
+            .cloned()
+            .collect();
+        Some((format!("template/{path}"), used))
+    })
 }
 
 /// The rendered path of one template file, or `None` when a part renders empty.
