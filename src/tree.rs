@@ -520,6 +520,26 @@ pub fn write_file(path: &Path, file: &File) -> Result<(), Error> {
     set_executable(path, file.executable).map_err(wrap)
 }
 
+/// The temporary file [`write_file_atomic`] writes beside its target: left behind only by a
+/// process killed mid-write, and removed by the next upgrade command ([`remove_stale_writes`]).
+const WRITE_PREFIX: &str = ".goldpath-write-";
+
+/// Removes what [`write_file_atomic`] calls in `dir` killed mid-write left there.
+pub fn remove_stale_writes(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(WRITE_PREFIX));
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Replaces `path` with `file` atomically: a reader (or a crash) sees the old file or the new
 /// one, never half of it.
 pub fn write_file_atomic(path: &Path, file: &File) -> Result<(), Error> {
@@ -534,7 +554,7 @@ pub fn write_file_atomic(path: &Path, file: &File) -> Result<(), Error> {
     // had, and a new one gets what a plain write gives (0666 less the umask).
     let before = permission_bits(path);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".goldpath-");
+    builder.prefix(WRITE_PREFIX);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -251,7 +251,11 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
                 if s != old && !is_new(&p) {
                     let out = goldpath(&e, &p, &["upgrade", "--abort"]).output().unwrap();
                     assert!(out.status.success(), "{what}: --abort failed: {out:?}");
-                    assert!(state(&p) == old || is_new(&p), "{what}: not restored");
+                    assert!(
+                        state(&p) == old || is_new(&p),
+                        "{what}: not restored: {}",
+                        status(&p)
+                    );
                 }
                 let again = goldpath(&e, &p, &["upgrade", "--defaults", "--no-input"])
                     .status()

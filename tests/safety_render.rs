@@ -391,22 +391,25 @@ fn symlinks_in_a_bundle_folder_are_refused_naming_the_link() {
 
 #[test]
 fn a_write_error_names_the_destination_the_template_and_the_answer() {
-    let long = "x".repeat(300);
+    // Each part is a legal name (at most 255 bytes); seventeen of them pass the 4,096 bytes
+    // Linux allows a whole path, so the write fails.
+    let long = "x".repeat(250);
+    let template = format!("template/{}f.md.tera", "{{ name }}/".repeat(17));
     let out = new_refused(
         &[
             (
                 "bundle.toml",
                 "[bundle]\nname = \"b\"\nversion = \"1.0.0\"\n\n[[questions]]\nname = \"name\"\ntype = \"string\"\n",
             ),
-            ("template/docs/{{ name }}.md.tera", "{{ name }}"),
+            (&template, "{{ name }}"),
         ],
         &["--set", &format!("name={long}")],
         QUICK,
     );
-    out.stderr_contains(&format!("svc/docs/{long}.md`: "))
-        .stderr_contains(
-            "(rendered from template/docs/{{ name }}.md.tera, with the answer `name`)",
-        );
+    out.stderr_contains(&format!("svc/{long}/{long}/"))
+        .stderr_contains(&format!(
+            "(rendered from {template}, with the answer `name`)"
+        ));
     assert!(!out.stderr.contains(".goldpath-new-"), "{out}");
 }
 

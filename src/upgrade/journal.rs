@@ -165,6 +165,23 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
     let Some(journal) = Journal::read(&repo)? else {
         return Ok(None);
     };
+    // Temporary files of writes the kill cut short, beside every path the step could write.
+    let mut folders: std::collections::BTreeSet<PathBuf> = [dir.to_path_buf()].into();
+    for path in journal.restore.iter().chain(&journal.created) {
+        if let Ok(path) = RelPath::new(path) {
+            if tree::no_symlink_on_the_way(dir, &path).is_ok() {
+                if let Some(parent) = path.under(dir).parent() {
+                    folders.insert(parent.to_path_buf());
+                }
+            }
+        }
+    }
+    if let Some(state) = path_of(&repo).parent() {
+        folders.insert(state.to_path_buf());
+    }
+    for folder in &folders {
+        tree::remove_stale_writes(folder);
+    }
     let answers_now = std::fs::read(dir.join(ANSWERS_FILE)).ok();
     let wrote_last = answers_now.as_deref() == Some(journal.answers_after.as_bytes());
     let committed_paths = || -> Result<Vec<RelPath>, Error> {
