@@ -4,7 +4,6 @@
 use crate::sandbox::*;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 fn copier_edits(p: &Path) {
     // The edits from shared/peers/README.md: copier loses the last two.
@@ -294,7 +293,7 @@ fn a_crash_mid_write_leaves_a_tree_abort_restores() {
         fs::write(p.join("chart/values.yaml"), values).unwrap();
     });
     let before = snapshot(&p);
-    let out = Command::new(env!("CARGO_BIN_EXE_goldpath"))
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_goldpath"))
         .args(["upgrade", "--defaults", "--no-input"])
         .current_dir(&p)
         .env("HOME", s.path("home"))
