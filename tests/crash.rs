@@ -79,15 +79,17 @@ fn goldpath(e: &Edge, dir: &Path, args: &[&str]) -> Command {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GOLDPATH_CACHE_DIR", e.s.path("cache"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdin(Stdio::null());
     c
 }
 
 /// Runs the command and kills it (SIGKILL) after `delay`, unless it ended first.
 fn run_killed(mut c: Command, delay: Duration) -> bool {
-    let mut child = c.spawn().unwrap();
+    let mut child = c
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let start = Instant::now();
     while start.elapsed() < delay {
         if child.try_wait().unwrap().is_some() {
@@ -195,7 +197,7 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
         let p = work.join(format!("timing-{i}"));
         copy(from, &p);
         let start = Instant::now();
-        assert!(goldpath(&e, &p, args).status().unwrap().success());
+        assert!(goldpath(&e, &p, args).output().unwrap().status.success());
         took.push(start.elapsed());
     }
     let start = Instant::now();
@@ -218,7 +220,11 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
     let timing_new = work.join("timing-new");
     let args = new_args(&timing_new);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert!(goldpath(&e, &work, &args).status().unwrap().success());
+    assert!(goldpath(&e, &work, &args)
+        .output()
+        .unwrap()
+        .status
+        .success());
     took.push(start.elapsed());
     eprintln!("crash tier: uninterrupted runs took {took:?}");
 
@@ -258,9 +264,12 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
                     );
                 }
                 let again = goldpath(&e, &p, &["upgrade", "--defaults", "--no-input"])
-                    .status()
+                    .output()
                     .unwrap();
-                assert!(again.success(), "{what}: the upgrade does not run again");
+                assert!(
+                    again.status.success(),
+                    "{what}: the upgrade does not run again: {again:?}"
+                );
                 assert!(is_new(&p), "{what}");
             }
             1 => {
