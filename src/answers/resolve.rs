@@ -5,7 +5,7 @@
 
 use super::{from_toml, parse_raw, validate, Answers, Error, Missing, Value};
 use crate::bundle::Question;
-use crate::render::Engine;
+use crate::sandbox::Engine;
 use std::collections::BTreeMap;
 
 /// An answer given before any prompt, and where it came from (for error messages).
@@ -92,7 +92,7 @@ pub fn resolve(
         }
     };
     for q in questions {
-        let context = crate::render::context(&out.answers);
+        let context = crate::sandbox::context(&out.answers);
         // An answer computed from a secret is never asked (a prompt would show the secret in
         // its default) nor recorded: it takes its default every time unless given.
         let computed = secret.contains(&q.name) && q.kind != crate::bundle::QuestionType::Secret;

@@ -9,14 +9,11 @@
 //! - A render is bounded in time, memory, output, loops, recursion and nesting ([`Limits`]): a
 //!   bundle is untrusted input.
 
-mod engine;
-mod limits;
-
-pub use engine::{context, error_line, message, Engine};
-pub use limits::{Limit, Limits};
+pub use crate::sandbox::{context, error_line, message, Engine, Limit, Limits};
 
 use crate::answers::Answers;
 use crate::bundle::Bundle;
+use crate::sandbox::limits;
 use crate::tree::{File, RelPath, Tree, ANSWERS_FILE};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -172,7 +169,7 @@ fn render_here(
     }
     for (name, text) in &sources {
         limits::check_source(text, &limits).map_err(|(limit, line)| Error::Limit {
-            file: limits::display_name(name),
+            file: display_name(name),
             line: Some(line),
             limit,
         })?;
@@ -210,10 +207,12 @@ fn render_here(
         .build_inheritance_chains()
         .and_then(|()| engine.tera.check_macro_files())
         .map_err(|e| chain_error(&e))?;
-    limits::check_graph(&engine.tera, &limits).map_err(|(name, limit)| Error::Limit {
-        file: limits::display_name(&name),
-        line: None,
-        limit,
+    limits::check_graph(&engine.tera, &limits, display_name).map_err(|(name, limit)| {
+        Error::Limit {
+            file: display_name(&name),
+            line: None,
+            limit,
+        }
     })?;
     for t in engine.tera.templates.values_mut() {
         limits::instrument(t);
@@ -609,16 +608,20 @@ fn chain_error(e: &tera::Error) -> Error {
     template_error(file, e)
 }
 
-fn template_error(name: &str, e: &tera::Error) -> Error {
-    let message = message(e);
-    // Partials are registered under their bundle-relative path; templates under theirs in template/.
-    let file = if name.starts_with(PARTIALS) {
+/// A template's name as the user knows it: its path in the bundle. Partials are registered
+/// under their bundle-relative path; templates under theirs in template/.
+fn display_name(name: &str) -> String {
+    if name.starts_with(PARTIALS) {
         name.to_string()
     } else {
         format!("template/{name}")
-    };
+    }
+}
+
+fn template_error(name: &str, e: &tera::Error) -> Error {
+    let message = message(e);
     Error::Template {
-        file,
+        file: display_name(name),
         line: error_line(&message),
         message,
     }
