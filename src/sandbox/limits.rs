@@ -349,48 +349,8 @@ pub fn check_source(text: &str, limits: &Limits) -> Result<(), (Limit, usize)> {
         }
         // One tag: brackets and calls nest inside it; strings are skipped.
         let close: &[u8] = if kind == b'{' { b"}}" } else { b"%}" };
-        let mut brackets = Vec::new(); // true for a call's parenthesis
-        let mut calls = 0usize;
         let word = tag_word(b, i);
-        while i < b.len() && !(brackets.is_empty() && b[i..].starts_with(close)) {
-            match b[i] {
-                q @ (b'"' | b'\'' | b'`') => {
-                    i = b[i + 1..]
-                        .iter()
-                        .position(|&c| c == q)
-                        .map_or(b.len(), |p| i + 1 + p);
-                }
-                b'(' | b'[' => {
-                    let call = b[i] == b'('
-                        && b[..i]
-                            .iter()
-                            .rev()
-                            .find(|c| !c.is_ascii_whitespace())
-                            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
-                    brackets.push(call);
-                    calls += usize::from(call);
-                    if blocks + brackets.len() > limits.nesting {
-                        return Err((
-                            Limit::Nesting {
-                                max: limits.nesting,
-                            },
-                            line_at(text, i),
-                        ));
-                    }
-                    if calls > limits.call_nesting {
-                        return Err((
-                            Limit::CallNesting {
-                                max: limits.call_nesting,
-                            },
-                            line_at(text, i),
-                        ));
-                    }
-                }
-                b')' | b']' if brackets.pop() == Some(true) => calls -= 1,
-                _ => {}
-            }
-            i += 1;
-        }
+        i = scan_tag(text, i, close, blocks, limits)?;
         // A filter's arguments nest like a call's: `a | f(x=b | g(y=...))` is counted above.
         // Inside a tag only: text may mention anything.
         if let Some(at) = find(&b[..i], start, RESERVED.as_bytes()) {
@@ -417,6 +377,60 @@ pub fn check_source(text: &str, limits: &Limits) -> Result<(), (Limit, usize)> {
         }
     }
     Ok(())
+}
+
+/// Scans the inside of one tag of `text` from `i` to its `close`, with `blocks` tags open around
+/// it: brackets and calls nest inside it; strings are skipped. Returns where `close` starts.
+fn scan_tag(
+    text: &str,
+    mut i: usize,
+    close: &[u8],
+    blocks: usize,
+    limits: &Limits,
+) -> Result<usize, (Limit, usize)> {
+    let b = text.as_bytes();
+    let mut brackets = Vec::new(); // true for a call's parenthesis
+    let mut calls = 0usize;
+    while i < b.len() && !(brackets.is_empty() && b[i..].starts_with(close)) {
+        match b[i] {
+            q @ (b'"' | b'\'' | b'`') => {
+                i = b[i + 1..]
+                    .iter()
+                    .position(|&c| c == q)
+                    .map_or(b.len(), |p| i + 1 + p);
+            }
+            b'(' | b'[' => {
+                let call = b[i] == b'('
+                    && b[..i]
+                        .iter()
+                        .rev()
+                        .find(|c| !c.is_ascii_whitespace())
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+                brackets.push(call);
+                calls += usize::from(call);
+                if blocks + brackets.len() > limits.nesting {
+                    return Err((
+                        Limit::Nesting {
+                            max: limits.nesting,
+                        },
+                        line_at(text, i),
+                    ));
+                }
+                if calls > limits.call_nesting {
+                    return Err((
+                        Limit::CallNesting {
+                            max: limits.call_nesting,
+                        },
+                        line_at(text, i),
+                    ));
+                }
+            }
+            b')' | b']' if brackets.pop() == Some(true) => calls -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(i)
 }
 
 /// The first word of a tag starting at `i` (after `{%`), skipping `-` and spaces.
