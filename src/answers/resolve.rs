@@ -5,7 +5,7 @@
 
 use super::{from_toml, parse_raw, validate, Answers, Error, Missing, Value};
 use crate::bundle::Question;
-use crate::render::Engine;
+use crate::sandbox::Engine;
 use std::collections::BTreeMap;
 
 /// An answer given before any prompt, and where it came from (for error messages).
@@ -67,20 +67,10 @@ pub fn resolve(
     inputs: &Inputs,
     mut prompter: Option<&mut dyn Prompter>,
 ) -> Result<Resolved, Error> {
-    let mut out = Resolved::default();
-    for name in inputs.given.keys() {
-        if !questions.iter().any(|q| &q.name == name) {
-            if inputs.allow_unknown {
-                out.dropped.push(name.clone());
-            } else {
-                return Err(Error::Unknown {
-                    name: name.clone(),
-                    from: inputs.given[name].describe(name),
-                    known: questions.iter().map(|q| q.name.clone()).collect(),
-                });
-            }
-        }
-    }
+    let mut out = Resolved {
+        dropped: unknown_given(questions, inputs)?,
+        ..Resolved::default()
+    };
     let mut engine = Engine::new();
     let mut missing = Vec::new();
     // Secret values are handed to the redactor as soon as they are known, before they are
@@ -92,27 +82,19 @@ pub fn resolve(
         }
     };
     for q in questions {
-        let context = crate::render::context(&out.answers);
+        let context = crate::sandbox::context(&out.answers);
         // An answer computed from a secret is never asked (a prompt would show the secret in
         // its default) nor recorded: it takes its default every time unless given.
         let computed = secret.contains(&q.name) && q.kind != crate::bundle::QuestionType::Secret;
         // An expression over an answer still missing cannot be evaluated; the missing answer
         // is already reported, and this question is reported on the next run if need be.
         let deferred = !missing.is_empty();
-        if let Some(when) = &q.when {
-            let asked = match engine.eval_bool(when, &context) {
-                Ok(asked) => asked,
-                Err(_) if deferred => continue,
-                Err(message) => {
-                    return Err(Error::Expression {
-                        name: q.name.clone(),
-                        field: "when",
-                        message,
-                    })
-                }
-            };
-            if !asked {
+        match is_asked(&mut engine, q, &context, deferred)? {
+            None => continue,
+            Some(true) => {}
+            Some(false) => {
                 out.skipped.push(q.name.clone());
+                // A skipped question still takes its default, which later ones may use.
                 match default_of(&mut engine, q, &context) {
                     Ok(Some(d)) => {
                         note(q, &d);
@@ -126,25 +108,7 @@ pub fn resolve(
             }
         }
         if let Some(given) = inputs.given.get(&q.name) {
-            let parsed = match given {
-                Given::Raw(raw) => parse_raw(q, raw),
-                Given::Toml { value, .. } => from_toml(q, value),
-                Given::Unknown => {
-                    let placeholder = Value::String(super::SECRET_PLACEHOLDER.into());
-                    out.answers.insert(q.name.clone(), placeholder);
-                    continue;
-                }
-            };
-            if let Ok(v) = &parsed {
-                note(q, v);
-            }
-            let value = parsed
-                .and_then(|v| validate(q, &v).map(|()| v))
-                .map_err(|reason| Error::Invalid {
-                    name: q.name.clone(),
-                    from: given.describe(&q.name),
-                    reason,
-                })?;
+            let value = given_answer(q, given, &note)?;
             out.answers.insert(q.name.clone(), value);
             continue;
         }
@@ -174,20 +138,7 @@ pub fn resolve(
             continue;
         }
         if let Some(p) = prompter.as_deref_mut() {
-            let mut problem: Option<String> = None;
-            let value = loop {
-                let v = p
-                    .ask(q, default.as_ref(), problem.as_deref())
-                    .map_err(|message| Error::Prompt {
-                        name: q.name.clone(),
-                        message,
-                    })?;
-                note(q, &v);
-                match validate(q, &v) {
-                    Ok(()) => break v,
-                    Err(reason) => problem = Some(reason),
-                }
-            };
+            let value = ask(p, q, default.as_ref(), &note)?;
             out.answers.insert(q.name.clone(), value);
             continue;
         }
@@ -197,6 +148,96 @@ pub fn resolve(
         return Err(Error::Missing { missing });
     }
     Ok(out)
+}
+
+/// Whether `q` is asked, by its `when` (asked without one), or `None` when the `when` cannot
+/// be evaluated yet because an earlier answer is missing (`deferred`).
+fn is_asked(
+    engine: &mut Engine,
+    q: &Question,
+    context: &tera::Context,
+    deferred: bool,
+) -> Result<Option<bool>, Error> {
+    let Some(when) = &q.when else {
+        return Ok(Some(true));
+    };
+    match engine.eval_bool(when, context) {
+        Ok(asked) => Ok(Some(asked)),
+        Err(_) if deferred => Ok(None),
+        Err(message) => Err(Error::Expression {
+            name: q.name.clone(),
+            field: "when",
+            message,
+        }),
+    }
+}
+
+/// The given answers whose question the bundle does not ask: an error (a typo in `--set`),
+/// or, with [`Inputs::allow_unknown`], the names to drop.
+fn unknown_given(questions: &[Question], inputs: &Inputs) -> Result<Vec<String>, Error> {
+    let mut dropped = Vec::new();
+    for name in inputs.given.keys() {
+        if !questions.iter().any(|q| &q.name == name) {
+            if inputs.allow_unknown {
+                dropped.push(name.clone());
+            } else {
+                return Err(Error::Unknown {
+                    name: name.clone(),
+                    from: inputs.given[name].describe(name),
+                    known: questions.iter().map(|q| q.name.clone()).collect(),
+                });
+            }
+        }
+    }
+    Ok(dropped)
+}
+
+/// The answer `given` to `q`, validated; a secret not recorded gives its placeholder. `note`
+/// sees the value before it is validated.
+fn given_answer(
+    q: &Question,
+    given: &Given,
+    note: &impl Fn(&Question, &Value),
+) -> Result<Value, Error> {
+    let parsed = match given {
+        Given::Raw(raw) => parse_raw(q, raw),
+        Given::Toml { value, .. } => from_toml(q, value),
+        Given::Unknown => return Ok(Value::String(super::SECRET_PLACEHOLDER.into())),
+    };
+    if let Ok(v) = &parsed {
+        note(q, v);
+    }
+    parsed
+        .and_then(|v| validate(q, &v).map(|()| v))
+        .map_err(|reason| Error::Invalid {
+            name: q.name.clone(),
+            from: given.describe(&q.name),
+            reason,
+        })
+}
+
+/// Asks `q` until the answer is valid, showing why the last one was not. `note` sees each
+/// answer before it is validated.
+fn ask(
+    prompter: &mut dyn Prompter,
+    q: &Question,
+    default: Option<&Value>,
+    note: &impl Fn(&Question, &Value),
+) -> Result<Value, Error> {
+    let mut problem: Option<String> = None;
+    loop {
+        let v = prompter
+            .ask(q, default, problem.as_deref())
+            .map_err(|message| Error::Prompt {
+                name: q.name.clone(),
+                message,
+            })?;
+        note(q, &v);
+        match validate(q, &v) {
+            Ok(()) => return Ok(v),
+            Err(reason) => problem = Some(reason),
+        }
+    }
 }
 
 /// A default is a literal, or a string holding tera over the earlier answers.

@@ -9,14 +9,11 @@
 //! - A render is bounded in time, memory, output, loops, recursion and nesting ([`Limits`]): a
 //!   bundle is untrusted input.
 
-mod engine;
-mod limits;
-
-pub use engine::{context, error_line, message, Engine};
-pub use limits::{Limit, Limits};
+pub use crate::sandbox::{context, error_line, message, Engine, Limit, Limits};
 
 use crate::answers::Answers;
 use crate::bundle::Bundle;
+use crate::sandbox::limits;
 use crate::tree::{File, RelPath, Tree, ANSWERS_FILE};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -143,8 +140,62 @@ fn render_here(
         .keys()
         .map(|p| format!("{PARTIALS}{p}"))
         .collect();
+    let templates = template_sources(bundle, &partial_names)?;
+    parse_templates(&mut engine, &templates)?;
+
+    let sources = Sources::new(bundle, answers);
+    let mut out = Tree::new();
+    let mut total = 0usize;
+    let mut came_from: HashMap<RelPath, &RelPath> = HashMap::new();
+    let mut parts_cache: HashMap<&str, String> = HashMap::new();
+    for (path, file) in &bundle.template {
+        let name = format!("template/{path}");
+        engine.budget.start(&name, false);
+        let Some(rendered_path) = render_path(&mut engine, &ctx, path, &mut parts_cache, &sources)?
+        else {
+            continue;
+        };
+        let rel = checked_path(path, &rendered_path, &sources)?;
+        if let Some(first) = came_from.get(&rel) {
+            return Err(Error::Collision {
+                first: first.to_string(),
+                second: path.to_string(),
+                path: rel.to_string(),
+            });
+        }
+        let bytes = file_bytes(&mut engine, &ctx, path, file, &name)?;
+        total += bytes.len();
+        if total > limits.total_output {
+            return Err(Error::Limit {
+                file: name,
+                line: None,
+                limit: Limit::TotalOutput {
+                    max: limits.total_output,
+                },
+            });
+        }
+        came_from.insert(rel.clone(), path);
+        out.insert(
+            rel,
+            File {
+                bytes,
+                executable: file.executable,
+            },
+        );
+    }
+    check_twins(&came_from, &sources)?;
+    Ok(out)
+}
+
+/// The source of every template of `bundle` by the name it is registered under: its partials
+/// (named `partial_names`, in order) and its `.tera` files. Each must be UTF-8, and no partial
+/// may share a template's name.
+fn template_sources<'a>(
+    bundle: &'a Bundle,
+    partial_names: &'a [String],
+) -> Result<Vec<(&'a str, &'a str)>, Error> {
     let mut sources = Vec::new();
-    for ((path, file), name) in bundle.partials.iter().zip(&partial_names) {
+    for ((path, file), name) in bundle.partials.iter().zip(partial_names) {
         let text = std::str::from_utf8(&file.bytes).map_err(|_| Error::Template {
             file: name.clone(),
             line: None,
@@ -170,9 +221,16 @@ fn render_here(
             sources.push((path.as_str(), text));
         }
     }
-    for (name, text) in &sources {
+    Ok(sources)
+}
+
+/// Checks, parses and links every template of `sources` (name, text) into `engine`, then
+/// checks the include and import graphs and guards every template (see [`limits`]).
+fn parse_templates(engine: &mut Engine, sources: &[(&str, &str)]) -> Result<(), Error> {
+    let limits = engine.budget.limits;
+    for (name, text) in sources {
         limits::check_source(text, &limits).map_err(|(limit, line)| Error::Limit {
-            file: limits::display_name(name),
+            file: display_name(name),
             line: Some(line),
             limit,
         })?;
@@ -210,87 +268,64 @@ fn render_here(
         .build_inheritance_chains()
         .and_then(|()| engine.tera.check_macro_files())
         .map_err(|e| chain_error(&e))?;
-    limits::check_graph(&engine.tera, &limits).map_err(|(name, limit)| Error::Limit {
-        file: limits::display_name(&name),
-        line: None,
-        limit,
+    limits::check_graph(&engine.tera, &limits, display_name).map_err(|(name, limit)| {
+        Error::Limit {
+            file: display_name(&name),
+            line: None,
+            limit,
+        }
     })?;
     for t in engine.tera.templates.values_mut() {
         limits::instrument(t);
     }
+    Ok(())
+}
 
-    let sources = Sources::new(bundle, answers);
-    let mut out = Tree::new();
-    let mut total = 0usize;
-    let mut came_from: HashMap<RelPath, &RelPath> = HashMap::new();
-    let mut parts_cache: HashMap<&str, String> = HashMap::new();
-    for (path, file) in &bundle.template {
-        let name = format!("template/{path}");
-        engine.budget.start(&name, false);
-        let Some(rendered_path) = render_path(&mut engine, &ctx, path, &mut parts_cache, &sources)?
-        else {
-            continue;
-        };
-        let rel = RelPath::new(&rendered_path).map_err(|e| Error::Path {
+/// The rendered path of the template file `path`, refused when it is not a [`RelPath`], or when
+/// it is the answers file, lies inside it as if it were a folder (writing the project would then
+/// fail half-way) or is its case or Unicode twin (the same file on macOS and Windows).
+fn checked_path(path: &RelPath, rendered_path: &str, sources: &Sources) -> Result<RelPath, Error> {
+    let rel = RelPath::new(rendered_path).map_err(|e| Error::Path {
+        file: path.to_string(),
+        rendered: sources.shown(rendered_path),
+        reason: reason_of(&e),
+        from: sources.note(path.as_str()),
+    })?;
+    if is_answers_file(&rel) {
+        return Err(Error::Path {
             file: path.to_string(),
-            rendered: sources.shown(&rendered_path),
-            reason: reason_of(&e),
+            rendered: sources.shown(rendered_path),
+            reason: format!("{ANSWERS_FILE} is written by goldpath itself"),
             from: sources.note(path.as_str()),
-        })?;
-        // Nor inside it, as if it were a folder: writing the project would then fail half-way.
-        // Nor its case or Unicode twin, which is the same file on macOS and Windows.
-        if is_answers_file(&rel) {
-            return Err(Error::Path {
-                file: path.to_string(),
-                rendered: sources.shown(&rendered_path),
-                reason: format!("{ANSWERS_FILE} is written by goldpath itself"),
-                from: sources.note(path.as_str()),
-            });
-        }
-        if let Some(first) = came_from.get(&rel) {
-            return Err(Error::Collision {
-                first: first.to_string(),
-                second: path.to_string(),
-                path: rel.to_string(),
-            });
-        }
-        let bytes = if path.as_str().ends_with(TEMPLATE_SUFFIX) {
-            let max = limits.file_output;
-            let mut w = limits::Capped::new(max, Limit::FileOutput { max }, &engine.budget);
-            let rendered = engine.tera.render_to(path.as_str(), &ctx, &mut w);
-            if let Some(limit) = engine.budget.take_hit() {
-                return Err(Error::Limit {
-                    file: name,
-                    line: None,
-                    limit,
-                });
-            }
-            rendered.map_err(|e| template_error(path.as_str(), &e))?;
-            w.buf
-        } else {
-            file.bytes.clone()
-        };
-        total += bytes.len();
-        if total > limits.total_output {
-            return Err(Error::Limit {
-                file: name,
-                line: None,
-                limit: Limit::TotalOutput {
-                    max: limits.total_output,
-                },
-            });
-        }
-        came_from.insert(rel.clone(), path);
-        out.insert(
-            rel,
-            File {
-                bytes,
-                executable: file.executable,
-            },
-        );
+        });
     }
-    check_twins(&came_from, &sources)?;
-    Ok(out)
+    Ok(rel)
+}
+
+/// The bytes of the template file `path` (`name` in messages): rendered within the file's
+/// output limit if it is a tera template, else copied.
+fn file_bytes(
+    engine: &mut Engine,
+    ctx: &tera::Context,
+    path: &RelPath,
+    file: &File,
+    name: &str,
+) -> Result<Vec<u8>, Error> {
+    if !path.as_str().ends_with(TEMPLATE_SUFFIX) {
+        return Ok(file.bytes.clone());
+    }
+    let max = engine.budget.limits.file_output;
+    let mut w = limits::Capped::new(max, Limit::FileOutput { max }, &engine.budget);
+    let rendered = engine.tera.render_to(path.as_str(), ctx, &mut w);
+    if let Some(limit) = engine.budget.take_hit() {
+        return Err(Error::Limit {
+            file: name.to_string(),
+            line: None,
+            limit,
+        });
+    }
+    rendered.map_err(|e| template_error(path.as_str(), &e))?;
+    Ok(w.buf)
 }
 
 /// Refuses two rendered paths that differ only in letter case or Unicode form (NFC `café` and
@@ -609,16 +644,20 @@ fn chain_error(e: &tera::Error) -> Error {
     template_error(file, e)
 }
 
-fn template_error(name: &str, e: &tera::Error) -> Error {
-    let message = message(e);
-    // Partials are registered under their bundle-relative path; templates under theirs in template/.
-    let file = if name.starts_with(PARTIALS) {
+/// A template's name as the user knows it: its path in the bundle. Partials are registered
+/// under their bundle-relative path; templates under theirs in template/.
+fn display_name(name: &str) -> String {
+    if name.starts_with(PARTIALS) {
         name.to_string()
     } else {
         format!("template/{name}")
-    };
+    }
+}
+
+fn template_error(name: &str, e: &tera::Error) -> Error {
+    let message = message(e);
     Error::Template {
-        file,
+        file: display_name(name),
         line: error_line(&message),
         message,
     }

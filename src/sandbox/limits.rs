@@ -349,48 +349,8 @@ pub fn check_source(text: &str, limits: &Limits) -> Result<(), (Limit, usize)> {
         }
         // One tag: brackets and calls nest inside it; strings are skipped.
         let close: &[u8] = if kind == b'{' { b"}}" } else { b"%}" };
-        let mut brackets = Vec::new(); // true for a call's parenthesis
-        let mut calls = 0usize;
         let word = tag_word(b, i);
-        while i < b.len() && !(brackets.is_empty() && b[i..].starts_with(close)) {
-            match b[i] {
-                q @ (b'"' | b'\'' | b'`') => {
-                    i = b[i + 1..]
-                        .iter()
-                        .position(|&c| c == q)
-                        .map_or(b.len(), |p| i + 1 + p);
-                }
-                b'(' | b'[' => {
-                    let call = b[i] == b'('
-                        && b[..i]
-                            .iter()
-                            .rev()
-                            .find(|c| !c.is_ascii_whitespace())
-                            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
-                    brackets.push(call);
-                    calls += usize::from(call);
-                    if blocks + brackets.len() > limits.nesting {
-                        return Err((
-                            Limit::Nesting {
-                                max: limits.nesting,
-                            },
-                            line_at(text, i),
-                        ));
-                    }
-                    if calls > limits.call_nesting {
-                        return Err((
-                            Limit::CallNesting {
-                                max: limits.call_nesting,
-                            },
-                            line_at(text, i),
-                        ));
-                    }
-                }
-                b')' | b']' if brackets.pop() == Some(true) => calls -= 1,
-                _ => {}
-            }
-            i += 1;
-        }
+        i = scan_tag(text, i, close, blocks, limits)?;
         // A filter's arguments nest like a call's: `a | f(x=b | g(y=...))` is counted above.
         // Inside a tag only: text may mention anything.
         if let Some(at) = find(&b[..i], start, RESERVED.as_bytes()) {
@@ -417,6 +377,60 @@ pub fn check_source(text: &str, limits: &Limits) -> Result<(), (Limit, usize)> {
         }
     }
     Ok(())
+}
+
+/// Scans the inside of one tag of `text` from `i` to its `close`, with `blocks` tags open around
+/// it: brackets and calls nest inside it; strings are skipped. Returns where `close` starts.
+fn scan_tag(
+    text: &str,
+    mut i: usize,
+    close: &[u8],
+    blocks: usize,
+    limits: &Limits,
+) -> Result<usize, (Limit, usize)> {
+    let b = text.as_bytes();
+    let mut brackets = Vec::new(); // true for a call's parenthesis
+    let mut calls = 0usize;
+    while i < b.len() && !(brackets.is_empty() && b[i..].starts_with(close)) {
+        match b[i] {
+            q @ (b'"' | b'\'' | b'`') => {
+                i = b[i + 1..]
+                    .iter()
+                    .position(|&c| c == q)
+                    .map_or(b.len(), |p| i + 1 + p);
+            }
+            b'(' | b'[' => {
+                let call = b[i] == b'('
+                    && b[..i]
+                        .iter()
+                        .rev()
+                        .find(|c| !c.is_ascii_whitespace())
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+                brackets.push(call);
+                calls += usize::from(call);
+                if blocks + brackets.len() > limits.nesting {
+                    return Err((
+                        Limit::Nesting {
+                            max: limits.nesting,
+                        },
+                        line_at(text, i),
+                    ));
+                }
+                if calls > limits.call_nesting {
+                    return Err((
+                        Limit::CallNesting {
+                            max: limits.call_nesting,
+                        },
+                        line_at(text, i),
+                    ));
+                }
+            }
+            b')' | b']' if brackets.pop() == Some(true) => calls -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(i)
 }
 
 /// The first word of a tag starting at `i` (after `{%`), skipping `-` and spaces.
@@ -448,8 +462,12 @@ fn line_at(text: &str, at: usize) -> usize {
 
 /// Refuses include cycles, includes nested deeper than [`Limits::include_depth`], and import
 /// cycles (tera loads imported macros recursively and would overflow the stack). Returns the
-/// template at fault with the limit.
-pub fn check_graph(tera: &tera::Tera, limits: &Limits) -> Result<(), (String, Limit)> {
+/// template at fault with the limit, whose chain names each template as `shown` does.
+pub fn check_graph(
+    tera: &tera::Tera,
+    limits: &Limits,
+    shown: impl Fn(&str) -> String,
+) -> Result<(), (String, Limit)> {
     let mut includes: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut imports: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (name, t) in &tera.templates {
@@ -474,35 +492,7 @@ pub fn check_graph(tera: &tera::Tera, limits: &Limits) -> Result<(), (String, Li
                 .collect(),
         );
     }
-    // Depth-first: the longest include chain below each template, and any cycle.
-    fn longest<'a>(
-        graph: &BTreeMap<&'a str, Vec<&'a str>>,
-        node: &'a str,
-        path: &mut Vec<&'a str>,
-        done: &mut HashMap<&'a str, Vec<&'a str>>,
-    ) -> Result<Vec<&'a str>, Vec<&'a str>> {
-        if let Some(chain) = done.get(node) {
-            return Ok(chain.clone());
-        }
-        if let Some(at) = path.iter().position(|p| *p == node) {
-            let mut cycle = path[at..].to_vec();
-            cycle.push(node);
-            return Err(cycle);
-        }
-        path.push(node);
-        let mut best = Vec::new();
-        for next in graph.get(node).into_iter().flatten() {
-            let chain = longest(graph, next, path, done)?;
-            if chain.len() > best.len() {
-                best = chain;
-            }
-        }
-        path.pop();
-        best.insert(0, node);
-        done.insert(node, best.clone());
-        Ok(best)
-    }
-    let owned = |chain: Vec<&str>| chain.into_iter().map(display_name).collect::<Vec<_>>();
+    let owned = |chain: Vec<&str>| chain.into_iter().map(&shown).collect::<Vec<_>>();
     for (graph, is_include) in [(&imports, false), (&includes, true)] {
         let mut done = HashMap::new();
         for name in graph.keys() {
@@ -534,13 +524,33 @@ pub fn check_graph(tera: &tera::Tera, limits: &Limits) -> Result<(), (String, Li
     Ok(())
 }
 
-/// A template's name as the user knows it: its path in the bundle.
-pub fn display_name(name: &str) -> String {
-    if name.starts_with(super::PARTIALS) {
-        name.to_string()
-    } else {
-        format!("template/{name}")
+/// Depth-first: the longest include chain below `node` in `graph`, or the cycle it is on.
+fn longest<'a>(
+    graph: &BTreeMap<&'a str, Vec<&'a str>>,
+    node: &'a str,
+    path: &mut Vec<&'a str>,
+    done: &mut HashMap<&'a str, Vec<&'a str>>,
+) -> Result<Vec<&'a str>, Vec<&'a str>> {
+    if let Some(chain) = done.get(node) {
+        return Ok(chain.clone());
     }
+    if let Some(at) = path.iter().position(|p| *p == node) {
+        let mut cycle = path[at..].to_vec();
+        cycle.push(node);
+        return Err(cycle);
+    }
+    path.push(node);
+    let mut best = Vec::new();
+    for next in graph.get(node).into_iter().flatten() {
+        let chain = longest(graph, next, path, done)?;
+        if chain.len() > best.len() {
+            best = chain;
+        }
+    }
+    path.pop();
+    best.insert(0, node);
+    done.insert(node, best.clone());
+    Ok(best)
 }
 
 fn collect_includes<'a>(body: &'a [Node], out: &mut Vec<&'a Vec<String>>) {
@@ -890,7 +900,7 @@ unsafe impl GlobalAlloc for Counting {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::Engine;
+    use crate::sandbox::Engine;
     use tera::Context;
 
     #[test]

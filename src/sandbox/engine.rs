@@ -2,8 +2,7 @@
 //! share the same sandbox.
 
 use super::limits::{self, Budget, Capped, Limit, Limits, StackBase};
-use crate::answers::Answers;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tera::{Context, Tera};
 
@@ -116,10 +115,10 @@ impl Engine {
     }
 }
 
-/// The variables a template sees: every answer by name.
-pub fn context(answers: &Answers) -> Context {
+/// The variables a template sees, each value by its name (a render's answers: `&Answers`).
+pub fn context<V: serde::Serialize>(vars: &BTreeMap<String, V>) -> Context {
     let mut ctx = Context::new();
-    for (k, v) in answers {
+    for (k, v) in vars {
         ctx.insert(k, v);
     }
     ctx
@@ -180,8 +179,8 @@ mod tests {
 
     #[test]
     fn when_expressions_are_truthy() {
-        let mut answers = Answers::new();
-        answers.insert("ci".into(), crate::answers::Value::String("github".into()));
+        let mut answers = BTreeMap::new();
+        answers.insert("ci".to_string(), "github");
         let ctx = context(&answers);
         let mut e = Engine::new();
         assert!(e.eval_bool("ci == 'github'", &ctx).unwrap());

@@ -1,0 +1,326 @@
+//! The user's project repository: its status, conflict stages in the index, commits of exact
+//! paths, and putting paths back as HEAD has them.
+
+use super::{commit_tree, err, index_entry, Error};
+use crate::tree::{File, RelPath};
+use std::path::{Path, PathBuf};
+
+/// The git repository a project lives in; the project may be a folder inside it (a monorepo).
+pub struct ProjectRepo {
+    repo: git2::Repository,
+    /// The project's folder relative to the work tree, `""` or ending in `/`.
+    prefix: String,
+}
+
+impl ProjectRepo {
+    /// Finds the repository containing `dir`.
+    pub fn open(dir: &Path) -> Result<ProjectRepo, Error> {
+        let repo = git2::Repository::discover(dir)
+            .map_err(err(format!("{} is not in a git repository", dir.display())))?;
+        let workdir = repo.workdir().ok_or_else(|| Error::Git {
+            context: dir.display().to_string(),
+            message: "is in a bare repository".into(),
+        })?;
+        let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let rel = canon(dir)
+            .strip_prefix(canon(workdir))
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut prefix = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        Ok(ProjectRepo { repo, prefix })
+    }
+
+    fn in_repo(&self, path: &RelPath) -> String {
+        format!("{}{}", self.prefix, path)
+    }
+
+    /// Paths in the project with uncommitted changes (staged, unstaged or untracked, not ignored),
+    /// relative to the project, sorted.
+    pub fn dirty_paths(&self) -> Result<Vec<String>, Error> {
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        if !self.prefix.is_empty() {
+            opts.pathspec(&self.prefix);
+        }
+        let statuses = self
+            .repo
+            .statuses(Some(&mut opts))
+            .map_err(err("reading git status"))?;
+        let mut out: Vec<String> = statuses
+            .iter()
+            .filter(|s| s.status() != git2::Status::CURRENT && !s.status().is_ignored())
+            .filter_map(|s| {
+                s.path()
+                    .ok()
+                    .map(|p| p.strip_prefix(&self.prefix).unwrap_or(p).to_string())
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Paths of the project with unmerged (conflict) entries in the index, sorted.
+    pub fn unmerged_paths(&self) -> Result<Vec<String>, Error> {
+        let index = self.repo.index().map_err(err("reading the index"))?;
+        let mut out = Vec::new();
+        for c in index.conflicts().map_err(err("reading index conflicts"))? {
+            let c = c.map_err(err("reading index conflicts"))?;
+            if let Some(entry) = c.our.or(c.their).or(c.ancestor) {
+                let path = String::from_utf8_lossy(&entry.path).into_owned();
+                if let Some(rel) = path.strip_prefix(&self.prefix) {
+                    out.push(rel.to_string());
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Records a conflict in the index as git does: stage 1 (base), 2 (ours), 3 (theirs), each
+    /// present when that side has the file. `git status`, IDEs and mergetools then see it.
+    pub fn record_conflict(
+        &self,
+        path: &RelPath,
+        base: Option<&File>,
+        ours: Option<&File>,
+        theirs: Option<&File>,
+    ) -> Result<(), Error> {
+        let in_repo = self.in_repo(path);
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        index
+            .remove_path(Path::new(&in_repo))
+            .map_err(err(format!("unstaging {in_repo}")))?;
+        for (stage, side) in [(1u16, base), (2, ours), (3, theirs)] {
+            let Some(file) = side else { continue };
+            let id = self
+                .repo
+                .blob(&file.bytes)
+                .map_err(err(format!("storing {in_repo}")))?;
+            let mut entry = index_entry(&in_repo, file, None);
+            entry.id = id;
+            entry.flags |= stage << 12;
+            index
+                .add(&entry)
+                .map_err(err(format!("recording the conflict in {in_repo}")))?;
+        }
+        index.write().map_err(err("writing the index"))
+    }
+
+    /// The commit HEAD points at, if any.
+    pub fn head_id(&self) -> Option<String> {
+        self.repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .map(|c| c.id().to_string())
+    }
+
+    /// The folder goldpath keeps its own state in (`.git/goldpath/`), and the name that tells
+    /// this project from others in the same repository (a monorepo).
+    pub fn state_file(&self, name: &str) -> PathBuf {
+        let project = if self.prefix.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "-{}",
+                self.prefix
+                    .trim_end_matches('/')
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            )
+        };
+        self.repo
+            .path()
+            .join("goldpath")
+            .join(format!("{name}{project}.toml"))
+    }
+
+    /// Paths of the project that git tracks (in the index, any stage), relative to it.
+    pub fn tracked_paths(&self) -> Result<std::collections::BTreeSet<String>, Error> {
+        let index = self.repo.index().map_err(err("reading the index"))?;
+        Ok(index
+            .iter()
+            .filter_map(|e| {
+                let path = String::from_utf8_lossy(&e.path).into_owned();
+                path.strip_prefix(&self.prefix).map(str::to_string)
+            })
+            .collect())
+    }
+
+    /// Commits exactly `paths` of the project as they are in the work tree (a path with no file
+    /// is removed), on top of HEAD, then updates those paths in the index. Nothing else goes into
+    /// the commit: what the user staged or created meanwhile stays where it is (staged, or
+    /// untracked). A path whose conflict stages are in the index is resolved by this.
+    ///
+    /// The commit lands before the index is written: a process killed in between leaves HEAD
+    /// moved and the index behind, which [`ProjectRepo::sync_index_to_head`] repairs (the
+    /// upgrade's journal calls it).
+    pub fn commit_paths(
+        &self,
+        root: &Path,
+        message: &str,
+        paths: &[RelPath],
+    ) -> Result<String, Error> {
+        let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        // An index of HEAD alone, in memory, so that the user's other staged changes stay out.
+        let mut staged = git2::Index::new().map_err(err("making an index"))?;
+        if let Some(head) = &parent {
+            let tree = head.tree().map_err(err("reading HEAD"))?;
+            staged.read_tree(&tree).map_err(err("reading HEAD"))?;
+        }
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        let mut entries = Vec::new();
+        // Removals first, so a file that became a folder (or the reverse) has room.
+        for path in paths {
+            let in_repo = self.in_repo(path);
+            staged
+                .remove_path(Path::new(&in_repo))
+                .map_err(err(format!("unstaging {in_repo}")))?;
+            index
+                .remove_path(Path::new(&in_repo))
+                .map_err(err(format!("unstaging {in_repo}")))?;
+            let file = crate::tree::read_file(root, path).map_err(|e| Error::Git {
+                context: format!("reading {in_repo}"),
+                message: e.to_string(),
+            })?;
+            if let Some(file) = file {
+                // A folder HEAD had here is gone from the work tree now that a file is in its
+                // place (the plan refused it if any file of the user's was left in it).
+                let _ = staged.remove_dir(Path::new(&in_repo), 0);
+                let id = self
+                    .repo
+                    .blob(&file.bytes)
+                    .map_err(err(format!("storing {in_repo}")))?;
+                let meta = std::fs::symlink_metadata(path.under(root)).ok();
+                let mut entry = index_entry(&in_repo, &file, meta.as_ref());
+                entry.id = id;
+                entries.push(entry);
+            }
+        }
+        for entry in &entries {
+            let name = String::from_utf8_lossy(&entry.path).into_owned();
+            staged.add(entry).map_err(err(format!("staging {name}")))?;
+        }
+        let tree_id = staged
+            .write_tree_to(&self.repo)
+            .map_err(err("writing the tree"))?;
+        let id = commit_tree(&self.repo, tree_id, parent.as_ref(), message)?;
+        for entry in &entries {
+            let name = String::from_utf8_lossy(&entry.path).into_owned();
+            index.add(entry).map_err(err(format!("staging {name}")))?;
+        }
+        index.write().map_err(err("writing the index"))?;
+        Ok(id)
+    }
+
+    /// Makes the index entries of `paths` those of HEAD (stages dropped; a path HEAD lacks is
+    /// unstaged), touching neither the work tree nor any other entry.
+    pub fn sync_index_to_head(&self, paths: &[RelPath]) -> Result<(), Error> {
+        let head = self
+            .repo
+            .head()
+            .and_then(|h| h.peel_to_tree())
+            .map_err(err("reading HEAD"))?;
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        for path in paths {
+            let in_repo = self.in_repo(path);
+            index
+                .remove_path(Path::new(&in_repo))
+                .map_err(err(format!("unstaging {in_repo}")))?;
+            if let Ok(entry) = head.get_path(Path::new(&in_repo)) {
+                let file = File {
+                    bytes: Vec::new(),
+                    executable: entry.filemode() == 0o100755,
+                };
+                let mut e = index_entry(&in_repo, &file, None);
+                e.id = entry.id();
+                e.file_size = 0;
+                index.add(&e).map_err(err(format!("staging {in_repo}")))?;
+            }
+        }
+        index.write().map_err(err("writing the index"))
+    }
+
+    /// The blob recorded for `path` at conflict `stage` (1 base, 2 ours, 3 theirs) in the index.
+    pub fn staged_file(&self, path: &RelPath, stage: i32) -> Result<Option<File>, Error> {
+        let index = self.repo.index().map_err(err("reading the index"))?;
+        let Some(entry) = index.get_path(Path::new(&self.in_repo(path)), stage) else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(entry.id)
+            .map_err(err(format!("reading {path} from the index")))?;
+        Ok(Some(File {
+            bytes: blob.content().to_vec(),
+            executable: entry.mode == 0o100755,
+        }))
+    }
+
+    /// The project's file at HEAD, or `None`.
+    pub fn head_file(&self, path: &RelPath) -> Result<Option<File>, Error> {
+        let Ok(head) = self.repo.head().and_then(|h| h.peel_to_tree()) else {
+            return Ok(None);
+        };
+        let Ok(entry) = head.get_path(Path::new(&self.in_repo(path))) else {
+            return Ok(None);
+        };
+        let blob = entry
+            .to_object(&self.repo)
+            .ok()
+            .and_then(|o| o.into_blob().ok());
+        Ok(blob.map(|b| File {
+            bytes: b.content().to_vec(),
+            executable: entry.filemode() == 0o100755,
+        }))
+    }
+
+    /// Puts `paths` back as they are at HEAD (in the work tree and the index). A path HEAD does
+    /// not have is only unstaged: whether its file is goldpath's to remove is the caller's call.
+    /// Used by `upgrade --abort`.
+    pub fn restore_from_head(&self, root: &Path, paths: &[RelPath]) -> Result<(), Error> {
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        for path in paths {
+            let in_repo = self.in_repo(path);
+            index
+                .remove_path(Path::new(&in_repo))
+                .map_err(err(format!("unstaging {in_repo}")))?;
+            if let Some(file) = self.head_file(path)? {
+                crate::tree::no_symlink_on_the_way(root, path)
+                    .and_then(|()| crate::tree::write_file_atomic(&path.under(root), &file))
+                    .map_err(|e| Error::Git {
+                        context: in_repo.clone(),
+                        message: e.to_string(),
+                    })?;
+                index
+                    .add_path(Path::new(&in_repo))
+                    .map_err(err(format!("staging {in_repo}")))?;
+            }
+        }
+        index.write().map_err(err("writing the index"))
+    }
+}
+
+/// The folder git runs hooks from for the repository containing `dir` (`core.hooksPath` honoured).
+pub fn hooks_dir(dir: &Path) -> Result<PathBuf, Error> {
+    let repo = git2::Repository::discover(dir)
+        .map_err(err(format!("{} is not in a git repository", dir.display())))?;
+    let configured = repo
+        .config()
+        .and_then(|c| c.get_path("core.hooksPath"))
+        .ok();
+    Ok(match configured {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => repo.workdir().unwrap_or(repo.path()).join(p),
+        None => repo.path().join("hooks"),
+    })
+}

@@ -1,0 +1,193 @@
+//! A bundle source whose versions are tags: releases are read straight from git objects, with
+//! nothing checked out.
+
+use super::{err, remote, Error};
+use crate::tree::{File, RelPath, Tree};
+use std::path::{Path, PathBuf};
+
+/// A bundle repository whose tags are read straight from git objects.
+pub struct TagRepo {
+    repo: git2::Repository,
+}
+
+impl TagRepo {
+    /// Opens a local repository (`file://` URL or a path) in place; fetches a remote one's tags
+    /// into a bare cache repository first.
+    pub fn open(url: &str) -> Result<TagRepo, Error> {
+        let local = url.strip_prefix("file://").map(PathBuf::from).or_else(|| {
+            (!url.contains("://") && Path::new(url).exists()).then(|| PathBuf::from(url))
+        });
+        if let Some(path) = local {
+            let repo = git2::Repository::open(&path).map_err(|e| Error::Fetch {
+                url: crate::redact::mask_url(url),
+                message: e.message().to_string(),
+            })?;
+            return Ok(TagRepo { repo });
+        }
+        Ok(TagRepo {
+            repo: remote::fetch_into_cache(url)?,
+        })
+    }
+
+    /// Every tag with the commit it points at (annotated tags peeled).
+    pub fn tags(&self) -> Result<Vec<(String, String)>, Error> {
+        let names = self.repo.tag_names(None).map_err(err("listing tags"))?;
+        let mut out = Vec::new();
+        for name in names.iter().flatten().flatten() {
+            let obj = self
+                .repo
+                .revparse_single(&format!("refs/tags/{name}"))
+                .map_err(err(format!("tag {name}")))?;
+            if let Ok(commit) = obj.peel_to_commit() {
+                out.push((name.to_string(), commit.id().to_string()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The root tree of `commit`.
+    fn root(&self, commit: &str) -> Result<git2::Tree<'_>, Error> {
+        let oid = git2::Oid::from_str(commit).map_err(err(format!("commit {commit}")))?;
+        self.repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .map_err(err(format!("commit {commit}")))
+    }
+
+    fn tree_at(&self, commit: &str, dir: &str) -> Result<Option<git2::Tree<'_>>, Error> {
+        let root = self.root(commit)?;
+        if dir.is_empty() {
+            return Ok(Some(root));
+        }
+        match root.get_path(Path::new(dir)) {
+            Ok(entry) => Ok(entry
+                .to_object(&self.repo)
+                .ok()
+                .and_then(|o| o.into_tree().ok())),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The names of the folders in `dir` at `commit`.
+    pub fn list_dirs(&self, commit: &str, dir: &str) -> Result<Vec<String>, Error> {
+        let Some(tree) = self.tree_at(commit, dir)? else {
+            return Ok(Vec::new());
+        };
+        Ok(tree
+            .iter()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+            .filter_map(|e| e.name().ok().map(str::to_string))
+            .collect())
+    }
+
+    /// One file's bytes at `commit`, or `None`.
+    pub fn read_file(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        let root = self.root(commit)?;
+        let Ok(entry) = root.get_path(Path::new(path)) else {
+            return Ok(None);
+        };
+        Ok(entry
+            .to_object(&self.repo)
+            .ok()
+            .and_then(|o| o.into_blob().ok())
+            .map(|b| b.content().to_vec()))
+    }
+
+    /// Every file under `dir` at `commit`, keyed by its path relative to `dir`, in the top-level
+    /// entries `wanted` accepts (`template`, `bundle.toml`...; the rest is not read).
+    ///
+    /// A bundle is untrusted input, and git holds what no checkout should write, so each entry
+    /// that is not a plain file or folder is refused by name, never dropped: a symbolic link
+    /// (mode 120000: its target could be anything, `/etc/passwd` included), a submodule
+    /// (a gitlink, mode 160000: its files are not in this repository), a name that is not
+    /// UTF-8, and a path [`RelPath::in_bundle`] refuses (`..`, `\`, `C:`, `.git`, control
+    /// characters), which git's own commands refuse to write but its objects can hold.
+    pub fn read_tree(
+        &self,
+        commit: &str,
+        dir: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<Tree, Error> {
+        let mut out = Tree::new();
+        let Some(tree) = self.tree_at(commit, dir)? else {
+            return Ok(out);
+        };
+        let mut failure = None;
+        tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            let path = format!("{parent}{name}");
+            let top = path.split('/').next().unwrap_or_default();
+            if !wanted(top) {
+                return git2::TreeWalkResult::Skip;
+            }
+            match self.read_entry(&path, entry, &mut out) {
+                Ok(()) => git2::TreeWalkResult::Ok,
+                Err(e) => {
+                    failure = Some(e);
+                    git2::TreeWalkResult::Abort
+                }
+            }
+        })
+        .map_err(err("walking the tree"))
+        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
+    /// Puts the blob `entry` at `path` into `out`; a folder needs nothing. Refuses, by name,
+    /// every entry [`TagRepo::read_tree`] says it does.
+    fn read_entry(
+        &self,
+        path: &str,
+        entry: &git2::TreeEntry<'_>,
+        out: &mut Tree,
+    ) -> Result<(), Error> {
+        let refuse = |reason: String| Error::Entry {
+            path: path.to_string(),
+            reason,
+        };
+        if entry.name().is_err() {
+            return Err(refuse("has a name that is not UTF-8; rename it".into()));
+        }
+        let rel = RelPath::in_bundle(path).map_err(|e| {
+            refuse(match e {
+                crate::tree::Error::BadPath { reason, .. } => format!("is not allowed: {reason}"),
+                e => e.to_string(),
+            })
+        })?;
+        match (entry.kind(), entry.filemode()) {
+            (Some(git2::ObjectType::Tree), _) => Ok(()),
+            (Some(git2::ObjectType::Blob), 0o120000) => {
+                let target = self
+                    .repo
+                    .find_blob(entry.id())
+                    .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+                    .unwrap_or_default();
+                Err(refuse(format!("is a symbolic link (to `{target}`); goldpath never reads or writes links from a bundle: commit the file itself")))
+            }
+            (Some(git2::ObjectType::Blob), _) => {
+                let blob = self.repo.find_blob(entry.id()).map_err(|e| Error::Git {
+                    context: format!("reading {path}"),
+                    message: e.message().to_string(),
+                })?;
+                out.insert(
+                    rel,
+                    File {
+                        bytes: blob.content().to_vec(),
+                        executable: entry.filemode() == 0o100755,
+                    },
+                );
+                Ok(())
+            }
+            (Some(git2::ObjectType::Commit), _) => Err(refuse(
+                "is a submodule (a gitlink, mode 160000), whose files are not in this repository; commit the files themselves".into(),
+            )),
+            (kind, mode) => Err(refuse(format!(
+                "is a {} entry of mode {mode:o}, not a file or folder",
+                kind.map_or("unknown", |k| k.str())
+            ))),
+        }
+    }
+}
