@@ -433,7 +433,12 @@ fn a_locked_script_that_lost_its_executable_bit_is_drift_and_diff_restores_it() 
         .spawn()
         .unwrap();
     use std::io::Write as _;
-    apply.stdin.take().unwrap().write_all(&diff.stdout_bytes).unwrap();
+    apply
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&diff.stdout_bytes)
+        .unwrap();
     assert!(apply.wait().unwrap().success());
     assert_eq!(mode(&p.join("bin/deploy.sh")) & 0o111, 0o111);
     assert_eq!(

@@ -19,6 +19,5 @@ mod safety_paths;
 mod safety_render;
 mod safety_secrets;
 mod safety_upgrade;
-mod sandbox;
 mod upgrade;
 mod upgrade_edge;
