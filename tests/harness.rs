@@ -793,3 +793,16 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Asserts `text` against the insta snapshot `name` (in `tests/snapshots/`), byte for byte. insta
+/// itself ignores trailing whitespace and reads CRLF as LF, so the snapshot holds the text with
+/// each `\r` shown as `␍` and a last line `[end]` right after it: a missing or doubled final
+/// newline, or a CRLF, changes the snapshot. New snapshots: run once with `INSTA_UPDATE=always`,
+/// review the `.snap` files, commit them.
+#[macro_export]
+macro_rules! assert_text_snapshot {
+    ($name:expr, $text:expr $(,)?) => {{
+        let text: &str = &$text;
+        insta::assert_snapshot!($name, format!("{}[end]", text.replace('\r', "␍")));
+    }};
+}

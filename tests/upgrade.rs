@@ -348,10 +348,7 @@ fn a_dirty_tree_is_refused_with_the_dirty_paths() {
     let before = snapshot(&p);
     let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
     assert_eq!(out.code, Some(2));
-    assert_eq!(
-        out.stderr,
-        "error: the project has uncommitted changes:\n  Dockerfile\n  scratch.txt\nhint: commit or stash them first, or pass --allow-dirty to merge them like any local edit\n"
-    );
+    crate::assert_text_snapshot!("dirty_tree_refused", out.stderr);
     assert_eq!(snapshot(&p), before);
 }
 

@@ -878,18 +878,11 @@ fn allow_dirty_merges_uncommitted_edits_and_abort_refuses_to_guess() {
         out.stdout
     );
     assert_eq!(read(&p.join("config.yaml")), "A\n\nb\n\nC\n");
-    assert_eq!(
-        read(&p.join("notes.md")),
-        "x\n\n<<<<<<< ours (your project)\nMINE\n=======\nY\n>>>>>>> theirs (golden path, new version)\n"
-    );
+    crate::assert_text_snapshot!("dirty_upgrade_conflict_file", read(&p.join("notes.md")));
     let during = snapshot(&p);
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
     assert_eq!(out.code, Some(2));
-    assert_eq!(
-        out.stderr,
-        "error: the upgrade was started on a dirty tree (--allow-dirty), so --abort cannot tell your changes from the upgrade's\n\
-         hint: restore files by hand with git (`git status` shows what changed)\n"
-    );
+    crate::assert_text_snapshot!("abort_refused_after_a_dirty_upgrade", out.stderr);
     assert_eq!(snapshot(&p), during);
 
     // Finishing does not commit the user's unrelated work (scratch.txt) as part of the upgrade.
@@ -1022,9 +1015,9 @@ fn conflict_markers_the_user_committed_before_the_upgrade_do_not_block_continue(
     edit_and_commit(&p, |p| fs::write(p.join("CONTRIBUTING.md"), &mine).unwrap());
     e.upgrade(&p, &[], 1);
     // The upgrade's markers are one longer than the user's, so both can be told apart.
-    assert_eq!(
-        read(&p.join("CONTRIBUTING.md")),
-        format!("# Contributing\n\n<<<<<<<< ours (your project)\nRun make test.\n========\nRun cargo test.\n>>>>>>>> theirs (golden path, new version)\n\nOpen a PR.\n{example}")
+    crate::assert_text_snapshot!(
+        "conflict_markers_one_longer_than_the_users",
+        read(&p.join("CONTRIBUTING.md"))
     );
     // Resolving the upgrade's conflict is enough; the user's example stays.
     let resolved = format!(
@@ -1565,10 +1558,7 @@ fn a_renamed_locked_file_edited_locally_is_a_conflict_at_its_new_path() {
         out.stdout
     );
     assert!(!p.join("ci/pipeline.yml").exists());
-    assert_eq!(
-        read(&p.join("ci/main.yml")),
-        "steps:\n  - test\n\n  - lint\n<<<<<<< ours (your project)\n  - deploy\n=======\n>>>>>>> theirs (golden path, new version)\n"
-    );
+    crate::assert_text_snapshot!("renamed_locked_file_conflict", read(&p.join("ci/main.yml")));
     let ids: Vec<u8> = stages(&p, "ci/main.yml").iter().map(|s| s.1).collect();
     assert_eq!(ids, [1, 2, 3]);
     assert_eq!(
