@@ -53,6 +53,11 @@ pub fn fixture(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// The folder of test bundles, `tests/fixtures/bundles`, as a `--from` argument.
+pub fn bundles() -> String {
+    fixture("bundles").display().to_string()
+}
+
 /// An isolated home for `goldpath` runs: `HOME`, `XDG_CONFIG_HOME`, the global git config
 /// (`.gitconfig`, empty) and `GOLDPATH_CACHE_DIR` (`cache/`) all point into it. Cloning shares
 /// it: runs started from clones see one cache and one git config. Removed when the last clone

@@ -2,12 +2,8 @@
 //! question and says what to do, exit code 2, and nothing left on disk (no project folder, no
 //! `.goldpath-new-*` staging folder).
 
-use crate::harness::{fixture, ls, Goldpath, Outcome};
+use crate::harness::{bundles, fixture, ls, Goldpath, Outcome};
 use std::path::Path;
-
-fn bundles() -> String {
-    fixture("bundles").display().to_string()
-}
 
 fn broken(name: &str) -> String {
     fixture("broken").join(name).display().to_string()
