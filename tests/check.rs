@@ -13,8 +13,8 @@ fn up_to_date(s: &Workspace) -> PathBuf {
 /// A project from 1.0.0 whose locked pipeline was edited and committed, with an upgrade to
 /// 2.0.0 stopped on that conflict.
 fn stopped_on_a_locked_conflict(s: &Workspace) -> PathBuf {
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let url = svc_bundle(s);
+    let p = svc_project(s, &url);
     edit_and_commit(&p, |p| {
         fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make\n").unwrap()
     });
@@ -144,7 +144,7 @@ fn leftover_conflict_markers_fail() {
 fn a_corrupt_answers_file_is_an_error_naming_it() {
     let s = Workspace::new();
     let p = up_to_date(&s);
-    let text = read(&p.join(".goldpath.toml")).replace("version = \"2.0.0\"", "version = \"two\"");
+    let text = read(p.join(".goldpath.toml")).replace("version = \"2.0.0\"", "version = \"two\"");
     fs::write(p.join(".goldpath.toml"), text).unwrap();
     let out = s.goldpath(&p, &["check"]);
     assert_eq!(out.code, Some(2));

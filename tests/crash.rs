@@ -261,7 +261,7 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
                 }
                 assert!(last_message(&p).starts_with("Upgrade edge"), "{what}");
                 assert_eq!(status(&p), "!! local.env\n", "{what}");
-                assert_eq!(read(&p.join("d1/f001.txt")), body(1, "resolved"), "{what}");
+                assert_eq!(read(p.join("d1/f001.txt")), body(1, "resolved"), "{what}");
             }
             2 => {
                 copy(&conflicted, &p);
@@ -307,7 +307,7 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
             }
         }
         assert!(
-            which == 3 || read(&p.join("local.env")) == "SECRET=keep-me\n",
+            which == 3 || read(p.join("local.env")) == "SECRET=keep-me\n",
             "{what}"
         );
         done[which] += 1;

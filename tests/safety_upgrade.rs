@@ -4,7 +4,7 @@
 //! killed between its writes and its commit (4), `--continue` committing files the upgrade never
 //! wrote (5) and migrations aimed at the answers file (9).
 
-use crate::harness::{edit_and_commit, git, last_message, read, snapshot, stages, Outcome};
+use crate::harness::{edit_and_commit, git, last_message, read, snapshot, stages};
 use crate::upgrade_edge::Edge;
 use std::fs;
 use std::path::Path;
@@ -50,10 +50,10 @@ fn a_migration_deletes_only_what_the_template_rendered_and_nobody_changed() {
 
     let out = e.upgrade(&p, &["--allow-dirty"], 1);
     let report = out.stdout;
-    assert_eq!(read(&p.join(".env")), "TOKEN=never-committed\n");
-    assert_eq!(read(&p.join("mine.txt")), "the user's own\n");
-    assert_eq!(read(&p.join("scratch.txt")), "untracked\n");
-    assert_eq!(read(&p.join("edited.txt")), "edited\n");
+    assert_eq!(read(p.join(".env")), "TOKEN=never-committed\n");
+    assert_eq!(read(p.join("mine.txt")), "the user's own\n");
+    assert_eq!(read(p.join("scratch.txt")), "untracked\n");
+    assert_eq!(read(p.join("edited.txt")), "edited\n");
     assert!(!p.join("old.txt").exists(), "{report}");
     for line in [
         "= .env  kept: the template never made this file, so it is yours",
@@ -87,7 +87,7 @@ fn a_migration_never_removes_an_ignored_file_even_when_it_matches_the_template()
     fs::write(p.join("local.env"), "SECRET=1\n").unwrap();
     let out = e.upgrade(&p, &[], 0);
     assert!(out.stdout.contains("= local.env  kept"), "{}", out.stdout);
-    assert_eq!(read(&p.join("local.env")), "SECRET=1\n");
+    assert_eq!(read(p.join("local.env")), "SECRET=1\n");
     assert!(
         last_message(&p).contains("Left alone"),
         "{}",
@@ -123,7 +123,7 @@ fn an_ignored_file_in_the_templates_way_is_never_written_over_or_removed() {
         "{}",
         out.stdout
     );
-    assert_eq!(read(&p.join("local.env")), mine);
+    assert_eq!(read(p.join("local.env")), mine);
     // Only the template's side is in the index: the user's secret is not in git's objects.
     assert_eq!(stages(&p, "local.env").len(), 1);
     assert_eq!(stages(&p, "local.env")[0].1, 3);
@@ -140,9 +140,9 @@ fn an_ignored_file_in_the_templates_way_is_never_written_over_or_removed() {
     e.upgrade(&p, &[], 1);
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
     assert!(out.is_success(), "{}", out.stderr);
-    assert_eq!(read(&p.join("local.env")), mine);
+    assert_eq!(read(p.join("local.env")), mine);
     assert!(!ls_files(&p).contains("local.env"));
-    assert_eq!(read(&p.join("a.txt")), "a2\n");
+    assert_eq!(read(p.join("a.txt")), "a2\n");
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
 }
 
@@ -159,12 +159,12 @@ fn continue_writes_the_templates_file_once_the_user_moved_theirs_away() {
     // Untracked, with --allow-dirty the file is the user's all the same.
     fs::write(p.join("notes.md"), "my notes\n").unwrap();
     e.upgrade(&p, &["--allow-dirty"], 1);
-    assert_eq!(read(&p.join("notes.md")), "my notes\n");
+    assert_eq!(read(p.join("notes.md")), "my notes\n");
     fs::rename(p.join("notes.md"), p.join("my-notes.md")).unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
     assert!(out.is_success(), "{}", out.stderr);
-    assert_eq!(read(&p.join("notes.md")), "template notes\n");
-    assert_eq!(read(&p.join("my-notes.md")), "my notes\n");
+    assert_eq!(read(p.join("notes.md")), "template notes\n");
+    assert_eq!(read(p.join("my-notes.md")), "my notes\n");
 }
 
 /// Case 3: a committed symlink `sub -> outside` where the template has `sub/a.txt`. Upgrade
@@ -356,7 +356,7 @@ fn a_kill_at_any_write_of_upgrade_continue_or_abort_is_recoverable() {
             ("new/c.txt", "c\n"),
         ],
     );
-    let kill_at = |p: &Path, args: &[&str], n: usize| -> Outcome {
+    let kill_at = |p: &Path, args: &[&str], n: usize| -> crate::harness::Outcome {
         e.ws.command(p, args)
             .env("GOLDPATH_FAULT_AFTER_WRITES", n.to_string())
             .run()
@@ -376,13 +376,13 @@ fn a_kill_at_any_write_of_upgrade_continue_or_abort_is_recoverable() {
         assert_eq!(snapshot(&p), before, "write {n}");
         assert_eq!(git(&p, &["status", "--porcelain"]), "", "write {n}");
         e.upgrade(&p, &[], 0);
-        assert_eq!(read(&p.join("a.txt")), "one\nTWO\n");
+        assert_eq!(read(p.join("a.txt")), "one\nTWO\n");
         // The killed step left no way around the commit: re-running after the kill commits.
         let q = e.project_at(&format!("rerun-{n}"));
         kill_at(&q, &["upgrade", "--defaults", "--no-input"], n);
         let again = e.goldpath(&q, &["upgrade", "--defaults", "--no-input"]);
         if again.is_success() {
-            assert_eq!(read(&q.join("a.txt")), "one\nTWO\n", "write {n}");
+            assert_eq!(read(q.join("a.txt")), "one\nTWO\n", "write {n}");
             assert_eq!(git(&q, &["status", "--porcelain"]), "", "write {n}");
         } else {
             assert!(
@@ -413,7 +413,7 @@ fn a_kill_at_any_write_of_upgrade_continue_or_abort_is_recoverable() {
             if step == "--abort" {
                 assert_eq!(snapshot(&p), before, "{step} at {n}");
             } else {
-                assert_eq!(read(&p.join("a.txt")), "one\nresolved\n");
+                assert_eq!(read(p.join("a.txt")), "one\nresolved\n");
                 assert!(last_message(&p).starts_with("Upgrade edge 1.0.0 -> 2.0.0"));
             }
         }

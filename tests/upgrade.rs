@@ -140,13 +140,13 @@ pub fn svc_project_of(s: &Workspace, url: &str, version: Option<&str>) -> PathBu
 
 fn copier_edits(p: &Path) {
     // The edits from shared/peers/README.md: copier loses the last two.
-    let values = read(&p.join("chart/values.yaml")).replace("replicaCount: 2", "replicaCount: 4");
+    let values = read(p.join("chart/values.yaml")).replace("replicaCount: 2", "replicaCount: 4");
     fs::write(p.join("chart/values.yaml"), values).unwrap();
-    let rules = read(&p.join("alerts/rules.yaml")).replace("for: 2m", "for: 5m");
+    let rules = read(p.join("alerts/rules.yaml")).replace("for: 2m", "for: 5m");
     fs::write(p.join("alerts/rules.yaml"), rules).unwrap();
     fs::write(
         p.join("Dockerfile"),
-        format!("{}HEALTHCHECK NONE\n", read(&p.join("Dockerfile"))),
+        format!("{}HEALTHCHECK NONE\n", read(p.join("Dockerfile"))),
     )
     .unwrap();
     fs::write(p.join(".dockerignore"), "target/\n.git/\n*.log\n").unwrap();
@@ -179,7 +179,7 @@ fn upgrade_keeps_every_local_edit_and_marks_real_conflicts() {
 
     // Rename with an edit: the user's `for: 5m` is carried to the new path, with v2's change.
     assert!(!p.join("alerts/rules.yaml").exists());
-    let rules = read(&p.join("alerts/slo-rules.yaml"));
+    let rules = read(p.join("alerts/slo-rules.yaml"));
     assert!(
         rules.contains("for: 5m")
             && rules.contains("expr: errors > 0.0144")
@@ -191,20 +191,20 @@ fn upgrade_keeps_every_local_edit_and_marks_real_conflicts() {
         "{report}"
     );
     // Both changed, clean merge: local replicaCount kept, new answer rendered.
-    assert_eq!(read(&p.join("chart/values.yaml")), "replicaCount: 4\nimage: ghcr.io/acme/orders-api\nautoscaling:\n  minReplicas: 3\n  maxReplicas: 10\n");
+    assert_eq!(read(p.join("chart/values.yaml")), "replicaCount: 4\nimage: ghcr.io/acme/orders-api\nautoscaling:\n  minReplicas: 3\n  maxReplicas: 10\n");
     assert_eq!(
-        read(&p.join("Dockerfile")),
+        read(p.join("Dockerfile")),
         DOCKERFILE_V2.to_string() + "HEALTHCHECK NONE\n"
     );
     // Removed by the template but changed locally: kept, reported, decided by the user.
-    assert_eq!(read(&p.join(".dockerignore")), "target/\n.git/\n*.log\n");
+    assert_eq!(read(p.join(".dockerignore")), "target/\n.git/\n*.log\n");
     assert!(
         report.contains(".dockerignore  CONFLICT: modified by you, deleted by the template"),
         "{report}"
     );
     assert_eq!(index_stages(&p, ".dockerignore"), [1, 2]);
     // Add/add: both versions in the file, stages 2 and 3.
-    let config = read(&p.join("config.yaml"));
+    let config = read(p.join("config.yaml"));
     assert!(
         config.contains("<<<<<<< ours")
             && config.contains("log_level: debug")
@@ -215,14 +215,14 @@ fn upgrade_keeps_every_local_edit_and_marks_real_conflicts() {
     assert_eq!(index_stages(&p, "config.yaml"), [2, 3]);
     // Deleted by the user: stays deleted. Seed: untouched. New: created.
     assert!(!p.join("docs/notes.md").exists());
-    assert_eq!(read(&p.join("src/main.rs")), "fn main() { mine(); }\n");
+    assert_eq!(read(p.join("src/main.rs")), "fn main() { mine(); }\n");
     assert_eq!(
-        read(&p.join("chart/templates/pdb.yaml")),
+        read(p.join("chart/templates/pdb.yaml")),
         "apiVersion: policy/v1\nkind: PodDisruptionBudget\n"
     );
     // Nothing committed; the answers file records the upgrade in progress.
     assert_eq!(git(&p, &["rev-list", "--count", "HEAD"]).trim(), "2");
-    let record = read(&p.join(".goldpath.toml"));
+    let record = read(p.join(".goldpath.toml"));
     assert!(
         record.contains("version = \"1.0.0\"")
             && record.contains("[upgrade]")
@@ -265,7 +265,7 @@ fn upgrade_keeps_every_local_edit_and_marks_real_conflicts() {
         "{message}"
     );
     assert!(message.contains("- chart/values.yaml"), "{message}");
-    let record = read(&p.join(".goldpath.toml"));
+    let record = read(p.join(".goldpath.toml"));
     assert!(
         record.contains("version = \"2.0.0\"")
             && !record.contains("[upgrade]")
@@ -288,7 +288,7 @@ fn a_clean_upgrade_commits_with_a_message_listing_what_it_did() {
     let p = svc_project(&s, &url);
     edit_and_commit(&p, |p| {
         let values =
-            read(&p.join("chart/values.yaml")).replace("replicaCount: 2", "replicaCount: 4");
+            read(p.join("chart/values.yaml")).replace("replicaCount: 2", "replicaCount: 4");
         fs::write(p.join("chart/values.yaml"), values).unwrap();
     });
     let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
@@ -309,7 +309,7 @@ fn a_clean_upgrade_commits_with_a_message_listing_what_it_did() {
     );
     assert!(!p.join(".dockerignore").exists());
     assert_eq!(
-        read(&p.join("ci/pipeline.yml")),
+        read(p.join("ci/pipeline.yml")),
         "steps:\n  - run: cargo test --locked\n"
     );
 }
@@ -381,7 +381,7 @@ fn a_locked_file_edited_locally_is_a_conflict() {
         "{}",
         out.stdout
     );
-    let file = read(&p.join("ci/pipeline.yml"));
+    let file = read(p.join("ci/pipeline.yml"));
     assert!(
         file.contains("./deploy.sh")
             && file.contains("cargo test --locked")
@@ -415,7 +415,7 @@ fn a_crash_mid_write_leaves_a_tree_abort_restores() {
     let p = svc_project(&s, &url);
     edit_and_commit(&p, |p| {
         let values =
-            read(&p.join("chart/values.yaml")).replace("replicaCount: 2", "replicaCount: 4");
+            read(p.join("chart/values.yaml")).replace("replicaCount: 2", "replicaCount: 4");
         fs::write(p.join("chart/values.yaml"), values).unwrap();
     });
     let before = snapshot(&p);
@@ -515,14 +515,14 @@ fn crlf_line_endings_never_conflict_on_their_own() {
     let url = svc_bundle(&s);
     let p = svc_project(&s, &url);
     edit_and_commit(&p, |p| {
-        let crlf = read(&p.join("chart/values.yaml"))
+        let crlf = read(p.join("chart/values.yaml"))
             .replace('\n', "\r\n")
             .replace("replicaCount: 2", "replicaCount: 5");
         fs::write(p.join("chart/values.yaml"), crlf).unwrap();
     });
     let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
     assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
-    assert_eq!(read(&p.join("chart/values.yaml")), "replicaCount: 5\r\nimage: ghcr.io/acme/orders-api\r\nautoscaling:\r\n  minReplicas: 3\r\n  maxReplicas: 10\r\n");
+    assert_eq!(read(p.join("chart/values.yaml")), "replicaCount: 5\r\nimage: ghcr.io/acme/orders-api\r\nautoscaling:\r\n  minReplicas: 3\r\n  maxReplicas: 10\r\n");
 }
 
 #[test]
@@ -550,7 +550,7 @@ fn hooks_from_an_untrusted_source_need_trust() {
     assert_eq!(snapshot(&p), before);
     let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input", "--trust"]);
     assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
-    assert_eq!(read(&p.join("hook-ran.txt")), "1.0.0 -> 2.1.0\n");
+    assert_eq!(read(p.join("hook-ran.txt")), "1.0.0 -> 2.1.0\n");
     assert!(git(&p, &["log", "-1", "--format=%B"]).contains("2.1.0: runs hook record-versions.sh"));
 }
 
@@ -574,7 +574,7 @@ fn a_built_in_service_upgrades_from_1_0_0_to_1_1_0() {
     assert!(out.is_success(), "{}", out.stderr);
     let p = s.path("orders-api");
     edit_and_commit(&p, |p| {
-        let values = read(&p.join("chart/values.yaml"));
+        let values = read(p.join("chart/values.yaml"));
         assert!(values.contains("\nimage:\n"), "{values}");
         fs::write(
             p.join("chart/values.yaml"),
@@ -589,7 +589,7 @@ fn a_built_in_service_upgrades_from_1_0_0_to_1_1_0() {
             p.join("Dockerfile"),
             format!(
                 "{}LABEL org.opencontainers.image.vendor=acme\n",
-                read(&p.join("Dockerfile"))
+                read(p.join("Dockerfile"))
             ),
         )
         .unwrap();
@@ -603,14 +603,14 @@ fn a_built_in_service_upgrades_from_1_0_0_to_1_1_0() {
         out.stdout
     );
     assert!(!p.join("alerts/rules.yaml").exists() && p.join("alerts/slo-rules.yaml").exists());
-    let values = read(&p.join("chart/values.yaml"));
+    let values = read(p.join("chart/values.yaml"));
     assert!(
         values.contains("# Pinned by the team for the launch.")
             && values.contains("minReplicas: 2"),
         "{values}"
     );
-    assert!(read(&p.join("Dockerfile")).ends_with("LABEL org.opencontainers.image.vendor=acme\n"));
-    assert!(read(&p.join(".goldpath.toml")).contains("version = \"1.1.0\""));
+    assert!(read(p.join("Dockerfile")).ends_with("LABEL org.opencontainers.image.vendor=acme\n"));
+    assert!(read(p.join(".goldpath.toml")).contains("version = \"1.1.0\""));
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
     // Up to date and clean afterwards.
     let out = s.goldpath(&p, &["check"]);
@@ -643,9 +643,9 @@ fn delete_and_set_answer_migrations_report_what_they_did() {
         "{report}"
     );
     assert_eq!(
-        read(&p.join("legacy/old.cfg")),
+        read(p.join("legacy/old.cfg")),
         "written by the old tooling\n"
     );
-    assert!(read(&p.join("chart/values.yaml")).contains("minReplicas: 5"));
-    assert!(read(&p.join(".goldpath.toml")).contains("min_replicas = 5"));
+    assert!(read(p.join("chart/values.yaml")).contains("minReplicas: 5"));
+    assert!(read(p.join(".goldpath.toml")).contains("min_replicas = 5"));
 }

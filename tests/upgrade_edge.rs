@@ -135,23 +135,23 @@ fn a_folder_rename_carries_every_edit_and_leaves_the_users_own_files_in_place() 
 
     let out = e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("monitoring/rules.yaml")),
+        read(p.join("monitoring/rules.yaml")),
         RULES
             .replace("errors > 0.01", "errors > 0.0144")
             .replace("severity: page", "severity: ticket")
     );
     assert_eq!(
-        read(&p.join("monitoring/burn.yaml")),
+        read(p.join("monitoring/burn.yaml")),
         BURN.replace("severity: page", "severity: critical")
             .replace("for: 2m", "for: 1m")
     );
     assert_eq!(
-        read(&p.join("monitoring/README.md")),
+        read(p.join("monitoring/README.md")),
         NOTES.replace("with care", "with great care")
     );
     // The template moves only its own files: the user's file stays where the user put it, and
     // the upgrade says so, in its report and its commit.
-    assert_eq!(read(&p.join("alerts/custom.yaml")), "groups: []\n");
+    assert_eq!(read(p.join("alerts/custom.yaml")), "groups: []\n");
     for gone in ["alerts/rules.yaml", "alerts/burn.yaml", "alerts/README.md"] {
         assert!(!p.join(gone).exists(), "{gone}");
     }
@@ -203,7 +203,7 @@ fn a_rename_onto_a_file_the_user_already_made_loses_neither() {
     // The user's edited rules.yaml cannot move onto their own slo.yaml: it stays, as a file the
     // template removed that the user changed.
     assert_eq!(
-        read(&p.join("alerts/rules.yaml")),
+        read(p.join("alerts/rules.yaml")),
         RULES.replace("for: 2m", "for: 5m")
     );
     assert!(
@@ -218,7 +218,7 @@ fn a_rename_onto_a_file_the_user_already_made_loses_neither() {
         [1, 2]
     );
     // slo.yaml: the user's file against the template's, both kept in markers.
-    let slo = read(&p.join("alerts/slo.yaml"));
+    let slo = read(p.join("alerts/slo.yaml"));
     assert!(
         slo.contains("# our own SLO notes") && slo.contains("errors > 0.0144"),
         "{slo}"
@@ -227,7 +227,7 @@ fn a_rename_onto_a_file_the_user_already_made_loses_neither() {
     // name is the one that stays (the template's burn-rate.yaml is the old burn.yaml).
     assert!(!p.join("alerts/burn.yaml").exists());
     assert_eq!(
-        read(&p.join("alerts/burn-rate.yaml")),
+        read(p.join("alerts/burn-rate.yaml")),
         BURN.replace("for: 2m", "for: 1m")
     );
 }
@@ -257,7 +257,7 @@ fn a_rename_found_by_content_carries_the_edit() {
     let out = e.upgrade(&p, &[], 0);
     assert!(!p.join("docs/guide.md").exists());
     assert_eq!(
-        read(&p.join("docs/handbook.md")),
+        read(p.join("docs/handbook.md")),
         guide
             .replace("Build with cargo.", build)
             .replace("Page the on-call.", "Page #orders-oncall.")
@@ -337,7 +337,7 @@ fn a_renamed_files_old_path_reused_by_the_template_keeps_both() {
     });
     let out = e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("docs/README.md")),
+        read(p.join("docs/README.md")),
         readme
             .replace("How to deploy.", "How to deploy with helm.")
             .replace("How to test.", "How to test: cargo nextest."),
@@ -345,7 +345,7 @@ fn a_renamed_files_old_path_reused_by_the_template_keeps_both() {
         out.stdout
     );
     assert_eq!(
-        read(&p.join("README.md")),
+        read(p.join("README.md")),
         "# orders\n\nSee docs/README.md.\n"
     );
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
@@ -374,7 +374,7 @@ fn a_file_becoming_a_folder_carries_the_users_edit_when_the_content_followed() {
     });
     e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("docs/index.md")),
+        read(p.join("docs/index.md")),
         DOCS.replace("Architecture.", "Architecture: docs/arch.md.")
             .replace("On-call.", "On-call: #orders.")
     );
@@ -393,7 +393,7 @@ fn a_file_becoming_a_folder_unedited_is_replaced() {
     );
     let p = e.project();
     e.upgrade(&p, &[], 0);
-    assert_eq!(read(&p.join("docs/index.md")), "all new\n");
+    assert_eq!(read(p.join("docs/index.md")), "all new\n");
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
 }
 
@@ -438,7 +438,7 @@ fn a_folder_becoming_a_file_carries_the_edit() {
     });
     e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("docs")),
+        read(p.join("docs")),
         DOCS.replace("Runbook.", "Runbook (v2).")
             .replace("Dashboards.", "Dashboards: grafana.")
     );
@@ -474,7 +474,7 @@ fn abort_after_a_file_became_a_folder_restores_the_file() {
     edit_and_commit(&p, |p| fs::write(p.join("README.md"), "mine\n").unwrap());
     let before = snapshot(&p);
     e.upgrade(&p, &[], 1);
-    assert_eq!(read(&p.join("docs/index.md")), "new docs\n");
+    assert_eq!(read(p.join("docs/index.md")), "new docs\n");
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
     assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(snapshot(&p), before);
@@ -544,12 +544,12 @@ fn executable_bits_changed_on_either_side_are_merged_like_content() {
     });
     let out = e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("bin/run.sh")),
+        read(p.join("bin/run.sh")),
         script.replace("exit 0", "exit 3")
     );
     assert_eq!(mode(&p.join("bin/run.sh")), 0o755, "{}", out.stdout);
     assert_eq!(
-        read(&p.join("bin/deploy.sh")),
+        read(p.join("bin/deploy.sh")),
         script.replace("echo start", "echo deploy")
     );
     assert_eq!(mode(&p.join("bin/deploy.sh")), 0o644);
@@ -615,13 +615,13 @@ fn files_the_upgrade_writes_keep_their_permissions() {
 
     // Updated, merged-with-conflict and new files, and the answers file.
     e.upgrade(&p, &[], 1);
-    assert_eq!(read(&p.join("config.yaml")), "a: 2\n");
+    assert_eq!(read(p.join("config.yaml")), "a: 2\n");
     assert_eq!(modes(&p), before);
     assert_eq!(mode(&p.join("new.txt")), plain);
     // --abort restores them with their permissions too.
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
     assert!(out.is_success(), "{}", out.stderr);
-    assert_eq!(read(&p.join("config.yaml")), "a: 1\n");
+    assert_eq!(read(p.join("config.yaml")), "a: 1\n");
     assert_eq!(modes(&p), before);
     // And so does --continue for the answers file.
     e.upgrade(&p, &[], 1);
@@ -786,7 +786,7 @@ fn a_project_in_a_monorepo_records_conflicts_and_commits_only_inside_it() {
         ]
     );
     assert_eq!(git(&mono, &["ls-files", "--unmerged"]).lines().count(), 3);
-    let merged = read(&p.join("config.yaml"));
+    let merged = read(p.join("config.yaml"));
     assert!(
         merged.contains("<<<<<<< ours (your project)\nport: 7070\n=======\nport: 9090\n>>>>>>> theirs (golden path, new version)\n"),
         "{merged}"
@@ -877,8 +877,8 @@ fn allow_dirty_merges_uncommitted_edits_and_abort_refuses_to_guess() {
         "{}",
         out.stdout
     );
-    assert_eq!(read(&p.join("config.yaml")), "A\n\nb\n\nC\n");
-    crate::assert_text_snapshot!("dirty_upgrade_conflict_file", read(&p.join("notes.md")));
+    assert_eq!(read(p.join("config.yaml")), "A\n\nb\n\nC\n");
+    crate::assert_text_snapshot!("dirty_upgrade_conflict_file", read(p.join("notes.md")));
     let during = snapshot(&p);
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
     assert_eq!(out.code, Some(2));
@@ -894,8 +894,8 @@ fn allow_dirty_merges_uncommitted_edits_and_abort_refuses_to_guess() {
         "Upgrade finished (not committed: it started with uncommitted changes; review them with `git status` and commit).\n"
     );
     assert_eq!(commit_count(&p), 1);
-    assert!(read(&p.join(".goldpath.toml")).contains("version = \"2.0.0\""));
-    assert!(!read(&p.join(".goldpath.toml")).contains("[upgrade]"));
+    assert!(read(p.join(".goldpath.toml")).contains("version = \"2.0.0\""));
+    assert!(!read(p.join(".goldpath.toml")).contains("[upgrade]"));
 }
 
 #[test]
@@ -912,8 +912,8 @@ fn allow_dirty_does_not_commit_the_users_uncommitted_work_with_the_upgrade() {
         out.stdout
     );
     assert_eq!(commit_count(&p), 1);
-    assert_eq!(read(&p.join("config.yaml")), "A\n\nb\n\nC\n");
-    assert_eq!(read(&p.join("notes.md")), "x\n\nY\n");
+    assert_eq!(read(p.join("config.yaml")), "A\n\nb\n\nC\n");
+    assert_eq!(read(p.join("notes.md")), "x\n\nY\n");
     assert_eq!(
         git(&p, &["status", "--porcelain"]),
         " M .goldpath.toml\n M config.yaml\n M notes.md\n?? .env.local\n"
@@ -968,18 +968,18 @@ fn the_users_line_endings_bom_and_missing_final_newline_survive_a_merge() {
     let both = SEVEN
         .replace("one: 1", "one: 10")
         .replace("four: 4", "four: 40");
-    assert_eq!(read(&p.join("config.yaml")), crlf(&both));
-    assert_eq!(read(&p.join("bom.md")), format!("\u{feff}{both}"));
-    assert_eq!(read(&p.join("nonl.txt")), both.trim_end());
+    assert_eq!(read(p.join("config.yaml")), crlf(&both));
+    assert_eq!(read(p.join("bom.md")), format!("\u{feff}{both}"));
+    assert_eq!(read(p.join("nonl.txt")), both.trim_end());
     assert_eq!(
-        read(&p.join("crlf-only.md")),
+        read(p.join("crlf-only.md")),
         crlf(&SEVEN.replace("one: 1", "one: 10"))
     );
     assert_eq!(
-        read(&p.join("ci/pipeline.yml")),
+        read(p.join("ci/pipeline.yml")),
         crlf(&SEVEN.replace("one: 1", "one: 10"))
     );
-    assert_eq!(read(&p.join("ci/same.yml")), crlf(SEVEN));
+    assert_eq!(read(p.join("ci/same.yml")), crlf(SEVEN));
     // check agrees with upgrade: line endings alone are not drift of a locked file.
     let out = e.goldpath(&p, &["check"]);
     assert_eq!(out.code, Some(0), "{}", out.stdout);
@@ -1017,7 +1017,7 @@ fn conflict_markers_the_user_committed_before_the_upgrade_do_not_block_continue(
     // The upgrade's markers are one longer than the user's, so both can be told apart.
     crate::assert_text_snapshot!(
         "conflict_markers_one_longer_than_the_users",
-        read(&p.join("CONTRIBUTING.md"))
+        read(p.join("CONTRIBUTING.md"))
     );
     // Resolving the upgrade's conflict is enough; the user's example stays.
     let resolved = format!(
@@ -1027,7 +1027,7 @@ fn conflict_markers_the_user_committed_before_the_upgrade_do_not_block_continue(
     fs::write(p.join("CONTRIBUTING.md"), &resolved).unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
     assert!(out.is_success(), "{}", out.stderr);
-    assert_eq!(read(&p.join("CONTRIBUTING.md")), resolved);
+    assert_eq!(read(p.join("CONTRIBUTING.md")), resolved);
     assert_eq!(commit_count(&p), 3);
     // A new block of the user's own is still a conflict left unresolved.
     let e = Edge::new();
@@ -1145,8 +1145,8 @@ fn two_upgrades_in_a_row_end_where_one_upgrade_does() {
         .replace("errors > 0.01", "errors > 0.0144")
         .replace("severity: page", "severity: ticket");
     for p in [&stepwise, &direct] {
-        assert_eq!(read(&p.join("app.yaml")), expected_app);
-        assert_eq!(read(&p.join("monitoring/slo.yaml")), expected_slo);
+        assert_eq!(read(p.join("app.yaml")), expected_app);
+        assert_eq!(read(p.join("monitoring/slo.yaml")), expected_slo);
         assert_eq!(
             git(p, &["ls-files"]),
             ".goldpath.toml\napp.yaml\nmonitoring/slo.yaml\n"
@@ -1187,10 +1187,10 @@ fn changing_an_answer_that_renders_a_path_moves_the_file_with_its_edits() {
     );
     assert!(!p.join("deploy/orders.yaml").exists());
     assert_eq!(
-        read(&p.join("deploy/payments.yaml")),
+        read(p.join("deploy/payments.yaml")),
         "name: payments\n\nreplicas: 2\n\nimage: acme/payments\n\nport: 9000\n"
     );
-    assert!(read(&p.join(".goldpath.toml")).contains("service_name = \"payments\""));
+    assert!(read(p.join(".goldpath.toml")).contains("service_name = \"payments\""));
     let message = last_message(&p);
     assert!(
         message.starts_with("Upgrade edge 1.0.0 -> 1.0.0 (golden path)\n\nChanged answers:\n- service_name = payments (was orders)\n"),
@@ -1418,11 +1418,11 @@ fn a_crash_at_any_write_leaves_a_tree_abort_restores() {
         ".goldpath.toml\nconfig.yaml\ndocs/index.md\nguide\nmonitoring/burn.yaml\nmonitoring/rules.yaml\nnew.txt\n"
     );
     assert_eq!(
-        read(&p.join("docs/index.md")),
+        read(p.join("docs/index.md")),
         DOCS.replace("On-call.", "On-call: #orders.")
     );
     assert_eq!(
-        read(&p.join("monitoring/rules.yaml")),
+        read(p.join("monitoring/rules.yaml")),
         RULES
             .replace("errors > 0.01", "errors > 0.0144")
             .replace("severity: page", "severity: ticket")
@@ -1473,8 +1473,8 @@ fn a_folder_the_template_drops_loses_only_its_unchanged_files() {
     let out = e.upgrade(&p, &[], 1);
     let report = out.stdout;
     assert!(!p.join("legacy/Makefile").exists(), "{report}");
-    assert_eq!(read(&p.join("legacy/build.sh")), "make -j8\n");
-    assert_eq!(read(&p.join("legacy/notes.md")), "ours\n");
+    assert_eq!(read(p.join("legacy/build.sh")), "make -j8\n");
+    assert_eq!(read(p.join("legacy/notes.md")), "ours\n");
     assert!(
         report.contains("C legacy/build.sh  CONFLICT: modified by you, deleted by the template"),
         "{report}"
@@ -1558,7 +1558,7 @@ fn a_renamed_locked_file_edited_locally_is_a_conflict_at_its_new_path() {
         out.stdout
     );
     assert!(!p.join("ci/pipeline.yml").exists());
-    crate::assert_text_snapshot!("renamed_locked_file_conflict", read(&p.join("ci/main.yml")));
+    crate::assert_text_snapshot!("renamed_locked_file_conflict", read(p.join("ci/main.yml")));
     let ids: Vec<u8> = stages(&p, "ci/main.yml").iter().map(|s| s.1).collect();
     assert_eq!(ids, [1, 2, 3]);
     assert_eq!(
@@ -1603,13 +1603,13 @@ fn the_upgrades_own_markers_block_continue_even_once_committed() {
         .unwrap()
     });
     e.upgrade(&p, &[], 1);
-    let record = read(&p.join(".goldpath.toml"));
+    let record = read(p.join(".goldpath.toml"));
     assert!(
         record.contains("[upgrade.marker_sizes]\n\"config.yaml\" = 7\n"),
         "{record}"
     );
     // A work-in-progress commit of the unresolved file: its markers are now at HEAD too.
-    let marked = read(&p.join("config.yaml"));
+    let marked = read(p.join("config.yaml"));
     assert!(marked.contains("<<<<<<< ours"), "{marked}");
     edit_and_commit(&p, |_| {});
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
@@ -1626,5 +1626,5 @@ fn the_upgrades_own_markers_block_continue_even_once_committed() {
     .unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
     assert!(out.is_success(), "{}", out.stderr);
-    assert!(!read(&p.join(".goldpath.toml")).contains("[upgrade"));
+    assert!(!read(p.join(".goldpath.toml")).contains("[upgrade"));
 }
