@@ -605,9 +605,7 @@ impl BundleRepo {
         if template.exists() {
             std::fs::remove_dir_all(&template).unwrap();
         }
-        std::fs::create_dir_all(&template).unwrap();
-        write(self.path(), &[("bundle.toml", manifest)]);
-        write(&template, files);
+        write_bundle(self.path(), manifest, files);
         extra(&template);
         self.commit_tag(tag)
     }
@@ -743,6 +741,14 @@ pub fn index_stages(dir: &Path, path: &str) -> Vec<u8> {
         .into_iter()
         .map(|(_, stage, _)| stage)
         .collect()
+}
+
+/// Writes a folder bundle at `dir` (created): `bundle.toml` is `manifest`, `files` (path -> text)
+/// go under `template/`.
+pub fn write_bundle(dir: &Path, manifest: &str, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir.join("template")).unwrap();
+    write(dir, &[("bundle.toml", manifest)]);
+    write(&dir.join("template"), files);
 }
 
 /// Writes files under `root` (path -> text), making their folders.

@@ -6,7 +6,7 @@
 //! 127.0.0.1 that asks for Basic auth, so a URL's credentials are really used, and a later
 //! `check` or `upgrade` really fetches through the credential helper of the test's git config.
 
-use crate::harness::{commits, read, BundleRepo, Goldpath, Outcome};
+use crate::harness::{commits, read, write_bundle, BundleRepo, Goldpath, Outcome};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -389,17 +389,11 @@ fn credentials_in_a_source_url_are_not_in_errors() {
 
 /// A bundle folder with `files` (path -> text) and a manifest of `questions`.
 fn bundle(dir: &Path, questions: &str, files: &[(&str, &str)]) -> String {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(
-        dir.join("bundle.toml"),
-        format!("[bundle]\nname = \"s\"\nversion = \"1.0.0\"\n\n{questions}"),
-    )
-    .unwrap();
-    for (path, text) in files {
-        let p = dir.join("template").join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    write_bundle(
+        dir,
+        &format!("[bundle]\nname = \"s\"\nversion = \"1.0.0\"\n\n{questions}"),
+        files,
+    );
     dir.display().to_string()
 }
 
