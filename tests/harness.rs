@@ -6,9 +6,14 @@
 //! - [`Home`] is the isolated home of one or several runs (the upgrade tests run `new`, then
 //!   `upgrade` on the same cache); [`Workspace`] is a temp folder with a home, for bundle
 //!   repositories and projects.
-//! - [`BundleRepo`] builds a git repository of bundles whose tags are the releases.
-//! - Project helpers: [`Workspace::new_project`], [`edit_and_commit`], [`git`], [`read`],
-//!   [`write`], [`files`], [`snapshot`], [`stages`], [`commits`], [`assert_clean`].
+//! - [`BundleRepo`] builds a git repository of bundles whose tags are the releases
+//!   ([`BundleRepo::release`] writes one whole); [`write_bundle`] writes a folder bundle.
+//! - Project helpers: [`Workspace::new_project`], [`edit_and_commit`], [`git`] (the git command
+//!   without the machine's config), [`read`], [`write`], [`replace_in`], [`files`],
+//!   [`snapshot`], [`stages`] / [`index_stages`], [`commits`], [`last_message`],
+//!   [`assert_clean`].
+//! - [`assert_text_snapshot!`](crate::assert_text_snapshot) compares a CLI output or a conflict
+//!   file with an insta snapshot in `tests/snapshots/`, byte for byte.
 //!
 //! ```ignore
 //! let tmp = tempfile::tempdir().unwrap();
@@ -21,15 +26,17 @@
 //!
 //! Every run is isolated from the machine: the environment is cleared (only `PATH` and a few
 //! tooling variables are kept), and `HOME`, `XDG_CONFIG_HOME`, the global git config and
-//! `GOLDPATH_CACHE_DIR` point into a temp dir of the run's own, so neither the developer's git
-//! config nor their bundle cache leaks in. libgit2 ignores `GIT_CONFIG_GLOBAL` and finds the
+//! `GOLDPATH_CACHE_DIR` point into its [`Home`] (a temp dir of the run's own unless shared),
+//! so neither the developer's git config nor their bundle cache leaks in. libgit2 ignores `GIT_CONFIG_GLOBAL` and finds the
 //! global config through `HOME` (`~/.gitconfig`) and `XDG_CONFIG_HOME` (`git/config`), so
 //! [`Goldpath::git_config`] writes `$HOME/.gitconfig`, and `GIT_CONFIG_GLOBAL` names the same
 //! file for the `git` command (hooks). libgit2 still reads the system config (`/etc/gitconfig`);
 //! a machine whose system config names a user would change the default author. Stdin is
 //! closed unless given (never a terminal), and a run is killed after [`TIMEOUT`], so a prompt
 //! that should not have happened fails the test instead of hanging it. [`Goldpath::pty`] runs
-//! in a pseudo-terminal instead, for the prompts.
+//! in a pseudo-terminal instead, for the prompts. Other variables are given with
+//! [`Goldpath::env`] (`GOLDPATH_FAULT_AFTER_WRITES`) or passed through with
+//! [`Goldpath::pass_env`].
 #![allow(dead_code)] // Shared by every command's tests; not each module uses every helper.
 
 use std::ffi::OsStr;
