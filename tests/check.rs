@@ -1,24 +1,25 @@
 //! `goldpath check`, `goldpath diff` and `goldpath hooks install` on real repos.
 
-use crate::sandbox::*;
+use crate::harness::{edit_and_commit, git, read, write, Workspace};
+use crate::upgrade::{svc_bundle, svc_project, svc_project_of};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// A project made from the newest version (2.0.0), committed.
-fn up_to_date(s: &Sandbox) -> PathBuf {
-    s.project_of(&s.bundle_repo(), None)
+fn up_to_date(s: &Workspace) -> PathBuf {
+    svc_project_of(s, &svc_bundle(s), None)
 }
 
 /// A project from 1.0.0 whose locked pipeline was edited and committed, with an upgrade to
 /// 2.0.0 stopped on that conflict.
-fn stopped_on_a_locked_conflict(s: &Sandbox) -> PathBuf {
-    let url = s.bundle_repo();
-    let p = s.project(&url);
-    s.edit_and_commit(&p, |p| {
+fn stopped_on_a_locked_conflict(s: &Workspace) -> PathBuf {
+    let url = svc_bundle(s);
+    let p = svc_project(s, &url);
+    edit_and_commit(&p, |p| {
         fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make\n").unwrap()
     });
     let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
     p
 }
 
@@ -32,44 +33,44 @@ fn drift_pipeline(p: &Path) {
 
 #[test]
 fn a_clean_project_passes() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = up_to_date(&s);
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(
-        stdout(&out).starts_with("svc 2.0.0 (file://")
-            && stdout(&out).ends_with("): 9 files checked, ok\n"),
+        out.stdout.starts_with("svc 2.0.0 (file://")
+            && out.stdout.ends_with("): 9 files checked, ok\n"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
 }
 
 #[test]
 fn an_outdated_project_fails_with_how_far_behind() {
-    let s = Sandbox::new();
-    let url = s.bundle_repo();
-    let p = s.project(&url);
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let p = svc_project(&s, &url);
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
-        stdout(&out).contains("error: outdated: svc 2.0.0 is available; this project is on 1.0.0 (1 version behind, a major version: read its changelog first). Run `goldpath upgrade`."),
+        out.stdout.contains("error: outdated: svc 2.0.0 is available; this project is on 1.0.0 (1 version behind, a major version: read its changelog first). Run `goldpath upgrade`."),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     // Outdated is not a failure when not asked for.
     let out = s.goldpath(&p, &["check", "--fail-on", "drift,conflict-markers"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).contains("note: outdated"), "{}", stdout(&out));
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    assert!(out.stdout.contains("note: outdated"), "{}", out.stdout);
 }
 
 #[test]
 fn a_drifted_locked_file_fails_with_a_diff_and_a_fix() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = up_to_date(&s);
     drift_pipeline(&p);
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
+    assert_eq!(out.code, Some(1));
+    let text = out.stdout;
     assert!(text.contains("error: drift: ci/pipeline.yml is owned by the golden path svc 2.0.0 (locked) and was changed by hand. Restore it with `goldpath diff ci/pipeline.yml | git apply -R`"), "{text}");
     assert!(
         text.contains("    --- a/ci/pipeline.yml\n    +++ b/ci/pipeline.yml\n")
@@ -78,57 +79,57 @@ fn a_drifted_locked_file_fails_with_a_diff_and_a_fix() {
     );
     // The fix the message gives works.
     let diff = s.goldpath(&p, &["diff", "ci/pipeline.yml"]);
-    assert!(diff.status.success());
+    assert!(diff.is_success());
     let patch = p.join("fix.patch");
     fs::write(&patch, &diff.stdout).unwrap();
     git(&p, &["apply", "-R", "fix.patch"]);
     fs::remove_file(&patch).unwrap();
-    assert_eq!(s.goldpath(&p, &["check"]).status.code(), Some(0));
+    assert_eq!(s.goldpath(&p, &["check"]).code, Some(0));
 }
 
 #[test]
 fn a_deleted_locked_file_is_drift() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = up_to_date(&s);
     fs::remove_file(p.join("ci/pipeline.yml")).unwrap();
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.code, Some(1));
     assert!(
-        stdout(&out).contains(
+        out.stdout.contains(
             "ci/pipeline.yml is owned by the golden path svc 2.0.0 (locked) and was deleted."
         ),
         "{}",
-        stdout(&out)
+        out.stdout
     );
 }
 
 #[test]
 fn customised_merge_files_are_reported_not_failed() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = up_to_date(&s);
     fs::write(p.join("chart/values.yaml"), "replicaCount: 9\n").unwrap();
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.code, Some(0));
     assert!(
-        stdout(&out)
+        out.stdout
             .contains("note: customised (merged on upgrade, your changes kept): chart/values.yaml"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     let out = s.goldpath(&p, &["check", "--fail-on", "customised"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.code, Some(1));
     // Seed files are the team's: never reported.
     fs::write(p.join("src/main.rs"), "fn main() {}\n").unwrap();
-    assert!(!stdout(&s.goldpath(&p, &["check"])).contains("src/main.rs"));
+    assert!(!s.goldpath(&p, &["check"]).stdout.contains("src/main.rs"));
 }
 
 #[test]
 fn leftover_conflict_markers_fail() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = stopped_on_a_locked_conflict(&s);
     let out = s.goldpath(&p, &["check", "--fail-on", "conflict-markers"]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
+    assert_eq!(out.code, Some(1));
+    let text = out.stdout;
     assert!(
         text.contains("error: an upgrade to 2.0.0 stopped on conflicts"),
         "{text}"
@@ -141,13 +142,13 @@ fn leftover_conflict_markers_fail() {
 
 #[test]
 fn a_corrupt_answers_file_is_an_error_naming_it() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = up_to_date(&s);
-    let text = read(&p.join(".goldpath.toml")).replace("version = \"2.0.0\"", "version = \"two\"");
+    let text = read(p.join(".goldpath.toml")).replace("version = \"2.0.0\"", "version = \"two\"");
     fs::write(p.join(".goldpath.toml"), text).unwrap();
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
+    assert_eq!(out.code, Some(2));
+    let err = out.stderr;
     assert!(
         err.starts_with("error: ")
             && err.contains(".goldpath.toml:6: ")
@@ -156,23 +157,23 @@ fn a_corrupt_answers_file_is_an_error_naming_it() {
     );
     fs::remove_file(p.join(".goldpath.toml")).unwrap();
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
     assert!(
-        stderr(&out)
+        out.stderr
             .contains(".goldpath.toml: not found: this folder was not made by `goldpath new`"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
 #[test]
 fn an_unreachable_source_is_a_clear_error() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = up_to_date(&s);
     fs::remove_dir_all(s.path("templates")).unwrap();
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
+    assert_eq!(out.code, Some(2));
+    let err = out.stderr;
     assert!(
         err.contains("cannot read the versions of svc from file://")
             && err.contains("hint: check the network"),
@@ -182,14 +183,14 @@ fn an_unreachable_source_is_a_clear_error() {
 
 #[test]
 fn json_matches_its_documented_schema() {
-    let s = Sandbox::new();
-    let url = s.bundle_repo();
-    let p = s.project(&url);
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let p = svc_project(&s, &url);
     drift_pipeline(&p);
     fs::write(p.join("chart/values.yaml"), "replicaCount: 9\n").unwrap();
     let out = s.goldpath(&p, &["check", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.code, Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout_bytes).unwrap();
     let schema: serde_json::Value = serde_json::from_str(
         &fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -221,13 +222,13 @@ fn json_matches_its_documented_schema() {
 
 #[test]
 fn github_format_annotates_files() {
-    let s = Sandbox::new();
-    let url = s.bundle_repo();
-    let p = s.project(&url);
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let p = svc_project(&s, &url);
     drift_pipeline(&p);
     let out = s.goldpath(&p, &["check", "--format", "github"]);
-    assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(out.code, Some(1));
+    let lines: Vec<String> = out.stdout.lines().map(str::to_string).collect();
     assert!(
         lines[0].starts_with(
             "::error file=.goldpath.toml,title=goldpath%3A outdated::svc 2.0.0 is available"
@@ -244,13 +245,13 @@ fn github_format_annotates_files() {
 
 #[test]
 fn junit_parses_back_with_one_failure_per_problem() {
-    let s = Sandbox::new();
-    let url = s.bundle_repo();
-    let p = s.project(&url);
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let p = svc_project(&s, &url);
     drift_pipeline(&p);
     let out = s.goldpath(&p, &["check", "--format", "junit"]);
-    assert_eq!(out.status.code(), Some(1));
-    let xml = stdout(&out);
+    assert_eq!(out.code, Some(1));
+    let xml = out.stdout;
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let suites = doc.root_element();
     assert_eq!(suites.tag_name().name(), "testsuites");
@@ -286,10 +287,10 @@ fn junit_parses_back_with_one_failure_per_problem() {
 
 #[test]
 fn the_pre_commit_hook_refuses_drift() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = up_to_date(&s);
     let out = s.goldpath(&p, &["hooks", "install"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     let hook = p.join(".git/hooks/pre-commit");
     assert!(read(&hook).contains("goldpath check --fail-on drift,conflict-markers"));
     drift_pipeline(&p);
@@ -326,31 +327,32 @@ fn the_pre_commit_hook_refuses_drift() {
     // An existing hook that is not ours is not replaced without --force.
     fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
     let out = s.goldpath(&p, &["hooks", "install"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
     assert!(
-        stderr(&out).contains("already exists and was not written by goldpath"),
+        out.stderr
+            .contains("already exists and was not written by goldpath"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
 #[test]
 fn diff_during_a_stopped_upgrade_compares_with_the_version_it_goes_to() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = stopped_on_a_locked_conflict(&s);
     // values.yaml was updated to 2.0.0 by the upgrade: no difference from what it goes to.
     let out = s.goldpath(&p, &["diff", "chart/values.yaml", "--exit-code"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert_eq!(stdout(&out), "");
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    assert_eq!(out.stdout, "");
     // The conflicted locked file differs (it holds the markers).
     let out = s.goldpath(&p, &["diff", "ci/pipeline.yml", "--exit-code"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("+<<<<<<<"), "{}", stdout(&out));
+    assert_eq!(out.code, Some(1));
+    assert!(out.stdout.contains("+<<<<<<<"), "{}", out.stdout);
 }
 
 /// A folder of one bundle, `tool`, whose locked `bin/deploy.sh` is executable; and a project
 /// made from it, committed.
-fn project_with_a_locked_script(s: &Sandbox) -> PathBuf {
+fn project_with_a_locked_script(s: &Workspace) -> PathBuf {
     let bundles = s.path("bundles");
     write(
         &bundles.join("tool"),
@@ -367,7 +369,7 @@ fn project_with_a_locked_script(s: &Sandbox) -> PathBuf {
     let script = bundles.join("tool/template/bin/deploy.sh");
     set_mode(&script, 0o755);
     let out = s.goldpath(
-        s.tmp.path(),
+        s.root(),
         &[
             "new",
             "tool",
@@ -377,7 +379,7 @@ fn project_with_a_locked_script(s: &Sandbox) -> PathBuf {
             "--no-input",
         ],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     let p = s.path("svc");
     assert_eq!(mode(&p.join("bin/deploy.sh")) & 0o111, 0o111);
     p
@@ -395,23 +397,23 @@ fn mode(path: &Path) -> u32 {
 
 #[test]
 fn a_locked_script_that_lost_its_executable_bit_is_drift_and_diff_restores_it() {
-    let s = Sandbox::new();
+    let s = Workspace::new();
     let p = project_with_a_locked_script(&s);
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
 
     set_mode(&p.join("bin/deploy.sh"), 0o644);
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
-        stdout(&out).contains(
+        out.stdout.contains(
             "error: drift: bin/deploy.sh is owned by the golden path tool 1.0.0 (locked) and lost its executable bit."
         ),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     let json = s.goldpath(&p, &["check", "--format", "json"]);
-    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout_bytes).unwrap();
     assert_eq!(
         report["drift"],
         serde_json::json!([{
@@ -423,7 +425,7 @@ fn a_locked_script_that_lost_its_executable_bit_is_drift_and_diff_restores_it() 
 
     // The restore command the report gives puts the bit back, and nothing else.
     let diff = s.goldpath(&p, &["diff", "bin/deploy.sh"]);
-    assert!(diff.status.success(), "{}", stderr(&diff));
+    assert!(diff.is_success(), "{}", diff.stderr);
     let mut apply = std::process::Command::new("git")
         .args(["apply", "-R"])
         .current_dir(&p)
@@ -431,7 +433,12 @@ fn a_locked_script_that_lost_its_executable_bit_is_drift_and_diff_restores_it() 
         .spawn()
         .unwrap();
     use std::io::Write as _;
-    apply.stdin.take().unwrap().write_all(&diff.stdout).unwrap();
+    apply
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&diff.stdout_bytes)
+        .unwrap();
     assert!(apply.wait().unwrap().success());
     assert_eq!(mode(&p.join("bin/deploy.sh")) & 0o111, 0o111);
     assert_eq!(
@@ -439,17 +446,12 @@ fn a_locked_script_that_lost_its_executable_bit_is_drift_and_diff_restores_it() 
         "#!/bin/sh\necho deploying\n"
     );
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
 
     // Made executable when the golden path's is not: drift too, said the other way round.
     set_mode(&p.join("README.md"), 0o755);
     let out = s.goldpath(&p, &["check"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "README.md is not locked: {}",
-        stdout(&out)
-    );
+    assert_eq!(out.code, Some(0), "README.md is not locked: {}", out.stdout);
     fs::write(
         s.path("bundles/tool/bundle.toml"),
         "[bundle]\nname = \"tool\"\nversion = \"1.0.0\"\ndescription = \"a script\"\n\n\
@@ -458,10 +460,10 @@ fn a_locked_script_that_lost_its_executable_bit_is_drift_and_diff_restores_it() 
     .unwrap();
     let out = s.goldpath(&p, &["check"]);
     assert!(
-        stdout(&out).contains(
+        out.stdout.contains(
             "README.md is owned by the golden path tool 1.0.0 (locked) and was made executable."
         ),
         "{}",
-        stdout(&out)
+        out.stdout
     );
 }

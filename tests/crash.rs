@@ -9,11 +9,11 @@
 //! Runs with GOLDPATH_SLOW_TESTS (tests/run sets it): GOLDPATH_CRASH_RUNS kills (default 200),
 //! stopped early after GOLDPATH_CRASH_SECONDS (default 420). GOLDPATH_CRASH_SEED replays a run.
 
-use crate::sandbox::*;
-use crate::upgrade_edge::{last_message, Edge};
+use crate::harness::{edit_and_commit, git, last_message, read, snapshot, Goldpath};
+use crate::upgrade_edge::Edge;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const FILES: usize = 300;
@@ -70,26 +70,13 @@ fn release(e: &Edge) {
     }
 }
 
-fn goldpath(e: &Edge, dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_goldpath"));
-    c.args(args)
-        .current_dir(dir)
-        .env("HOME", e.s.path("home"))
-        .env("XDG_CONFIG_HOME", e.s.path("home"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GOLDPATH_CACHE_DIR", e.s.path("cache"))
-        .stdin(Stdio::null());
-    c
+fn goldpath(e: &Edge, dir: &Path, args: &[&str]) -> Goldpath {
+    e.ws.command(dir, args)
 }
 
 /// Runs the command and kills it (SIGKILL) after `delay`, unless it ended first.
-fn run_killed(mut c: Command, delay: Duration) -> bool {
-    let mut child = c
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+fn run_killed(c: Goldpath, delay: Duration) -> bool {
+    let mut child = c.spawn().child;
     let start = Instant::now();
     while start.elapsed() < delay {
         if child.try_wait().unwrap().is_some() {
@@ -158,27 +145,27 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
 
     let e = Edge::new();
     release(&e);
-    let work = e.s.path("work");
+    let work = e.ws.path("work");
     fs::create_dir_all(&work).unwrap();
 
     // The states every run starts from, made once and copied.
     let clean = e.project_at("clean");
     fs::write(clean.join("local.env"), "SECRET=keep-me\n").unwrap();
-    let conflicted = e.s.path("conflicted");
+    let conflicted = e.ws.path("conflicted");
     copy(&clean, &conflicted);
-    e.edit_and_commit(&conflicted, |p| {
+    edit_and_commit(&conflicted, |p| {
         fs::write(p.join("d1/f001.txt"), body(1, "mine")).unwrap();
     });
     let out = e.upgrade(&conflicted, &[], 1);
-    assert!(stdout(&out).contains("CONFLICT"));
-    let resolved = e.s.path("resolved");
+    assert!(out.stdout.contains("CONFLICT"));
+    let resolved = e.ws.path("resolved");
     copy(&conflicted, &resolved);
     fs::write(resolved.join("d1/f001.txt"), body(1, "resolved")).unwrap();
     let old = state(&clean);
     let old_conflicted = {
-        let p = e.s.path("conflicted-before");
+        let p = e.ws.path("conflicted-before");
         copy(&clean, &p);
-        e.edit_and_commit(&p, |p| {
+        edit_and_commit(&p, |p| {
             fs::write(p.join("d1/f001.txt"), body(1, "mine")).unwrap();
         });
         snapshot(&p)
@@ -197,7 +184,7 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
         let p = work.join(format!("timing-{i}"));
         copy(from, &p);
         let start = Instant::now();
-        assert!(goldpath(&e, &p, args).output().unwrap().status.success());
+        assert!(goldpath(&e, &p, args).run().is_success());
         took.push(start.elapsed());
     }
     let start = Instant::now();
@@ -207,7 +194,7 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
             "edge",
             &dest.display().to_string(),
             "--from",
-            &format!("file://{}", e.s.path("templates").display()),
+            &format!("file://{}", e.ws.path("templates").display()),
             "--version",
             "2.0.0",
             "--defaults",
@@ -220,11 +207,7 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
     let timing_new = work.join("timing-new");
     let args = new_args(&timing_new);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert!(goldpath(&e, &work, &args)
-        .output()
-        .unwrap()
-        .status
-        .success());
+    assert!(goldpath(&e, &work, &args).run().is_success());
     took.push(start.elapsed());
     eprintln!("crash tier: uninterrupted runs took {took:?}");
 
@@ -255,21 +238,16 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
                         && status(p) == "!! local.env\n"
                 };
                 if s != old && !is_new(&p) {
-                    let out = goldpath(&e, &p, &["upgrade", "--abort"]).output().unwrap();
-                    assert!(out.status.success(), "{what}: --abort failed: {out:?}");
+                    let out = goldpath(&e, &p, &["upgrade", "--abort"]).run();
+                    assert!(out.is_success(), "{what}: --abort failed: {out}");
                     assert!(
                         state(&p) == old || is_new(&p),
                         "{what}: not restored: {}",
                         status(&p)
                     );
                 }
-                let again = goldpath(&e, &p, &["upgrade", "--defaults", "--no-input"])
-                    .output()
-                    .unwrap();
-                assert!(
-                    again.status.success(),
-                    "{what}: the upgrade does not run again: {again:?}"
-                );
+                let again = goldpath(&e, &p, &["upgrade", "--defaults", "--no-input"]).run();
+                assert!(again.is_success(), "{what}: the upgrade does not run again");
                 assert!(is_new(&p), "{what}");
             }
             1 => {
@@ -278,17 +256,12 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
                     killed[1] += 1;
                 }
                 if !last_message(&p).starts_with("Upgrade edge") {
-                    let out = goldpath(&e, &p, &["upgrade", "--continue"])
-                        .output()
-                        .unwrap();
-                    assert!(
-                        out.status.success(),
-                        "{what}: --continue again failed: {out:?}"
-                    );
+                    let out = goldpath(&e, &p, &["upgrade", "--continue"]).run();
+                    assert!(out.is_success(), "{what}: --continue again failed: {out}");
                 }
                 assert!(last_message(&p).starts_with("Upgrade edge"), "{what}");
                 assert_eq!(status(&p), "!! local.env\n", "{what}");
-                assert_eq!(read(&p.join("d1/f001.txt")), body(1, "resolved"), "{what}");
+                assert_eq!(read(p.join("d1/f001.txt")), body(1, "resolved"), "{what}");
             }
             2 => {
                 copy(&conflicted, &p);
@@ -296,12 +269,10 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
                     killed[2] += 1;
                 }
                 // Run again: it finishes the abort, or says there is nothing left to abort.
-                let out = goldpath(&e, &p, &["upgrade", "--abort"]).output().unwrap();
+                let out = goldpath(&e, &p, &["upgrade", "--abort"]).run();
                 assert!(
-                    out.status.success()
-                        || String::from_utf8_lossy(&out.stderr)
-                            .contains("no upgrade is in progress"),
-                    "{what}: {out:?}"
+                    out.is_success() || out.stderr.contains("no upgrade is in progress"),
+                    "{what}: {out}"
                 );
                 assert_eq!(snapshot(&p), old_conflicted, "{what}");
                 assert_eq!(status(&p), "!! local.env\n", "{what}");
@@ -324,8 +295,8 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
                     && snapshot(&dest) == snapshot(&timing_new);
                 if !complete {
                     // Running `new` again clears what the killed one left and succeeds.
-                    let out = goldpath(&e, &p, &args).output().unwrap();
-                    assert!(out.status.success(), "{what}: new again failed: {out:?}");
+                    let out = goldpath(&e, &p, &args).run();
+                    assert!(out.is_success(), "{what}: new again failed: {out}");
                     assert_eq!(snapshot(&dest), snapshot(&timing_new), "{what}");
                 }
                 let left: Vec<_> = fs::read_dir(&p)
@@ -336,7 +307,7 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
             }
         }
         assert!(
-            which == 3 || read(&p.join("local.env")) == "SECRET=keep-me\n",
+            which == 3 || read(p.join("local.env")) == "SECRET=keep-me\n",
             "{what}"
         );
         done[which] += 1;

@@ -9,6 +9,7 @@
 //!   with it a missing tool fails. `tests/install-validators` installs them all;
 //! - with `GOLDPATH_SLOW_TESTS=1`, the generated service's own `cargo clippy` and `cargo test`.
 
+use crate::harness::Goldpath;
 use globset::Glob;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,13 +62,8 @@ fn answers_with(extra: &[(&str, &str)]) -> Vec<(String, String)> {
     all.into_iter().collect()
 }
 
-fn goldpath_new(
-    version: &str,
-    answers: &[(String, String)],
-    dir: &Path,
-) -> assert_cmd::assert::Assert {
-    let mut cmd = assert_cmd::Command::cargo_bin("goldpath").expect("goldpath binary");
-    cmd.args(["new", BUNDLE]).arg(dir).args([
+fn goldpath_new(version: &str, answers: &[(String, String)], dir: &Path) -> Goldpath {
+    let mut cmd = Goldpath::new().args(["new", BUNDLE]).arg(dir).args([
         "--version",
         version,
         "--defaults",
@@ -75,9 +71,9 @@ fn goldpath_new(
         "--no-commit",
     ]);
     for (k, v) in answers {
-        cmd.arg("--set").arg(format!("{k}={v}"));
+        cmd = cmd.arg("--set").arg(format!("{k}={v}"));
     }
-    cmd.assert()
+    cmd
 }
 
 fn render(version: &str, extra: &[(&str, &str)]) -> Project {
@@ -346,11 +342,13 @@ fn bad_answers_are_refused_by_the_questions_validation() {
     ] {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = tmp.path().join("svc");
-        let out = goldpath_new(NEWEST, &answers_with(&[(question, bad)]), &dir)
-            .failure()
-            .get_output()
-            .clone();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let out = goldpath_new(NEWEST, &answers_with(&[(question, bad)]), &dir).run();
+        assert_ne!(
+            out.code,
+            Some(0),
+            "{question}={bad}: unexpected success\n{out}"
+        );
+        let stderr = &out.stderr;
         assert!(stderr.contains(question), "{question}={bad}: {stderr}");
         assert!(
             !dir.join("Cargo.toml").exists(),

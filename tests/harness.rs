@@ -1,5 +1,19 @@
-//! A small fluent harness that drives the real `goldpath` binary, in the manner of casey/just's
-//! `Test`: build the command, run it while asserting the exit code, then check the output.
+//! The one harness of the integration tests, in the manner of casey/just's `Test`:
+//!
+//! - [`Goldpath`] runs the real binary: build the command, run it while asserting the exit code,
+//!   then check the output ([`Outcome`]); or [`Goldpath::pty`] for prompts, [`Goldpath::spawn`]
+//!   to kill it.
+//! - [`Home`] is the isolated home of one or several runs (the upgrade tests run `new`, then
+//!   `upgrade` on the same cache); [`Workspace`] is a temp folder with a home, for bundle
+//!   repositories and projects.
+//! - [`BundleRepo`] builds a git repository of bundles whose tags are the releases
+//!   ([`BundleRepo::release`] writes one whole); [`write_bundle`] writes a folder bundle.
+//! - Project helpers: [`Workspace::new_project`], [`edit_and_commit`], [`git`] (the git command
+//!   without the machine's config), [`read`], [`write`], [`replace_in`], [`files`],
+//!   [`snapshot`], [`stages`] / [`index_stages`], [`commits`], [`last_message`],
+//!   [`assert_clean`].
+//! - [`assert_text_snapshot!`](crate::assert_text_snapshot) compares a CLI output or a conflict
+//!   file with an insta snapshot in `tests/snapshots/`, byte for byte.
 //!
 //! ```ignore
 //! let tmp = tempfile::tempdir().unwrap();
@@ -12,20 +26,24 @@
 //!
 //! Every run is isolated from the machine: the environment is cleared (only `PATH` and a few
 //! tooling variables are kept), and `HOME`, `XDG_CONFIG_HOME`, the global git config and
-//! `GOLDPATH_CACHE_DIR` point into a temp dir of the run's own, so neither the developer's git
-//! config nor their bundle cache leaks in. libgit2 ignores `GIT_CONFIG_GLOBAL` and finds the
+//! `GOLDPATH_CACHE_DIR` point into its [`Home`] (a temp dir of the run's own unless shared),
+//! so neither the developer's git config nor their bundle cache leaks in. libgit2 ignores `GIT_CONFIG_GLOBAL` and finds the
 //! global config through `HOME` (`~/.gitconfig`) and `XDG_CONFIG_HOME` (`git/config`), so
 //! [`Goldpath::git_config`] writes `$HOME/.gitconfig`, and `GIT_CONFIG_GLOBAL` names the same
 //! file for the `git` command (hooks). libgit2 still reads the system config (`/etc/gitconfig`);
 //! a machine whose system config names a user would change the default author. Stdin is
 //! closed unless given (never a terminal), and a run is killed after [`TIMEOUT`], so a prompt
 //! that should not have happened fails the test instead of hanging it. [`Goldpath::pty`] runs
-//! in a pseudo-terminal instead, for the prompts.
+//! in a pseudo-terminal instead, for the prompts. Other variables are given with
+//! [`Goldpath::env`] (`GOLDPATH_FAULT_AFTER_WRITES`) or passed through with
+//! [`Goldpath::pass_env`].
 #![allow(dead_code)] // Shared by every command's tests; not each module uses every helper.
 
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -42,11 +60,104 @@ pub fn fixture(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// The folder of test bundles, `tests/fixtures/bundles`, as a `--from` argument.
+pub fn bundles() -> String {
+    fixture("bundles").display().to_string()
+}
+
+/// An isolated home for `goldpath` runs: `HOME`, `XDG_CONFIG_HOME`, the global git config
+/// (`.gitconfig`, empty) and `GOLDPATH_CACHE_DIR` (`cache/`) all point into it. Cloning shares
+/// it: runs started from clones see one cache and one git config. Removed when the last clone
+/// (and the last run holding one) is dropped.
+#[derive(Clone)]
+pub struct Home(Arc<HomeDir>);
+
+enum HomeDir {
+    Own(TempDir),
+    /// A folder inside a [`Workspace`], which removes it.
+    In(PathBuf),
+}
+
+impl Default for Home {
+    fn default() -> Self {
+        Home::new()
+    }
+}
+
+impl Home {
+    /// A fresh home in a temp dir of its own.
+    pub fn new() -> Home {
+        let home = Home(Arc::new(HomeDir::Own(
+            tempfile::tempdir().expect("temp home"),
+        )));
+        home.init();
+        home
+    }
+
+    /// A fresh home at `dir` (created), removed with whatever owns `dir`.
+    pub fn at(dir: PathBuf) -> Home {
+        std::fs::create_dir_all(&dir).expect("creating the test's home");
+        let home = Home(Arc::new(HomeDir::In(dir)));
+        home.init();
+        home
+    }
+
+    fn init(&self) {
+        std::fs::write(self.gitconfig(), "").expect("empty gitconfig");
+    }
+
+    pub fn path(&self) -> &Path {
+        match &*self.0 {
+            HomeDir::Own(dir) => dir.path(),
+            HomeDir::In(dir) => dir,
+        }
+    }
+
+    /// `$HOME/.gitconfig`: libgit2 ignores `GIT_CONFIG_GLOBAL` and finds it through `HOME`.
+    pub fn gitconfig(&self) -> PathBuf {
+        self.path().join(".gitconfig")
+    }
+
+    /// `GOLDPATH_CACHE_DIR` of every run in this home.
+    pub fn cache(&self) -> PathBuf {
+        self.path().join("cache")
+    }
+
+    /// Sets `key` (e.g. `user.name`) in the global git config of every run in this home.
+    pub fn git_config(&self, key: &str, value: &str) {
+        git2::Config::open(&self.gitconfig())
+            .and_then(|mut c| c.set_str(key, value))
+            .expect("writing the test's gitconfig");
+    }
+
+    /// A `goldpath` run in this home.
+    pub fn goldpath(&self) -> Goldpath {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_goldpath"));
+        command.env_clear();
+        for var in KEPT_VARS {
+            if let Some(value) = std::env::var_os(var) {
+                command.env(var, value);
+            }
+        }
+        command
+            .env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.path().join(".config"))
+            .env("GIT_CONFIG_GLOBAL", self.gitconfig())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GOLDPATH_CACHE_DIR", self.cache());
+        Goldpath {
+            command,
+            stdin: Vec::new(),
+            home: self.clone(),
+        }
+    }
+}
+
 /// One `goldpath` invocation being built.
 pub struct Goldpath {
     command: std::process::Command,
     stdin: Vec<u8>,
-    home: TempDir,
+    home: Home,
 }
 
 impl Default for Goldpath {
@@ -56,28 +167,9 @@ impl Default for Goldpath {
 }
 
 impl Goldpath {
+    /// A run in a fresh [`Home`] of its own.
     pub fn new() -> Goldpath {
-        let home = tempfile::tempdir().expect("temp home");
-        let gitconfig = home.path().join(".gitconfig");
-        std::fs::write(&gitconfig, "").expect("empty gitconfig");
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_goldpath"));
-        command.env_clear();
-        for var in KEPT_VARS {
-            if let Some(value) = std::env::var_os(var) {
-                command.env(var, value);
-            }
-        }
-        command
-            .env("HOME", home.path())
-            .env("XDG_CONFIG_HOME", home.path().join(".config"))
-            .env("GIT_CONFIG_GLOBAL", &gitconfig)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GOLDPATH_CACHE_DIR", home.path().join("cache"));
-        Goldpath {
-            command,
-            stdin: Vec::new(),
-            home,
-        }
+        Home::new().goldpath()
     }
 
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Goldpath {
@@ -100,17 +192,25 @@ impl Goldpath {
         self
     }
 
+    /// Passes `key` through from the test's own environment when it is set there (e.g.
+    /// `GOLDPATH_SLOW_TESTS`); the environment is otherwise cleared.
+    pub fn pass_env(mut self, key: &str) -> Goldpath {
+        if let Some(value) = std::env::var_os(key) {
+            self.command.env(key, value);
+        }
+        self
+    }
+
     /// Bytes for stdin (a pipe, never a terminal); stdin is closed at once without this.
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Goldpath {
         self.stdin = bytes.into();
         self
     }
 
-    /// Sets `key` (e.g. `user.name`) in the run's global git config.
+    /// Sets `key` (e.g. `user.name`) in the run's global git config (its home's: shared by
+    /// every run in that home).
     pub fn git_config(self, key: &str, value: &str) -> Goldpath {
-        git2::Config::open(&self.home.path().join(".gitconfig"))
-            .and_then(|mut c| c.set_str(key, value))
-            .expect("writing the test's gitconfig");
+        self.home.git_config(key, value);
         self
     }
 
@@ -123,6 +223,7 @@ impl Goldpath {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            stdout_bytes: output.stdout,
         }
     }
 
@@ -138,6 +239,22 @@ impl Goldpath {
         let out = self.run();
         assert_eq!(out.code, Some(code), "unexpected exit code\n{out}");
         out
+    }
+
+    /// Starts the command and returns at once, stdin, stdout and stderr going nowhere: for a
+    /// test that kills it. No timeout applies; the test waits for it.
+    pub fn spawn(mut self) -> Spawned {
+        let child = self
+            .command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting goldpath");
+        Spawned {
+            child,
+            _home: self.home,
+        }
     }
 
     /// Starts the command in a pseudo-terminal, to answer its prompts like a user.
@@ -156,14 +273,27 @@ impl Goldpath {
     }
 }
 
+/// A run started by [`Goldpath::spawn`]; its home lives as long as it does.
+pub struct Spawned {
+    pub child: Child,
+    _home: Home,
+}
+
 /// What a finished run printed, and its exit code (`None` when killed, e.g. by the timeout).
 pub struct Outcome {
     pub code: Option<i32>,
+    /// stdout, decoded lossily; [`Outcome::stdout_bytes`] holds it as it was.
     pub stdout: String,
     pub stderr: String,
+    pub stdout_bytes: Vec<u8>,
 }
 
 impl Outcome {
+    /// Whether it exited with 0.
+    pub fn is_success(&self) -> bool {
+        self.code == Some(0)
+    }
+
     #[track_caller]
     pub fn stdout_contains(&self, text: &str) -> &Outcome {
         assert!(self.stdout.contains(text), "stdout lacks {text:?}\n{self}");
@@ -209,7 +339,7 @@ pub struct Pty {
     session: rexpect::session::PtySession,
     /// Everything the terminal showed so far.
     transcript: String,
-    _home: TempDir,
+    _home: Home,
 }
 
 #[cfg(unix)]
@@ -342,9 +472,12 @@ pub fn assert_clean(dir: &Path) {
     );
 }
 
-/// A git repository of bundles for `--from`, built in a temp dir: commit a folder's state, tag it.
+/// A git repository of bundles for `--from`, built with git2: write or copy files into its work
+/// tree, commit, tag; or [`BundleRepo::release`] a bundle folder whole.
 pub struct BundleRepo {
-    pub dir: TempDir,
+    root: PathBuf,
+    /// The temp dir holding the repository, unless it lives in a [`Workspace`].
+    _tmp: Option<TempDir>,
     repo: git2::Repository,
 }
 
@@ -355,14 +488,40 @@ impl Default for BundleRepo {
 }
 
 impl BundleRepo {
+    /// An empty repository in a temp dir of its own.
     pub fn new() -> BundleRepo {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = git2::Repository::init(dir.path()).unwrap();
-        BundleRepo { dir, repo }
+        let tmp = tempfile::tempdir().unwrap();
+        let mut repo = BundleRepo::at(tmp.path());
+        repo._tmp = Some(tmp);
+        repo
+    }
+
+    /// An empty repository at `dir` (created), on branch `main`.
+    pub fn at(dir: &Path) -> BundleRepo {
+        std::fs::create_dir_all(dir).unwrap();
+        let repo = git2::Repository::init_opts(
+            dir,
+            git2::RepositoryInitOptions::new().initial_head("main"),
+        )
+        .unwrap();
+        BundleRepo {
+            root: dir.to_path_buf(),
+            _tmp: None,
+            repo,
+        }
+    }
+
+    /// The repository at `dir`, made earlier.
+    pub fn open(dir: &Path) -> BundleRepo {
+        BundleRepo {
+            root: dir.to_path_buf(),
+            _tmp: None,
+            repo: git2::Repository::open(dir).unwrap(),
+        }
     }
 
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.root
     }
 
     /// `file://` URL of the repository.
@@ -382,9 +541,19 @@ impl BundleRepo {
 
     /// Writes one file of the work tree.
     pub fn write(&self, path: &str, text: &str) -> &BundleRepo {
-        let path = self.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
+        write(self.path(), &[(path, text)]);
+        self
+    }
+
+    /// Writes files of the work tree (path -> text).
+    pub fn write_all(&self, files: &[(&str, &str)]) -> &BundleRepo {
+        write(self.path(), files);
+        self
+    }
+
+    /// Removes one file of the work tree.
+    pub fn remove(&self, path: &str) -> &BundleRepo {
+        std::fs::remove_file(self.path().join(path)).unwrap();
         self
     }
 
@@ -423,6 +592,31 @@ impl BundleRepo {
         self
     }
 
+    /// Commits the work tree with `tag` as message, and tags it (lightweight).
+    pub fn commit_tag(&self, tag: &str) -> &BundleRepo {
+        self.commit(tag);
+        self.tag(tag, false)
+    }
+
+    /// Releases a bundle at the root of the repository: `bundle.toml` is `manifest`, `template/`
+    /// holds exactly `files` (every earlier file is removed); `extra` may then add binary files
+    /// or change modes under `template/`. Committed and tagged `tag`.
+    pub fn release(
+        &self,
+        tag: &str,
+        manifest: &str,
+        files: &[(&str, &str)],
+        extra: impl FnOnce(&Path),
+    ) -> &BundleRepo {
+        let template = self.path().join("template");
+        if template.exists() {
+            std::fs::remove_dir_all(&template).unwrap();
+        }
+        write_bundle(self.path(), manifest, files);
+        extra(&template);
+        self.commit_tag(tag)
+    }
+
     /// A bare clone at `dest` (a path ending in `.git`), tags included.
     pub fn bare_clone(&self, dest: &Path) {
         git2::build::RepoBuilder::new()
@@ -430,6 +624,178 @@ impl BundleRepo {
             .clone(&self.url(), dest)
             .unwrap();
     }
+}
+
+/// A temp folder for one test: a [`Home`] shared by every run started from it (`home/`, the cache
+/// in `home/cache`), and room for bundle repositories and projects.
+pub struct Workspace {
+    tmp: TempDir,
+    home: Home,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace::new()
+    }
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = Home::at(tmp.path().join("home"));
+        Workspace { tmp, home }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    pub fn home(&self) -> &Home {
+        &self.home
+    }
+
+    /// `goldpath ARGS` in `dir`, in this workspace's home, to be run.
+    pub fn command(&self, dir: &Path, args: &[&str]) -> Goldpath {
+        self.home.goldpath().args(args).current_dir(dir)
+    }
+
+    /// Runs `goldpath ARGS` in `dir`, in this workspace's home, whatever its exit code.
+    pub fn goldpath(&self, dir: &Path, args: &[&str]) -> Outcome {
+        self.command(dir, args).run()
+    }
+
+    /// A bundle repository at `rel` in the workspace.
+    pub fn bundle_repo(&self, rel: &str) -> BundleRepo {
+        BundleRepo::at(&self.path(rel))
+    }
+
+    /// A project made in the workspace with `goldpath new ARGS --defaults --no-input` (ARGS
+    /// begin with the bundle and the folder), asserting success; returns the project's folder.
+    #[track_caller]
+    pub fn new_project(&self, args: &[&str]) -> PathBuf {
+        let mut all = vec!["new"];
+        all.extend_from_slice(args);
+        all.extend(["--defaults", "--no-input"]);
+        self.command(self.root(), &all).success();
+        self.path(args[1])
+    }
+}
+
+/// `git ARGS` in `dir`, without the machine's git config; asserts success, returns stdout.
+#[track_caller]
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `edits` on the project at `dir`, then commits everything as a local edit.
+pub fn edit_and_commit(dir: &Path, edits: impl FnOnce(&Path)) {
+    edits(dir);
+    git(dir, &["add", "-A"]);
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=Dev",
+            "-c",
+            "user.email=d@example.com",
+            "commit",
+            "-qm",
+            "local edits",
+        ],
+    );
+}
+
+/// The message of the last commit, as `git log -1 --format=%B` prints it.
+pub fn last_message(dir: &Path) -> String {
+    git(dir, &["log", "-1", "--format=%B"])
+}
+
+/// `git ls-files --stage` as (mode, stage, path) rows.
+pub fn stages(dir: &Path, path: &str) -> Vec<(String, u8, String)> {
+    git(dir, &["ls-files", "--stage", "--", path])
+        .lines()
+        .map(|l| {
+            let (meta, path) = l.split_once('\t').unwrap();
+            let meta: Vec<&str> = meta.split_whitespace().collect();
+            (
+                meta[0].to_string(),
+                meta[2].parse().unwrap(),
+                path.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The stages of `path` in the index (`[1, 2, 3]` for a conflict), from [`stages`].
+pub fn index_stages(dir: &Path, path: &str) -> Vec<u8> {
+    stages(dir, path)
+        .into_iter()
+        .map(|(_, stage, _)| stage)
+        .collect()
+}
+
+/// Writes a folder bundle at `dir` (created): `bundle.toml` is `manifest`, `files` (path -> text)
+/// go under `template/`.
+pub fn write_bundle(dir: &Path, manifest: &str, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir.join("template")).unwrap();
+    write(dir, &[("bundle.toml", manifest)]);
+    write(&dir.join("template"), files);
+}
+
+/// Writes files under `root` (path -> text), making their folders.
+pub fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// Replaces the first `from` in the file at `p` with `to`, asserting `from` is there.
+#[track_caller]
+pub fn replace_in(p: &Path, from: &str, to: &str) {
+    let text = read(p);
+    assert!(
+        text.contains(from),
+        "{} lacks {from:?}:\n{text}",
+        p.display()
+    );
+    std::fs::write(p, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Every file of a folder (outside .git) with its bytes, to prove nothing changed.
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".git")
+    {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            out.push((
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            ));
+        }
+    }
+    out
 }
 
 /// Copies a folder recursively, keeping the executable bit.
@@ -444,4 +810,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
+}
+
+/// Asserts `text` against the insta snapshot `name` (in `tests/snapshots/`), byte for byte. insta
+/// itself ignores trailing whitespace and reads CRLF as LF, so the snapshot holds the text with
+/// each `\r` shown as `␍` and a last line `[end]` right after it: a missing or doubled final
+/// newline, or a CRLF, changes the snapshot. New snapshots: run once with `INSTA_UPDATE=always`,
+/// review the `.snap` files, commit them.
+#[macro_export]
+macro_rules! assert_text_snapshot {
+    ($name:expr, $text:expr $(,)?) => {{
+        let text: &str = &$text;
+        insta::assert_snapshot!($name, format!("{}[end]", text.replace('\r', "␍")));
+    }};
 }

@@ -48,13 +48,11 @@ fn writes_the_result_into_current_like_git() {
         let exec = std::fs::Permissions::from_mode(0o755);
         std::fs::set_permissions(ours.path().join("ours"), exec).unwrap();
     }
-    let output = assert_cmd::Command::cargo_bin("goldpath")
-        .unwrap()
+    let output = Goldpath::new()
         .current_dir(ours.path())
         .args(["merge-file", "ours", "base", "theirs"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+        .run();
+    assert_eq!(output.code, Some(1));
     assert!(output.stdout.is_empty() && output.stderr.is_empty());
     let status = std::process::Command::new("git")
         .current_dir(git.path())

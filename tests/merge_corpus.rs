@@ -8,8 +8,11 @@
 //! places where libgit2 differs from `git merge-file` (it reports no conflict count, and it
 //! drops the label of an empty input) are made good in `goldpath::merge`.
 //!
-//! Where `../shared` is absent (a clone on its own) the tests print a notice and pass.
+//! Where `../shared` is absent (a clone on its own) the tests print a notice and pass, unless the
+//! corpus is required: with `CI` or `GOLDPATH_VALIDATORS` set (`tests/run` sets the latter) a
+//! missing corpus fails them.
 
+use crate::harness::Goldpath;
 use goldpath::merge::{self, ConflictStyle, Options};
 use std::path::{Path, PathBuf};
 
@@ -28,11 +31,21 @@ struct Case {
     expected: [(Vec<u8>, usize); 3],
 }
 
+/// Whether a missing corpus fails the tests: in CI and under `tests/run`.
+fn corpus_required() -> bool {
+    std::env::var_os("CI").is_some() || std::env::var_os("GOLDPATH_VALIDATORS").is_some()
+}
+
 fn corpus_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/merge-corpus");
     if dir.is_dir() {
         Some(dir)
     } else {
+        assert!(
+            !corpus_required(),
+            "{} is absent, and the merge corpus is required when CI or GOLDPATH_VALIDATORS is set",
+            dir.display()
+        );
         eprintln!(
             "notice: {} is absent; the merge corpus tests are skipped",
             dir.display()
@@ -238,8 +251,7 @@ fn the_command_matches_git_on_every_case() {
         let s = i % 3;
         let (want, want_count) = &case.expected[s];
         let case_dir = dir.join(&case.id);
-        let mut cmd = assert_cmd::Command::cargo_bin("goldpath").unwrap();
-        cmd.current_dir(&case_dir).args([
+        let mut cmd = Goldpath::new().current_dir(&case_dir).args([
             "merge-file",
             "-p",
             "-L",
@@ -250,18 +262,18 @@ fn the_command_matches_git_on_every_case() {
             "theirs",
         ]);
         if s > 0 {
-            cmd.arg(format!("--{}", STYLES[s]));
+            cmd = cmd.arg(format!("--{}", STYLES[s]));
         }
-        let output = cmd.args(["ours", "base", "theirs"]).output().unwrap();
+        let output = cmd.args(["ours", "base", "theirs"]).run();
         assert_eq!(
-            output.status.code(),
+            output.code,
             Some(*want_count as i32),
             "{} {}",
             case.id,
             STYLES[s]
         );
         assert!(
-            output.stdout == *want,
+            output.stdout_bytes == *want,
             "{} {}: output differs from git's",
             case.id,
             STYLES[s]

@@ -7,6 +7,7 @@
 //! and bytes that are not UTF-8. Each case is merged by the library and by the real binary, and
 //! both must give git's bytes and git's exit code. `PROPTEST_CASES` raises the number of cases.
 
+use crate::harness::Goldpath;
 use goldpath::merge::{self, ConflictStyle, Favor, Labels, Options};
 use proptest::prelude::*;
 use std::path::Path;
@@ -29,17 +30,12 @@ pub fn git_merge_file(dir: &Path, args: &[&str]) -> (Vec<u8>, i32) {
 
 /// The same through the real binary.
 pub fn goldpath_merge_file(dir: &Path, args: &[&str]) -> (Vec<u8>, i32) {
-    let output = assert_cmd::Command::cargo_bin("goldpath")
-        .unwrap()
+    let out = Goldpath::new()
         .current_dir(dir)
         .args(["merge-file", "-p"])
         .args(args)
-        .output()
-        .unwrap();
-    (
-        output.stdout,
-        output.status.code().expect("goldpath exited"),
-    )
+        .run();
+    (out.stdout_bytes, out.code.expect("goldpath exited"))
 }
 
 /// Line contents to draw from: few, so that edits collide and conflicts happen.

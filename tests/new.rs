@@ -2,12 +2,8 @@
 //! commits. Sources (git, built-in) are in `new_sources.rs`, bad input in `new_errors.rs`,
 //! prompts in `new_interactive.rs`.
 
-use crate::harness::{assert_clean, commits, files, fixture, ls, read, Goldpath};
+use crate::harness::{assert_clean, bundles, commits, files, fixture, ls, read, Goldpath};
 use std::path::Path;
-
-fn bundles() -> String {
-    fixture("bundles").display().to_string()
-}
 
 /// The answers recorded in a project's `.goldpath.toml`.
 fn recorded(project: &Path) -> toml::Table {

@@ -2,12 +2,8 @@
 //! question and says what to do, exit code 2, and nothing left on disk (no project folder, no
 //! `.goldpath-new-*` staging folder).
 
-use crate::harness::{fixture, ls, Goldpath, Outcome};
+use crate::harness::{bundles, fixture, ls, Goldpath, Outcome};
 use std::path::Path;
-
-fn bundles() -> String {
-    fixture("bundles").display().to_string()
-}
 
 fn broken(name: &str) -> String {
     fixture("broken").join(name).display().to_string()
@@ -65,19 +61,37 @@ Give it with --set NAME=VALUE, an --answers FILE, or --defaults where a default 
 fn an_answer_failing_validation_is_an_error_naming_question_and_rule() {
     let tmp = tempfile::tempdir().unwrap();
     let new = ["new", "greeter", "svc", "--from", &bundles(), "--defaults"];
-    refused(tmp.path(), &[&new[..], &["--set", "service_name=Orders API"]].concat())
-        .stderr_is("error: answer for `service_name` from --set service_name=... is invalid: must be a DNS label: a-z, 0-9, -\nhint: give another answer with --set service_name=VALUE (it wins over an answers file)\n");
-    refused(
-        tmp.path(),
-        &[&new[..], &["--set", "service_name=orders", "--set", "ci=jenkins"]].concat(),
-    )
-    .stderr_is("error: answer for `ci` from --set ci=... is invalid: `jenkins` is not one of: github, gitlab\nhint: give another answer with --set ci=VALUE (it wins over an answers file)\n");
-    refused(
-        tmp.path(),
-        &[&new[..], &["--set", "service_name=orders", "--set", "database=maybe"]].concat(),
-    )
-    .stderr_is(
-        "error: answer for `database` from --set database=... is invalid: `maybe` is not true or false\nhint: give another answer with --set database=VALUE (it wins over an answers file)\n",
+    crate::assert_text_snapshot!(
+        "answer_invalid_by_regex",
+        refused(
+            tmp.path(),
+            &[&new[..], &["--set", "service_name=Orders API"]].concat(),
+        )
+        .stderr
+    );
+    crate::assert_text_snapshot!(
+        "answer_not_a_choice",
+        refused(
+            tmp.path(),
+            &[
+                &new[..],
+                &["--set", "service_name=orders", "--set", "ci=jenkins"],
+            ]
+            .concat(),
+        )
+        .stderr
+    );
+    crate::assert_text_snapshot!(
+        "answer_not_a_bool",
+        refused(
+            tmp.path(),
+            &[
+                &new[..],
+                &["--set", "service_name=orders", "--set", "database=maybe"],
+            ]
+            .concat(),
+        )
+        .stderr
     );
 
     std::fs::write(
@@ -85,12 +99,13 @@ fn an_answer_failing_validation_is_an_error_naming_question_and_rule() {
         "service_name = \"orders\"\nport = 80\n",
     )
     .unwrap();
-    refused(
-        tmp.path(),
-        &[&new[..], &["--answers", "answers.toml"]].concat(),
-    )
-    .stderr_is(
-        "error: answer for `port` from answers.toml is invalid: 80 is less than the minimum 1024\nhint: give another answer with --set port=VALUE (it wins over an answers file)\n",
+    crate::assert_text_snapshot!(
+        "answer_from_a_file_below_the_minimum",
+        refused(
+            tmp.path(),
+            &[&new[..], &["--answers", "answers.toml"]].concat(),
+        )
+        .stderr
     );
     std::fs::write(
         tmp.path().join("answers.toml"),

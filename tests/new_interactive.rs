@@ -1,12 +1,8 @@
 //! `goldpath new` in a terminal: dialoguer's prompts answered through a real pseudo-terminal,
 //! the way a user types them.
 
-use crate::harness::{assert_clean, commits, files, fixture, read, Goldpath, KEY_DOWN};
+use crate::harness::{assert_clean, bundles, commits, files, read, Goldpath, KEY_DOWN};
 use std::time::Duration;
-
-fn bundles() -> String {
-    fixture("bundles").display().to_string()
-}
 
 fn answers(project: &std::path::Path) -> toml::Table {
     let table: toml::Table = toml::from_str(&read(project.join(".goldpath.toml"))).unwrap();

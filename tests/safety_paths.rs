@@ -5,7 +5,7 @@
 //! git source (entries named `..`, with `\`, drive-like, symlinks, submodules) is refused by entry
 //! and tag.
 
-use crate::harness::{assert_clean, ls, BundleRepo, Goldpath, Outcome};
+use crate::harness::{assert_clean, ls, write_bundle, BundleRepo, Goldpath, Outcome};
 use std::fs;
 use std::path::Path;
 use tempfile::TempDir;
@@ -21,12 +21,7 @@ fn manifest(version: &str, extra: &str) -> String {
 /// A folder bundle: `bundle.toml` from [`manifest`] and `files` under `template/`.
 fn folder_bundle(extra: &str, files: &[(&str, &str)]) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("bundle.toml"), manifest("1.0.0", extra)).unwrap();
-    for (path, text) in files {
-        let p = dir.path().join("template").join(path);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
+    write_bundle(dir.path(), &manifest("1.0.0", extra), files);
     dir
 }
 

@@ -2,7 +2,7 @@
 //! syntax inside answers, and errors that name the right thing. Each bomb must end in exit 2
 //! with a message naming the template, quickly and in bounded memory, with nothing written.
 
-use crate::harness::{ls, Goldpath, Outcome};
+use crate::harness::{ls, write, Goldpath, Outcome};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -18,11 +18,7 @@ fn bundle(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
         )
         .unwrap();
     }
-    for (path, text) in files {
-        let p = root.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    write(&root, files);
     root
 }
 

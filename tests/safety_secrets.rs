@@ -6,7 +6,7 @@
 //! 127.0.0.1 that asks for Basic auth, so a URL's credentials are really used, and a later
 //! `check` or `upgrade` really fetches through the credential helper of the test's git config.
 
-use crate::harness::{commits, read, BundleRepo, Goldpath, Outcome};
+use crate::harness::{commits, git, read, write_bundle, BundleRepo, Goldpath, Outcome};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -246,15 +246,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// The project's whole history as text: every commit message and every patch.
 fn history(project: &Path) -> String {
-    let out = std::process::Command::new("git")
-        .args(["log", "-p", "--all", "--format=%B"])
-        .current_dir(project)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    git(project, &["log", "-p", "--all", "--format=%B"])
 }
 
 #[track_caller]
@@ -389,17 +381,11 @@ fn credentials_in_a_source_url_are_not_in_errors() {
 
 /// A bundle folder with `files` (path -> text) and a manifest of `questions`.
 fn bundle(dir: &Path, questions: &str, files: &[(&str, &str)]) -> String {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(
-        dir.join("bundle.toml"),
-        format!("[bundle]\nname = \"s\"\nversion = \"1.0.0\"\n\n{questions}"),
-    )
-    .unwrap();
-    for (path, text) in files {
-        let p = dir.join("template").join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    write_bundle(
+        dir,
+        &format!("[bundle]\nname = \"s\"\nversion = \"1.0.0\"\n\n{questions}"),
+        files,
+    );
     dir.display().to_string()
 }
 
@@ -587,16 +573,8 @@ fn upgrade_set_of_a_secret_re_renders_the_files_that_use_it() {
     let project = tmp.path().join("p");
     std::fs::write(project.join("edited.env"), format!("# mine\nTOKEN={old}\n")).unwrap();
     let git = |args: &[&str]| {
-        let ok = std::process::Command::new("git")
-            .args(["-c", "user.name=u", "-c", "user.email=u@e"])
-            .args(args)
-            .current_dir(&project)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        let all = [&["-c", "user.name=u", "-c", "user.email=u@e"][..], args].concat();
+        git(&project, &all);
     };
     git(&["commit", "-qam", "my edit"]);
 
@@ -720,13 +698,10 @@ fn sources_answers_and_versions_are_never_options() {
     repo.tag("v1.0.0", false);
     // libgit2 refuses such names; git takes them.
     for tag in ["-x", "--upload-pack=touch"] {
-        let ok = std::process::Command::new("git")
-            .args(["update-ref", &format!("refs/tags/{tag}"), "HEAD"])
-            .current_dir(repo.path())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        git(
+            repo.path(),
+            &["update-ref", &format!("refs/tags/{tag}"), "HEAD"],
+        );
     }
     repo.bare_clone(&root.join("tags.git"));
     let server = GitServer::start(&root);

@@ -4,8 +4,8 @@
 //! killed between its writes and its commit (4), `--continue` committing files the upgrade never
 //! wrote (5) and migrations aimed at the answers file (9).
 
-use crate::sandbox::*;
-use crate::upgrade_edge::{last_message, stages, Edge};
+use crate::harness::{edit_and_commit, git, last_message, read, snapshot, stages};
+use crate::upgrade_edge::Edge;
 use std::fs;
 use std::path::Path;
 
@@ -41,7 +41,7 @@ fn a_migration_deletes_only_what_the_template_rendered_and_nobody_changed() {
     }
     e.release("2.0.0", &tail, &[(".gitignore", ".env\n")]);
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::write(p.join("mine.txt"), "the user's own\n").unwrap();
         fs::write(p.join("edited.txt"), "edited\n").unwrap();
     });
@@ -49,11 +49,11 @@ fn a_migration_deletes_only_what_the_template_rendered_and_nobody_changed() {
     fs::write(p.join("scratch.txt"), "untracked\n").unwrap();
 
     let out = e.upgrade(&p, &["--allow-dirty"], 1);
-    let report = stdout(&out);
-    assert_eq!(read(&p.join(".env")), "TOKEN=never-committed\n");
-    assert_eq!(read(&p.join("mine.txt")), "the user's own\n");
-    assert_eq!(read(&p.join("scratch.txt")), "untracked\n");
-    assert_eq!(read(&p.join("edited.txt")), "edited\n");
+    let report = out.stdout;
+    assert_eq!(read(p.join(".env")), "TOKEN=never-committed\n");
+    assert_eq!(read(p.join("mine.txt")), "the user's own\n");
+    assert_eq!(read(p.join("scratch.txt")), "untracked\n");
+    assert_eq!(read(p.join("edited.txt")), "edited\n");
     assert!(!p.join("old.txt").exists(), "{report}");
     for line in [
         "= .env  kept: the template never made this file, so it is yours",
@@ -86,12 +86,8 @@ fn a_migration_never_removes_an_ignored_file_even_when_it_matches_the_template()
     let p = e.project();
     fs::write(p.join("local.env"), "SECRET=1\n").unwrap();
     let out = e.upgrade(&p, &[], 0);
-    assert!(
-        stdout(&out).contains("= local.env  kept"),
-        "{}",
-        stdout(&out)
-    );
-    assert_eq!(read(&p.join("local.env")), "SECRET=1\n");
+    assert!(out.stdout.contains("= local.env  kept"), "{}", out.stdout);
+    assert_eq!(read(p.join("local.env")), "SECRET=1\n");
     assert!(
         last_message(&p).contains("Left alone"),
         "{}",
@@ -122,17 +118,17 @@ fn an_ignored_file_in_the_templates_way_is_never_written_over_or_removed() {
 
     let out = e.upgrade(&p, &[], 1);
     assert!(
-        stdout(&out)
+        out.stdout
             .contains("C local.env  CONFLICT: the template adds it; yours is not tracked by git"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
-    assert_eq!(read(&p.join("local.env")), mine);
+    assert_eq!(read(p.join("local.env")), mine);
     // Only the template's side is in the index: the user's secret is not in git's objects.
     assert_eq!(stages(&p, "local.env").len(), 1);
     assert_eq!(stages(&p, "local.env")[0].1, 3);
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(
         snapshot(&p),
         before,
@@ -143,10 +139,10 @@ fn an_ignored_file_in_the_templates_way_is_never_written_over_or_removed() {
     // Kept: --continue leaves the user's file and commits the rest without it.
     e.upgrade(&p, &[], 1);
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(&p.join("local.env")), mine);
+    assert!(out.is_success(), "{}", out.stderr);
+    assert_eq!(read(p.join("local.env")), mine);
     assert!(!ls_files(&p).contains("local.env"));
-    assert_eq!(read(&p.join("a.txt")), "a2\n");
+    assert_eq!(read(p.join("a.txt")), "a2\n");
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
 }
 
@@ -163,12 +159,12 @@ fn continue_writes_the_templates_file_once_the_user_moved_theirs_away() {
     // Untracked, with --allow-dirty the file is the user's all the same.
     fs::write(p.join("notes.md"), "my notes\n").unwrap();
     e.upgrade(&p, &["--allow-dirty"], 1);
-    assert_eq!(read(&p.join("notes.md")), "my notes\n");
+    assert_eq!(read(p.join("notes.md")), "my notes\n");
     fs::rename(p.join("notes.md"), p.join("my-notes.md")).unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(&p.join("notes.md")), "template notes\n");
-    assert_eq!(read(&p.join("my-notes.md")), "my notes\n");
+    assert!(out.is_success(), "{}", out.stderr);
+    assert_eq!(read(p.join("notes.md")), "template notes\n");
+    assert_eq!(read(p.join("my-notes.md")), "my notes\n");
 }
 
 /// Case 3: a committed symlink `sub -> outside` where the template has `sub/a.txt`. Upgrade
@@ -186,11 +182,11 @@ fn nothing_goes_through_a_symlinked_folder() {
         &[("sub/a.txt", "a2\n"), ("sub/c.txt", "c\n"), ("x", "x2\n")],
     );
     let p = e.project();
-    let outside = e.s.path("elsewhere");
+    let outside = e.ws.path("elsewhere");
     fs::create_dir_all(&outside).unwrap();
     fs::write(outside.join("a.txt"), "OUTSIDE a\n").unwrap();
     fs::write(outside.join("b.txt"), "b\n").unwrap();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::remove_dir_all(p.join("sub")).unwrap();
         std::os::unix::fs::symlink(&outside, p.join("sub")).unwrap();
     });
@@ -198,24 +194,24 @@ fn nothing_goes_through_a_symlinked_folder() {
     let before = snapshot_no_follow(&p);
 
     let out = e.upgrade(&p, &[], 2);
-    assert!(stderr(&out).contains("symlink `sub`"), "{}", stderr(&out));
+    assert!(out.stderr.contains("symlink `sub`"), "{}", out.stderr);
     assert_eq!(snapshot(&outside), outside_before);
     assert_eq!(snapshot_no_follow(&p), before);
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
 
     let out = e.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
-        stdout(&out).contains("the symlink sub is in its place"),
+        out.stdout.contains("the symlink sub is in its place"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
-    assert!(!stdout(&out).contains("OUTSIDE"), "{}", stdout(&out));
+    assert!(!out.stdout.contains("OUTSIDE"), "{}", out.stdout);
 
     let out = e.goldpath(&p, &["diff"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
-    assert!(!stdout(&out).contains("OUTSIDE"));
-    assert!(stderr(&out).contains("symlink `sub`"), "{}", stderr(&out));
+    assert_eq!(out.code, Some(2), "{}", out.stdout);
+    assert!(!out.stdout.contains("OUTSIDE"));
+    assert!(out.stderr.contains("symlink `sub`"), "{}", out.stderr);
     assert_eq!(snapshot(&outside), outside_before);
 }
 
@@ -227,33 +223,29 @@ fn a_symlink_in_place_of_a_template_file_is_refused_not_replaced() {
     e.release("1.0.0", "", &[("README.md", "v1\n")]);
     e.release("2.0.0", "", &[("README.md", "v2\n")]);
     let p = e.project();
-    let outside = e.s.path("outside.md");
+    let outside = e.ws.path("outside.md");
     fs::write(&outside, "v1\n").unwrap();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::remove_file(p.join("README.md")).unwrap();
         std::os::unix::fs::symlink(&outside, p.join("README.md")).unwrap();
     });
     let out = e.upgrade(&p, &[], 2);
-    assert!(
-        stderr(&out).contains("symlink `README.md`"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(out.stderr.contains("symlink `README.md`"), "{}", out.stderr);
     assert!(fs::symlink_metadata(p.join("README.md"))
         .unwrap()
         .file_type()
         .is_symlink());
     assert_eq!(read(&outside), "v1\n");
     // The answers file as a link is refused by every command.
-    let answers = e.s.path("answers.toml");
+    let answers = e.ws.path("answers.toml");
     fs::rename(p.join(".goldpath.toml"), &answers).unwrap();
     std::os::unix::fs::symlink(&answers, p.join(".goldpath.toml")).unwrap();
     let out = e.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
     assert!(
-        stderr(&out).contains("symlink `.goldpath.toml`"),
+        out.stderr.contains("symlink `.goldpath.toml`"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
@@ -294,14 +286,14 @@ fn continue_commits_only_the_paths_the_upgrade_wrote() {
         &[("a.txt", "two\n"), ("b.txt", "b2\n"), ("c.txt", "c\n")],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| fs::write(p.join("a.txt"), "mine\n").unwrap());
+    edit_and_commit(&p, |p| fs::write(p.join("a.txt"), "mine\n").unwrap());
     e.upgrade(&p, &[], 1);
     fs::write(p.join("a.txt"), "resolved\n").unwrap();
     fs::write(p.join(".env"), "TOKEN=abc\n").unwrap();
     fs::write(p.join("other.txt"), "staged by the user\n").unwrap();
     git(&p, &["add", "other.txt"]);
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(
         show_head_files(&p),
         ".goldpath.toml\na.txt\nb.txt\nc.txt\n",
@@ -330,7 +322,7 @@ fn migrations_aimed_at_the_answers_file_are_refused() {
         e.release("2.0.0", &tail, &[("a.txt", "a2\n")]);
         let before = snapshot(&p);
         let out = e.upgrade(&p, &[], 2);
-        let err = stderr(&out);
+        let err = out.stderr;
         assert!(err.contains("bundle.toml"), "{migration}: {err}");
         assert!(err.contains("migrations[0]"), "{migration}: {err}");
         assert!(err.contains("answers file"), "{migration}: {err}");
@@ -364,17 +356,10 @@ fn a_kill_at_any_write_of_upgrade_continue_or_abort_is_recoverable() {
             ("new/c.txt", "c\n"),
         ],
     );
-    let kill_at = |p: &Path, args: &[&str], n: usize| -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_goldpath"))
-            .args(args)
-            .current_dir(p)
-            .env("HOME", e.s.path("home"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GOLDPATH_CACHE_DIR", e.s.path("cache"))
+    let kill_at = |p: &Path, args: &[&str], n: usize| -> crate::harness::Outcome {
+        e.ws.command(p, args)
             .env("GOLDPATH_FAULT_AFTER_WRITES", n.to_string())
-            .output()
-            .unwrap()
+            .run()
     };
     // A clean upgrade, killed at each write: the commit is the last write point.
     let mut points = 0;
@@ -382,28 +367,28 @@ fn a_kill_at_any_write_of_upgrade_continue_or_abort_is_recoverable() {
         let p = e.project_at(&format!("clean-{n}"));
         let before = snapshot(&p);
         let out = kill_at(&p, &["upgrade", "--defaults", "--no-input"], n);
-        if out.status.success() {
+        if out.is_success() {
             break;
         }
         points += 1;
         let abort = e.goldpath(&p, &["upgrade", "--abort"]);
-        assert!(abort.status.success(), "write {n}: {}", stderr(&abort));
+        assert!(abort.is_success(), "write {n}: {}", abort.stderr);
         assert_eq!(snapshot(&p), before, "write {n}");
         assert_eq!(git(&p, &["status", "--porcelain"]), "", "write {n}");
         e.upgrade(&p, &[], 0);
-        assert_eq!(read(&p.join("a.txt")), "one\nTWO\n");
+        assert_eq!(read(p.join("a.txt")), "one\nTWO\n");
         // The killed step left no way around the commit: re-running after the kill commits.
         let q = e.project_at(&format!("rerun-{n}"));
         kill_at(&q, &["upgrade", "--defaults", "--no-input"], n);
         let again = e.goldpath(&q, &["upgrade", "--defaults", "--no-input"]);
-        if again.status.success() {
-            assert_eq!(read(&q.join("a.txt")), "one\nTWO\n", "write {n}");
+        if again.is_success() {
+            assert_eq!(read(q.join("a.txt")), "one\nTWO\n", "write {n}");
             assert_eq!(git(&q, &["status", "--porcelain"]), "", "write {n}");
         } else {
             assert!(
-                stderr(&again).contains("goldpath upgrade --abort"),
+                again.stderr.contains("goldpath upgrade --abort"),
                 "{}",
-                stderr(&again)
+                again.stderr
             );
         }
     }
@@ -413,22 +398,22 @@ fn a_kill_at_any_write_of_upgrade_continue_or_abort_is_recoverable() {
     for step in ["--continue", "--abort"] {
         for n in 0.. {
             let p = e.project_at(&format!("conflict{step}-{n}"));
-            e.edit_and_commit(&p, |p| fs::write(p.join("a.txt"), "one\nmine\n").unwrap());
+            edit_and_commit(&p, |p| fs::write(p.join("a.txt"), "one\nmine\n").unwrap());
             let before = snapshot(&p);
             e.upgrade(&p, &[], 1);
             fs::write(p.join("a.txt"), "one\nresolved\n").unwrap();
             let out = kill_at(&p, &["upgrade", step], n);
-            if out.status.success() {
+            if out.is_success() {
                 break;
             }
             // Re-running the same step finishes it.
             let again = e.goldpath(&p, &["upgrade", step]);
-            assert!(again.status.success(), "{step} at {n}: {}", stderr(&again));
+            assert!(again.is_success(), "{step} at {n}: {}", again.stderr);
             assert_eq!(git(&p, &["status", "--porcelain"]), "", "{step} at {n}");
             if step == "--abort" {
                 assert_eq!(snapshot(&p), before, "{step} at {n}");
             } else {
-                assert_eq!(read(&p.join("a.txt")), "one\nresolved\n");
+                assert_eq!(read(p.join("a.txt")), "one\nresolved\n");
                 assert!(last_message(&p).starts_with("Upgrade edge 1.0.0 -> 2.0.0"));
             }
         }

@@ -4,15 +4,17 @@
 //! and what `check` says around all of it. Each bundle here is a git repository whose releases are
 //! written in full by the test, so every case shows its own template.
 
-use crate::sandbox::*;
+use crate::harness::{
+    edit_and_commit, git, last_message, read, replace_in, snapshot, stages, write, BundleRepo,
+    Outcome, Workspace,
+};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 /// A bundle repository named `edge`, released version by version, and projects made from it.
 pub struct Edge {
-    pub s: Sandbox,
-    repo: PathBuf,
+    pub ws: Workspace,
+    repo: BundleRepo,
     url: String,
 }
 
@@ -25,12 +27,10 @@ fn manifest(version: &str, tail: &str) -> String {
 
 impl Edge {
     pub fn new() -> Edge {
-        let s = Sandbox::new();
-        let repo = s.path("templates");
-        fs::create_dir_all(&repo).unwrap();
-        git(&repo, &["init", "-q", "-b", "main"]);
-        let url = format!("file://{}", repo.display());
-        Edge { s, repo, url }
+        let ws = Workspace::new();
+        let repo = ws.bundle_repo("templates");
+        let url = repo.url();
+        Edge { ws, repo, url }
     }
 
     /// Releases `version`: `bundle.toml` is the manifest with `tail` (policies, migrations), and
@@ -43,15 +43,12 @@ impl Edge {
         files: &[(&str, &str)],
         extra: impl FnOnce(&Path),
     ) {
-        let template = self.repo.join("template");
-        if template.exists() {
-            fs::remove_dir_all(&template).unwrap();
-        }
-        fs::create_dir_all(&template).unwrap();
-        write(&self.repo, &[("bundle.toml", &manifest(version, tail))]);
-        write(&template, files);
-        extra(&template);
-        self.s.commit_tag(&self.repo, &format!("v{version}"));
+        self.repo.release(
+            &format!("v{version}"),
+            &manifest(version, tail),
+            files,
+            extra,
+        );
     }
 
     pub fn release(&self, version: &str, tail: &str, files: &[(&str, &str)]) {
@@ -65,83 +62,29 @@ impl Edge {
 
     /// A project in the folder `name` made from 1.0.0 with the defaults, committed by `new`.
     pub fn project_at(&self, name: &str) -> PathBuf {
-        let out = self.s.goldpath(
-            self.s.tmp.path(),
-            &[
-                "new",
-                "edge",
-                name,
-                "--from",
-                &self.url,
-                "--version",
-                "1.0.0",
-                "--defaults",
-                "--no-input",
-            ],
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
-        self.s.path(name)
+        self.ws
+            .new_project(&["edge", name, "--from", &self.url, "--version", "1.0.0"])
     }
 
-    pub fn goldpath(&self, dir: &Path, args: &[&str]) -> Output {
-        self.s.goldpath(dir, args)
+    pub fn goldpath(&self, dir: &Path, args: &[&str]) -> Outcome {
+        self.ws.goldpath(dir, args)
     }
 
     /// `goldpath upgrade --defaults --no-input ARGS`, asserting its exit code.
-    pub fn upgrade(&self, dir: &Path, args: &[&str], code: i32) -> Output {
+    #[track_caller]
+    pub fn upgrade(&self, dir: &Path, args: &[&str], code: i32) -> Outcome {
         let mut all = vec!["upgrade", "--defaults", "--no-input"];
         all.extend_from_slice(args);
-        let out = self.goldpath(dir, &all);
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "upgrade {args:?}\nstdout:\n{}\nstderr:\n{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        out
-    }
-
-    pub fn edit_and_commit(&self, p: &Path, edits: impl FnOnce(&Path)) {
-        self.s.edit_and_commit(p, edits)
+        self.ws.command(dir, &all).code(code)
     }
 }
 
-pub fn last_message(p: &Path) -> String {
-    git(p, &["log", "-1", "--format=%B"])
-}
-
-pub fn commits(p: &Path) -> usize {
+/// How many commits HEAD has (git finds the repository from a folder inside it).
+fn commit_count(p: &Path) -> usize {
     git(p, &["rev-list", "--count", "HEAD"])
         .trim()
         .parse()
         .unwrap()
-}
-
-/// `git ls-files --stage` as (mode, stage, path) rows.
-pub fn stages(dir: &Path, path: &str) -> Vec<(String, u8, String)> {
-    git(dir, &["ls-files", "--stage", "--", path])
-        .lines()
-        .map(|l| {
-            let (meta, path) = l.split_once('\t').unwrap();
-            let meta: Vec<&str> = meta.split_whitespace().collect();
-            (
-                meta[0].to_string(),
-                meta[2].parse().unwrap(),
-                path.to_string(),
-            )
-        })
-        .collect()
-}
-
-pub fn replace_in(p: &Path, from: &str, to: &str) {
-    let text = read(p);
-    assert!(
-        text.contains(from),
-        "{} lacks {from:?}:\n{text}",
-        p.display()
-    );
-    fs::write(p, text.replacen(from, to, 1)).unwrap();
 }
 
 const RULES: &str = "groups:\n  - name: slo\n    rules:\n      - alert: HighErrorRate\n        expr: errors > 0.01\n        for: 2m\n        labels:\n          severity: page\n";
@@ -179,7 +122,7 @@ fn a_folder_rename_carries_every_edit_and_leaves_the_users_own_files_in_place() 
         ],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         replace_in(
             &p.join("alerts/rules.yaml"),
             "severity: page",
@@ -192,28 +135,28 @@ fn a_folder_rename_carries_every_edit_and_leaves_the_users_own_files_in_place() 
 
     let out = e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("monitoring/rules.yaml")),
+        read(p.join("monitoring/rules.yaml")),
         RULES
             .replace("errors > 0.01", "errors > 0.0144")
             .replace("severity: page", "severity: ticket")
     );
     assert_eq!(
-        read(&p.join("monitoring/burn.yaml")),
+        read(p.join("monitoring/burn.yaml")),
         BURN.replace("severity: page", "severity: critical")
             .replace("for: 2m", "for: 1m")
     );
     assert_eq!(
-        read(&p.join("monitoring/README.md")),
+        read(p.join("monitoring/README.md")),
         NOTES.replace("with care", "with great care")
     );
     // The template moves only its own files: the user's file stays where the user put it, and
     // the upgrade says so, in its report and its commit.
-    assert_eq!(read(&p.join("alerts/custom.yaml")), "groups: []\n");
+    assert_eq!(read(p.join("alerts/custom.yaml")), "groups: []\n");
     for gone in ["alerts/rules.yaml", "alerts/burn.yaml", "alerts/README.md"] {
         assert!(!p.join(gone).exists(), "{gone}");
     }
     let note = "alerts/custom.yaml stays where it is: it is not from the template, which moved alerts to monitoring";
-    assert!(stdout(&out).contains(note), "{}", stdout(&out));
+    assert!(out.stdout.contains(note), "{}", out.stdout);
     let message = last_message(&p);
     assert!(message.contains(note), "{message}");
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
@@ -244,7 +187,7 @@ fn a_rename_onto_a_file_the_user_already_made_loses_neither() {
         ],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         // rules.yaml edited, and a file of the user's own at its new name.
         replace_in(&p.join("alerts/rules.yaml"), "for: 2m", "for: 5m");
         write(p, &[("alerts/slo.yaml", "# our own SLO notes\n")]);
@@ -256,11 +199,11 @@ fn a_rename_onto_a_file_the_user_already_made_loses_neither() {
     });
 
     let out = e.upgrade(&p, &[], 1);
-    let report = stdout(&out);
+    let report = out.stdout;
     // The user's edited rules.yaml cannot move onto their own slo.yaml: it stays, as a file the
     // template removed that the user changed.
     assert_eq!(
-        read(&p.join("alerts/rules.yaml")),
+        read(p.join("alerts/rules.yaml")),
         RULES.replace("for: 2m", "for: 5m")
     );
     assert!(
@@ -275,7 +218,7 @@ fn a_rename_onto_a_file_the_user_already_made_loses_neither() {
         [1, 2]
     );
     // slo.yaml: the user's file against the template's, both kept in markers.
-    let slo = read(&p.join("alerts/slo.yaml"));
+    let slo = read(p.join("alerts/slo.yaml"));
     assert!(
         slo.contains("# our own SLO notes") && slo.contains("errors > 0.0144"),
         "{slo}"
@@ -284,7 +227,7 @@ fn a_rename_onto_a_file_the_user_already_made_loses_neither() {
     // name is the one that stays (the template's burn-rate.yaml is the old burn.yaml).
     assert!(!p.join("alerts/burn.yaml").exists());
     assert_eq!(
-        read(&p.join("alerts/burn-rate.yaml")),
+        read(p.join("alerts/burn-rate.yaml")),
         BURN.replace("for: 2m", "for: 1m")
     );
 }
@@ -304,7 +247,7 @@ fn a_rename_found_by_content_carries_the_edit() {
         )],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         replace_in(
             &p.join("docs/guide.md"),
             "Page the on-call.",
@@ -314,15 +257,16 @@ fn a_rename_found_by_content_carries_the_edit() {
     let out = e.upgrade(&p, &[], 0);
     assert!(!p.join("docs/guide.md").exists());
     assert_eq!(
-        read(&p.join("docs/handbook.md")),
+        read(p.join("docs/handbook.md")),
         guide
             .replace("Build with cargo.", build)
             .replace("Page the on-call.", "Page #orders-oncall.")
     );
     assert!(
-        stdout(&out).contains("Rename detected by content: docs/guide.md -> docs/handbook.md"),
+        out.stdout
+            .contains("Rename detected by content: docs/guide.md -> docs/handbook.md"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     let message = last_message(&p);
     assert!(
@@ -352,14 +296,15 @@ fn a_renamed_file_the_user_deleted_stays_deleted() {
         ],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::remove_file(p.join("alerts/rules.yaml")).unwrap()
     });
     let out = e.upgrade(&p, &[], 0);
     assert!(
-        stdout(&out).contains("= alerts/slo.yaml  stays deleted (you deleted it)"),
+        out.stdout
+            .contains("= alerts/slo.yaml  stays deleted (you deleted it)"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     assert!(!p.join("alerts/rules.yaml").exists() && !p.join("alerts/slo.yaml").exists());
     assert_eq!(git(&p, &["ls-files"]), ".goldpath.toml\nREADME.md\n");
@@ -383,7 +328,7 @@ fn a_renamed_files_old_path_reused_by_the_template_keeps_both() {
         ],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         replace_in(
             &p.join("README.md"),
             "How to test.",
@@ -392,15 +337,15 @@ fn a_renamed_files_old_path_reused_by_the_template_keeps_both() {
     });
     let out = e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("docs/README.md")),
+        read(p.join("docs/README.md")),
         readme
             .replace("How to deploy.", "How to deploy with helm.")
             .replace("How to test.", "How to test: cargo nextest."),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     assert_eq!(
-        read(&p.join("README.md")),
+        read(p.join("README.md")),
         "# orders\n\nSee docs/README.md.\n"
     );
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
@@ -424,12 +369,12 @@ fn a_file_becoming_a_folder_carries_the_users_edit_when_the_content_followed() {
         )],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         replace_in(&p.join("docs"), "On-call.", "On-call: #orders.")
     });
     e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("docs/index.md")),
+        read(p.join("docs/index.md")),
         DOCS.replace("Architecture.", "Architecture: docs/arch.md.")
             .replace("On-call.", "On-call: #orders.")
     );
@@ -448,7 +393,7 @@ fn a_file_becoming_a_folder_unedited_is_replaced() {
     );
     let p = e.project();
     e.upgrade(&p, &[], 0);
-    assert_eq!(read(&p.join("docs/index.md")), "all new\n");
+    assert_eq!(read(p.join("docs/index.md")), "all new\n");
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
 }
 
@@ -462,13 +407,13 @@ fn a_file_becoming_a_folder_over_a_rewritten_file_is_refused_before_writing() {
         &[("docs/index.md", "# Index\n"), ("README.md", "r2\n")],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::write(p.join("docs"), "entirely ours\n").unwrap()
     });
     let before = snapshot(&p);
     let out = e.upgrade(&p, &[], 2);
     assert_eq!(
-        stderr(&out),
+        out.stderr,
         "error: the template writes docs/index.md, but docs is a file the upgrade keeps (you changed it, or it is not the template's), so the folder docs/ cannot be made; move it aside (`git mv docs docs.local`), commit, and upgrade again\n"
     );
     assert_eq!(snapshot(&p), before);
@@ -484,7 +429,7 @@ fn a_folder_becoming_a_file_carries_the_edit() {
         &[("docs", &DOCS.replace("Runbook.", "Runbook (v2)."))],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         replace_in(
             &p.join("docs/index.md"),
             "Dashboards.",
@@ -493,7 +438,7 @@ fn a_folder_becoming_a_file_carries_the_edit() {
     });
     e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("docs")),
+        read(p.join("docs")),
         DOCS.replace("Runbook.", "Runbook (v2).")
             .replace("Dashboards.", "Dashboards: grafana.")
     );
@@ -506,11 +451,11 @@ fn a_folder_becoming_a_file_over_a_folder_with_the_users_files_is_refused_before
     e.release("1.0.0", "", &[("docs/index.md", DOCS)]);
     e.release("2.0.0", "", &[("docs", "one file now\n")]);
     let p = e.project();
-    e.edit_and_commit(&p, |p| write(p, &[("docs/adr-001.md", "# ADR 1\n")]));
+    edit_and_commit(&p, |p| write(p, &[("docs/adr-001.md", "# ADR 1\n")]));
     let before = snapshot(&p);
     let out = e.upgrade(&p, &[], 2);
     assert_eq!(
-        stderr(&out),
+        out.stderr,
         "error: the template writes a file docs, but the folder docs/ holds files the upgrade keeps (docs/adr-001.md), so the file cannot be written; move them out of docs/ (`git mv`), commit, and upgrade again\n"
     );
     assert_eq!(snapshot(&p), before);
@@ -526,12 +471,12 @@ fn abort_after_a_file_became_a_folder_restores_the_file() {
         &[("docs/index.md", "new docs\n"), ("README.md", "b\n")],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| fs::write(p.join("README.md"), "mine\n").unwrap());
+    edit_and_commit(&p, |p| fs::write(p.join("README.md"), "mine\n").unwrap());
     let before = snapshot(&p);
     e.upgrade(&p, &[], 1);
-    assert_eq!(read(&p.join("docs/index.md")), "new docs\n");
+    assert_eq!(read(p.join("docs/index.md")), "new docs\n");
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(snapshot(&p), before);
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
 }
@@ -591,7 +536,7 @@ fn executable_bits_changed_on_either_side_are_merged_like_content() {
     let p = e.project();
     assert_eq!(mode(&p.join("bin/run.sh")), 0o644);
     assert_eq!(mode(&p.join("bin/deploy.sh")), 0o755);
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         // Content edited; the template makes it executable.
         replace_in(&p.join("bin/run.sh"), "exit 0", "exit 3");
         // Made non-executable by the user; the template edits its content.
@@ -599,12 +544,12 @@ fn executable_bits_changed_on_either_side_are_merged_like_content() {
     });
     let out = e.upgrade(&p, &[], 0);
     assert_eq!(
-        read(&p.join("bin/run.sh")),
+        read(p.join("bin/run.sh")),
         script.replace("exit 0", "exit 3")
     );
-    assert_eq!(mode(&p.join("bin/run.sh")), 0o755, "{}", stdout(&out));
+    assert_eq!(mode(&p.join("bin/run.sh")), 0o755, "{}", out.stdout);
     assert_eq!(
-        read(&p.join("bin/deploy.sh")),
+        read(p.join("bin/deploy.sh")),
         script.replace("echo start", "echo deploy")
     );
     assert_eq!(mode(&p.join("bin/deploy.sh")), 0o644);
@@ -654,7 +599,7 @@ fn files_the_upgrade_writes_keep_their_permissions() {
         ],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         chmod(&p.join("secret.env"), 0o600);
         fs::write(p.join("README.md"), "mine\n").unwrap();
     });
@@ -670,19 +615,19 @@ fn files_the_upgrade_writes_keep_their_permissions() {
 
     // Updated, merged-with-conflict and new files, and the answers file.
     e.upgrade(&p, &[], 1);
-    assert_eq!(read(&p.join("config.yaml")), "a: 2\n");
+    assert_eq!(read(p.join("config.yaml")), "a: 2\n");
     assert_eq!(modes(&p), before);
     assert_eq!(mode(&p.join("new.txt")), plain);
     // --abort restores them with their permissions too.
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(&p.join("config.yaml")), "a: 1\n");
+    assert!(out.is_success(), "{}", out.stderr);
+    assert_eq!(read(p.join("config.yaml")), "a: 1\n");
     assert_eq!(modes(&p), before);
     // And so does --continue for the answers file.
     e.upgrade(&p, &[], 1);
     fs::write(p.join("README.md"), "mine\n").unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(modes(&p), before);
 }
 
@@ -712,12 +657,12 @@ fn binary_files_changed_on_both_sides_keep_the_users_and_record_all_three() {
         fs::write(t.join("assets/font.bin"), png("font v1")).unwrap();
     });
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::write(p.join("assets/logo.png"), png("ours")).unwrap();
         fs::write(p.join("assets/font.bin"), png("font ours")).unwrap();
     });
     let out = e.upgrade(&p, &[], 1);
-    let report = stdout(&out);
+    let report = out.stdout;
     assert!(
         report.contains("  C assets/logo.png  CONFLICT: binary, both changed\n")
             && report.contains("  U assets/icon.png  updated from the template\n")
@@ -746,15 +691,15 @@ fn binary_files_changed_on_both_sides_keep_the_users_and_record_all_three() {
         ]
     );
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.code, Some(1));
     assert!(
-        stderr(&out).contains("assets/logo.png (keep it with `git add assets/logo.png` or delete it with `git rm assets/logo.png`)"),
+        out.stderr.contains("assets/logo.png (keep it with `git add assets/logo.png` or delete it with `git rm assets/logo.png`)"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     git(&p, &["add", "assets/logo.png"]);
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
     assert_eq!(
         git(&p, &["rev-parse", "HEAD:assets/logo.png"]).trim(),
@@ -787,7 +732,7 @@ fn monorepo(e: &Edge) -> (PathBuf, PathBuf, &'static str) {
         ],
     );
     let made = e.project();
-    let mono = e.s.path("mono");
+    let mono = e.ws.path("mono");
     let p = mono.join("services/orders");
     for (path, bytes) in snapshot(&made) {
         let to = p.join(path);
@@ -803,8 +748,8 @@ fn monorepo(e: &Edge) -> (PathBuf, PathBuf, &'static str) {
         ],
     );
     git(&mono, &["init", "-q", "-b", "main"]);
-    e.edit_and_commit(&mono, |_| {});
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&mono, |_| {});
+    edit_and_commit(&p, |p| {
         replace_in(&p.join("config.yaml"), "port: 8080", "port: 7070");
     });
     (mono, p, config)
@@ -826,9 +771,10 @@ fn a_project_in_a_monorepo_records_conflicts_and_commits_only_inside_it() {
 
     let out = e.upgrade(&p, &[], 1);
     assert!(
-        stdout(&out).contains("C config.yaml  CONFLICT: both changed (1 region)"),
+        out.stdout
+            .contains("C config.yaml  CONFLICT: both changed (1 region)"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     let rows = stages(&mono, "services/orders/config.yaml");
     assert_eq!(
@@ -840,7 +786,7 @@ fn a_project_in_a_monorepo_records_conflicts_and_commits_only_inside_it() {
         ]
     );
     assert_eq!(git(&mono, &["ls-files", "--unmerged"]).lines().count(), 3);
-    let merged = read(&p.join("config.yaml"));
+    let merged = read(p.join("config.yaml"));
     assert!(
         merged.contains("<<<<<<< ours (your project)\nport: 7070\n=======\nport: 9090\n>>>>>>> theirs (golden path, new version)\n"),
         "{merged}"
@@ -851,7 +797,7 @@ fn a_project_in_a_monorepo_records_conflicts_and_commits_only_inside_it() {
     )
     .unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(
         git(&mono, &["show", "--name-only", "--format=%s", "HEAD"]),
         "Upgrade edge 1.0.0 -> 2.0.0 (golden path)\n\nservices/orders/.goldpath.toml\nservices/orders/ci/pipeline.yml\n"
@@ -869,7 +815,7 @@ fn a_project_in_a_monorepo_records_conflicts_and_commits_only_inside_it() {
 fn a_project_in_a_monorepo_leaves_files_staged_outside_it_out_of_its_commit() {
     let e = Edge::new();
     let (mono, p, _) = monorepo(&e);
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         replace_in(&p.join("config.yaml"), "port: 7070", "port: 8080");
     });
     write(&mono, &[("billing/staged.txt", "staged\n")]);
@@ -917,43 +863,39 @@ fn allow_dirty_merges_uncommitted_edits_and_abort_refuses_to_guess() {
 
     let out = e.upgrade(&p, &[], 2);
     assert!(
-        stderr(&out).starts_with("error: the project has uncommitted changes:\n  config.yaml\n  notes.md\n  scratch.txt\n"),
+        out.stderr.starts_with("error: the project has uncommitted changes:\n  config.yaml\n  notes.md\n  scratch.txt\n"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     let out = e.upgrade(&p, &["--allow-dirty"], 1);
     assert!(
-        stdout(&out).contains("M config.yaml  merged; your changes kept")
-            && stdout(&out).contains("C notes.md  CONFLICT: both changed (1 region)"),
+        out.stdout
+            .contains("M config.yaml  merged; your changes kept")
+            && out
+                .stdout
+                .contains("C notes.md  CONFLICT: both changed (1 region)"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
-    assert_eq!(read(&p.join("config.yaml")), "A\n\nb\n\nC\n");
-    assert_eq!(
-        read(&p.join("notes.md")),
-        "x\n\n<<<<<<< ours (your project)\nMINE\n=======\nY\n>>>>>>> theirs (golden path, new version)\n"
-    );
+    assert_eq!(read(p.join("config.yaml")), "A\n\nb\n\nC\n");
+    crate::assert_text_snapshot!("dirty_upgrade_conflict_file", read(p.join("notes.md")));
     let during = snapshot(&p);
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        stderr(&out),
-        "error: the upgrade was started on a dirty tree (--allow-dirty), so --abort cannot tell your changes from the upgrade's\n\
-         hint: restore files by hand with git (`git status` shows what changed)\n"
-    );
+    assert_eq!(out.code, Some(2));
+    crate::assert_text_snapshot!("abort_refused_after_a_dirty_upgrade", out.stderr);
     assert_eq!(snapshot(&p), during);
 
     // Finishing does not commit the user's unrelated work (scratch.txt) as part of the upgrade.
     fs::write(p.join("notes.md"), "x\n\nMINE\n").unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(
-        stdout(&out),
+        out.stdout,
         "Upgrade finished (not committed: it started with uncommitted changes; review them with `git status` and commit).\n"
     );
-    assert_eq!(commits(&p), 1);
-    assert!(read(&p.join(".goldpath.toml")).contains("version = \"2.0.0\""));
-    assert!(!read(&p.join(".goldpath.toml")).contains("[upgrade]"));
+    assert_eq!(commit_count(&p), 1);
+    assert!(read(p.join(".goldpath.toml")).contains("version = \"2.0.0\""));
+    assert!(!read(p.join(".goldpath.toml")).contains("[upgrade]"));
 }
 
 #[test]
@@ -965,13 +907,13 @@ fn allow_dirty_does_not_commit_the_users_uncommitted_work_with_the_upgrade() {
     write(&p, &[(".env.local", "TOKEN=secret\n")]);
     let out = e.upgrade(&p, &["--allow-dirty"], 0);
     assert!(
-        stdout(&out).ends_with("\nUpgraded to edge 2.0.0 (not committed: it started with uncommitted changes; review them with `git status` and commit).\n"),
+        out.stdout.ends_with("\nUpgraded to edge 2.0.0 (not committed: it started with uncommitted changes; review them with `git status` and commit).\n"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
-    assert_eq!(commits(&p), 1);
-    assert_eq!(read(&p.join("config.yaml")), "A\n\nb\n\nC\n");
-    assert_eq!(read(&p.join("notes.md")), "x\n\nY\n");
+    assert_eq!(commit_count(&p), 1);
+    assert_eq!(read(p.join("config.yaml")), "A\n\nb\n\nC\n");
+    assert_eq!(read(p.join("notes.md")), "x\n\nY\n");
     assert_eq!(
         git(&p, &["status", "--porcelain"]),
         " M .goldpath.toml\n M config.yaml\n M notes.md\n?? .env.local\n"
@@ -1005,7 +947,7 @@ fn the_users_line_endings_bom_and_missing_final_newline_survive_a_merge() {
     e.release("2.0.0", tail, &v2);
     let p = e.project();
     let crlf = |s: &str| s.replace('\n', "\r\n");
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::write(
             p.join("config.yaml"),
             crlf(&SEVEN.replace("four: 4", "four: 40")),
@@ -1022,32 +964,32 @@ fn the_users_line_endings_bom_and_missing_final_newline_survive_a_merge() {
         fs::write(p.join("ci/same.yml"), crlf(SEVEN)).unwrap();
     });
     let out = e.upgrade(&p, &[], 0);
-    eprintln!("{}", stdout(&out));
+    eprintln!("{}", out.stdout);
     let both = SEVEN
         .replace("one: 1", "one: 10")
         .replace("four: 4", "four: 40");
-    assert_eq!(read(&p.join("config.yaml")), crlf(&both));
-    assert_eq!(read(&p.join("bom.md")), format!("\u{feff}{both}"));
-    assert_eq!(read(&p.join("nonl.txt")), both.trim_end());
+    assert_eq!(read(p.join("config.yaml")), crlf(&both));
+    assert_eq!(read(p.join("bom.md")), format!("\u{feff}{both}"));
+    assert_eq!(read(p.join("nonl.txt")), both.trim_end());
     assert_eq!(
-        read(&p.join("crlf-only.md")),
+        read(p.join("crlf-only.md")),
         crlf(&SEVEN.replace("one: 1", "one: 10"))
     );
     assert_eq!(
-        read(&p.join("ci/pipeline.yml")),
+        read(p.join("ci/pipeline.yml")),
         crlf(&SEVEN.replace("one: 1", "one: 10"))
     );
-    assert_eq!(read(&p.join("ci/same.yml")), crlf(SEVEN));
+    assert_eq!(read(p.join("ci/same.yml")), crlf(SEVEN));
     // check agrees with upgrade: line endings alone are not drift of a locked file.
     let out = e.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(!stdout(&out).contains("drift"), "{}", stdout(&out));
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    assert!(!out.stdout.contains("drift"), "{}", out.stdout);
     assert!(
-        stdout(&out).ends_with(
+        out.stdout.ends_with(
             "note: customised (merged on upgrade, your changes kept): bom.md, config.yaml, nonl.txt\n"
         ),
         "{}",
-        stdout(&out)
+        out.stdout
     );
 }
 
@@ -1070,12 +1012,12 @@ fn conflict_markers_the_user_committed_before_the_upgrade_do_not_block_continue(
         "{}{example}",
         contributing.replace("Run tests.", "Run make test.")
     );
-    e.edit_and_commit(&p, |p| fs::write(p.join("CONTRIBUTING.md"), &mine).unwrap());
+    edit_and_commit(&p, |p| fs::write(p.join("CONTRIBUTING.md"), &mine).unwrap());
     e.upgrade(&p, &[], 1);
     // The upgrade's markers are one longer than the user's, so both can be told apart.
-    assert_eq!(
-        read(&p.join("CONTRIBUTING.md")),
-        format!("# Contributing\n\n<<<<<<<< ours (your project)\nRun make test.\n========\nRun cargo test.\n>>>>>>>> theirs (golden path, new version)\n\nOpen a PR.\n{example}")
+    crate::assert_text_snapshot!(
+        "conflict_markers_one_longer_than_the_users",
+        read(p.join("CONTRIBUTING.md"))
     );
     // Resolving the upgrade's conflict is enough; the user's example stays.
     let resolved = format!(
@@ -1084,9 +1026,9 @@ fn conflict_markers_the_user_committed_before_the_upgrade_do_not_block_continue(
     );
     fs::write(p.join("CONTRIBUTING.md"), &resolved).unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(&p.join("CONTRIBUTING.md")), resolved);
-    assert_eq!(commits(&p), 3);
+    assert!(out.is_success(), "{}", out.stderr);
+    assert_eq!(read(p.join("CONTRIBUTING.md")), resolved);
+    assert_eq!(commit_count(&p), 3);
     // A new block of the user's own is still a conflict left unresolved.
     let e = Edge::new();
     e.release("1.0.0", "", &[("CONTRIBUTING.md", contributing)]);
@@ -1099,7 +1041,7 @@ fn conflict_markers_the_user_committed_before_the_upgrade_do_not_block_continue(
         )],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| fs::write(p.join("CONTRIBUTING.md"), &mine).unwrap());
+    edit_and_commit(&p, |p| fs::write(p.join("CONTRIBUTING.md"), &mine).unwrap());
     e.upgrade(&p, &[], 1);
     fs::write(
         p.join("CONTRIBUTING.md"),
@@ -1107,11 +1049,12 @@ fn conflict_markers_the_user_committed_before_the_upgrade_do_not_block_continue(
     )
     .unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
-        stderr(&out).contains("CONTRIBUTING.md (conflict markers remain)"),
+        out.stderr
+            .contains("CONTRIBUTING.md (conflict markers remain)"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
@@ -1168,25 +1111,26 @@ fn two_upgrades_in_a_row_end_where_one_upgrade_does() {
     three_versions(&e);
     let stepwise = e.project_at("stepwise");
     let direct = e.project_at("direct");
-    e.edit_and_commit(&stepwise, local_edits);
-    e.edit_and_commit(&direct, local_edits);
+    edit_and_commit(&stepwise, local_edits);
+    edit_and_commit(&direct, local_edits);
 
     let out = e.upgrade(&stepwise, &["--to", "2.0.0"], 0);
     assert!(
-        stdout(&out).contains("2.0.0: renamed alerts/rules.yaml to alerts/slo.yaml"),
+        out.stdout
+            .contains("2.0.0: renamed alerts/rules.yaml to alerts/slo.yaml"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     let out = e.goldpath(&stepwise, &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
     assert!(
-        stdout(&out).contains(
+        out.stdout.contains(
             "error: outdated: edge 3.0.0 is available; this project is on 2.0.0 (1 version behind"
         ),
         "{}",
-        stdout(&out)
+        out.stdout
     );
-    assert!(!stdout(&out).contains("drift"), "{}", stdout(&out));
+    assert!(!out.stdout.contains("drift"), "{}", out.stdout);
     e.upgrade(&stepwise, &[], 0);
     assert!(last_message(&stepwise).starts_with("Upgrade edge 2.0.0 -> 3.0.0 (golden path)\n\nMigrations:\n- 3.0.0: renamed alerts to monitoring\n"));
 
@@ -1201,19 +1145,19 @@ fn two_upgrades_in_a_row_end_where_one_upgrade_does() {
         .replace("errors > 0.01", "errors > 0.0144")
         .replace("severity: page", "severity: ticket");
     for p in [&stepwise, &direct] {
-        assert_eq!(read(&p.join("app.yaml")), expected_app);
-        assert_eq!(read(&p.join("monitoring/slo.yaml")), expected_slo);
+        assert_eq!(read(p.join("app.yaml")), expected_app);
+        assert_eq!(read(p.join("monitoring/slo.yaml")), expected_slo);
         assert_eq!(
             git(p, &["ls-files"]),
             ".goldpath.toml\napp.yaml\nmonitoring/slo.yaml\n"
         );
         assert_eq!(git(p, &["status", "--porcelain"]), "");
         let out = e.goldpath(p, &["check"]);
-        assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+        assert_eq!(out.code, Some(0), "{}", out.stdout);
     }
     assert_eq!(snapshot(&stepwise), snapshot(&direct));
-    assert_eq!(commits(&stepwise), 4);
-    assert_eq!(commits(&direct), 3);
+    assert_eq!(commit_count(&stepwise), 4);
+    assert_eq!(commit_count(&direct), 3);
 }
 
 #[test]
@@ -1231,22 +1175,22 @@ fn changing_an_answer_that_renders_a_path_moves_the_file_with_its_edits() {
     );
     let p = e.project();
     assert!(p.join("deploy/orders.yaml").exists());
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         replace_in(&p.join("deploy/orders.yaml"), "port: 8080", "port: 9000")
     });
     let out = e.upgrade(&p, &["--set", "service_name=payments"], 0);
     assert!(
-        stdout(&out)
+        out.stdout
             .contains("Rename detected by content: deploy/orders.yaml -> deploy/payments.yaml"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     assert!(!p.join("deploy/orders.yaml").exists());
     assert_eq!(
-        read(&p.join("deploy/payments.yaml")),
+        read(p.join("deploy/payments.yaml")),
         "name: payments\n\nreplicas: 2\n\nimage: acme/payments\n\nport: 9000\n"
     );
-    assert!(read(&p.join(".goldpath.toml")).contains("service_name = \"payments\""));
+    assert!(read(p.join(".goldpath.toml")).contains("service_name = \"payments\""));
     let message = last_message(&p);
     assert!(
         message.starts_with("Upgrade edge 1.0.0 -> 1.0.0 (golden path)\n\nChanged answers:\n- service_name = payments (was orders)\n"),
@@ -1257,7 +1201,7 @@ fn changing_an_answer_that_renders_a_path_moves_the_file_with_its_edits() {
         "{message}"
     );
     let out = e.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1272,9 +1216,9 @@ fn check_is_clean_after_new_and_after_a_clean_upgrade() {
         &p,
         &["check", "--fail-on", "drift,conflict-markers,customised"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
     // Only the note that 2.0.0 exists: no drift, markers or customised files.
-    let text = stdout(&out);
+    let text = out.stdout;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].ends_with("): 2 files checked, ok"), "{text}");
@@ -1291,12 +1235,12 @@ fn check_is_clean_after_new_and_after_a_clean_upgrade() {
             "outdated,drift,conflict-markers,customised",
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).starts_with("edge 2.0.0 ("), "{}", stdout(&out));
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
+    assert!(out.stdout.starts_with("edge 2.0.0 ("), "{}", out.stdout);
     assert!(
-        stdout(&out).ends_with("): 2 files checked, ok\n"),
+        out.stdout.ends_with("): 2 files checked, ok\n"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
 }
 
@@ -1323,13 +1267,13 @@ fn check_during_a_conflicted_upgrade_reports_the_conflicts_not_the_upgrades_own_
         ],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::write(p.join("config.yaml"), FIVE.replace('a', "X")).unwrap()
     });
     e.upgrade(&p, &[], 1);
     let out = e.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    let text = stdout(&out);
+    assert_eq!(out.code, Some(1), "{}", out.stdout);
+    let text = out.stdout;
     assert!(
         text.contains("error: an upgrade to 2.0.0 stopped on conflicts; finish it with `goldpath upgrade --continue` or undo it with `--abort`\n")
             && text.contains("error: conflict markers: config.yaml still holds conflict markers."),
@@ -1342,9 +1286,9 @@ fn check_during_a_conflicted_upgrade_reports_the_conflicts_not_the_upgrades_own_
     // Once finished, the project checks clean.
     fs::write(p.join("config.yaml"), FIVE.replace('a', "A")).unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     let out = e.goldpath(&p, &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(out.code, Some(0), "{}", out.stdout);
 }
 
 #[test]
@@ -1361,13 +1305,13 @@ fn setting_an_answer_to_its_recorded_value_changes_nothing() {
     let p = e.project();
     let out = e.upgrade(&p, &["--set", "service_name=orders"], 0);
     assert_eq!(
-        stdout(&out),
+        out.stdout,
         format!(
             "Up to date: edge 1.0.0 is the newest version in {}.\n",
             e.url
         )
     );
-    assert_eq!(commits(&p), 1);
+    assert_eq!(commit_count(&p), 1);
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
 }
 
@@ -1388,18 +1332,12 @@ fn check_reports_a_template_folder_the_user_replaced_with_a_file() {
     fs::remove_dir_all(p.join("ci")).unwrap();
     fs::write(p.join("ci"), "no ci\n").unwrap();
     let out = e.goldpath(&p, &["check", "--fail-on", "drift"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
     assert!(
-        stdout(&out).contains("error: drift: ci/pipeline.yml is owned by the golden path edge 1.0.0 (locked) and was deleted.")
-            && stdout(&out).contains("note: customised (merged on upgrade, your changes kept): docs/index.md\n"),
+        out.stdout.contains("error: drift: ci/pipeline.yml is owned by the golden path edge 1.0.0 (locked) and was deleted.")
+            && out.stdout.contains("note: customised (merged on upgrade, your changes kept): docs/index.md\n"),
         "{}",
-        stdout(&out)
+        out.stdout
     );
 }
 
@@ -1437,7 +1375,7 @@ fn everything_moves(e: &Edge) -> PathBuf {
         ],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         replace_in(
             &p.join("alerts/rules.yaml"),
             "severity: page",
@@ -1456,22 +1394,16 @@ fn a_crash_at_any_write_leaves_a_tree_abort_restores() {
     let before = snapshot(&p);
     let mut crashed = 0;
     for n in 0.. {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_goldpath"))
-            .args(["upgrade", "--defaults", "--no-input"])
-            .current_dir(&p)
-            .env("HOME", e.s.path("home"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GOLDPATH_CACHE_DIR", e.s.path("cache"))
-            .env("GOLDPATH_FAULT_AFTER_WRITES", n.to_string())
-            .output()
-            .unwrap();
-        if out.status.success() {
+        let out =
+            e.ws.command(&p, &["upgrade", "--defaults", "--no-input"])
+                .env("GOLDPATH_FAULT_AFTER_WRITES", n.to_string())
+                .run();
+        if out.is_success() {
             break;
         }
         crashed += 1;
         let abort = e.goldpath(&p, &["upgrade", "--abort"]);
-        assert!(abort.status.success(), "write {n}: {}", stderr(&abort));
+        assert!(abort.is_success(), "write {n}: {}", abort.stderr);
         assert_eq!(snapshot(&p), before, "after a crash at write {n}");
         assert_eq!(
             git(&p, &["status", "--porcelain"]),
@@ -1486,11 +1418,11 @@ fn a_crash_at_any_write_leaves_a_tree_abort_restores() {
         ".goldpath.toml\nconfig.yaml\ndocs/index.md\nguide\nmonitoring/burn.yaml\nmonitoring/rules.yaml\nnew.txt\n"
     );
     assert_eq!(
-        read(&p.join("docs/index.md")),
+        read(p.join("docs/index.md")),
         DOCS.replace("On-call.", "On-call: #orders.")
     );
     assert_eq!(
-        read(&p.join("monitoring/rules.yaml")),
+        read(p.join("monitoring/rules.yaml")),
         RULES
             .replace("errors > 0.01", "errors > 0.0144")
             .replace("severity: page", "severity: ticket")
@@ -1501,14 +1433,14 @@ fn a_crash_at_any_write_leaves_a_tree_abort_restores() {
 fn abort_after_renames_and_file_folder_changes_restores_everything() {
     let e = Edge::new();
     let p = everything_moves(&e);
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::write(p.join("config.yaml"), FIVE.replace('a', "X")).unwrap()
     });
     let before = snapshot(&p);
     e.upgrade(&p, &[], 1);
     assert!(p.join("monitoring/rules.yaml").exists() && p.join("guide").is_file());
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(snapshot(&p), before);
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
     for gone in ["monitoring", "docs/index.md", "new.txt"] {
@@ -1534,15 +1466,15 @@ fn a_folder_the_template_drops_loses_only_its_unchanged_files() {
         &[("README.md", "r\n")],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::write(p.join("legacy/build.sh"), "make -j8\n").unwrap();
         write(p, &[("legacy/notes.md", "ours\n")]);
     });
     let out = e.upgrade(&p, &[], 1);
-    let report = stdout(&out);
+    let report = out.stdout;
     assert!(!p.join("legacy/Makefile").exists(), "{report}");
-    assert_eq!(read(&p.join("legacy/build.sh")), "make -j8\n");
-    assert_eq!(read(&p.join("legacy/notes.md")), "ours\n");
+    assert_eq!(read(p.join("legacy/build.sh")), "make -j8\n");
+    assert_eq!(read(p.join("legacy/notes.md")), "ours\n");
     assert!(
         report.contains("C legacy/build.sh  CONFLICT: modified by you, deleted by the template"),
         "{report}"
@@ -1559,13 +1491,13 @@ fn a_folder_renamed_onto_a_file_of_the_users_is_refused_before_writing() {
         &[("monitoring/rules.yaml", RULES)],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         write(p, &[("monitoring", "our dashboards are in grafana\n")])
     });
     let before = snapshot(&p);
     let out = e.upgrade(&p, &[], 2);
     assert_eq!(
-        stderr(&out),
+        out.stderr,
         "error: the template writes monitoring/rules.yaml, but monitoring is a file the upgrade keeps (you changed it, or it is not the template's), so the folder monitoring/ cannot be made; move it aside (`git mv monitoring monitoring.local`), commit, and upgrade again\n"
     );
     assert_eq!(snapshot(&p), before);
@@ -1584,7 +1516,7 @@ fn a_conflict_records_each_sides_mode_in_the_index() {
         |t| chmod(&t.join("run.sh"), 0o755),
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         replace_in(&p.join("run.sh"), "echo one", "echo mine")
     });
     e.upgrade(&p, &[], 1);
@@ -1616,20 +1548,17 @@ fn a_renamed_locked_file_edited_locally_is_a_conflict_at_its_new_path() {
     );
     let p = e.project();
     let mine = format!("{pipeline}  - deploy\n");
-    e.edit_and_commit(&p, |p| fs::write(p.join("ci/pipeline.yml"), &mine).unwrap());
+    edit_and_commit(&p, |p| fs::write(p.join("ci/pipeline.yml"), &mine).unwrap());
     let out = e.upgrade(&p, &[], 1);
     assert!(
-        stdout(&out).contains(
+        out.stdout.contains(
             "C ci/pipeline.yml -> ci/main.yml  CONFLICT: locked file edited locally (1 region)"
         ),
         "{}",
-        stdout(&out)
+        out.stdout
     );
     assert!(!p.join("ci/pipeline.yml").exists());
-    assert_eq!(
-        read(&p.join("ci/main.yml")),
-        "steps:\n  - test\n\n  - lint\n<<<<<<< ours (your project)\n  - deploy\n=======\n>>>>>>> theirs (golden path, new version)\n"
-    );
+    crate::assert_text_snapshot!("renamed_locked_file_conflict", read(p.join("ci/main.yml")));
     let ids: Vec<u8> = stages(&p, "ci/main.yml").iter().map(|s| s.1).collect();
     assert_eq!(ids, [1, 2, 3]);
     assert_eq!(
@@ -1647,7 +1576,7 @@ fn abort_in_a_monorepo_restores_only_the_project() {
     let before = snapshot(&mono);
     e.upgrade(&p, &[], 1);
     let out = e.goldpath(&p, &["upgrade", "--abort"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.is_success(), "{}", out.stderr);
     assert_eq!(snapshot(&mono), before);
     assert_eq!(
         git(&mono, &["status", "--porcelain"]),
@@ -1666,7 +1595,7 @@ fn the_upgrades_own_markers_block_continue_even_once_committed() {
         &[("config.yaml", &config.replace("replicas: 2", "replicas: 3"))],
     );
     let p = e.project();
-    e.edit_and_commit(&p, |p| {
+    edit_and_commit(&p, |p| {
         fs::write(
             p.join("config.yaml"),
             config.replace("replicas: 2", "replicas: 5"),
@@ -1674,21 +1603,21 @@ fn the_upgrades_own_markers_block_continue_even_once_committed() {
         .unwrap()
     });
     e.upgrade(&p, &[], 1);
-    let record = read(&p.join(".goldpath.toml"));
+    let record = read(p.join(".goldpath.toml"));
     assert!(
         record.contains("[upgrade.marker_sizes]\n\"config.yaml\" = 7\n"),
         "{record}"
     );
     // A work-in-progress commit of the unresolved file: its markers are now at HEAD too.
-    let marked = read(&p.join("config.yaml"));
+    let marked = read(p.join("config.yaml"));
     assert!(marked.contains("<<<<<<< ours"), "{marked}");
-    e.edit_and_commit(&p, |_| {});
+    edit_and_commit(&p, |_| {});
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
-        stderr(&out).contains("config.yaml (conflict markers remain)"),
+        out.stderr.contains("config.yaml (conflict markers remain)"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     fs::write(
         p.join("config.yaml"),
@@ -1696,6 +1625,6 @@ fn the_upgrades_own_markers_block_continue_even_once_committed() {
     )
     .unwrap();
     let out = e.goldpath(&p, &["upgrade", "--continue"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!read(&p.join(".goldpath.toml")).contains("[upgrade"));
+    assert!(out.is_success(), "{}", out.stderr);
+    assert!(!read(p.join(".goldpath.toml")).contains("[upgrade"));
 }
