@@ -2,7 +2,7 @@
 //! GitHub Actions annotations, and JUnit XML (GitLab, Jenkins). All deterministic: sorted, no
 //! timestamps, no host names, so the same project gives the same bytes on every machine.
 
-use super::{Change, Drift, Finding, Report};
+use super::report::{Change, Drift, Finding, Report};
 use std::fmt::Write as _;
 
 fn outdated_message(r: &Report) -> String {

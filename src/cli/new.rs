@@ -1,7 +1,8 @@
 //! `goldpath new BUNDLE DIR`: ask, render, write, commit.
 
+use super::error::CommandError;
+use super::output::emit;
 use super::prompt::TerminalPrompter;
-use super::{emit, CommandError};
 use crate::answers::{self, Given, Inputs, Prompter};
 use crate::bundle::SourceSpec;
 use std::collections::BTreeMap;

@@ -1,12 +1,13 @@
 //! `goldpath upgrade`: move a project to a newer version of its golden path.
 //! Exit codes: 0 applied cleanly (or nothing to do), 1 conflicts left for the user, 2 error.
 
+use super::error::CommandError;
+use super::output::emit;
 use super::prompt::TerminalPrompter;
-use super::{emit, CommandError};
 use crate::answers::Prompter;
 use crate::bundle::SourceSpec;
 use crate::merge::ConflictStyle;
-use crate::upgrade::{self, Action, UpgradePlan};
+use crate::upgrade::{self, Action, Conflict, UpgradePlan};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -135,7 +136,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         TerminalPrompter::if_interactive()
     };
     let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
-    let plan = upgrade::prepare(dir, &options, prompter)?;
+    let project = crate::project::Project::open(dir)?;
+    let source = project.source(options.from.as_ref()).open()?;
+    let plan = upgrade::prepare(&project, &source, &options, prompter)?;
     for note in &plan.secret_notes {
         emit(out, format_args!("Note: {note}\n"))?;
     }
@@ -240,7 +243,7 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
     if !plan.new_questions.is_empty() {
         emit(
             out,
-            format_args!("New answers: {}\n", plan.new_questions.join(", ")),
+            format_args!("New answers: {}\n", joined(&plan.new_questions)),
         )?;
     }
     if !plan.dropped_answers.is_empty() {
@@ -269,7 +272,7 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
                 "seed file: the template changed it, yours is left as it is".to_string(),
             ),
             Action::LeftAlone(why) => ("=", why.describe().to_string()),
-            Action::Conflict { kind, regions, .. } if kind.has_markers() => (
+            Action::Conflict(Conflict { kind, regions, .. }) if kind.has_markers() => (
                 "C",
                 format!(
                     "CONFLICT: {} ({regions} region{})",
@@ -277,7 +280,7 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
                     if *regions == 1 { "" } else { "s" }
                 ),
             ),
-            Action::Conflict { kind, .. } => ("C", format!("CONFLICT: {}", kind.describe())),
+            Action::Conflict(c) => ("C", format!("CONFLICT: {}", c.kind.describe())),
         };
         let path = match &c.moved_from {
             Some(from) => format!("{from} -> {}", c.path),
@@ -286,4 +289,13 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
         emit(out, format_args!("  {mark} {path}  {what}\n"))?;
     }
     Ok(())
+}
+
+/// `a, b`: items of the plan on one line.
+fn joined<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

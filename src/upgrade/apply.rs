@@ -6,8 +6,11 @@
 //! leaves a tree that `git checkout . && git clean -fd` (or `goldpath upgrade --abort` once the
 //! answers file is written) restores.
 
+use super::error::Error;
 use super::journal::{Journal, PlannedCommit, Step};
-use super::{Action, ConflictKind, Error, Options, UpgradePlan};
+use super::plan::{Action, Conflict, ConflictKind};
+use super::prepare::{Options, UpgradePlan};
+use super::workspace::{files_under, is_folder, remove_file};
 use crate::answers::{AnswersFile, PendingUpgrade, Recorded};
 use crate::git::ProjectRepo;
 use crate::project::Project;
@@ -58,16 +61,6 @@ impl Writes {
     }
 }
 
-/// Refuses a dirty tree unless allowed; returns whether it is dirty.
-pub(super) fn check_clean(dir: &Path, allow_dirty: bool) -> Result<bool, Error> {
-    let repo = ProjectRepo::open(dir)?;
-    let dirty = repo.dirty_paths()?;
-    if !dirty.is_empty() && !allow_dirty {
-        return Err(Error::Dirty { paths: dirty });
-    }
-    Ok(!dirty.is_empty())
-}
-
 /// The paths a plan writes or removes, split by whether a file is there now (git tracks it:
 /// the plan never writes over or removes a file git does not track) or not (the plan creates it).
 fn paths_written(plan: &UpgradePlan) -> (Vec<String>, Vec<String>) {
@@ -88,7 +81,7 @@ fn paths_written(plan: &UpgradePlan) -> (Vec<String>, Vec<String>) {
                 created.insert(path.to_string());
             }
         }
-        if matches!(change.action, Action::Conflict { .. }) && !change.action.writes() {
+        if matches!(change.action, Action::Conflict(_)) && !change.action.writes() {
             // Its index stages are written; undoing drops them.
             restore.insert(change.path.to_string());
         }
@@ -138,12 +131,12 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     let written_at: BTreeSet<&RelPath> = plan
         .changes
         .iter()
-        .filter(|c| written(&c.action).is_some())
+        .filter(|c| c.action.written().is_some())
         .map(|c| &c.path)
         .collect();
     let mut done: BTreeSet<&RelPath> = BTreeSet::new();
     for change in plan.changes.iter().filter(|c| c.moved_from.is_some()) {
-        if let Some(f) = written(&change.action) {
+        if let Some(f) = change.action.written() {
             let target = change.path.under(dir);
             if crate::project::file_in_the_way(dir, &change.path).is_none() && !is_folder(&target) {
                 wrote(&change.path, Some(f))?;
@@ -162,7 +155,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         }
     }
     for change in &plan.changes {
-        if let Some(f) = written(&change.action) {
+        if let Some(f) = change.action.written() {
             if !done.contains(&change.path) {
                 let target = change.path.under(dir);
                 // A folder the removals emptied of files (`check_writable` made sure nothing
@@ -193,14 +186,14 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     let mut decisions = Vec::new();
     let mut untracked = Vec::new();
     for change in &plan.changes {
-        if let Action::Conflict {
+        if let Action::Conflict(Conflict {
             kind,
             base,
             ours,
             theirs,
             marker_size,
             ..
-        } = &change.action
+        }) = &change.action
         {
             writes.borrow_mut().before_write();
             if *kind == ConflictKind::Untracked {
@@ -310,124 +303,6 @@ fn rel_paths(paths: &[String]) -> Result<Vec<RelPath>, Error> {
         .iter()
         .map(|p| RelPath::new(p))
         .collect::<Result<Vec<_>, _>>()?)
-}
-
-/// The file an action writes, if it writes one.
-fn written(action: &Action) -> Option<&File> {
-    match action {
-        Action::Create(f) | Action::Update(f) | Action::Merged(f) => Some(f),
-        Action::Conflict { file: Some(f), .. } => Some(f),
-        _ => None,
-    }
-}
-
-/// A folder, not a symlink to one (a write replaces a symlink; it cannot replace a folder).
-fn is_folder(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
-}
-
-/// Every file (and symlink) under the folder `dir`, relative to it, `/`-separated.
-pub(super) fn files_under(dir: &Path) -> Vec<String> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_type().is_dir())
-        .filter_map(|e| {
-            let rel = e.path().strip_prefix(dir).ok()?;
-            Some(
-                rel.components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-            )
-        })
-        .collect()
-}
-
-/// Refuses, before anything is written, a plan that would write through a file or over a
-/// folder that it does not remove: the template turned `docs` into `docs/index.md` but the
-/// user's changed `docs` is kept, or turned the folder `docs/` into a file while it holds
-/// files of the user's own. Writing would fail half-way; moving the user's files aside
-/// ourselves would put them where nobody expects them.
-pub(super) fn check_writable(dir: &Path, changes: &[super::Change]) -> Result<(), Error> {
-    let written_at: BTreeSet<&RelPath> = changes
-        .iter()
-        .filter(|c| written(&c.action).is_some())
-        .map(|c| &c.path)
-        .collect();
-    let removed: BTreeSet<&RelPath> = changes
-        .iter()
-        .flat_map(|c| {
-            let deleted = (c.action == Action::Delete).then_some(&c.path);
-            deleted.into_iter().chain(c.moved_from.iter())
-        })
-        .filter(|p| !written_at.contains(p))
-        .collect();
-    for path in &written_at {
-        if let Some(file) = crate::project::file_in_the_way(dir, path) {
-            if !removed.contains(&file) {
-                return Err(Error::FileInTheWay {
-                    path: path.to_string(),
-                    file: file.to_string(),
-                });
-            }
-        }
-        let target = path.under(dir);
-        if is_folder(&target) {
-            let kept: Vec<String> = files_under(&target)
-                .into_iter()
-                .map(|rel| format!("{path}/{rel}"))
-                .filter(|p| !RelPath::new(p).is_ok_and(|p| removed.contains(&p)))
-                .collect();
-            if !kept.is_empty() {
-                return Err(Error::FolderInTheWay {
-                    path: path.to_string(),
-                    kept,
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-pub(super) fn remove_file(path: &Path) -> Result<(), Error> {
-    match std::fs::remove_file(path) {
-        Ok(()) => {}
-        // Nothing there, a file where a folder on the way was, or a folder (a write that
-        // would have replaced it never came): no file to remove either way.
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound
-                    | std::io::ErrorKind::NotADirectory
-                    | std::io::ErrorKind::IsADirectory
-            ) =>
-        {
-            return Ok(())
-        }
-        Err(source) => {
-            return Err(tree::Error::Write {
-                path: path.to_path_buf(),
-                source,
-            }
-            .into())
-        }
-    }
-    remove_emptied_folders(path);
-    Ok(())
-}
-
-/// Removes the folders the deletion of `path` emptied, as git does; stops at the first that is
-/// not empty.
-fn remove_emptied_folders(path: &Path) {
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        if std::fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
-    }
 }
 
 /// Runs a migration hook from the bundle's `hooks/` in the project folder. Only reached for

@@ -13,7 +13,8 @@
 //! The journal lives in the git folder, so it is never part of the project, never committed
 //! and never seen by `git status`.
 
-use super::Error;
+use super::error::Error;
+use super::workspace::remove_file;
 use crate::git::ProjectRepo;
 use crate::tree::{self, File, RelPath, ANSWERS_FILE};
 use serde::{Deserialize, Serialize};
@@ -199,7 +200,7 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
         for path in rel_paths(&journal.created)? {
             if repo.head_file(&path)?.is_none() {
                 tree::no_symlink_on_the_way(dir, &path)?;
-                super::apply::remove_file(&path.under(dir))?;
+                remove_file(&path.under(dir))?;
             }
         }
         Ok(())
@@ -252,7 +253,7 @@ pub fn undo(dir: &Path, repo: &ProjectRepo, journal: &Journal) -> Result<(), Err
     for path in &created {
         if repo.head_file(path)?.is_none() {
             tree::no_symlink_on_the_way(dir, path)?;
-            super::apply::remove_file(&path.under(dir))?;
+            remove_file(&path.under(dir))?;
         }
     }
     let mut restore: Vec<RelPath> = rel_paths(&journal.restore)?
