@@ -90,6 +90,8 @@ fn paths_written(plan: &UpgradePlan) -> (Vec<String>, Vec<String>) {
     (restore.into_iter().collect(), created.into_iter().collect())
 }
 
+/// Writes `plan` under a journal: the files (see [`write_files`]), the conflicts into the
+/// index, the hooks, the answers file last; then commits, unless it stopped on conflicts.
 pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     let dir = &plan.project_dir;
     let started_dirty = plan.started_dirty;
@@ -99,7 +101,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     let mut journal = Journal {
         step: Step::Upgrade,
         head: repo.head_id(),
-        restore: restore.clone(),
+        restore,
         created: created.clone(),
         answers_after: String::new(),
         answers_before: None,
@@ -110,24 +112,82 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     if !started_dirty {
         journal.begin(&repo)?;
     }
-    let writes = std::cell::RefCell::new(Writes::new());
-    let wrote = |path: &RelPath, file: Option<&File>| -> Result<(), Error> {
+    let mut writer = Writer::new(dir);
+    write_files(plan, &mut writer)?;
+    let marked = record_conflicts(plan, &repo, &mut writer)?;
+    for (version, hook) in &plan.hooks {
+        run_hook(plan, version, hook)?;
+    }
+    let commit_paths = commit_paths(plan, &repo)?;
+    let record = answers_record(plan, &marked, &commit_paths, created, &message)?;
+    let commits = !(marked.any() || options.no_commit || started_dirty);
+    let answers_after = record.to_toml();
+    if !started_dirty {
+        // The journal learns the last write and the commit before they happen, so that a
+        // process cut off after the last write finishes by committing, not by undoing.
+        journal.answers_after = answers_after.clone();
+        journal.commit = commits.then(|| PlannedCommit {
+            message: message.clone(),
+            paths: commit_paths.clone(),
+        });
+        journal.begin(&repo)?;
+    }
+    writer.write(
+        &RelPath::new(ANSWERS_FILE)?,
+        Some(&File::new(answers_after)),
+    )?;
+    let commit = if commits {
+        writer.writes.before_write();
+        Some(repo.commit_paths(dir, &message, &rel_paths(&commit_paths)?)?)
+    } else {
+        None
+    };
+    if !started_dirty {
+        Journal::end(&repo)?;
+    }
+    Ok(Applied {
+        commit,
+        conflicts: marked.all(),
+        started_dirty,
+    })
+}
+
+/// Writes and removes the files of a project, each atomically, counting them for fault
+/// injection.
+struct Writer<'a> {
+    dir: &'a Path,
+    writes: Writes,
+}
+
+impl Writer<'_> {
+    fn new(dir: &Path) -> Writer<'_> {
+        Writer {
+            dir,
+            writes: Writes::new(),
+        }
+    }
+
+    /// Writes `file` at `path`, or removes the file there when `None`.
+    fn write(&mut self, path: &RelPath, file: Option<&File>) -> Result<(), Error> {
         // Planning refused symlinks; this catches one made since.
-        tree::no_symlink_on_the_way(dir, path)?;
-        writes.borrow_mut().before_write();
+        tree::no_symlink_on_the_way(self.dir, path)?;
+        self.writes.before_write();
         match file {
-            Some(f) => tree::write_file_atomic(&path.under(dir), f)?,
-            None => remove_file(&path.under(dir))?,
+            Some(f) => tree::write_file_atomic(&path.under(self.dir), f)?,
+            None => remove_file(&path.under(self.dir))?,
         }
         Ok(())
-    };
+    }
+}
 
-    // Three passes, so no write is blocked by a file or folder the plan removes, and a renamed
-    // file reaches its new path before anything takes its old one:
-    // 1. files carried by a rename, to their new path (unless something is still in the way);
-    // 2. removals: files the template removed, and the old paths of renamed files (unless the
-    //    template puts a new file there);
-    // 3. every other write.
+/// Writes the plan's files in three passes, so no write is blocked by a file or folder the plan
+/// removes, and a renamed file reaches its new path before anything takes its old one:
+/// 1. files carried by a rename, to their new path (unless something is still in the way);
+/// 2. removals: files the template removed, and the old paths of renamed files (unless the
+///    template puts a new file there);
+/// 3. every other write.
+fn write_files(plan: &UpgradePlan, writer: &mut Writer<'_>) -> Result<(), Error> {
+    let dir = &plan.project_dir;
     let written_at: BTreeSet<&RelPath> = plan
         .changes
         .iter()
@@ -139,18 +199,18 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         if let Some(f) = change.action.written() {
             let target = change.path.under(dir);
             if crate::project::file_in_the_way(dir, &change.path).is_none() && !is_folder(&target) {
-                wrote(&change.path, Some(f))?;
+                writer.write(&change.path, Some(f))?;
                 done.insert(&change.path);
             }
         }
     }
     for change in &plan.changes {
         if change.action == Action::Delete {
-            wrote(&change.path, None)?;
+            writer.write(&change.path, None)?;
         }
         if let Some(from) = &change.moved_from {
             if !written_at.contains(from) {
-                wrote(from, None)?;
+                writer.write(from, None)?;
             }
         }
     }
@@ -167,26 +227,49 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
                         source,
                     })?;
                 }
-                wrote(&change.path, Some(f))?;
+                writer.write(&change.path, Some(f))?;
             }
         }
     }
-    let mut touched = Vec::new();
-    for change in &plan.changes {
-        if change.action.writes() {
-            touched.push(change.path.to_string());
-        }
-        if let Some(from) = &change.moved_from {
-            touched.push(from.to_string());
-        }
+    Ok(())
+}
+
+/// The conflicts of an upgrade as recorded in the index, by how the user resolves them.
+#[derive(Default)]
+struct Marked {
+    /// Marked in the file.
+    conflicts: Vec<String>,
+    marker_sizes: BTreeMap<String, usize>,
+    /// Kept or deleted with `git add` / `git rm`.
+    decisions: Vec<String>,
+    /// The template's file waits behind one git does not track.
+    untracked: Vec<String>,
+}
+
+impl Marked {
+    fn any(&self) -> bool {
+        !self.conflicts.is_empty() || !self.decisions.is_empty() || !self.untracked.is_empty()
     }
 
-    let mut conflicts = Vec::new();
-    let mut marker_sizes = BTreeMap::new();
-    let mut decisions = Vec::new();
-    let mut untracked = Vec::new();
+    /// Every path in conflict, sorted.
+    fn all(self) -> Vec<String> {
+        let mut all = self.conflicts;
+        all.extend(self.decisions);
+        all.extend(self.untracked);
+        all.sort();
+        all
+    }
+}
+
+/// Records every conflict of the plan in the index as stages 1/2/3.
+fn record_conflicts(
+    plan: &UpgradePlan,
+    repo: &ProjectRepo,
+    writer: &mut Writer<'_>,
+) -> Result<Marked, Error> {
+    let mut marked = Marked::default();
     for change in &plan.changes {
-        if let Action::Conflict(Conflict {
+        let Action::Conflict(Conflict {
             kind,
             base,
             ours,
@@ -194,107 +277,90 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
             marker_size,
             ..
         }) = &change.action
-        {
-            writes.borrow_mut().before_write();
-            if *kind == ConflictKind::Untracked {
-                // Only the template's side: the user's file is not git's, and its content
-                // does not go into git's object store either.
-                repo.record_conflict(&change.path, None, None, theirs.as_ref())?;
-                untracked.push(change.path.to_string());
-                continue;
+        else {
+            continue;
+        };
+        writer.writes.before_write();
+        if *kind == ConflictKind::Untracked {
+            // Only the template's side: the user's file is not git's, and its content
+            // does not go into git's object store either.
+            repo.record_conflict(&change.path, None, None, theirs.as_ref())?;
+            marked.untracked.push(change.path.to_string());
+            continue;
+        }
+        repo.record_conflict(&change.path, base.as_ref(), ours.as_ref(), theirs.as_ref())?;
+        if kind.has_markers() {
+            marked.conflicts.push(change.path.to_string());
+            if let Some(size) = marker_size {
+                marked.marker_sizes.insert(change.path.to_string(), *size);
             }
-            repo.record_conflict(&change.path, base.as_ref(), ours.as_ref(), theirs.as_ref())?;
-            if kind.has_markers() {
-                conflicts.push(change.path.to_string());
-                if let Some(size) = marker_size {
-                    marker_sizes.insert(change.path.to_string(), *size);
-                }
-            } else {
-                decisions.push(change.path.to_string());
-            }
+        } else {
+            marked.decisions.push(change.path.to_string());
         }
     }
+    Ok(marked)
+}
 
-    for (version, hook) in &plan.hooks {
-        run_hook(plan, version, hook)?;
+/// What the commit holds: every path the upgrade wrote or removed, and what its hooks changed
+/// (the tree was clean before, so every change now is the upgrade's). Nothing else.
+fn commit_paths(plan: &UpgradePlan, repo: &ProjectRepo) -> Result<Vec<String>, Error> {
+    let mut paths = BTreeSet::new();
+    for change in &plan.changes {
+        if change.action.writes() {
+            paths.insert(change.path.to_string());
+        }
+        if let Some(from) = &change.moved_from {
+            paths.insert(from.to_string());
+        }
     }
-    // What the commit holds: every path the upgrade wrote or removed, and what its hooks
-    // changed (the tree was clean before, so every change now is the upgrade's). Nothing else.
-    let mut commit_paths: BTreeSet<String> = touched.iter().cloned().collect();
-    if !started_dirty && !plan.hooks.is_empty() {
-        commit_paths.extend(repo.dirty_paths()?);
+    if !plan.started_dirty && !plan.hooks.is_empty() {
+        paths.extend(repo.dirty_paths()?);
     }
-    commit_paths.insert(ANSWERS_FILE.to_string());
-    let commit_paths: Vec<String> = commit_paths.into_iter().collect();
+    paths.insert(ANSWERS_FILE.to_string());
+    Ok(paths.into_iter().collect())
+}
 
-    let mut record = AnswersFile {
-        bundle: Recorded {
-            name: plan.name.clone(),
-            version: plan.to_version.clone(),
-            source: plan.source.to_string(),
-            commit: plan.commit.clone(),
-        },
-        answers: plan.recorded_answers.clone(),
-        upgrade: None,
-    };
-    let in_conflict = !conflicts.is_empty() || !decisions.is_empty() || !untracked.is_empty();
-    if in_conflict {
-        // The recorded version stays the old one until the user finishes: a check or a second
-        // upgrade must still render the base this upgrade merged against.
-        let old = Project::open(dir)?.record;
-        record = AnswersFile {
-            bundle: old.bundle,
-            answers: old.answers,
-            upgrade: Some(PendingUpgrade {
+/// The answers file after the upgrade: the new version and answers; or, when it stopped on
+/// conflicts, the old ones with the upgrade waiting for `--continue`.
+fn answers_record(
+    plan: &UpgradePlan,
+    marked: &Marked,
+    commit_paths: &[String],
+    created: Vec<String>,
+    message: &str,
+) -> Result<AnswersFile, Error> {
+    if !marked.any() {
+        return Ok(AnswersFile {
+            bundle: Recorded {
+                name: plan.name.clone(),
                 version: plan.to_version.clone(),
                 source: plan.source.to_string(),
                 commit: plan.commit.clone(),
-                conflicts: conflicts.clone(),
-                marker_sizes,
-                decisions: decisions.clone(),
-                untracked: untracked.clone(),
-                touched: commit_paths.clone(),
-                created: Some(created.clone()),
-                started_dirty,
-                message: message.clone(),
-                answers: plan.recorded_answers.clone(),
-            }),
-        };
-    }
-    let commits = !(in_conflict || options.no_commit || started_dirty);
-    let answers_after = record.to_toml();
-    if !started_dirty {
-        // The journal learns the last write and the commit before they happen, so that a
-        // process cut off after the last write finishes by committing, not by undoing.
-        journal.answers_after = answers_after.clone();
-        journal.commit = commits.then(|| PlannedCommit {
-            message: message.clone(),
-            paths: commit_paths.clone(),
+            },
+            answers: plan.recorded_answers.clone(),
+            upgrade: None,
         });
-        journal.begin(&repo)?;
     }
-    wrote(
-        &RelPath::new(ANSWERS_FILE)?,
-        Some(&File::new(answers_after)),
-    )?;
-
-    let mut all_conflicts = conflicts;
-    all_conflicts.extend(decisions);
-    all_conflicts.extend(untracked);
-    all_conflicts.sort();
-    let commit = if commits {
-        writes.borrow_mut().before_write();
-        Some(repo.commit_paths(dir, &message, &rel_paths(&commit_paths)?)?)
-    } else {
-        None
-    };
-    if !started_dirty {
-        Journal::end(&repo)?;
-    }
-    Ok(Applied {
-        commit,
-        conflicts: all_conflicts,
-        started_dirty,
+    // The recorded version stays the old one until the user finishes: a check or a second
+    // upgrade must still render the base this upgrade merged against.
+    let old = Project::open(&plan.project_dir)?.record;
+    Ok(AnswersFile {
+        bundle: old.bundle,
+        answers: old.answers,
+        upgrade: Some(PendingUpgrade {
+            version: plan.to_version.clone(),
+            source: plan.source.to_string(),
+            commit: plan.commit.clone(),
+            conflicts: marked.conflicts.clone(),
+            marker_sizes: marked.marker_sizes.clone(),
+            decisions: marked.decisions.clone(),
+            untracked: marked.untracked.clone(),
+            touched: commit_paths.to_vec(),
+            created: Some(created),
+            started_dirty: plan.started_dirty,
+            message: message.to_string(),
+            answers: plan.recorded_answers.clone(),
+        }),
     })
 }
 
@@ -350,54 +416,11 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     let project = Project::open(dir)?;
     let pending = project.record.upgrade.clone().ok_or(Error::NotInProgress)?;
     let repo = ProjectRepo::open(dir)?;
-    let mut remaining = Vec::new();
-    for path in &pending.conflicts {
-        let rel = RelPath::new(path)?;
-        if let Some(f) = crate::tree::read_file(dir, &rel)? {
-            // The upgrade's own blocks (of the size it recorded) are unresolved even if the
-            // user committed them; any other block is unresolved unless HEAD already had it.
-            let ours_remain = pending
-                .marker_sizes
-                .get(path)
-                .is_some_and(|&size| !crate::merge::parse_conflicts(&f.bytes, size).is_empty());
-            let unresolved = ours_remain || {
-                let before = repo.head_file(&rel)?;
-                has_new_conflicts(&f.bytes, before.as_ref().map(|b| b.bytes.as_slice()))
-            };
-            if unresolved {
-                remaining.push(format!("{path} (conflict markers remain)"));
-            }
-        }
-    }
-    let unmerged = repo.unmerged_paths()?;
-    for path in &pending.decisions {
-        if unmerged.contains(path) {
-            remaining.push(format!(
-                "{path} (keep it with `git add {path}` or delete it with `git rm {path}`)"
-            ));
-        }
-    }
+    let remaining = unresolved(dir, &pending, &repo)?;
     if !remaining.is_empty() {
         return Err(Error::Unresolved { paths: remaining });
     }
-    // The template's files that waited behind a file git does not track: written where the
-    // user moved theirs away; where the user's is still there, it stays and the template's is
-    // dropped.
-    let mut arriving = Vec::new();
-    let mut dropped = Vec::new();
-    for path in &pending.untracked {
-        let rel = RelPath::new(path)?;
-        match (
-            tree::read_file(dir, &rel)?,
-            repo.staged_file(&rel, 3)?,
-            crate::project::file_in_the_way(dir, &rel),
-        ) {
-            (None, Some(theirs), None) if !is_folder(&rel.under(dir)) => {
-                arriving.push((rel, theirs))
-            }
-            _ => dropped.push(rel),
-        }
-    }
+    let Waiting { arriving, dropped } = waiting_behind_untracked(dir, &pending, &repo)?;
     let record = AnswersFile {
         bundle: Recorded {
             name: project.record.bundle.name.clone(),
@@ -435,12 +458,11 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     if !pending.started_dirty {
         journal.begin(&repo)?;
     }
-    let mut writes = Writes::new();
+    let mut writer = Writer::new(dir);
     for (path, file) in &arriving {
-        tree::no_symlink_on_the_way(dir, path)?;
-        writes.before_write();
-        tree::write_file_atomic(&path.under(dir), file)?;
+        writer.write(path, Some(file))?;
     }
+    let writes = &mut writer.writes;
     writes.before_write();
     tree::no_symlink_on_the_way(dir, &RelPath::new(ANSWERS_FILE)?)?;
     tree::write_file_atomic(&dir.join(ANSWERS_FILE), &File::new(answers_after))?;
@@ -460,6 +482,73 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
         conflicts: Vec::new(),
         started_dirty: pending.started_dirty,
     })
+}
+
+/// The conflicts of `pending` the user has not resolved yet, each with how to resolve it.
+fn unresolved(
+    dir: &Path,
+    pending: &PendingUpgrade,
+    repo: &ProjectRepo,
+) -> Result<Vec<String>, Error> {
+    let mut remaining = Vec::new();
+    for path in &pending.conflicts {
+        let rel = RelPath::new(path)?;
+        if let Some(f) = crate::tree::read_file(dir, &rel)? {
+            // The upgrade's own blocks (of the size it recorded) are unresolved even if the
+            // user committed them; any other block is unresolved unless HEAD already had it.
+            let ours_remain = pending
+                .marker_sizes
+                .get(path)
+                .is_some_and(|&size| !crate::merge::parse_conflicts(&f.bytes, size).is_empty());
+            let unresolved = ours_remain || {
+                let before = repo.head_file(&rel)?;
+                has_new_conflicts(&f.bytes, before.as_ref().map(|b| b.bytes.as_slice()))
+            };
+            if unresolved {
+                remaining.push(format!("{path} (conflict markers remain)"));
+            }
+        }
+    }
+    let unmerged = repo.unmerged_paths()?;
+    for path in &pending.decisions {
+        if unmerged.contains(path) {
+            remaining.push(format!(
+                "{path} (keep it with `git add {path}` or delete it with `git rm {path}`)"
+            ));
+        }
+    }
+    Ok(remaining)
+}
+
+/// The template's files that waited behind a file git does not track.
+struct Waiting {
+    /// Written now: the user moved theirs away.
+    arriving: Vec<(RelPath, File)>,
+    /// The user's is still there, so it stays and the template's is dropped.
+    dropped: Vec<RelPath>,
+}
+
+fn waiting_behind_untracked(
+    dir: &Path,
+    pending: &PendingUpgrade,
+    repo: &ProjectRepo,
+) -> Result<Waiting, Error> {
+    let mut arriving = Vec::new();
+    let mut dropped = Vec::new();
+    for path in &pending.untracked {
+        let rel = RelPath::new(path)?;
+        match (
+            tree::read_file(dir, &rel)?,
+            repo.staged_file(&rel, 3)?,
+            crate::project::file_in_the_way(dir, &rel),
+        ) {
+            (None, Some(theirs), None) if !is_folder(&rel.under(dir)) => {
+                arriving.push((rel, theirs))
+            }
+            _ => dropped.push(rel),
+        }
+    }
+    Ok(Waiting { arriving, dropped })
 }
 
 /// Whether `now` holds a conflict block that `before` (the file at HEAD, from before the

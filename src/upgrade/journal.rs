@@ -166,23 +166,7 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
     let Some(journal) = Journal::read(&repo)? else {
         return Ok(None);
     };
-    // Temporary files of writes the kill cut short, beside every path the step could write.
-    let mut folders: std::collections::BTreeSet<PathBuf> = [dir.to_path_buf()].into();
-    for path in journal.restore.iter().chain(&journal.created) {
-        if let Ok(path) = RelPath::new(path) {
-            if tree::no_symlink_on_the_way(dir, &path).is_ok() {
-                if let Some(parent) = path.under(dir).parent() {
-                    folders.insert(parent.to_path_buf());
-                }
-            }
-        }
-    }
-    if let Some(state) = path_of(&repo).parent() {
-        folders.insert(state.to_path_buf());
-    }
-    for folder in &folders {
-        tree::remove_stale_writes(folder);
-    }
+    remove_stale_writes(dir, &repo, &journal);
     let answers_now = std::fs::read(dir.join(ANSWERS_FILE)).ok();
     let wrote_last = answers_now.as_deref() == Some(journal.answers_after.as_bytes());
     let committed_paths = || -> Result<Vec<RelPath>, Error> {
@@ -243,6 +227,27 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
     };
     Journal::end(&repo)?;
     Ok(Some(outcome))
+}
+
+/// Removes the temporary files of writes the kill cut short, beside every path the step could
+/// write and beside the journal.
+fn remove_stale_writes(dir: &Path, repo: &ProjectRepo, journal: &Journal) {
+    let mut folders: std::collections::BTreeSet<PathBuf> = [dir.to_path_buf()].into();
+    for path in journal.restore.iter().chain(&journal.created) {
+        if let Ok(path) = RelPath::new(path) {
+            if tree::no_symlink_on_the_way(dir, &path).is_ok() {
+                if let Some(parent) = path.under(dir).parent() {
+                    folders.insert(parent.to_path_buf());
+                }
+            }
+        }
+    }
+    if let Some(state) = path_of(repo).parent() {
+        folders.insert(state.to_path_buf());
+    }
+    for folder in &folders {
+        tree::remove_stale_writes(folder);
+    }
 }
 
 /// Puts back every path the journal names: files it created are removed (with the folders that

@@ -395,11 +395,7 @@ fn decide_one(
     style: ConflictStyle,
 ) -> Option<Action> {
     if policy == Policy::Seed {
-        return match (b, t, o) {
-            (None, Some(t), None) => Some(Action::Create(t.clone())),
-            (Some(b), Some(t), Some(_)) if b != t => Some(Action::KeptSeed),
-            _ => None,
-        };
+        return decide_seed(b, t, o);
     }
     match (b, t, o) {
         // A migration deletes only what the recorded version rendered and the user left as
@@ -465,6 +461,15 @@ fn decide_one(
                 style,
             ))
         }
+    }
+}
+
+/// A `seed` file is the template's only until the project has it: created, never updated.
+fn decide_seed(b: Option<&File>, t: Option<&File>, o: Option<&File>) -> Option<Action> {
+    match (b, t, o) {
+        (None, Some(t), None) => Some(Action::Create(t.clone())),
+        (Some(b), Some(t), Some(_)) if b != t => Some(Action::KeptSeed),
+        _ => None,
     }
 }
 

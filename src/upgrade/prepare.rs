@@ -156,7 +156,7 @@ impl UpgradePlan {
     }
 
     /// The paths whose action is of a kind.
-    fn paths_where(&self, of_kind: fn(&Action) -> bool) -> Vec<String> {
+    fn paths_where(&self, of_kind: OfKind) -> Vec<String> {
         self.changes
             .iter()
             .filter(|c| of_kind(&c.action))
@@ -170,8 +170,11 @@ fn lines<T: fmt::Display>(items: &[T]) -> Vec<String> {
     items.iter().map(ToString::to_string).collect()
 }
 
+/// Whether an action is of the kind a section of the commit message lists.
+type OfKind = fn(&Action) -> bool;
+
 /// The sections of the commit message that list files, in order.
-const FILE_SECTIONS: [(&str, fn(&Action) -> bool); 7] = [
+const FILE_SECTIONS: [(&str, OfKind); 7] = [
     ("Merged with your local changes", |a| {
         matches!(a, Action::Merged(_))
     }),
@@ -205,13 +208,13 @@ pub fn prepare(
     let started_dirty = refuse_unready(project, options)?;
     let versions = load_versions(project, source, options)?;
     let answers = answer(project, &versions, options, prompter)?;
-    let sides = render_sides(project, &versions, &answers, &options.set)?;
-    let decided = decide(project, &versions, &sides, &answers.steps, options.style)?;
+    let rendered = render_sides(project, &versions, &answers, &options.set)?;
+    let decided = decide(project, &versions, &rendered, &answers.steps, options.style)?;
     workspace::check_writable(&project.dir, &decided.changes)?;
     let spec = project.source(options.from.as_ref());
     refuse_hooks(&spec, &versions.new, &answers.steps.hooks, options.trust)?;
-    let migrations = report_migrations(project, &answers.steps, &sides.base, &decided.changes);
-    let changed_answers = changed_answers(&options.set, &answers, sides.secrets_rewritten);
+    let migrations = report_migrations(project, &answers.steps, &rendered.base, &decided.changes);
+    let changed_answers = changed_answers(&options.set, &answers, rendered.secrets_rewritten);
     Ok(UpgradePlan {
         name: versions.old.name().to_string(),
         from_version: versions.old.version().clone(),
@@ -226,7 +229,7 @@ pub fn prepare(
         answers: answers.resolved.answers,
         dropped_answers: answers.resolved.dropped,
         changed_answers,
-        secret_notes: sides.secret_notes,
+        secret_notes: rendered.secret_notes,
         migrations,
         detected_renames: decided.detected_renames,
         changes: decided.changes,
@@ -344,7 +347,7 @@ fn refuse_unknown_set(new: &Bundle, set: &BTreeMap<String, String>) -> Result<()
 }
 
 /// The base and theirs of the three-way merge (ours is the project's files, read as needed).
-struct Sides {
+struct Rendered {
     base: Tree,
     theirs: Tree,
     secret_notes: Vec<SecretNote>,
@@ -360,7 +363,7 @@ fn render_sides(
     versions: &Versions,
     answers: &UpgradeAnswers,
     set: &BTreeMap<String, String>,
-) -> Result<Sides, Error> {
+) -> Result<Rendered, Error> {
     let resolved = &answers.resolved.answers;
     let mut base = project.render_recorded(&versions.old, resolved)?;
     let theirs = crate::render::render(&versions.new, resolved)?;
@@ -371,7 +374,7 @@ fn render_sides(
         .iter()
         .any(|(path, ours)| theirs.get(path).is_none_or(|t| t.bytes != ours.bytes));
     base.extend(from_secrets.unedited);
-    Ok(Sides {
+    Ok(Rendered {
         base,
         theirs,
         secret_notes: from_secrets.notes,
@@ -383,7 +386,7 @@ fn render_sides(
 fn decide(
     project: &Project,
     versions: &Versions,
-    sides: &Sides,
+    rendered: &Rendered,
     steps: &Steps,
     style: ConflictStyle,
 ) -> Result<plan::Decided, Error> {
@@ -394,8 +397,8 @@ fn decide(
     let old_policies = Policies::new(&versions.old.manifest.files);
     let new_policies = Policies::new(&versions.new.manifest.files);
     Ok(plan::decide(&plan::Sides {
-        base: &sides.base,
-        theirs: &sides.theirs,
+        base: &rendered.base,
+        theirs: &rendered.theirs,
         ours: &read,
         tracked: &tracked,
         old_policies: &old_policies,
