@@ -1,7 +1,7 @@
 //! `goldpath diff`: how the project's files differ from its golden path, as a patch from the
 //! golden path's files to the project's (so `goldpath diff | git apply -R` restores them).
 
-use super::Error;
+use super::error::Error;
 use crate::bundle::Source;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, Tree};

@@ -4,10 +4,12 @@
 //! the same comparison as a patch.
 
 mod diff;
+mod error;
 mod format;
 mod report;
 
 pub use diff::{diff, Diff, Difference};
+pub use error::Error;
 pub use format::{github, json, junit, text};
 pub use report::{Change, Drift, Finding, Report};
 
@@ -16,26 +18,6 @@ use crate::git::file_diff;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, Tree};
 use semver::Version;
-
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Project(#[from] crate::project::Error),
-    #[error(transparent)]
-    Tree(#[from] crate::tree::Error),
-    #[error("cannot read the versions of {name} from {source_name}: {cause}")]
-    Unreachable {
-        name: String,
-        source_name: String,
-        cause: Box<crate::bundle::Error>,
-    },
-    #[error("`{path}` is not a file of the golden path {name} {version}")]
-    NotInGoldenPath {
-        path: String,
-        name: String,
-        version: Version,
-    },
-}
 
 /// Opens the source `from` names, or the project's current one ([`Project::current_source`]),
 /// for [`check`]; one that cannot be reached is [`Error::Unreachable`].
