@@ -77,7 +77,6 @@ pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
     let diff = check::diff(&project, &spec.open()?, &args.paths)?;
     let mut differs = false;
     for difference in diff.differences() {
-        differs = true;
         match difference? {
             Difference::UsesSecret { path } => eprintln!("goldpath diff: {path} uses a secret answer, which is not recorded, so its diff cannot be shown"),
             // The files' own bytes, secrets the template wrote included: `goldpath diff | git
@@ -86,6 +85,7 @@ pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
                 .write_all(patch.as_bytes())
                 .map_err(CommandError::from_io)?,
         }
+        differs = true;
     }
     Ok(if differs && args.exit_code { 1 } else { 0 })
 }
