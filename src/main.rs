@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(goldpath::cli::run());
+    std::process::exit(goldpath::cli::run(std::env::args_os()));
 }

@@ -2,7 +2,7 @@
 //! GitHub Actions annotations, and JUnit XML (GitLab, Jenkins). All deterministic: sorted, no
 //! timestamps, no host names, so the same project gives the same bytes on every machine.
 
-use super::{Change, Drift, Finding, Report};
+use super::report::{Change, Drift, Finding, Report};
 use std::fmt::Write as _;
 
 fn outdated_message(r: &Report) -> String {
@@ -242,92 +242,50 @@ fn xml(s: &str) -> String {
     out
 }
 
-pub fn junit(r: &Report, fail_on: &[Finding]) -> String {
-    struct Case {
-        class: &'static str,
-        name: String,
-        failure: Option<(&'static str, String, String)>,
-        note: Option<String>,
-    }
-    let mut cases = Vec::new();
-    let fails = |f: Finding| fail_on.contains(&f);
-    cases.push(Case {
-        class: "goldpath.version",
-        name: format!("{} is the newest version of {}", r.version, r.bundle),
-        failure: (r.behind > 0 && fails(Finding::Outdated))
-            .then(|| ("outdated", outdated_message(r), String::new())),
-        note: (r.behind > 0 && !fails(Finding::Outdated)).then(|| outdated_message(r)),
-    });
-    if r.drift.is_empty() {
-        cases.push(Case {
-            class: "goldpath.drift",
-            name: "locked files match the golden path".into(),
+/// One JUnit test case: passed, failed, or passed with a note (a finding that does not fail).
+struct Case {
+    class: &'static str,
+    name: String,
+    /// (type, message, body)
+    failure: Option<(&'static str, String, String)>,
+    note: Option<String>,
+}
+
+impl Case {
+    fn passed(class: &'static str, name: impl Into<String>) -> Case {
+        Case {
+            class,
+            name: name.into(),
             failure: None,
             note: None,
-        });
-    }
-    for d in &r.drift {
-        let message = drift_message(r, d);
-        let body = d.diff.clone().unwrap_or_default();
-        let (failure, note) = if fails(Finding::Drift) {
-            (Some(("drift", message, body)), None)
-        } else {
-            (None, Some(message))
-        };
-        cases.push(Case {
-            class: "goldpath.drift",
-            name: d.path.to_string(),
-            failure,
-            note,
-        });
-    }
-    let mut marker_paths: Vec<String> = r.conflict_markers.iter().map(|p| p.to_string()).collect();
-    if marker_paths.is_empty() && r.upgrade_in_progress.is_none() {
-        cases.push(Case {
-            class: "goldpath.conflict-markers",
-            name: "no conflict markers".into(),
-            failure: None,
-            note: None,
-        });
-    }
-    if let Some(v) = &r.upgrade_in_progress {
-        if marker_paths.is_empty() {
-            marker_paths.push(".goldpath.toml".into());
         }
-        let _ = v;
     }
-    for p in marker_paths {
-        let message = match &r.upgrade_in_progress {
-            Some(v) if p == ".goldpath.toml" => format!("an upgrade to {v} stopped on conflicts; finish it with `goldpath upgrade --continue`"),
-            _ => markers_message(&p),
-        };
-        let (failure, note) = if fails(Finding::ConflictMarkers) {
-            (Some(("conflict-markers", message, String::new())), None)
+
+    /// A finding of `kind`: a failure when it fails the check, a note otherwise.
+    fn found(
+        class: &'static str,
+        name: impl Into<String>,
+        kind: &'static str,
+        fails: bool,
+        message: String,
+        body: String,
+    ) -> Case {
+        let (failure, note) = if fails {
+            (Some((kind, message, body)), None)
         } else {
             (None, Some(message))
         };
-        cases.push(Case {
-            class: "goldpath.conflict-markers",
-            name: p,
+        Case {
+            class,
+            name: name.into(),
             failure,
             note,
-        });
+        }
     }
-    for p in &r.customised {
-        let message =
-            format!("{p} differs from the golden path; upgrades merge it and keep your changes.");
-        let (failure, note) = if fails(Finding::Customised) {
-            (Some(("customised", message, String::new())), None)
-        } else {
-            (None, Some(message))
-        };
-        cases.push(Case {
-            class: "goldpath.customised",
-            name: p.to_string(),
-            failure,
-            note,
-        });
-    }
+}
+
+pub fn junit(r: &Report, fail_on: &[Finding]) -> String {
+    let cases = junit_cases(r, fail_on);
     let failures = cases.iter().filter(|c| c.failure.is_some()).count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let suite = xml(&format!("goldpath check: {} {}", r.bundle, r.version));
@@ -364,6 +322,87 @@ pub fn junit(r: &Report, fail_on: &[Finding]) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// The test cases of a report: the version, each drifted file, each file with conflict
+/// markers, each customised file; a passed case for each check that found nothing.
+fn junit_cases(r: &Report, fail_on: &[Finding]) -> Vec<Case> {
+    let fails = |f: Finding| fail_on.contains(&f);
+    let mut cases = Vec::new();
+    let version = format!("{} is the newest version of {}", r.version, r.bundle);
+    cases.push(if r.behind > 0 {
+        let message = outdated_message(r);
+        let fails = fails(Finding::Outdated);
+        Case::found(
+            "goldpath.version",
+            version,
+            "outdated",
+            fails,
+            message,
+            String::new(),
+        )
+    } else {
+        Case::passed("goldpath.version", version)
+    });
+    if r.drift.is_empty() {
+        cases.push(Case::passed(
+            "goldpath.drift",
+            "locked files match the golden path",
+        ));
+    }
+    for d in &r.drift {
+        let (message, body) = (drift_message(r, d), d.diff.clone().unwrap_or_default());
+        let fails = fails(Finding::Drift);
+        cases.push(Case::found(
+            "goldpath.drift",
+            d.path.to_string(),
+            "drift",
+            fails,
+            message,
+            body,
+        ));
+    }
+    let mut marker_paths: Vec<String> = r.conflict_markers.iter().map(|p| p.to_string()).collect();
+    if marker_paths.is_empty() {
+        match r.upgrade_in_progress {
+            None => cases.push(Case::passed(
+                "goldpath.conflict-markers",
+                "no conflict markers",
+            )),
+            Some(_) => marker_paths.push(".goldpath.toml".into()),
+        }
+    }
+    for p in marker_paths {
+        let message = match &r.upgrade_in_progress {
+            Some(v) if p == ".goldpath.toml" => format!("an upgrade to {v} stopped on conflicts; finish it with `goldpath upgrade --continue`"),
+            _ => markers_message(&p),
+        };
+        let fails = fails(Finding::ConflictMarkers);
+        let kind = "conflict-markers";
+        cases.push(Case::found(
+            "goldpath.conflict-markers",
+            p,
+            kind,
+            fails,
+            message,
+            String::new(),
+        ));
+    }
+    for p in &r.customised {
+        let message =
+            format!("{p} differs from the golden path; upgrades merge it and keep your changes.");
+        let fails = fails(Finding::Customised);
+        let name = p.to_string();
+        cases.push(Case::found(
+            "goldpath.customised",
+            name,
+            "customised",
+            fails,
+            message,
+            String::new(),
+        ));
+    }
+    cases
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! from a fresh render of the recorded version). Exit codes for check: 0 up to date and clean,
 //! 1 a finding in --fail-on, 2 error.
 
-use super::{emit, CommandError};
+use super::error::CommandError;
+use super::output::emit;
 use crate::bundle::SourceSpec;
-use crate::check::{self, Finding};
+use crate::check::{self, Difference, Finding};
 use crate::project::Project;
 use std::io::Write;
 use std::path::PathBuf;
@@ -41,7 +42,9 @@ fn parse_finding(s: &str) -> Result<Finding, String> {
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     let from = args.from.as_deref().map(SourceSpec::parse);
-    let report = check::check(&args.dir, from.as_ref())?;
+    let project = Project::open(&args.dir)?;
+    let source = check::open_source(&project, from.as_ref())?;
+    let report = check::check(&project, &source, from.as_ref())?;
     let text = match args.format {
         Format::Text => check::text(&report, &args.fail_on),
         Format::Json => check::json(&report, &args.fail_on),
@@ -71,52 +74,18 @@ pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
     let project = Project::open(&args.dir)?;
     // During an upgrade stopped on conflicts: the version it goes to, as `check` compares with.
     let spec = project.current_source(args.from.as_deref().map(SourceSpec::parse).as_ref());
-    let (bundle, rendered) = project.expected(&spec.open()?)?;
-    for p in &args.paths {
-        if !rendered
-            .keys()
-            .any(|r| r.is_within(p.trim_end_matches('/')))
-        {
-            return Err(CommandError::user(format!(
-                "`{p}` is not a file of the golden path {} {}",
-                bundle.name(),
-                bundle.version()
-            ))
-            .hint("`goldpath diff` with no paths shows every file that differs"));
-        }
-    }
+    let diff = check::diff(&project, &spec.open()?, &args.paths)?;
     let mut differs = false;
-    for (path, expected) in &rendered {
-        if !args.paths.is_empty()
-            && !args
-                .paths
-                .iter()
-                .any(|p| path.is_within(p.trim_end_matches('/')))
-        {
-            continue;
-        }
-        // A missing file shows as all its lines removed, its mode as the golden path's.
-        let actual = crate::tree::read_file(&args.dir, path)?.unwrap_or(crate::tree::File {
-            bytes: Vec::new(),
-            executable: expected.executable,
-        });
-        if crate::answers::uses_placeholder(&expected.bytes) {
-            // Rendered without the secret it uses (secrets are not recorded): a diff would put
-            // a placeholder in the file, so only whether it differs is said.
-            if !crate::answers::matches_but_placeholders(&expected.bytes, &actual.bytes) {
-                differs = true;
-                eprintln!("goldpath diff: {path} uses a secret answer, which is not recorded, so its diff cannot be shown");
-            }
-            continue;
-        }
-        let diff = crate::git::file_diff(path.as_str(), expected, &actual);
-        if !diff.is_empty() {
-            differs = true;
+    for difference in diff.differences() {
+        match difference? {
+            Difference::UsesSecret { path } => eprintln!("goldpath diff: {path} uses a secret answer, which is not recorded, so its diff cannot be shown"),
             // The files' own bytes, secrets the template wrote included: `goldpath diff | git
             // apply -R` must restore them, so this output alone is not redacted.
-            out.write_all(diff.as_bytes())
-                .map_err(|e| CommandError::user(e.to_string()))?;
+            Difference::Patch { patch, .. } => out
+                .write_all(patch.as_bytes())
+                .map_err(CommandError::from_io)?,
         }
+        differs = true;
     }
     Ok(if differs && args.exit_code { 1 } else { 0 })
 }

@@ -1,24 +1,81 @@
-//! The one error type the CLI prints: a message, hints for what to do next, and an exit code.
+//! The one error type the CLI prints: who can fix it (its [`Kind`]), a message, hints for what
+//! to do next, and an exit code.
+//!
+//! Exit codes (README, "Use"): 2 for an error the user acts on, whether the mistake is theirs
+//! (arguments, answers, a bundle, the project's state) or the machine's (a read, a write, a
+//! fetch, git); 255 for a bug in goldpath. `upgrade` and `check` use 1 for conflicts and
+//! findings, which are not errors.
 
 use std::fmt::Write as _;
+use std::io;
 
-/// Exit code for bad input (manifest, answers, arguments): the user can fix it.
+/// Exit code for an error the user can act on: bad input, or a problem of the machine.
 pub const USER_ERROR: i32 = 2;
+
+/// Exit code for a bug in goldpath (as jj does): never the user's mistake.
+pub const INTERNAL_ERROR: i32 = 255;
+
+/// Who can fix an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Bad input: arguments, answers, a bundle, the project's state.
+    User,
+    /// The machine, the network or the file system failed: a read, a write, a fetch, git.
+    Environment,
+    /// A bug in goldpath.
+    Internal,
+}
 
 #[derive(Debug)]
 pub struct CommandError {
+    pub kind: Kind,
     pub message: String,
     pub hints: Vec<String>,
     pub code: i32,
+    /// The kind of the I/O error this came from, if it did (a closed pipe is not worth a message).
+    io: Option<io::ErrorKind>,
 }
 
 impl CommandError {
-    pub fn user(message: impl Into<String>) -> CommandError {
+    fn new(kind: Kind, message: impl Into<String>) -> CommandError {
         CommandError {
+            kind,
             message: message.into(),
             hints: Vec::new(),
-            code: USER_ERROR,
+            code: match kind {
+                Kind::User | Kind::Environment => USER_ERROR,
+                Kind::Internal => INTERNAL_ERROR,
+            },
+            io: None,
         }
+    }
+
+    pub fn user(message: impl Into<String>) -> CommandError {
+        CommandError::new(Kind::User, message)
+    }
+
+    pub fn environment(message: impl Into<String>) -> CommandError {
+        CommandError::new(Kind::Environment, message)
+    }
+
+    /// A bug: told as one, with where to report it.
+    pub fn internal(message: impl Into<String>) -> CommandError {
+        CommandError::new(Kind::Internal, message).hint(
+            "this is a bug in goldpath, not something you did: please report it with the command you ran",
+        )
+    }
+
+    /// Writing output failed (a closed pipe, a full disk).
+    pub fn from_io(e: io::Error) -> CommandError {
+        CommandError {
+            io: Some(e.kind()),
+            ..CommandError::environment(e.to_string())
+        }
+    }
+
+    /// The reader of our output went away (`goldpath list | head`): not an error to report.
+    pub fn is_broken_pipe(&self) -> bool {
+        self.io == Some(io::ErrorKind::BrokenPipe)
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> CommandError {
@@ -33,7 +90,11 @@ impl CommandError {
 
     /// What `goldpath` prints on stderr.
     pub fn render(&self) -> String {
-        let mut out = format!("error: {}\n", self.message);
+        let what = match self.kind {
+            Kind::Internal => "internal error: ",
+            Kind::User | Kind::Environment => "",
+        };
+        let mut out = format!("error: {what}{}\n", self.message);
         for h in &self.hints {
             let _ = writeln!(out, "hint: {h}");
         }
@@ -52,7 +113,11 @@ impl From<crate::bundle::Error> for CommandError {
             E::Git(crate::git::Error::Fetch { .. }) => Some("check the URL and your network or credentials (ssh-agent, git credential helper)"),
             _ => None,
         };
-        let mut err = CommandError::user(e.to_string());
+        let mut err = match e {
+            E::Tree(t) => t.into(),
+            E::Git(g) => g.into(),
+            e => CommandError::user(e.to_string()),
+        };
         if let Some(h) = hint {
             err = err.hint(h);
         }
@@ -94,22 +159,35 @@ impl From<crate::render::Error> for CommandError {
 
 impl From<crate::scaffold::Error> for CommandError {
     fn from(e: crate::scaffold::Error) -> Self {
+        use crate::scaffold::Error as E;
         match e {
-            crate::scaffold::Error::Render(r) => r.into(),
-            other => CommandError::user(other.to_string()),
+            E::Render(r) => r.into(),
+            E::Tree(t) => t.into(),
+            E::Git(g) => g.into(),
+            e @ E::WriteRendered { .. } => CommandError::environment(e.to_string()),
+            e @ E::Destination { .. } => CommandError::user(e.to_string()),
         }
     }
 }
 
 impl From<crate::tree::Error> for CommandError {
     fn from(e: crate::tree::Error) -> Self {
-        CommandError::user(e.to_string())
+        use crate::tree::Error as E;
+        match e {
+            E::Read { .. } | E::Write { .. } => CommandError::environment(e.to_string()),
+            E::BadPath { .. } | E::Symlink { .. } => CommandError::user(e.to_string()),
+        }
     }
 }
 
 impl From<crate::git::Error> for CommandError {
     fn from(e: crate::git::Error) -> Self {
-        CommandError::user(e.to_string())
+        use crate::git::Error as E;
+        match e {
+            E::Git { .. } | E::Fetch { .. } => CommandError::environment(e.to_string()),
+            // A tree entry a bundle source may not hold: the source's fault.
+            E::Entry { .. } => CommandError::user(e.to_string()),
+        }
     }
 }
 
@@ -117,13 +195,14 @@ impl From<crate::project::Error> for CommandError {
     fn from(e: crate::project::Error) -> Self {
         use crate::project::Error as E;
         match e {
+            E::Answers(a) => a.into(),
             E::Bundle(b) => b.into(),
             E::Render(r) => r.into(),
+            E::Tree(t) => t.into(),
             e @ E::RecordedVersion { .. } => CommandError::user(e.to_string())
                 .hint("goldpath needs the recorded version to merge safely; point it at a source that has it with --from SOURCE"),
             e @ E::CommitMoved { .. } => CommandError::user(e.to_string())
                 .hint("restore the tag to the recorded commit, or pass --from a source that still has that version"),
-            e => CommandError::user(e.to_string()),
         }
     }
 }
@@ -136,6 +215,8 @@ impl From<crate::upgrade::Error> for CommandError {
             E::Bundle(b) => b.into(),
             E::Render(r) => r.into(),
             E::Answers(a) => a.into(),
+            E::Tree(t) => t.into(),
+            E::Git(g) => g.into(),
             e @ E::Dirty { .. } => CommandError::user(e.to_string()).hint("commit or stash them first, or pass --allow-dirty to merge them like any local edit"),
             e @ E::Downgrade { .. } => CommandError::user(e.to_string()).hint("to go back on purpose, name the version with --to and pass --allow-downgrade"),
             e @ E::InProgress { .. } => CommandError::user(e.to_string())
@@ -156,9 +237,11 @@ impl From<crate::check::Error> for CommandError {
         use crate::check::Error as E;
         match e {
             E::Project(p) => p.into(),
-            e @ E::Unreachable { .. } => CommandError::user(e.to_string())
+            E::Tree(t) => t.into(),
+            e @ E::Unreachable { .. } => CommandError::environment(e.to_string())
                 .hint("check the network and credentials, or pass --from with a reachable copy of the source"),
-            e => CommandError::user(e.to_string()),
+            e @ E::NotInGoldenPath { .. } => CommandError::user(e.to_string())
+                .hint("`goldpath diff` with no paths shows every file that differs"),
         }
     }
 }
@@ -175,5 +258,43 @@ mod tests {
             "error: no bundle named `x`\nhint: run `goldpath list`\n"
         );
         assert_eq!(e.code, 2);
+    }
+
+    #[test]
+    fn the_answers_file_restore_hint_survives_nesting() {
+        let damaged =
+            crate::answers::AnswersFile::parse("[bundle]\n", ".goldpath.toml").unwrap_err();
+        let nested = crate::upgrade::Error::Project(crate::project::Error::Answers(damaged));
+        let e = CommandError::from(nested);
+        assert!(
+            e.render()
+                .contains("restore it with `git checkout -- .goldpath.toml`"),
+            "{}",
+            e.render()
+        );
+        assert_eq!((e.kind, e.code), (Kind::User, USER_ERROR));
+    }
+
+    #[test]
+    fn kinds_decide_the_exit_code_and_how_it_is_told() {
+        let write = crate::tree::Error::Write {
+            path: "x".into(),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        let e = CommandError::from(crate::upgrade::Error::Tree(write));
+        assert_eq!((e.kind, e.code), (Kind::Environment, USER_ERROR));
+        let bug = CommandError::internal("an index out of range");
+        assert_eq!(bug.code, INTERNAL_ERROR);
+        assert!(bug.render().starts_with(
+            "error: internal error: an index out of range\nhint: this is a bug in goldpath"
+        ));
+    }
+
+    #[test]
+    fn a_broken_pipe_is_told_by_its_kind_not_its_text() {
+        let closed = CommandError::from_io(io::Error::new(io::ErrorKind::BrokenPipe, "gone"));
+        assert!(closed.is_broken_pipe());
+        let named = CommandError::user("Broken pipe (os error 32)");
+        assert!(!named.is_broken_pipe());
     }
 }

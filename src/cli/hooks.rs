@@ -1,6 +1,7 @@
 //! `goldpath hooks install`: a git pre-commit hook that runs `goldpath check`.
 
-use super::{emit, CommandError};
+use super::error::CommandError;
+use super::output::emit;
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -1,6 +1,7 @@
 //! `goldpath list`: the bundles of a source and their versions.
 
-use super::{emit, CommandError};
+use super::error::CommandError;
+use super::output::emit;
 use crate::bundle::SourceSpec;
 use std::io::Write;
 

@@ -7,7 +7,7 @@
 //! for reasons of its engine: a binary input is refused with git's message; labels must not
 //! hold a line break; marker sizes stop at 65535.
 
-use crate::cli::CommandError;
+use super::error::CommandError;
 use crate::merge::{self, ConflictStyle, Favor, Labels, Options};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -7,10 +7,11 @@ mod hooks;
 mod list;
 mod merge_file;
 mod new;
+mod output;
 mod prompt;
 mod upgrade;
 
-pub use error::CommandError;
+pub use error::{CommandError, Kind};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::ffi::OsString;
@@ -54,9 +55,10 @@ struct MergeFileCli {
     args: merge_file::Args,
 }
 
-/// Runs goldpath with the process's arguments and returns the exit code.
-pub fn run() -> i32 {
-    let argv: Vec<OsString> = std::env::args_os().collect();
+/// Runs goldpath with `args` (the program's name first, as `std::env::args_os()` gives them)
+/// and returns the exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let argv: Vec<OsString> = args.into_iter().collect();
     // `merge-file` is plumbing that scripts run once per file, so start-up is most of its time,
     // and building the whole command line (every command's arguments) was most of start-up.
     // Its usual arguments are read without clap; anything else by clap for `merge-file` alone,
@@ -88,28 +90,39 @@ pub fn run() -> i32 {
         Err(e) => return exit_for(&e),
     };
     let mut out = std::io::stdout().lock();
-    let result = match cli.command {
-        Command::List(args) => list::run(args, &mut out),
-        Command::New(args) => new::run(args, &mut out),
-        Command::Upgrade(args) => upgrade::run(args, &mut out),
-        Command::Check(args) => check::run(args, &mut out),
-        Command::Diff(args) => check::diff(args, &mut out),
-        Command::Hooks(cmd) => hooks::run(cmd, &mut out),
-        // `merge-file` is taken by the branch at the top; the variant is there so that
-        // `goldpath --help` lists it, and this arm would run it just the same.
-        Command::MergeFile(args) => return merge_file::run(args),
-    };
+    // A panic is a bug in goldpath: said so (after the panic's own message), exit 255.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dispatch(cli.command, &mut out)
+    }))
+    .unwrap_or_else(|_| {
+        Err(CommandError::internal(
+            "goldpath stopped on a bug (see the panic above)",
+        ))
+    });
     match result {
         Ok(code) => code,
+        // A closed pipe (`goldpath list | head`) is not an error worth a message.
+        Err(e) if e.is_broken_pipe() => 0,
         Err(e) => {
-            // A closed pipe (`goldpath list | head`) is not an error worth a message.
-            if e.message.contains("Broken pipe") {
-                return 0;
-            }
             let _ = out.flush();
             eprint!("{}", crate::redact::redact(&e.render()));
             e.code
         }
+    }
+}
+
+/// Runs a command; its output goes to `out`.
+fn dispatch(command: Command, out: &mut dyn Write) -> Result<i32, CommandError> {
+    match command {
+        Command::List(args) => list::run(args, out),
+        Command::New(args) => new::run(args, out),
+        Command::Upgrade(args) => upgrade::run(args, out),
+        Command::Check(args) => check::run(args, out),
+        Command::Diff(args) => check::diff(args, out),
+        Command::Hooks(cmd) => hooks::run(cmd, out),
+        // `merge-file` is taken by `run`'s first branch; the variant is there so that
+        // `goldpath --help` lists it, and this arm would run it just the same.
+        Command::MergeFile(args) => Ok(merge_file::run(args)),
     }
 }
 
@@ -121,11 +134,4 @@ fn exit_for(e: &clap::Error) -> i32 {
     } else {
         0
     }
-}
-
-/// Writes a message or report to stdout, with credentials and secrets masked
-/// ([`crate::redact`]), turning an I/O error into a `CommandError`.
-fn emit(out: &mut dyn Write, text: std::fmt::Arguments<'_>) -> Result<(), CommandError> {
-    out.write_all(crate::redact::redact(&text.to_string()).as_bytes())
-        .map_err(|e| CommandError::user(e.to_string()))
 }

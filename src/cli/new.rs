@@ -1,8 +1,9 @@
 //! `goldpath new BUNDLE DIR`: ask, render, write, commit.
 
+use super::error::CommandError;
+use super::output::emit;
 use super::prompt::TerminalPrompter;
-use super::{emit, CommandError};
-use crate::answers::{self, Given, Inputs, Prompter};
+use crate::answers::{self, AnswersFile, Given, Inputs, Prompter};
 use crate::bundle::SourceSpec;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -57,10 +58,11 @@ pub(super) fn read_answers_file(path: &Path) -> Result<BTreeMap<String, Given>, 
         CommandError::user(format!("{shown}{line}: {}", e.message()))
             .hint("an answers file holds `name = value` lines in TOML")
     })?;
-    let table = match (table.get("bundle"), table.get("answers")) {
-        (Some(_), Some(toml::Value::Table(answers))) => answers.clone(),
-        _ => table,
-    };
+    // Another project's answers file is read as what it is, by the one parser of it.
+    if let (Some(_), Some(toml::Value::Table(_))) = (table.get("bundle"), table.get("answers")) {
+        let record = AnswersFile::parse(&text, &shown)?;
+        return Ok(AnswersFile::as_given(&record.answers, &shown));
+    }
     Ok(table
         .into_iter()
         .map(|(k, value)| {

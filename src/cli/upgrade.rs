@@ -1,12 +1,14 @@
 //! `goldpath upgrade`: move a project to a newer version of its golden path.
 //! Exit codes: 0 applied cleanly (or nothing to do), 1 conflicts left for the user, 2 error.
 
+use super::error::CommandError;
+use super::output::emit;
 use super::prompt::TerminalPrompter;
-use super::{emit, CommandError};
 use crate::answers::Prompter;
 use crate::bundle::SourceSpec;
 use crate::merge::ConflictStyle;
-use crate::upgrade::{self, Action, UpgradePlan};
+use crate::project::Project;
+use crate::upgrade::{self, Action, Conflict, UpgradePlan};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -60,9 +62,29 @@ pub struct Args {
 const NOT_COMMITTED_DIRTY: &str = " (not committed: it started with uncommitted changes; review them with `git status` and commit)";
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
-    let dir = &args.dir;
     // A goldpath process cut off in the middle of an upgrade left its journal: put the project
     // where the user can work from before anything else (see upgrade::journal).
+    if !args.dry_run {
+        if let Some(code) = recover(&args, out)? {
+            return Ok(code);
+        }
+    }
+    if args.continue_ {
+        return finish(&args, out);
+    }
+    if args.abort {
+        upgrade::abort(&args.dir)?;
+        emit(out, format_args!("{ABORTED}\n"))?;
+        return Ok(0);
+    }
+    upgrade(&args, out)
+}
+
+const ABORTED: &str = "Upgrade aborted: every file it touched is back as it was at HEAD.";
+
+/// Recovers from a goldpath process that was cut off; returns the exit code when that was
+/// all the command asked for (`--continue` or `--abort` of what is now finished).
+fn recover(args: &Args, out: &mut dyn Write) -> Result<Option<i32>, CommandError> {
     let asking = if args.continue_ {
         upgrade::Asking::Continue
     } else if args.abort {
@@ -70,51 +92,43 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     } else {
         upgrade::Asking::Upgrade
     };
-    if !args.dry_run {
-        if let Some(recovered) = upgrade::recover(dir, asking)? {
-            emit(out, format_args!("Recovered: {}.\n", recovered.describe()))?;
-            let nothing_left = crate::project::Project::open(dir)
-                .map(|p| p.record.upgrade.is_none())
-                .unwrap_or(false);
-            if args.continue_ && nothing_left {
-                emit(out, format_args!("Upgrade finished.\n"))?;
-                return Ok(0);
+    let Some(recovered) = upgrade::recover(&args.dir, asking)? else {
+        return Ok(None);
+    };
+    emit(out, format_args!("Recovered: {}.\n", recovered.describe()))?;
+    let nothing_left = Project::open(&args.dir)
+        .map(|p| p.record.upgrade.is_none())
+        .unwrap_or(false);
+    if args.continue_ && nothing_left {
+        emit(out, format_args!("Upgrade finished.\n"))?;
+        return Ok(Some(0));
+    }
+    if args.abort && (recovered == upgrade::Recovered::Undone || nothing_left) {
+        emit(out, format_args!("{ABORTED}\n"))?;
+        return Ok(Some(0));
+    }
+    Ok(None)
+}
+
+/// `--continue`.
+fn finish(args: &Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    let applied = upgrade::finish(&args.dir, args.no_commit)?;
+    emit(
+        out,
+        format_args!(
+            "Upgrade finished{}.\n",
+            match &applied.commit {
+                Some(c) => format!(": commit {}", &c[..12]),
+                None if applied.started_dirty => NOT_COMMITTED_DIRTY.to_string(),
+                None => String::new(),
             }
-            if args.abort && (recovered == upgrade::Recovered::Undone || nothing_left) {
-                emit(
-                    out,
-                    format_args!(
-                        "Upgrade aborted: every file it touched is back as it was at HEAD.\n"
-                    ),
-                )?;
-                return Ok(0);
-            }
-        }
-    }
-    if args.continue_ {
-        let applied = upgrade::finish(dir, args.no_commit)?;
-        emit(
-            out,
-            format_args!(
-                "Upgrade finished{}.\n",
-                match &applied.commit {
-                    Some(c) => format!(": commit {}", &c[..12]),
-                    None if applied.started_dirty => NOT_COMMITTED_DIRTY.to_string(),
-                    None => String::new(),
-                }
-            ),
-        )?;
-        return Ok(0);
-    }
-    if args.abort {
-        upgrade::abort(dir)?;
-        emit(
-            out,
-            format_args!("Upgrade aborted: every file it touched is back as it was at HEAD.\n"),
-        )?;
-        return Ok(0);
-    }
-    let options = upgrade::Options {
+        ),
+    )?;
+    Ok(0)
+}
+
+fn options(args: &Args) -> Result<upgrade::Options, CommandError> {
+    Ok(upgrade::Options {
         to: args.to.clone(),
         from: args.from.as_deref().map(SourceSpec::parse),
         set: args.set.iter().cloned().collect(),
@@ -128,14 +142,21 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         trust: args.trust,
         no_commit: args.no_commit,
         dry_run: args.dry_run,
-    };
+    })
+}
+
+/// The upgrade itself: the project and its source opened, the plan made, reported, applied.
+fn upgrade(args: &Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    let options = options(args)?;
     let mut terminal = if args.no_input {
         None
     } else {
         TerminalPrompter::if_interactive()
     };
     let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
-    let plan = upgrade::prepare(dir, &options, prompter)?;
+    let project = Project::open(&args.dir)?;
+    let source = project.source(options.from.as_ref()).open()?;
+    let plan = upgrade::prepare(&project, &source, &options, prompter)?;
     for note in &plan.secret_notes {
         emit(out, format_args!("Note: {note}\n"))?;
     }
@@ -168,41 +189,35 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         return Ok(if n > 0 { 1 } else { 0 });
     }
     let applied = upgrade::apply(&plan, &options)?;
-    if applied.conflicts.is_empty() {
-        match applied.commit {
-            Some(c) => emit(
-                out,
-                format_args!(
-                    "\nUpgraded to {} {}: commit {}.\n",
-                    plan.name,
-                    plan.to_version,
-                    &c[..12]
-                ),
-            )?,
-            None => emit(
-                out,
-                format_args!(
-                    "\nUpgraded to {} {}{}.\n",
-                    plan.name,
-                    plan.to_version,
-                    if applied.started_dirty {
-                        NOT_COMMITTED_DIRTY
-                    } else {
-                        " (not committed)"
-                    }
-                ),
-            )?,
-        }
-        return Ok(0);
+    report_applied(&plan, &applied, out)
+}
+
+/// What an applied upgrade did: committed, written, or stopped on conflicts (exit 1).
+fn report_applied(
+    plan: &UpgradePlan,
+    applied: &upgrade::Applied,
+    out: &mut dyn Write,
+) -> Result<i32, CommandError> {
+    if !applied.conflicts.is_empty() {
+        emit(
+            out,
+            format_args!(
+                "\n{} file(s) left in conflict. Resolve them (markers are in the files; `git status` lists them), then run `goldpath upgrade --continue`; or `goldpath upgrade --abort` to undo.\n",
+                applied.conflicts.len()
+            ),
+        )?;
+        return Ok(1);
     }
+    let how = match &applied.commit {
+        Some(c) => format!(": commit {}.", &c[..12]),
+        None if applied.started_dirty => format!("{NOT_COMMITTED_DIRTY}."),
+        None => " (not committed).".to_string(),
+    };
     emit(
         out,
-        format_args!(
-            "\n{} file(s) left in conflict. Resolve them (markers are in the files; `git status` lists them), then run `goldpath upgrade --continue`; or `goldpath upgrade --abort` to undo.\n",
-            applied.conflicts.len()
-        ),
+        format_args!("\nUpgraded to {} {}{how}\n", plan.name, plan.to_version),
     )?;
-    Ok(1)
+    Ok(0)
 }
 
 /// The project's folder name (`.` says nothing when run inside it).
@@ -240,7 +255,7 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
     if !plan.new_questions.is_empty() {
         emit(
             out,
-            format_args!("New answers: {}\n", plan.new_questions.join(", ")),
+            format_args!("New answers: {}\n", joined(&plan.new_questions)),
         )?;
     }
     if !plan.dropped_answers.is_empty() {
@@ -269,7 +284,7 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
                 "seed file: the template changed it, yours is left as it is".to_string(),
             ),
             Action::LeftAlone(why) => ("=", why.describe().to_string()),
-            Action::Conflict { kind, regions, .. } if kind.has_markers() => (
+            Action::Conflict(Conflict { kind, regions, .. }) if kind.has_markers() => (
                 "C",
                 format!(
                     "CONFLICT: {} ({regions} region{})",
@@ -277,7 +292,7 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
                     if *regions == 1 { "" } else { "s" }
                 ),
             ),
-            Action::Conflict { kind, .. } => ("C", format!("CONFLICT: {}", kind.describe())),
+            Action::Conflict(c) => ("C", format!("CONFLICT: {}", c.kind.describe())),
         };
         let path = match &c.moved_from {
             Some(from) => format!("{from} -> {}", c.path),
@@ -286,4 +301,13 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
         emit(out, format_args!("  {mark} {path}  {what}\n"))?;
     }
     Ok(())
+}
+
+/// `a, b`: items of the plan on one line.
+fn joined<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -6,8 +6,11 @@
 //! leaves a tree that `git checkout . && git clean -fd` (or `goldpath upgrade --abort` once the
 //! answers file is written) restores.
 
+use super::error::Error;
 use super::journal::{Journal, PlannedCommit, Step};
-use super::{Action, ConflictKind, Error, Options, UpgradePlan};
+use super::plan::{Action, Conflict, ConflictKind};
+use super::prepare::{Options, UpgradePlan};
+use super::workspace::{files_under, is_folder, remove_file};
 use crate::answers::{AnswersFile, PendingUpgrade, Recorded};
 use crate::git::ProjectRepo;
 use crate::project::Project;
@@ -58,16 +61,6 @@ impl Writes {
     }
 }
 
-/// Refuses a dirty tree unless allowed; returns whether it is dirty.
-pub(super) fn check_clean(dir: &Path, allow_dirty: bool) -> Result<bool, Error> {
-    let repo = ProjectRepo::open(dir)?;
-    let dirty = repo.dirty_paths()?;
-    if !dirty.is_empty() && !allow_dirty {
-        return Err(Error::Dirty { paths: dirty });
-    }
-    Ok(!dirty.is_empty())
-}
-
 /// The paths a plan writes or removes, split by whether a file is there now (git tracks it:
 /// the plan never writes over or removes a file git does not track) or not (the plan creates it).
 fn paths_written(plan: &UpgradePlan) -> (Vec<String>, Vec<String>) {
@@ -88,7 +81,7 @@ fn paths_written(plan: &UpgradePlan) -> (Vec<String>, Vec<String>) {
                 created.insert(path.to_string());
             }
         }
-        if matches!(change.action, Action::Conflict { .. }) && !change.action.writes() {
+        if matches!(change.action, Action::Conflict(_)) && !change.action.writes() {
             // Its index stages are written; undoing drops them.
             restore.insert(change.path.to_string());
         }
@@ -97,6 +90,8 @@ fn paths_written(plan: &UpgradePlan) -> (Vec<String>, Vec<String>) {
     (restore.into_iter().collect(), created.into_iter().collect())
 }
 
+/// Writes `plan` under a journal: the files (see [`write_files`]), the conflicts into the
+/// index, the hooks, the answers file last; then commits, unless it stopped on conflicts.
 pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     let dir = &plan.project_dir;
     let started_dirty = plan.started_dirty;
@@ -106,7 +101,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     let mut journal = Journal {
         step: Step::Upgrade,
         head: repo.head_id(),
-        restore: restore.clone(),
+        restore,
         created: created.clone(),
         answers_after: String::new(),
         answers_before: None,
@@ -117,158 +112,15 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     if !started_dirty {
         journal.begin(&repo)?;
     }
-    let writes = std::cell::RefCell::new(Writes::new());
-    let wrote = |path: &RelPath, file: Option<&File>| -> Result<(), Error> {
-        // Planning refused symlinks; this catches one made since.
-        tree::no_symlink_on_the_way(dir, path)?;
-        writes.borrow_mut().before_write();
-        match file {
-            Some(f) => tree::write_file_atomic(&path.under(dir), f)?,
-            None => remove_file(&path.under(dir))?,
-        }
-        Ok(())
-    };
-
-    // Three passes, so no write is blocked by a file or folder the plan removes, and a renamed
-    // file reaches its new path before anything takes its old one:
-    // 1. files carried by a rename, to their new path (unless something is still in the way);
-    // 2. removals: files the template removed, and the old paths of renamed files (unless the
-    //    template puts a new file there);
-    // 3. every other write.
-    let written_at: BTreeSet<&RelPath> = plan
-        .changes
-        .iter()
-        .filter(|c| written(&c.action).is_some())
-        .map(|c| &c.path)
-        .collect();
-    let mut done: BTreeSet<&RelPath> = BTreeSet::new();
-    for change in plan.changes.iter().filter(|c| c.moved_from.is_some()) {
-        if let Some(f) = written(&change.action) {
-            let target = change.path.under(dir);
-            if crate::project::file_in_the_way(dir, &change.path).is_none() && !is_folder(&target) {
-                wrote(&change.path, Some(f))?;
-                done.insert(&change.path);
-            }
-        }
-    }
-    for change in &plan.changes {
-        if change.action == Action::Delete {
-            wrote(&change.path, None)?;
-        }
-        if let Some(from) = &change.moved_from {
-            if !written_at.contains(from) {
-                wrote(from, None)?;
-            }
-        }
-    }
-    for change in &plan.changes {
-        if let Some(f) = written(&change.action) {
-            if !done.contains(&change.path) {
-                let target = change.path.under(dir);
-                // A folder the removals emptied of files (`check_writable` made sure nothing
-                // else is in it) gives way to the file.
-                if is_folder(&target) && files_under(&target).is_empty() {
-                    tree::no_symlink_on_the_way(dir, &change.path)?;
-                    std::fs::remove_dir_all(&target).map_err(|source| tree::Error::Write {
-                        path: target.clone(),
-                        source,
-                    })?;
-                }
-                wrote(&change.path, Some(f))?;
-            }
-        }
-    }
-    let mut touched = Vec::new();
-    for change in &plan.changes {
-        if change.action.writes() {
-            touched.push(change.path.to_string());
-        }
-        if let Some(from) = &change.moved_from {
-            touched.push(from.to_string());
-        }
-    }
-
-    let mut conflicts = Vec::new();
-    let mut marker_sizes = BTreeMap::new();
-    let mut decisions = Vec::new();
-    let mut untracked = Vec::new();
-    for change in &plan.changes {
-        if let Action::Conflict {
-            kind,
-            base,
-            ours,
-            theirs,
-            marker_size,
-            ..
-        } = &change.action
-        {
-            writes.borrow_mut().before_write();
-            if *kind == ConflictKind::Untracked {
-                // Only the template's side: the user's file is not git's, and its content
-                // does not go into git's object store either.
-                repo.record_conflict(&change.path, None, None, theirs.as_ref())?;
-                untracked.push(change.path.to_string());
-                continue;
-            }
-            repo.record_conflict(&change.path, base.as_ref(), ours.as_ref(), theirs.as_ref())?;
-            if kind.has_markers() {
-                conflicts.push(change.path.to_string());
-                if let Some(size) = marker_size {
-                    marker_sizes.insert(change.path.to_string(), *size);
-                }
-            } else {
-                decisions.push(change.path.to_string());
-            }
-        }
-    }
-
+    let mut writer = Writer::new(dir);
+    write_files(plan, &mut writer)?;
+    let marked = record_conflicts(plan, &repo, &mut writer)?;
     for (version, hook) in &plan.hooks {
         run_hook(plan, version, hook)?;
     }
-    // What the commit holds: every path the upgrade wrote or removed, and what its hooks
-    // changed (the tree was clean before, so every change now is the upgrade's). Nothing else.
-    let mut commit_paths: BTreeSet<String> = touched.iter().cloned().collect();
-    if !started_dirty && !plan.hooks.is_empty() {
-        commit_paths.extend(repo.dirty_paths()?);
-    }
-    commit_paths.insert(ANSWERS_FILE.to_string());
-    let commit_paths: Vec<String> = commit_paths.into_iter().collect();
-
-    let mut record = AnswersFile {
-        bundle: Recorded {
-            name: plan.name.clone(),
-            version: plan.to_version.clone(),
-            source: plan.source.to_string(),
-            commit: plan.commit.clone(),
-        },
-        answers: plan.recorded_answers.clone(),
-        upgrade: None,
-    };
-    let in_conflict = !conflicts.is_empty() || !decisions.is_empty() || !untracked.is_empty();
-    if in_conflict {
-        // The recorded version stays the old one until the user finishes: a check or a second
-        // upgrade must still render the base this upgrade merged against.
-        let old = Project::open(dir)?.record;
-        record = AnswersFile {
-            bundle: old.bundle,
-            answers: old.answers,
-            upgrade: Some(PendingUpgrade {
-                version: plan.to_version.clone(),
-                source: plan.source.to_string(),
-                commit: plan.commit.clone(),
-                conflicts: conflicts.clone(),
-                marker_sizes,
-                decisions: decisions.clone(),
-                untracked: untracked.clone(),
-                touched: commit_paths.clone(),
-                created: Some(created.clone()),
-                started_dirty,
-                message: message.clone(),
-                answers: plan.recorded_answers.clone(),
-            }),
-        };
-    }
-    let commits = !(in_conflict || options.no_commit || started_dirty);
+    let commit_paths = commit_paths(plan, &repo)?;
+    let record = answers_record(plan, &marked, &commit_paths, created, &message)?;
+    let commits = !(marked.any() || options.no_commit || started_dirty);
     let answers_after = record.to_toml();
     if !started_dirty {
         // The journal learns the last write and the commit before they happen, so that a
@@ -280,17 +132,12 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         });
         journal.begin(&repo)?;
     }
-    wrote(
+    writer.write(
         &RelPath::new(ANSWERS_FILE)?,
         Some(&File::new(answers_after)),
     )?;
-
-    let mut all_conflicts = conflicts;
-    all_conflicts.extend(decisions);
-    all_conflicts.extend(untracked);
-    all_conflicts.sort();
     let commit = if commits {
-        writes.borrow_mut().before_write();
+        writer.writes.before_write();
         Some(repo.commit_paths(dir, &message, &rel_paths(&commit_paths)?)?)
     } else {
         None
@@ -300,8 +147,220 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     }
     Ok(Applied {
         commit,
-        conflicts: all_conflicts,
+        conflicts: marked.all(),
         started_dirty,
+    })
+}
+
+/// Writes and removes the files of a project, each atomically, counting them for fault
+/// injection.
+struct Writer<'a> {
+    dir: &'a Path,
+    writes: Writes,
+}
+
+impl Writer<'_> {
+    fn new(dir: &Path) -> Writer<'_> {
+        Writer {
+            dir,
+            writes: Writes::new(),
+        }
+    }
+
+    /// Writes `file` at `path`, or removes the file there when `None`.
+    fn write(&mut self, path: &RelPath, file: Option<&File>) -> Result<(), Error> {
+        // Planning refused symlinks; this catches one made since.
+        tree::no_symlink_on_the_way(self.dir, path)?;
+        self.writes.before_write();
+        match file {
+            Some(f) => tree::write_file_atomic(&path.under(self.dir), f)?,
+            None => remove_file(&path.under(self.dir))?,
+        }
+        Ok(())
+    }
+}
+
+/// Writes the plan's files in three passes, so no write is blocked by a file or folder the plan
+/// removes, and a renamed file reaches its new path before anything takes its old one:
+/// 1. files carried by a rename, to their new path (unless something is still in the way);
+/// 2. removals: files the template removed, and the old paths of renamed files (unless the
+///    template puts a new file there);
+/// 3. every other write.
+fn write_files(plan: &UpgradePlan, writer: &mut Writer<'_>) -> Result<(), Error> {
+    let dir = &plan.project_dir;
+    let written_at: BTreeSet<&RelPath> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action.written().is_some())
+        .map(|c| &c.path)
+        .collect();
+    let mut done: BTreeSet<&RelPath> = BTreeSet::new();
+    for change in plan.changes.iter().filter(|c| c.moved_from.is_some()) {
+        if let Some(f) = change.action.written() {
+            let target = change.path.under(dir);
+            if crate::project::file_in_the_way(dir, &change.path).is_none() && !is_folder(&target) {
+                writer.write(&change.path, Some(f))?;
+                done.insert(&change.path);
+            }
+        }
+    }
+    for change in &plan.changes {
+        if change.action == Action::Delete {
+            writer.write(&change.path, None)?;
+        }
+        if let Some(from) = &change.moved_from {
+            if !written_at.contains(from) {
+                writer.write(from, None)?;
+            }
+        }
+    }
+    for change in &plan.changes {
+        if let Some(f) = change.action.written() {
+            if !done.contains(&change.path) {
+                let target = change.path.under(dir);
+                // A folder the removals emptied of files (`check_writable` made sure nothing
+                // else is in it) gives way to the file.
+                if is_folder(&target) && files_under(&target).is_empty() {
+                    tree::no_symlink_on_the_way(dir, &change.path)?;
+                    std::fs::remove_dir_all(&target).map_err(|source| tree::Error::Write {
+                        path: target.clone(),
+                        source,
+                    })?;
+                }
+                writer.write(&change.path, Some(f))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The conflicts of an upgrade as recorded in the index, by how the user resolves them.
+#[derive(Default)]
+struct Marked {
+    /// Marked in the file.
+    conflicts: Vec<String>,
+    marker_sizes: BTreeMap<String, usize>,
+    /// Kept or deleted with `git add` / `git rm`.
+    decisions: Vec<String>,
+    /// The template's file waits behind one git does not track.
+    untracked: Vec<String>,
+}
+
+impl Marked {
+    fn any(&self) -> bool {
+        !self.conflicts.is_empty() || !self.decisions.is_empty() || !self.untracked.is_empty()
+    }
+
+    /// Every path in conflict, sorted.
+    fn all(self) -> Vec<String> {
+        let mut all = self.conflicts;
+        all.extend(self.decisions);
+        all.extend(self.untracked);
+        all.sort();
+        all
+    }
+}
+
+/// Records every conflict of the plan in the index as stages 1/2/3.
+fn record_conflicts(
+    plan: &UpgradePlan,
+    repo: &ProjectRepo,
+    writer: &mut Writer<'_>,
+) -> Result<Marked, Error> {
+    let mut marked = Marked::default();
+    for change in &plan.changes {
+        let Action::Conflict(Conflict {
+            kind,
+            base,
+            ours,
+            theirs,
+            marker_size,
+            ..
+        }) = &change.action
+        else {
+            continue;
+        };
+        writer.writes.before_write();
+        if *kind == ConflictKind::Untracked {
+            // Only the template's side: the user's file is not git's, and its content
+            // does not go into git's object store either.
+            repo.record_conflict(&change.path, None, None, theirs.as_ref())?;
+            marked.untracked.push(change.path.to_string());
+            continue;
+        }
+        repo.record_conflict(&change.path, base.as_ref(), ours.as_ref(), theirs.as_ref())?;
+        if kind.has_markers() {
+            marked.conflicts.push(change.path.to_string());
+            if let Some(size) = marker_size {
+                marked.marker_sizes.insert(change.path.to_string(), *size);
+            }
+        } else {
+            marked.decisions.push(change.path.to_string());
+        }
+    }
+    Ok(marked)
+}
+
+/// What the commit holds: every path the upgrade wrote or removed, and what its hooks changed
+/// (the tree was clean before, so every change now is the upgrade's). Nothing else.
+fn commit_paths(plan: &UpgradePlan, repo: &ProjectRepo) -> Result<Vec<String>, Error> {
+    let mut paths = BTreeSet::new();
+    for change in &plan.changes {
+        if change.action.writes() {
+            paths.insert(change.path.to_string());
+        }
+        if let Some(from) = &change.moved_from {
+            paths.insert(from.to_string());
+        }
+    }
+    if !plan.started_dirty && !plan.hooks.is_empty() {
+        paths.extend(repo.dirty_paths()?);
+    }
+    paths.insert(ANSWERS_FILE.to_string());
+    Ok(paths.into_iter().collect())
+}
+
+/// The answers file after the upgrade: the new version and answers; or, when it stopped on
+/// conflicts, the old ones with the upgrade waiting for `--continue`.
+fn answers_record(
+    plan: &UpgradePlan,
+    marked: &Marked,
+    commit_paths: &[String],
+    created: Vec<String>,
+    message: &str,
+) -> Result<AnswersFile, Error> {
+    if !marked.any() {
+        return Ok(AnswersFile {
+            bundle: Recorded {
+                name: plan.name.clone(),
+                version: plan.to_version.clone(),
+                source: plan.source.to_string(),
+                commit: plan.commit.clone(),
+            },
+            answers: plan.recorded_answers.clone(),
+            upgrade: None,
+        });
+    }
+    // The recorded version stays the old one until the user finishes: a check or a second
+    // upgrade must still render the base this upgrade merged against.
+    let old = Project::open(&plan.project_dir)?.record;
+    Ok(AnswersFile {
+        bundle: old.bundle,
+        answers: old.answers,
+        upgrade: Some(PendingUpgrade {
+            version: plan.to_version.clone(),
+            source: plan.source.to_string(),
+            commit: plan.commit.clone(),
+            conflicts: marked.conflicts.clone(),
+            marker_sizes: marked.marker_sizes.clone(),
+            decisions: marked.decisions.clone(),
+            untracked: marked.untracked.clone(),
+            touched: commit_paths.to_vec(),
+            created: Some(created),
+            started_dirty: plan.started_dirty,
+            message: message.to_string(),
+            answers: plan.recorded_answers.clone(),
+        }),
     })
 }
 
@@ -310,124 +369,6 @@ fn rel_paths(paths: &[String]) -> Result<Vec<RelPath>, Error> {
         .iter()
         .map(|p| RelPath::new(p))
         .collect::<Result<Vec<_>, _>>()?)
-}
-
-/// The file an action writes, if it writes one.
-fn written(action: &Action) -> Option<&File> {
-    match action {
-        Action::Create(f) | Action::Update(f) | Action::Merged(f) => Some(f),
-        Action::Conflict { file: Some(f), .. } => Some(f),
-        _ => None,
-    }
-}
-
-/// A folder, not a symlink to one (a write replaces a symlink; it cannot replace a folder).
-fn is_folder(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
-}
-
-/// Every file (and symlink) under the folder `dir`, relative to it, `/`-separated.
-pub(super) fn files_under(dir: &Path) -> Vec<String> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_type().is_dir())
-        .filter_map(|e| {
-            let rel = e.path().strip_prefix(dir).ok()?;
-            Some(
-                rel.components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-            )
-        })
-        .collect()
-}
-
-/// Refuses, before anything is written, a plan that would write through a file or over a
-/// folder that it does not remove: the template turned `docs` into `docs/index.md` but the
-/// user's changed `docs` is kept, or turned the folder `docs/` into a file while it holds
-/// files of the user's own. Writing would fail half-way; moving the user's files aside
-/// ourselves would put them where nobody expects them.
-pub(super) fn check_writable(dir: &Path, changes: &[super::Change]) -> Result<(), Error> {
-    let written_at: BTreeSet<&RelPath> = changes
-        .iter()
-        .filter(|c| written(&c.action).is_some())
-        .map(|c| &c.path)
-        .collect();
-    let removed: BTreeSet<&RelPath> = changes
-        .iter()
-        .flat_map(|c| {
-            let deleted = (c.action == Action::Delete).then_some(&c.path);
-            deleted.into_iter().chain(c.moved_from.iter())
-        })
-        .filter(|p| !written_at.contains(p))
-        .collect();
-    for path in &written_at {
-        if let Some(file) = crate::project::file_in_the_way(dir, path) {
-            if !removed.contains(&file) {
-                return Err(Error::FileInTheWay {
-                    path: path.to_string(),
-                    file: file.to_string(),
-                });
-            }
-        }
-        let target = path.under(dir);
-        if is_folder(&target) {
-            let kept: Vec<String> = files_under(&target)
-                .into_iter()
-                .map(|rel| format!("{path}/{rel}"))
-                .filter(|p| !RelPath::new(p).is_ok_and(|p| removed.contains(&p)))
-                .collect();
-            if !kept.is_empty() {
-                return Err(Error::FolderInTheWay {
-                    path: path.to_string(),
-                    kept,
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-pub(super) fn remove_file(path: &Path) -> Result<(), Error> {
-    match std::fs::remove_file(path) {
-        Ok(()) => {}
-        // Nothing there, a file where a folder on the way was, or a folder (a write that
-        // would have replaced it never came): no file to remove either way.
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound
-                    | std::io::ErrorKind::NotADirectory
-                    | std::io::ErrorKind::IsADirectory
-            ) =>
-        {
-            return Ok(())
-        }
-        Err(source) => {
-            return Err(tree::Error::Write {
-                path: path.to_path_buf(),
-                source,
-            }
-            .into())
-        }
-    }
-    remove_emptied_folders(path);
-    Ok(())
-}
-
-/// Removes the folders the deletion of `path` emptied, as git does; stops at the first that is
-/// not empty.
-fn remove_emptied_folders(path: &Path) {
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        if std::fs::remove_dir(d).is_err() {
-            break;
-        }
-        dir = d.parent();
-    }
 }
 
 /// Runs a migration hook from the bundle's `hooks/` in the project folder. Only reached for
@@ -475,54 +416,11 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     let project = Project::open(dir)?;
     let pending = project.record.upgrade.clone().ok_or(Error::NotInProgress)?;
     let repo = ProjectRepo::open(dir)?;
-    let mut remaining = Vec::new();
-    for path in &pending.conflicts {
-        let rel = RelPath::new(path)?;
-        if let Some(f) = crate::tree::read_file(dir, &rel)? {
-            // The upgrade's own blocks (of the size it recorded) are unresolved even if the
-            // user committed them; any other block is unresolved unless HEAD already had it.
-            let ours_remain = pending
-                .marker_sizes
-                .get(path)
-                .is_some_and(|&size| !crate::merge::parse_conflicts(&f.bytes, size).is_empty());
-            let unresolved = ours_remain || {
-                let before = repo.head_file(&rel)?;
-                has_new_conflicts(&f.bytes, before.as_ref().map(|b| b.bytes.as_slice()))
-            };
-            if unresolved {
-                remaining.push(format!("{path} (conflict markers remain)"));
-            }
-        }
-    }
-    let unmerged = repo.unmerged_paths()?;
-    for path in &pending.decisions {
-        if unmerged.contains(path) {
-            remaining.push(format!(
-                "{path} (keep it with `git add {path}` or delete it with `git rm {path}`)"
-            ));
-        }
-    }
+    let remaining = unresolved(dir, &pending, &repo)?;
     if !remaining.is_empty() {
         return Err(Error::Unresolved { paths: remaining });
     }
-    // The template's files that waited behind a file git does not track: written where the
-    // user moved theirs away; where the user's is still there, it stays and the template's is
-    // dropped.
-    let mut arriving = Vec::new();
-    let mut dropped = Vec::new();
-    for path in &pending.untracked {
-        let rel = RelPath::new(path)?;
-        match (
-            tree::read_file(dir, &rel)?,
-            repo.staged_file(&rel, 3)?,
-            crate::project::file_in_the_way(dir, &rel),
-        ) {
-            (None, Some(theirs), None) if !is_folder(&rel.under(dir)) => {
-                arriving.push((rel, theirs))
-            }
-            _ => dropped.push(rel),
-        }
-    }
+    let Waiting { arriving, dropped } = waiting_behind_untracked(dir, &pending, &repo)?;
     let record = AnswersFile {
         bundle: Recorded {
             name: project.record.bundle.name.clone(),
@@ -560,12 +458,11 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     if !pending.started_dirty {
         journal.begin(&repo)?;
     }
-    let mut writes = Writes::new();
+    let mut writer = Writer::new(dir);
     for (path, file) in &arriving {
-        tree::no_symlink_on_the_way(dir, path)?;
-        writes.before_write();
-        tree::write_file_atomic(&path.under(dir), file)?;
+        writer.write(path, Some(file))?;
     }
+    let writes = &mut writer.writes;
     writes.before_write();
     tree::no_symlink_on_the_way(dir, &RelPath::new(ANSWERS_FILE)?)?;
     tree::write_file_atomic(&dir.join(ANSWERS_FILE), &File::new(answers_after))?;
@@ -585,6 +482,73 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
         conflicts: Vec::new(),
         started_dirty: pending.started_dirty,
     })
+}
+
+/// The conflicts of `pending` the user has not resolved yet, each with how to resolve it.
+fn unresolved(
+    dir: &Path,
+    pending: &PendingUpgrade,
+    repo: &ProjectRepo,
+) -> Result<Vec<String>, Error> {
+    let mut remaining = Vec::new();
+    for path in &pending.conflicts {
+        let rel = RelPath::new(path)?;
+        if let Some(f) = crate::tree::read_file(dir, &rel)? {
+            // The upgrade's own blocks (of the size it recorded) are unresolved even if the
+            // user committed them; any other block is unresolved unless HEAD already had it.
+            let ours_remain = pending
+                .marker_sizes
+                .get(path)
+                .is_some_and(|&size| !crate::merge::parse_conflicts(&f.bytes, size).is_empty());
+            let unresolved = ours_remain || {
+                let before = repo.head_file(&rel)?;
+                has_new_conflicts(&f.bytes, before.as_ref().map(|b| b.bytes.as_slice()))
+            };
+            if unresolved {
+                remaining.push(format!("{path} (conflict markers remain)"));
+            }
+        }
+    }
+    let unmerged = repo.unmerged_paths()?;
+    for path in &pending.decisions {
+        if unmerged.contains(path) {
+            remaining.push(format!(
+                "{path} (keep it with `git add {path}` or delete it with `git rm {path}`)"
+            ));
+        }
+    }
+    Ok(remaining)
+}
+
+/// The template's files that waited behind a file git does not track.
+struct Waiting {
+    /// Written now: the user moved theirs away.
+    arriving: Vec<(RelPath, File)>,
+    /// The user's is still there, so it stays and the template's is dropped.
+    dropped: Vec<RelPath>,
+}
+
+fn waiting_behind_untracked(
+    dir: &Path,
+    pending: &PendingUpgrade,
+    repo: &ProjectRepo,
+) -> Result<Waiting, Error> {
+    let mut arriving = Vec::new();
+    let mut dropped = Vec::new();
+    for path in &pending.untracked {
+        let rel = RelPath::new(path)?;
+        match (
+            tree::read_file(dir, &rel)?,
+            repo.staged_file(&rel, 3)?,
+            crate::project::file_in_the_way(dir, &rel),
+        ) {
+            (None, Some(theirs), None) if !is_folder(&rel.under(dir)) => {
+                arriving.push((rel, theirs))
+            }
+            _ => dropped.push(rel),
+        }
+    }
+    Ok(Waiting { arriving, dropped })
 }
 
 /// Whether `now` holds a conflict block that `before` (the file at HEAD, from before the

@@ -13,7 +13,8 @@
 //! The journal lives in the git folder, so it is never part of the project, never committed
 //! and never seen by `git status`.
 
-use super::Error;
+use super::error::Error;
+use super::workspace::remove_file;
 use crate::git::ProjectRepo;
 use crate::tree::{self, File, RelPath, ANSWERS_FILE};
 use serde::{Deserialize, Serialize};
@@ -165,23 +166,7 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
     let Some(journal) = Journal::read(&repo)? else {
         return Ok(None);
     };
-    // Temporary files of writes the kill cut short, beside every path the step could write.
-    let mut folders: std::collections::BTreeSet<PathBuf> = [dir.to_path_buf()].into();
-    for path in journal.restore.iter().chain(&journal.created) {
-        if let Ok(path) = RelPath::new(path) {
-            if tree::no_symlink_on_the_way(dir, &path).is_ok() {
-                if let Some(parent) = path.under(dir).parent() {
-                    folders.insert(parent.to_path_buf());
-                }
-            }
-        }
-    }
-    if let Some(state) = path_of(&repo).parent() {
-        folders.insert(state.to_path_buf());
-    }
-    for folder in &folders {
-        tree::remove_stale_writes(folder);
-    }
+    remove_stale_writes(dir, &repo, &journal);
     let answers_now = std::fs::read(dir.join(ANSWERS_FILE)).ok();
     let wrote_last = answers_now.as_deref() == Some(journal.answers_after.as_bytes());
     let committed_paths = || -> Result<Vec<RelPath>, Error> {
@@ -199,7 +184,7 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
         for path in rel_paths(&journal.created)? {
             if repo.head_file(&path)?.is_none() {
                 tree::no_symlink_on_the_way(dir, &path)?;
-                super::apply::remove_file(&path.under(dir))?;
+                remove_file(&path.under(dir))?;
             }
         }
         Ok(())
@@ -244,6 +229,27 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
     Ok(Some(outcome))
 }
 
+/// Removes the temporary files of writes the kill cut short, beside every path the step could
+/// write and beside the journal.
+fn remove_stale_writes(dir: &Path, repo: &ProjectRepo, journal: &Journal) {
+    let mut folders: std::collections::BTreeSet<PathBuf> = [dir.to_path_buf()].into();
+    for path in journal.restore.iter().chain(&journal.created) {
+        if let Ok(path) = RelPath::new(path) {
+            if tree::no_symlink_on_the_way(dir, &path).is_ok() {
+                if let Some(parent) = path.under(dir).parent() {
+                    folders.insert(parent.to_path_buf());
+                }
+            }
+        }
+    }
+    if let Some(state) = path_of(repo).parent() {
+        folders.insert(state.to_path_buf());
+    }
+    for folder in &folders {
+        tree::remove_stale_writes(folder);
+    }
+}
+
 /// Puts back every path the journal names: files it created are removed (with the folders that
 /// leaves empty), the others restored from HEAD, the answers file last.
 pub fn undo(dir: &Path, repo: &ProjectRepo, journal: &Journal) -> Result<(), Error> {
@@ -252,7 +258,7 @@ pub fn undo(dir: &Path, repo: &ProjectRepo, journal: &Journal) -> Result<(), Err
     for path in &created {
         if repo.head_file(path)?.is_none() {
             tree::no_symlink_on_the_way(dir, path)?;
-            super::apply::remove_file(&path.under(dir))?;
+            remove_file(&path.under(dir))?;
         }
     }
     let mut restore: Vec<RelPath> = rel_paths(&journal.restore)?

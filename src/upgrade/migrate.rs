@@ -7,6 +7,7 @@ use crate::render::Engine;
 use crate::tree::RelPath;
 use semver::Version;
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// The migrations of `bundle` that an upgrade from `from` to `to` crosses, oldest first.
 pub fn crossed<'a>(bundle: &'a Bundle, from: &Version, to: &Version) -> Vec<&'a Migration> {
@@ -27,8 +28,77 @@ pub struct Steps {
     pub deletes: Vec<RelPath>,
     /// Hooks to run after the files are written, with the migration's version.
     pub hooks: Vec<(Version, RelPath)>,
-    /// One line per migration: what it did.
-    pub report: Vec<String>,
+    /// What each migration did to the answers and the files, in order.
+    pub report: Vec<MigrationNote>,
+}
+
+/// One thing a migration did (or, for the files, will do), as the upgrade's report and commit
+/// message list it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MigrationNote {
+    /// A file or folder renamed by the template (as the migration names them).
+    Renamed {
+        version: Version,
+        from: String,
+        to: String,
+    },
+    RenamedAnswer {
+        version: Version,
+        from: String,
+        to: String,
+    },
+    /// A `rename_answer` whose answer the project did not record.
+    AnswerNotRecorded {
+        version: Version,
+        name: String,
+    },
+    SetAnswer {
+        version: Version,
+        name: String,
+        value: Value,
+    },
+    RunsHook {
+        version: Version,
+        hook: RelPath,
+    },
+    /// A file of the user's own in a folder the template moved: it stays.
+    StaysInPlace {
+        path: String,
+        from: String,
+        to: String,
+    },
+    /// A file a `delete` migration removes.
+    Deleted {
+        path: RelPath,
+    },
+}
+
+impl fmt::Display for MigrationNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MigrationNote::Renamed { version, from, to } => {
+                write!(f, "{version}: renamed {from} to {to}")
+            }
+            MigrationNote::RenamedAnswer { version, from, to } => {
+                write!(f, "{version}: renamed answer `{from}` to `{to}`")
+            }
+            MigrationNote::AnswerNotRecorded { version, name } => write!(
+                f,
+                "{version}: answer `{name}` to rename was not recorded; nothing to do"
+            ),
+            MigrationNote::SetAnswer {
+                version,
+                name,
+                value,
+            } => write!(f, "{version}: set answer `{name}` to `{value}`"),
+            MigrationNote::RunsHook { version, hook } => write!(f, "{version}: runs hook {hook}"),
+            MigrationNote::StaysInPlace { path, from, to } => write!(
+                f,
+                "{path} stays where it is: it is not from the template, which moved {from} to {to}"
+            ),
+            MigrationNote::Deleted { path } => write!(f, "deleted {path}"),
+        }
+    }
 }
 
 /// Applies the answer migrations to `answers` (renames, sets) and collects the file steps.
@@ -45,22 +115,26 @@ pub fn apply(
                 r.from.trim_end_matches('/').to_string(),
                 r.to.trim_end_matches('/').to_string(),
             ));
-            steps
-                .report
-                .push(format!("{v}: renamed {} to {}", r.from, r.to));
+            steps.report.push(MigrationNote::Renamed {
+                version: v.clone(),
+                from: r.from.clone(),
+                to: r.to.clone(),
+            });
         }
         if let Some(r) = &m.rename_answer {
             match answers.remove(&r.from) {
                 Some(value) => {
                     answers.insert(r.to.clone(), value);
-                    steps
-                        .report
-                        .push(format!("{v}: renamed answer `{}` to `{}`", r.from, r.to));
+                    steps.report.push(MigrationNote::RenamedAnswer {
+                        version: v.clone(),
+                        from: r.from.clone(),
+                        to: r.to.clone(),
+                    });
                 }
-                None => steps.report.push(format!(
-                    "{v}: answer `{}` to rename was not recorded; nothing to do",
-                    r.from
-                )),
+                None => steps.report.push(MigrationNote::AnswerNotRecorded {
+                    version: v.clone(),
+                    name: r.from.clone(),
+                }),
             }
         }
         if let Some(s) = &m.set_answer {
@@ -77,9 +151,11 @@ pub fn apply(
                     .try_into()
                     .map_err(|e| format!("migration {v}: set_answer `{}`: {e}", s.name))?,
             };
-            steps
-                .report
-                .push(format!("{v}: set answer `{}` to `{value}`", s.name));
+            steps.report.push(MigrationNote::SetAnswer {
+                version: v.clone(),
+                name: s.name.clone(),
+                value: value.clone(),
+            });
             answers.insert(s.name.clone(), value);
         }
         if let Some(d) = &m.delete {
@@ -151,7 +227,11 @@ set_answer = { name = "replicas", value = 3 }
         assert_eq!(answers["replicas"], Value::Int(3));
         assert!(!answers.contains_key("team"));
         assert_eq!(
-            steps.report,
+            steps
+                .report
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             [
                 "2.0.0: renamed answer `team` to `owner`",
                 "2.0.0: set answer `alerts_channel` to `#payments-alerts`",

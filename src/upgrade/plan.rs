@@ -68,31 +68,87 @@ pub enum Action {
     /// A file the template removed, renamed or a migration deleted, left where it is because it
     /// is not the template's to remove.
     LeftAlone(LeftAlone),
-    /// A conflict; `file` is what is written (markers), `None` to leave the user's file alone.
-    Conflict {
-        kind: ConflictKind,
-        file: Option<File>,
-        base: Option<File>,
-        ours: Option<File>,
-        theirs: Option<File>,
-        regions: usize,
-        /// The size of the markers written in `file`, chosen so that no line the user had
-        /// looks like one: `--continue` looks for blocks of exactly this size.
-        marker_size: Option<usize>,
-    },
+    /// A conflict, for the user to resolve.
+    Conflict(Conflict),
 }
 
 impl Action {
     /// Whether applying the action writes or deletes anything.
     pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Action::Create(_)
-                | Action::Update(_)
-                | Action::Merged(_)
-                | Action::Delete
-                | Action::Conflict { file: Some(_), .. }
-        )
+        matches!(self, Action::Delete) || self.written().is_some()
+    }
+
+    /// The file the action writes, if it writes one.
+    pub fn written(&self) -> Option<&File> {
+        match self {
+            Action::Create(f) | Action::Update(f) | Action::Merged(f) => Some(f),
+            Action::Conflict(c) => c.file.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// A file in conflict: its three sides, what is written in its place, and how it is marked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub kind: ConflictKind,
+    /// What is written (with markers); `None` to leave the user's file alone.
+    pub file: Option<File>,
+    pub base: Option<File>,
+    pub ours: Option<File>,
+    pub theirs: Option<File>,
+    /// How many conflicting regions `file` holds (1 for a conflict without markers).
+    pub regions: usize,
+    /// The size of the markers written in `file`, chosen so that no line the user had
+    /// looks like one: `--continue` looks for blocks of exactly this size.
+    pub marker_size: Option<usize>,
+}
+
+impl Conflict {
+    /// A conflict that leaves the user's file as it is (modify/delete, binary, untracked): one
+    /// region, no markers; the sides go into the index for the user to decide.
+    pub fn unmarked(
+        kind: ConflictKind,
+        base: Option<&File>,
+        ours: &File,
+        theirs: Option<&File>,
+    ) -> Conflict {
+        Conflict {
+            kind,
+            file: None,
+            base: base.cloned(),
+            ours: Some(ours.clone()),
+            theirs: theirs.cloned(),
+            regions: 1,
+            marker_size: None,
+        }
+    }
+
+    /// This conflict with `file` written in the user's file's place, holding `regions` blocks
+    /// of markers of `marker_size`.
+    pub fn marked(self, file: File, regions: usize, marker_size: usize) -> Conflict {
+        Conflict {
+            file: Some(file),
+            regions,
+            marker_size: Some(marker_size),
+            ..self
+        }
+    }
+
+    /// This conflict with `file` written in place (a renamed file must reach its new path).
+    pub fn written_as(self, file: File) -> Conflict {
+        Conflict {
+            file: Some(file),
+            ..self
+        }
+    }
+
+    /// This conflict with another base (what goes into the index as stage 1).
+    pub fn with_base(self, base: &File) -> Conflict {
+        Conflict {
+            base: Some(base.clone()),
+            ..self
+        }
     }
 }
 
@@ -150,28 +206,53 @@ pub struct Decided {
     pub detected_renames: Vec<(RelPath, RelPath)>,
 }
 
-/// Decides every path.
-pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
-    // 1. Move the base along the template's renames, so a renamed file is merged at its new path
-    //    with the user's edits carried over from the old one.
-    let mut base: Tree = Tree::new();
-    let mut moved: BTreeMap<RelPath, RelPath> = BTreeMap::new();
+/// The base moved along the renames: a renamed file's base sits at its new path, and `moved`
+/// maps each new path to the old one the user's file is read from.
+struct Moved {
+    base: Tree,
+    /// New path -> old path.
+    moved: BTreeMap<RelPath, RelPath>,
+}
+
+type Found<T> = Result<T, crate::tree::Error>;
+
+/// Decides every path, in three steps.
+pub fn decide(sides: &Sides<'_>) -> Found<Decided> {
+    let mut moved = follow_declared_renames(sides);
+    let detected_renames = detect_renames(&mut moved, sides)?;
+    let changes = decide_paths(&moved, sides)?;
+    Ok(Decided {
+        changes,
+        detected_renames,
+    })
+}
+
+/// 1. Moves the base along the template's renames, so a renamed file is merged at its new path
+///    with the user's edits carried over from the old one.
+fn follow_declared_renames(sides: &Sides<'_>) -> Moved {
+    let mut out = Moved {
+        base: Tree::new(),
+        moved: BTreeMap::new(),
+    };
     for (path, file) in sides.base {
         match super::migrate::renamed(sides.renames, path) {
             Some(to) if !sides.base.contains_key(&to) => {
-                moved.insert(to.clone(), path.clone());
-                base.insert(to, file.clone());
+                out.moved.insert(to.clone(), path.clone());
+                out.base.insert(to, file.clone());
             }
             _ => {
-                base.insert(path.clone(), file.clone());
+                out.base.insert(path.clone(), file.clone());
             }
         }
     }
-    // 2. Renames nobody declared: a removed file and an added one with mostly the same lines.
-    let removed: Vec<&RelPath> = base
-        .keys()
-        .filter(|p| !sides.theirs.contains_key(*p))
-        .collect();
+    out
+}
+
+/// 2. Renames nobody declared: a removed file and an added one with mostly the same lines.
+///    Moves their base too, and returns them (old path, new path) for the report.
+fn detect_renames(moved: &mut Moved, sides: &Sides<'_>) -> Found<Vec<(RelPath, RelPath)>> {
+    let base = &moved.base;
+    let removed = base.keys().filter(|p| !sides.theirs.contains_key(*p));
     let added: Vec<&RelPath> = sides
         .theirs
         .keys()
@@ -199,52 +280,30 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
         }
     }
     for (old, new) in &detected {
-        let file = base.remove(old).expect("listed from base");
-        let origin = moved.remove(old).unwrap_or_else(|| old.clone());
-        moved.insert(new.clone(), origin);
-        base.insert(new.clone(), file);
+        let file = moved.base.remove(old).expect("listed from base");
+        let origin = moved.moved.remove(old).unwrap_or_else(|| old.clone());
+        moved.moved.insert(new.clone(), origin);
+        moved.base.insert(new.clone(), file);
     }
+    Ok(detected)
+}
 
-    // 3. Decide each path the template has, had, or deletes, and the old path of every rename.
+/// 3. Decides each path the template has, had, or deletes, and the old path of every rename;
+///    the changes come sorted by path.
+fn decide_paths(moved: &Moved, sides: &Sides<'_>) -> Found<Vec<Change>> {
     let moved_to: BTreeMap<&RelPath, &RelPath> =
-        moved.iter().map(|(to, from)| (from, to)).collect();
-    let mut paths: BTreeSet<&RelPath> = base
+        moved.moved.iter().map(|(to, from)| (from, to)).collect();
+    let mut paths: BTreeSet<&RelPath> = moved
+        .base
         .keys()
         .chain(sides.theirs.keys())
-        .chain(moved.values())
+        .chain(moved.moved.values())
         .collect();
     paths.extend(sides.deletes.iter());
     let mut changes = Vec::new();
     for path in paths {
+        let (b, o, moved_from) = base_and_ours(path, moved, &moved_to, sides)?;
         let t = sides.theirs.get(path);
-        let (b, o, moved_from) = if let Some(from) = moved.get(path) {
-            // A renamed file is read from its old path, unless the user already has a file at
-            // the new one: then that one is merged, and the old path is decided on its own below.
-            let b = base.get(path);
-            match (sides.ours)(path)? {
-                Some(existing) => (b, Some(existing), None),
-                // A file git does not track is not carried (moving it would move the user's
-                // file); the template's file is written at the new path as a new one.
-                None => match (sides.ours)(from)? {
-                    Some(_) if !(sides.tracked)(from) => (None, None, None),
-                    Some(file) => (b, Some(file), Some(from.clone())),
-                    None => (b, None, None),
-                },
-            }
-        } else if let Some(to) = moved_to.get(path) {
-            // The old path of a rename. When the user's file was carried to the new path,
-            // nothing is left here but what the template may put here anew. When it could not
-            // be carried (the user has a file at the new path), it is a file the template
-            // removed: deleted if unchanged, kept as a modify/delete conflict if changed.
-            // Deciding it keeps it from being silently left behind.
-            if (sides.ours)(to)?.is_some() || !(sides.tracked)(path) {
-                (sides.base.get(path), (sides.ours)(path)?, None)
-            } else {
-                (None, None, None)
-            }
-        } else {
-            (base.get(path), (sides.ours)(path)?, None)
-        };
         let policy = if t.is_some() {
             sides.new_policies.of(path)
         } else {
@@ -259,36 +318,9 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
             }
             _ => action,
         };
-        let action = match (action, &moved_from, o) {
-            // Whatever the merge decided, a moved file must end up at its new path.
-            (
-                Some(Action::Conflict {
-                    kind,
-                    file: None,
-                    base,
-                    ours,
-                    theirs,
-                    regions,
-                    marker_size,
-                }),
-                Some(_),
-                Some(o),
-            ) => Some(Action::Conflict {
-                kind,
-                file: Some(o),
-                base,
-                ours,
-                theirs,
-                regions,
-                marker_size,
-            }),
-            // The user's changes, carried as they are: say so, not "updated from the template".
-            (Some(Action::KeptLocal | Action::KeptSeed), Some(_), Some(o)) => {
-                Some(Action::Merged(o))
-            }
-            (Some(a), Some(_), Some(o)) if !a.writes() => Some(Action::Update(o)),
-            (None, Some(_), Some(o)) => Some(Action::Update(o)),
-            (a, _, _) => a,
+        let action = match (&moved_from, o) {
+            (Some(_), Some(o)) => carry_to_new_path(action, o),
+            _ => action,
         };
         if let Some(action) = action {
             changes.push(Change {
@@ -299,10 +331,58 @@ pub fn decide(sides: &Sides<'_>) -> Result<Decided, crate::tree::Error> {
         }
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Decided {
-        changes,
-        detected_renames: detected,
-    })
+    Ok(changes)
+}
+
+/// The base and the user's file for `path`, and where the user's file moves from when it is
+/// carried along a rename.
+fn base_and_ours<'a>(
+    path: &RelPath,
+    moved: &'a Moved,
+    moved_to: &BTreeMap<&RelPath, &RelPath>,
+    sides: &Sides<'a>,
+) -> Found<(Option<&'a File>, Option<File>, Option<RelPath>)> {
+    if let Some(from) = moved.moved.get(path) {
+        // A renamed file is read from its old path, unless the user already has a file at
+        // the new one: then that one is merged, and the old path is decided on its own.
+        let b = moved.base.get(path);
+        return Ok(match (sides.ours)(path)? {
+            Some(existing) => (b, Some(existing), None),
+            // A file git does not track is not carried (moving it would move the user's
+            // file); the template's file is written at the new path as a new one.
+            None => match (sides.ours)(from)? {
+                Some(_) if !(sides.tracked)(from) => (None, None, None),
+                Some(file) => (b, Some(file), Some(from.clone())),
+                None => (b, None, None),
+            },
+        });
+    }
+    if let Some(to) = moved_to.get(path) {
+        // The old path of a rename. When the user's file was carried to the new path,
+        // nothing is left here but what the template may put here anew. When it could not
+        // be carried (the user has a file at the new path), it is a file the template
+        // removed: deleted if unchanged, kept as a modify/delete conflict if changed.
+        // Deciding it keeps it from being silently left behind.
+        return Ok(if (sides.ours)(to)?.is_some() || !(sides.tracked)(path) {
+            (sides.base.get(path), (sides.ours)(path)?, None)
+        } else {
+            (None, None, None)
+        });
+    }
+    Ok((moved.base.get(path), (sides.ours)(path)?, None))
+}
+
+/// The decision for a file carried along a rename (`o`, read at its old path): whatever the
+/// merge decided, it must end up at its new path.
+fn carry_to_new_path(action: Option<Action>, o: File) -> Option<Action> {
+    match action {
+        Some(Action::Conflict(c)) if c.file.is_none() => Some(Action::Conflict(c.written_as(o))),
+        // The user's changes, carried as they are: say so, not "updated from the template".
+        Some(Action::KeptLocal | Action::KeptSeed) => Some(Action::Merged(o)),
+        Some(a) if !a.writes() => Some(Action::Update(o)),
+        None => Some(Action::Update(o)),
+        a => a,
+    }
 }
 
 /// The decision for one path; `None` when nothing needs doing or reporting.
@@ -315,11 +395,7 @@ fn decide_one(
     style: ConflictStyle,
 ) -> Option<Action> {
     if policy == Policy::Seed {
-        return match (b, t, o) {
-            (None, Some(t), None) => Some(Action::Create(t.clone())),
-            (Some(b), Some(t), Some(_)) if b != t => Some(Action::KeptSeed),
-            _ => None,
-        };
+        return decide_seed(b, t, o);
     }
     match (b, t, o) {
         // A migration deletes only what the recorded version rendered and the user left as
@@ -345,15 +421,12 @@ fn decide_one(
             if same(o, b) {
                 Some(Action::Delete)
             } else {
-                Some(Action::Conflict {
-                    kind: ConflictKind::ModifyDelete,
-                    file: None,
-                    base: Some(b.clone()),
-                    ours: Some(o.clone()),
-                    theirs: None,
-                    regions: 1,
-                    marker_size: None,
-                })
+                Some(Action::Conflict(Conflict::unmarked(
+                    ConflictKind::ModifyDelete,
+                    Some(b),
+                    o,
+                    None,
+                )))
             }
         }
         // The user deleted it: it stays deleted, unless the template now owns it.
@@ -391,6 +464,15 @@ fn decide_one(
     }
 }
 
+/// A `seed` file is the template's only until the project has it: created, never updated.
+fn decide_seed(b: Option<&File>, t: Option<&File>, o: Option<&File>) -> Option<Action> {
+    match (b, t, o) {
+        (None, Some(t), None) => Some(Action::Create(t.clone())),
+        (Some(b), Some(t), Some(_)) if b != t => Some(Action::KeptSeed),
+        _ => None,
+    }
+}
+
 /// The decision for a path where the user has a file git does not track: nothing that writes
 /// over it or removes it stands. A template file for that path waits (an `Untracked` conflict,
 /// resolved by `--continue`); a removal leaves the file where it is.
@@ -401,19 +483,11 @@ fn leave_untracked(
     t: Option<&File>,
 ) -> Option<Action> {
     let action = action?;
-    if !action.writes() && !matches!(action, Action::Conflict { .. }) {
+    if !action.writes() && !matches!(action, Action::Conflict(_)) {
         return Some(action);
     }
     Some(match t {
-        Some(t) => Action::Conflict {
-            kind: ConflictKind::Untracked,
-            file: None,
-            base: b.cloned(),
-            ours: Some(o.clone()),
-            theirs: Some(t.clone()),
-            regions: 1,
-            marker_size: None,
-        },
+        Some(t) => Action::Conflict(Conflict::unmarked(ConflictKind::Untracked, b, o, Some(t))),
         None => Action::LeftAlone(LeftAlone::Untracked),
     })
 }
@@ -434,16 +508,9 @@ fn conflict_or_merge(
         o.executable
     };
     let options = merge_options(style);
+    let binary = || Action::Conflict(Conflict::unmarked(ConflictKind::Binary, b, o, Some(t)));
     if merge::is_binary(&base.bytes) || merge::is_binary(&o.bytes) || merge::is_binary(&t.bytes) {
-        return Action::Conflict {
-            kind: ConflictKind::Binary,
-            file: None,
-            base: b.cloned(),
-            ours: Some(o.clone()),
-            theirs: Some(t.clone()),
-            regions: 1,
-            marker_size: None,
-        };
+        return binary();
     }
     match merge::merge_for_upgrade(&base.bytes, &o.bytes, &t.bytes, &options) {
         Ok(outcome) if outcome.is_clean() => {
@@ -457,27 +524,19 @@ fn conflict_or_merge(
                 Action::Merged(file)
             }
         }
-        Ok(outcome) => Action::Conflict {
-            kind,
-            regions: outcome.conflicts.len(),
-            marker_size: Some(outcome.marker_size),
-            file: Some(File {
+        Ok(outcome) => {
+            let regions = outcome.conflicts.len();
+            let file = File {
                 bytes: outcome.bytes,
                 executable,
-            }),
-            base: b.cloned(),
-            ours: Some(o.clone()),
-            theirs: Some(t.clone()),
-        },
-        Err(_) => Action::Conflict {
-            kind: ConflictKind::Binary,
-            file: None,
-            base: b.cloned(),
-            ours: Some(o.clone()),
-            theirs: Some(t.clone()),
-            regions: 1,
-            marker_size: None,
-        },
+            };
+            Action::Conflict(Conflict::unmarked(kind, b, o, Some(t)).marked(
+                file,
+                regions,
+                outcome.marker_size,
+            ))
+        }
+        Err(_) => binary(),
     }
 }
 
@@ -486,23 +545,7 @@ fn conflict_or_merge(
 /// the template never touched is still surfaced rather than silently kept.
 fn locked_conflict(b: &File, o: &File, t: &File, style: ConflictStyle) -> Action {
     match conflict_or_merge(None, o, t, ConflictKind::Locked, style) {
-        Action::Conflict {
-            kind,
-            file,
-            ours,
-            theirs,
-            regions,
-            marker_size,
-            ..
-        } => Action::Conflict {
-            kind,
-            file,
-            base: Some(b.clone()),
-            ours,
-            theirs,
-            regions,
-            marker_size,
-        },
+        Action::Conflict(c) => Action::Conflict(c.with_base(b)),
         // Identical apart from line endings: the template's content in the user's convention.
         Action::Merged(file) => Action::Update(file),
         _ => Action::Update(with_eol_of(o, t)),
@@ -613,7 +656,7 @@ mod tests {
                     Action::KeptDeleted => "kept-deleted".into(),
                     Action::KeptSeed => "kept-seed".into(),
                     Action::LeftAlone(why) => format!("left-alone {why:?}"),
-                    Action::Conflict { kind, .. } => format!("conflict {kind:?}"),
+                    Action::Conflict(c) => format!("conflict {:?}", c.kind),
                 };
                 (
                     c.path.to_string(),

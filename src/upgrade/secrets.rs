@@ -13,15 +13,51 @@
 use crate::answers::{self, Answers, Value};
 use crate::bundle::Bundle;
 use crate::project::Project;
-use crate::tree::Tree;
+use crate::tree::{RelPath, Tree};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 /// What [`base_for_changed_secrets`] decided.
 pub(super) struct SecretBase {
     /// Files to take as they are in the project as their base (unedited apart from the secret).
     pub unedited: Tree,
-    /// A line for each file that uses a changed secret and was not rewritten, saying why.
-    pub notes: Vec<String>,
+    /// The files that use a changed secret and were not rewritten, and why.
+    pub notes: Vec<SecretNote>,
+}
+
+/// Why files that use a secret given with `--set` were not rewritten with its new value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretNote {
+    /// The old value is not recorded and the lines that held it could not be found.
+    Unknowable { names: Vec<String> },
+    /// The file has the user's edits, so the old value stays in it.
+    Edited { path: RelPath, names: Vec<String> },
+}
+
+/// `a`, `b`: the names of the changed secrets.
+fn quoted(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for SecretNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretNote::Unknowable { names } => write!(
+                f,
+                "{}: the old value is not recorded (secret) and goldpath could not tell which lines held it; files that use it keep their text: edit them by hand",
+                quoted(names)
+            ),
+            SecretNote::Edited { path, names } => write!(
+                f,
+                "{path} uses {} and has your edits, so the old value stays in it: change it by hand if the value changed",
+                quoted(names)
+            ),
+        }
+    }
 }
 
 /// `set` are the `--set` answers, `answers` the resolved answers of the new version. Returns the
@@ -42,11 +78,7 @@ pub(super) fn base_for_changed_secrets(
     if changed.is_empty() {
         return out;
     }
-    let names = changed
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let names: Vec<String> = changed.iter().map(|k| (*k).clone()).collect();
     // The answers the old version renders with, the changed secrets replaced by the placeholder
     // and the answers computed from them left out, so they are computed from the placeholder.
     let mut probe: Answers = answers
@@ -65,9 +97,7 @@ pub(super) fn base_for_changed_secrets(
         .ok()
         .filter(|t| t.keys().eq(base.keys()));
     let Some(probed) = probed else {
-        out.notes.push(format!(
-            "{names}: the old value is not recorded (secret) and goldpath could not tell which lines held it; files that use it keep their text: edit them by hand"
-        ));
+        out.notes.push(SecretNote::Unknowable { names });
         return out;
     };
     for (path, placeholder_render) in &probed {
@@ -79,12 +109,15 @@ pub(super) fn base_for_changed_secrets(
         }
         let ours = crate::tree::read_file(&project.dir, path).ok().flatten();
         match ours {
-            Some(file) if answers::matches_but_placeholders(&placeholder_render.bytes, &file.bytes) => {
+            Some(file)
+                if answers::matches_but_placeholders(&placeholder_render.bytes, &file.bytes) =>
+            {
                 out.unedited.insert(path.clone(), file);
             }
-            Some(_) => out.notes.push(format!(
-                "{path} uses {names} and has your edits, so the old value stays in it: change it by hand if the value changed"
-            )),
+            Some(_) => out.notes.push(SecretNote::Edited {
+                path: path.clone(),
+                names: names.clone(),
+            }),
             None => {}
         }
     }
