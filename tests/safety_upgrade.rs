@@ -419,3 +419,65 @@ fn a_kill_at_any_write_of_upgrade_continue_or_abort_is_recoverable() {
         }
     }
 }
+
+/// Case 3 at a deeper level: `a/b` a link in a template folder `a/`. The upgrade is refused
+/// naming `a/b`, and nothing is created, written or removed in what it points at.
+#[cfg(unix)]
+#[test]
+fn a_symlink_deeper_in_a_path_is_refused_too() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("a/b/c.txt", "c\n"), ("a/top.txt", "t\n")]);
+    e.release(
+        "2.0.0",
+        "",
+        &[
+            ("a/b/c.txt", "c2\n"),
+            ("a/b/new.txt", "n\n"),
+            ("a/top.txt", "t2\n"),
+        ],
+    );
+    let p = e.project();
+    let outside = e.ws.path("elsewhere");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(outside.join("c.txt"), "c\n").unwrap();
+    edit_and_commit(&p, |p| {
+        fs::remove_dir_all(p.join("a/b")).unwrap();
+        std::os::unix::fs::symlink(&outside, p.join("a/b")).unwrap();
+    });
+    let before = snapshot_no_follow(&p);
+    let out = e.upgrade(&p, &[], 2);
+    assert!(out.stderr.contains("symlink `a/b`"), "{}", out.stderr);
+    assert_eq!(snapshot(&outside), [("c.txt".to_string(), b"c\n".to_vec())]);
+    assert_eq!(snapshot_no_follow(&p), before);
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+}
+
+/// The suite's "kept byte for byte": a non-UTF-8 (Latin-1) file the user edited is merged with
+/// the template's change without re-encoding a byte; a CRLF file with a BOM and no final newline,
+/// and a binary file, that the template does not change are left exactly as they are.
+#[test]
+fn files_of_every_encoding_keep_every_byte_through_an_upgrade() {
+    let e = Edge::new();
+    let latin1 = |s: &str| -> Vec<u8> { s.chars().map(|c| c as u32 as u8).collect() };
+    let text = |first: &str, last: &str| {
+        latin1(&format!("café {first}\ntwo\nnaïve three\nfour\nü {last}\n"))
+    };
+    let (v1, v2) = (text("one", "five"), text("one", "FIVE"));
+    let (mine, merged) = (text("ONE", "five"), text("ONE", "FIVE"));
+    let write = |bytes: Vec<u8>| move |t: &Path| fs::write(t.join("legacy.txt"), &bytes).unwrap();
+    e.release_with("1.0.0", "", &[("a.txt", "a\n")], write(v1));
+    e.release_with("2.0.0", "", &[("a.txt", "a2\n")], write(v2));
+    let p = e.project();
+    let crlf = b"\xef\xbb\xbfone\r\ntwo".to_vec();
+    let binary = b"\x00\x01\xfe\xffbinary\x00".to_vec();
+    edit_and_commit(&p, |p| {
+        fs::write(p.join("legacy.txt"), &mine).unwrap();
+        fs::write(p.join("notes.txt"), &crlf).unwrap();
+        fs::write(p.join("blob.bin"), &binary).unwrap();
+    });
+    e.upgrade(&p, &[], 0);
+    assert_eq!(fs::read(p.join("legacy.txt")).unwrap(), merged);
+    assert_eq!(fs::read(p.join("notes.txt")).unwrap(), crlf);
+    assert_eq!(fs::read(p.join("blob.bin")).unwrap(), binary);
+    assert_eq!(read(&p.join("a.txt")), "a2\n");
+}
