@@ -94,15 +94,9 @@ pub fn resolve(
             Some(true) => {}
             Some(false) => {
                 out.skipped.push(q.name.clone());
-                // A skipped question still takes its default, which later ones may use.
-                match default_of(&mut engine, q, &context) {
-                    Ok(Some(d)) => {
-                        note(q, &d);
-                        out.answers.insert(q.name.clone(), d);
-                    }
-                    Ok(None) => {}
-                    Err(_) if deferred => {}
-                    Err(e) => return Err(e),
+                if let Some(d) = skipped_default(&mut engine, q, &context, deferred)? {
+                    note(q, &d);
+                    out.answers.insert(q.name.clone(), d);
                 }
                 continue;
             }
@@ -148,6 +142,20 @@ pub fn resolve(
         return Err(Error::Missing { missing });
     }
     Ok(out)
+}
+
+/// A skipped question still takes its default, which later ones may use; none when the
+/// default needs an answer still missing (`deferred`: that one is reported).
+fn skipped_default(
+    engine: &mut Engine,
+    q: &Question,
+    context: &tera::Context,
+    deferred: bool,
+) -> Result<Option<Value>, Error> {
+    match default_of(engine, q, context) {
+        Err(_) if deferred => Ok(None),
+        other => other,
+    }
 }
 
 /// Whether `q` is asked, by its `when` (asked without one), or `None` when the `when` cannot

@@ -184,6 +184,14 @@ impl Manifest {
                 ),
             );
         }
+        self.validate_questions(&mut add);
+        self.validate_policies(&mut add);
+        self.validate_migrations(&mut add);
+        problems
+    }
+
+    /// Names, kinds, choices, defaults and validation of every question.
+    fn validate_questions(&self, add: &mut dyn FnMut(String, String)) {
         let mut seen: Vec<&str> = Vec::new();
         for (i, q) in self.questions.iter().enumerate() {
             let key = |field: &str| format!("questions[{i}].{field} ({})", q.name);
@@ -262,6 +270,10 @@ impl Manifest {
                 }
             }
         }
+    }
+
+    /// The `[files]` globs.
+    fn validate_policies(&self, add: &mut dyn FnMut(String, String)) {
         for (field, globs) in [
             ("files.locked", &self.files.locked),
             ("files.seed", &self.files.seed),
@@ -272,6 +284,10 @@ impl Manifest {
                 }
             }
         }
+    }
+
+    /// Each migration holds one action on a path it may name, in version order.
+    fn validate_migrations(&self, add: &mut dyn FnMut(String, String)) {
         for (i, m) in self.migrations.iter().enumerate() {
             let key = format!("migrations[{i}] (version {})", m.version);
             if m.actions() != 1 {
@@ -335,7 +351,6 @@ impl Manifest {
                 "must be listed in version order, oldest first".into(),
             );
         }
-        problems
     }
 
     pub fn question(&self, name: &str) -> Option<&Question> {
