@@ -479,5 +479,5 @@ fn files_of_every_encoding_keep_every_byte_through_an_upgrade() {
     assert_eq!(fs::read(p.join("legacy.txt")).unwrap(), merged);
     assert_eq!(fs::read(p.join("notes.txt")).unwrap(), crlf);
     assert_eq!(fs::read(p.join("blob.bin")).unwrap(), binary);
-    assert_eq!(read(&p.join("a.txt")), "a2\n");
+    assert_eq!(read(p.join("a.txt")), "a2\n");
 }
