@@ -263,6 +263,61 @@ mod tests {
         );
     }
 
+    /// Every release of the built-in catalog as `git ls-tree` would list it: `<version> <mode>
+    /// <blob id> <path>`, one line per file.
+    fn release_listing(c: &Catalog) -> Vec<String> {
+        let mut lines = Vec::new();
+        for listing in c.list().unwrap() {
+            for (version, files) in c.releases(&listing.name).unwrap() {
+                for (path, file) in files {
+                    let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &file.bytes).unwrap();
+                    let mode = if file.executable { "100755" } else { "100644" };
+                    lines.push(format!("{}/{version} {mode} {blob} {}", listing.name, path.as_str()));
+                }
+            }
+        }
+        // Ordered like `git ls-tree -r`: by release, then path.
+        lines.sort_by(|a: &String, b: &String| {
+            let key = |l: &str| {
+                let (release, rest) = l.split_once(' ').unwrap();
+                (release.to_string(), rest.splitn(3, ' ').nth(2).unwrap().to_string())
+            };
+            key(a).cmp(&key(b))
+        });
+        lines
+    }
+
+    /// Released versions never change: each one's files are the ones recorded in
+    /// `catalog-releases.txt` (recorded from the delta code the catalog used until issue #10).
+    #[test]
+    fn released_files_are_the_recorded_ones() {
+        let recorded = include_str!("catalog-releases.txt");
+        let recorded: Vec<&str> = recorded.lines().filter(|l| !l.starts_with('#')).collect();
+        let actual = release_listing(&Catalog::embedded());
+        if std::env::var_os("GOLDPATH_RECORD_RELEASES").is_some() {
+            println!("{}", actual.join("\n"));
+        }
+        assert_eq!(recorded, actual);
+    }
+
+    /// One-off: writes every release in full under `$GOLDPATH_EXPORT_RELEASES/<name>/<version>/`.
+    #[test]
+    #[ignore]
+    fn export_releases() {
+        let out = std::path::PathBuf::from(std::env::var_os("GOLDPATH_EXPORT_RELEASES").unwrap());
+        let c = Catalog::embedded();
+        for listing in c.list().unwrap() {
+            for (version, files) in c.releases(&listing.name).unwrap() {
+                for (path, file) in files {
+                    let dest = out.join(&listing.name).join(version.to_string()).join(path.as_str());
+                    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                    std::fs::write(&dest, &file.bytes).unwrap();
+                    assert!(!file.executable);
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_built_in_release_loads() {
         let c = Catalog::embedded();
