@@ -1,39 +1,28 @@
-//! The built-in catalog: `golden-paths/` embedded in the binary, with every released version.
+//! The built-in catalog: `golden-paths/` embedded in the binary, one folder per release.
 //!
-//! Layout of one bundle (documented in docs/bundles.md):
+//! Layout (documented in docs/bundles.md):
 //! ```text
-//! golden-paths/<name>/bundle.toml, template/, hooks/     the newest release, in full
-//! golden-paths/<name>/releases/<version>/                an older release, as a delta
-//!     bundle.toml                                        its whole manifest
-//!     template/..., hooks/...                            files that differ from the next newer release
-//!     release.toml                                       `absent = [...]`: files of the next newer
-//!                                                        release this one does not have
+//! golden-paths/<name>/<version>/bundle.toml, template/, hooks/, partials/
 //! ```
-//! Releases are rebuilt newest to oldest, each from the one after it. Storing deltas keeps the
-//! catalog (and the binary) small while every version a service may have been created with can
-//! still be rendered exactly, which upgrade and check need.
+//! Every release is kept whole, so cutting one is copying a folder and `diff -r` between two
+//! shows what changed. build.rs embeds each distinct file content once, so the binary holds
+//! what changed between releases rather than a copy of each; every version a service may have
+//! been created with can still be rendered exactly, which upgrade and check need.
 
 use super::source::{pick_version, Listing};
 use super::{Bundle, Error, Origin, SourceSpec};
 use crate::tree::{File, RelPath, Tree};
 use semver::Version;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 }
 
-/// The built-in catalog: per bundle, its files by path relative to `golden-paths/<name>/`.
+/// The built-in catalog: per bundle, per release folder (`<version>`), its files by path
+/// relative to that folder.
 pub struct Catalog {
-    bundles: BTreeMap<String, Tree>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReleaseDelta {
-    #[serde(default)]
-    absent: Vec<String>,
+    bundles: BTreeMap<String, BTreeMap<String, Tree>>,
 }
 
 impl Catalog {
@@ -41,25 +30,33 @@ impl Catalog {
         Catalog::from_files(embedded::FILES.iter().map(|(p, b, x)| (*p, *b, *x)))
     }
 
-    /// Builds a catalog from `(path under golden-paths/, bytes, executable)` triples.
+    /// Builds a catalog from `(path under golden-paths/, bytes, executable)` triples. Files
+    /// outside a release folder (`<name>/<version>/...`) are not part of any release.
     pub fn from_files<'a>(files: impl Iterator<Item = (&'a str, &'a [u8], bool)>) -> Catalog {
-        let mut bundles: BTreeMap<String, Tree> = BTreeMap::new();
+        let mut bundles: BTreeMap<String, BTreeMap<String, Tree>> = BTreeMap::new();
         for (path, bytes, executable) in files {
-            let Some((name, rest)) = path.split_once('/') else {
+            let mut parts = path.splitn(3, '/');
+            let (Some(name), Some(release), Some(rest)) =
+                (parts.next(), parts.next(), parts.next())
+            else {
                 continue;
             };
             // The catalog is ours and checked by tests; a bad path is skipped, never written.
             if let Ok(rel) = RelPath::in_bundle(rest) {
-                bundles.entry(name.to_string()).or_default().insert(
-                    rel,
-                    File {
-                        bytes: bytes.to_vec(),
-                        executable,
-                    },
-                );
+                bundles
+                    .entry(name.to_string())
+                    .or_default()
+                    .entry(release.to_string())
+                    .or_default()
+                    .insert(
+                        rel,
+                        File {
+                            bytes: bytes.to_vec(),
+                            executable,
+                        },
+                    );
             }
         }
-        bundles.retain(|_, files| files.contains_key(&RelPath::new("bundle.toml").expect("valid")));
         Catalog { bundles }
     }
 
@@ -67,83 +64,52 @@ impl Catalog {
         "the built-in catalog"
     }
 
-    /// Every release of `name`, newest first, each as its full set of files.
-    fn releases(&self, name: &str) -> Result<Vec<(Version, Tree)>, Error> {
-        let files = self.bundles.get(name).ok_or_else(|| Error::UnknownBundle {
+    /// Every release of `name`, oldest first: its version and its folder's name.
+    fn releases(&self, name: &str) -> Result<Vec<(Version, &str)>, Error> {
+        let folders = self.bundles.get(name).ok_or_else(|| Error::UnknownBundle {
             name: name.to_string(),
             location: Self::describe().to_string(),
             available: self.bundles.keys().cloned().collect(),
         })?;
-        let mut newest = Tree::new();
-        let mut deltas: BTreeMap<Version, Tree> = BTreeMap::new();
-        for (path, file) in files {
-            match path.as_str().strip_prefix("releases/") {
-                None => {
-                    newest.insert(path.clone(), file.clone());
-                }
-                Some(rest) => {
-                    let (version, inner) = rest.split_once('/').unwrap_or((rest, ""));
-                    let version = Version::parse(version).map_err(|e| Error::Source {
-                        location: format!("golden-paths/{name}/releases/{version}"),
-                        message: format!("release folders must be named by semver version: {e}"),
-                    })?;
-                    deltas
-                        .entry(version)
-                        .or_default()
-                        .insert(RelPath::in_bundle(inner)?, file.clone());
-                }
-            }
+        let mut out = Vec::new();
+        for folder in folders.keys() {
+            let version = Version::parse(folder).map_err(|e| Error::Source {
+                location: format!("golden-paths/{name}/{folder}"),
+                message: format!("release folders must be named by semver version: {e}"),
+            })?;
+            out.push((version, folder.as_str()));
         }
-        let newest_version = manifest_version(name, "", &newest)?;
-        let mut out = vec![(newest_version, newest)];
-        for (version, mut delta) in deltas.into_iter().rev() {
-            let display = format!("golden-paths/{name}/releases/{version}");
-            let mut files = out.last().expect("newest is first").1.clone();
-            if let Some(release) = delta.remove(&RelPath::new("release.toml")?) {
-                let text = String::from_utf8_lossy(&release.bytes);
-                let delta_spec: ReleaseDelta =
-                    toml::from_str(&text).map_err(|e| Error::Manifest {
-                        file: format!("{display}/release.toml"),
-                        line: e.span().map(|s| super::manifest::line_of(&text, s.start)),
-                        message: e.message().to_string(),
-                    })?;
-                for gone in delta_spec.absent {
-                    if files.remove(&RelPath::in_bundle(&gone)?).is_none() {
-                        return Err(Error::Source {
-                            location: format!("{display}/release.toml"),
-                            message: format!("`{gone}` is listed as absent but the next release has no such file"),
-                        });
-                    }
-                }
-            }
-            files.extend(delta);
-            let found = manifest_version(name, &format!("/releases/{version}"), &files)?;
-            if found != version {
-                return Err(Error::Source {
-                    location: format!("{display}/bundle.toml"),
-                    message: format!("says version {found}, but its folder is named {version}"),
-                });
-            }
-            out.push((version, files));
-        }
+        out.sort();
         Ok(out)
+    }
+
+    /// Reads the release of `name` in `folder`, whose manifest must say `version`.
+    fn read(&self, name: &str, version: &Version, folder: &str) -> Result<Bundle, Error> {
+        let display = format!("golden-paths/{name}/{folder}");
+        let files = self.bundles[name][folder].clone();
+        let bundle = Bundle::from_files(files, &display, origin())?;
+        if bundle.version() != version {
+            return Err(Error::Source {
+                location: format!("{display}/bundle.toml"),
+                message: format!(
+                    "says version {}, but its folder is named {folder}",
+                    bundle.version()
+                ),
+            });
+        }
+        Ok(bundle)
     }
 
     pub fn list(&self) -> Result<Vec<Listing>, Error> {
         let mut out = Vec::new();
         for name in self.bundles.keys() {
             let releases = self.releases(name)?;
-            let newest = Bundle::from_files(
-                releases[0].1.clone(),
-                &format!("golden-paths/{name}"),
-                origin(),
-            )?;
-            let mut versions: Vec<Version> = releases.into_iter().map(|(v, _)| v).collect();
-            versions.sort();
+            let (version, folder) = releases.last().expect("a bundle has a release");
+            let newest = self.read(name, version, folder)?;
             out.push(Listing {
                 name: name.clone(),
                 description: newest.manifest.bundle.description.clone(),
-                versions,
+                versions: releases.into_iter().map(|(v, _)| v).collect(),
             });
         }
         Ok(out)
@@ -151,19 +117,13 @@ impl Catalog {
 
     pub fn load(&self, name: &str, version: Option<&Version>) -> Result<Bundle, Error> {
         let releases = self.releases(name)?;
-        let mut available: Vec<Version> = releases.iter().map(|(v, _)| v.clone()).collect();
-        available.sort();
+        let available: Vec<Version> = releases.iter().map(|(v, _)| v.clone()).collect();
         let wanted = pick_version(name, Self::describe(), &available, version)?;
-        let (_, files) = releases
-            .into_iter()
+        let (_, folder) = releases
+            .iter()
             .find(|(v, _)| *v == wanted)
             .expect("picked from the list");
-        let display = if Some(&wanted) == available.last() {
-            format!("golden-paths/{name}")
-        } else {
-            format!("golden-paths/{name}/releases/{wanted}")
-        };
-        Bundle::from_files(files, &display, origin())
+        self.read(name, &wanted, folder)
     }
 }
 
@@ -172,21 +132,6 @@ fn origin() -> Origin {
         source: SourceSpec::Builtin,
         commit: None,
     }
-}
-
-/// Reads just the version from a release's manifest (full validation happens on load).
-fn manifest_version(name: &str, sub: &str, files: &Tree) -> Result<Version, Error> {
-    let file = format!("golden-paths/{name}{sub}/bundle.toml");
-    let text = files
-        .get(&RelPath::new("bundle.toml")?)
-        .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
-        .ok_or_else(|| Error::MissingManifest { file: file.clone() })?;
-    let manifest = super::Manifest::parse(&text).map_err(|(line, message)| Error::Manifest {
-        file,
-        line,
-        message,
-    })?;
-    Ok(manifest.bundle.version)
 }
 
 #[cfg(test)]
@@ -201,19 +146,17 @@ mod tests {
     const V1: &str = "[bundle]\nname = \"svc\"\nversion = \"1.0.0\"\n";
 
     #[test]
-    fn older_releases_are_rebuilt_from_deltas() {
+    fn each_release_is_its_own_folder() {
         let c = catalog(&[
-            ("svc/bundle.toml", V2),
-            ("svc/template/kept.txt", "same"),
-            ("svc/template/changed.txt", "new"),
-            ("svc/template/added-in-2.txt", "added"),
-            ("svc/releases/1.0.0/bundle.toml", V1),
-            ("svc/releases/1.0.0/template/changed.txt", "old"),
-            ("svc/releases/1.0.0/template/removed-in-2.txt", "gone"),
-            (
-                "svc/releases/1.0.0/release.toml",
-                "absent = [\"template/added-in-2.txt\"]\n",
-            ),
+            ("svc/2.0.0/bundle.toml", V2),
+            ("svc/2.0.0/template/kept.txt", "same"),
+            ("svc/2.0.0/template/changed.txt", "new"),
+            ("svc/2.0.0/template/added-in-2.txt", "added"),
+            ("svc/1.0.0/bundle.toml", V1),
+            ("svc/1.0.0/template/kept.txt", "same"),
+            ("svc/1.0.0/template/changed.txt", "old"),
+            ("svc/1.0.0/template/removed-in-2.txt", "gone"),
+            ("svc/README.md", "not part of a release"),
         ]);
         let listing = c.list().unwrap();
         assert_eq!(
@@ -234,7 +177,7 @@ mod tests {
 
     #[test]
     fn unknown_version_lists_what_exists() {
-        let c = catalog(&[("svc/bundle.toml", V2)]);
+        let c = catalog(&[("svc/2.0.0/bundle.toml", V2)]);
         let err = c
             .load("svc", Some(&Version::new(9, 0, 0)))
             .unwrap_err()
@@ -252,13 +195,19 @@ mod tests {
 
     #[test]
     fn a_release_folder_must_match_its_manifest() {
-        let c = catalog(&[
-            ("svc/bundle.toml", V2),
-            ("svc/releases/1.5.0/bundle.toml", V1),
-        ]);
+        let c = catalog(&[("svc/2.0.0/bundle.toml", V2), ("svc/1.5.0/bundle.toml", V1)]);
+        let err = c
+            .load("svc", Some(&Version::new(1, 5, 0)))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "cannot read bundle source golden-paths/svc/1.5.0/bundle.toml: says version 1.0.0, but its folder is named 1.5.0"
+        );
+        let c = catalog(&[("svc/2.0/bundle.toml", V2)]);
         let err = c.load("svc", None).unwrap_err().to_string();
         assert!(
-            err.contains("says version 1.0.0, but its folder is named 1.5.0"),
+            err.starts_with("cannot read bundle source golden-paths/svc/2.0: release folders must be named by semver version"),
             "{err}"
         );
     }
@@ -268,11 +217,15 @@ mod tests {
     fn release_listing(c: &Catalog) -> Vec<String> {
         let mut lines = Vec::new();
         for listing in c.list().unwrap() {
-            for (version, files) in c.releases(&listing.name).unwrap() {
-                for (path, file) in files {
+            for (version, folder) in c.releases(&listing.name).unwrap() {
+                for (path, file) in &c.bundles[&listing.name][folder] {
                     let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &file.bytes).unwrap();
                     let mode = if file.executable { "100755" } else { "100644" };
-                    lines.push(format!("{}/{version} {mode} {blob} {}", listing.name, path.as_str()));
+                    lines.push(format!(
+                        "{}/{version} {mode} {blob} {}",
+                        listing.name,
+                        path.as_str()
+                    ));
                 }
             }
         }
@@ -280,7 +233,10 @@ mod tests {
         lines.sort_by(|a: &String, b: &String| {
             let key = |l: &str| {
                 let (release, rest) = l.split_once(' ').unwrap();
-                (release.to_string(), rest.splitn(3, ' ').nth(2).unwrap().to_string())
+                (
+                    release.to_string(),
+                    rest.splitn(3, ' ').nth(2).unwrap().to_string(),
+                )
             };
             key(a).cmp(&key(b))
         });
@@ -288,7 +244,8 @@ mod tests {
     }
 
     /// Released versions never change: each one's files are the ones recorded in
-    /// `catalog-releases.txt` (recorded from the delta code the catalog used until issue #10).
+    /// `catalog-releases.txt`, recorded from the reverse-delta code the catalog used until issue #10:
+    /// converting the catalog to one folder per release changed no byte and no mode.
     #[test]
     fn released_files_are_the_recorded_ones() {
         let recorded = include_str!("catalog-releases.txt");
@@ -298,24 +255,6 @@ mod tests {
             println!("{}", actual.join("\n"));
         }
         assert_eq!(recorded, actual);
-    }
-
-    /// One-off: writes every release in full under `$GOLDPATH_EXPORT_RELEASES/<name>/<version>/`.
-    #[test]
-    #[ignore]
-    fn export_releases() {
-        let out = std::path::PathBuf::from(std::env::var_os("GOLDPATH_EXPORT_RELEASES").unwrap());
-        let c = Catalog::embedded();
-        for listing in c.list().unwrap() {
-            for (version, files) in c.releases(&listing.name).unwrap() {
-                for (path, file) in files {
-                    let dest = out.join(&listing.name).join(version.to_string()).join(path.as_str());
-                    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-                    std::fs::write(&dest, &file.bytes).unwrap();
-                    assert!(!file.executable);
-                }
-            }
-        }
     }
 
     #[test]
