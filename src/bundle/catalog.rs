@@ -151,10 +151,24 @@ mod tests {
         let recorded = include_str!("catalog-releases.txt");
         let recorded: Vec<&str> = recorded.lines().filter(|l| !l.starts_with('#')).collect();
         let actual = release_listing(&Catalog::embedded());
-        if std::env::var_os("GOLDPATH_RECORD_RELEASES").is_some() {
-            println!("{}", actual.join("\n"));
-        }
-        assert_eq!(recorded, actual);
+        let changed: Vec<&str> = recorded
+            .iter()
+            .filter(|l| !actual.iter().any(|a| a == *l))
+            .copied()
+            .collect();
+        let unrecorded: Vec<&str> = actual
+            .iter()
+            .filter(|a| !recorded.contains(&a.as_str()))
+            .map(String::as_str)
+            .collect();
+        assert!(
+            changed.is_empty() && unrecorded.is_empty(),
+            "recorded files of released versions that changed or went missing:\n{}\n\n\
+             files no line of src/bundle/catalog-releases.txt records (a new release? add these):\n{}\n",
+            changed.join("\n"),
+            unrecorded.join("\n")
+        );
+        assert_eq!(recorded, actual, "keep catalog-releases.txt in this order");
     }
 
     #[test]
