@@ -1,9 +1,10 @@
-//! Embeds the built-in catalog (`golden-paths/`) into the binary so `goldpath list` and
-//! `goldpath new` work with no set-up. Every file becomes one `include_bytes!`; the catalog
-//! module turns them back into bundles and releases at runtime.
+//! Two jobs, each in its own section below:
 //!
-//! On GNU/Linux it also trims what every process pays to start: see [`link_unwinder_statically`]
-//! and [`pack_relative_relocations`].
+//! 1. [`embed_catalog`]: embeds the built-in catalog (`golden-paths/`) into the binary so
+//!    `goldpath list` and `goldpath new` work with no set-up.
+//! 2. [`link_for_fast_start`]: on GNU/Linux, trims what every process pays to start (see
+//!    [`link_unwinder_statically`] and [`pack_relative_relocations`]).
+use std::collections::HashMap;
 use std::env;
 use std::fs;
 use std::io::Write;
@@ -11,6 +12,93 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     embed_catalog();
+    link_for_fast_start();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The built-in catalog
+// ---------------------------------------------------------------------------------------------
+
+/// Writes `$OUT_DIR/catalog.rs`: `FILES`, one `(path under golden-paths/, bytes, executable)`
+/// per file, for the catalog module to turn back into bundles and releases at runtime.
+///
+/// The catalog keeps every release as a whole folder (`golden-paths/<name>/<version>/`), so most
+/// files of one release are byte for byte those of the release before. Each distinct content is
+/// embedded once (a `static` that every file with those bytes points at): the binary holds what
+/// changed between releases, not a copy of each release.
+fn embed_catalog() {
+    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("golden-paths");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    collect(&root, &root, &mut files);
+    files.sort();
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("catalog.rs");
+    let mut f = fs::File::create(out).unwrap();
+    // Content -> the index of its static.
+    let mut contents: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut entries = Vec::new();
+    for (rel, abs, exec) in &files {
+        println!("cargo:rerun-if-changed={}", abs.display());
+        let bytes = fs::read(abs).unwrap();
+        let (next, len) = (contents.len(), bytes.len());
+        let index = *contents.entry(bytes).or_insert_with(|| {
+            writeln!(
+                f,
+                "static CONTENT_{next}: [u8; {len}] = *include_bytes!({:?});",
+                abs.display().to_string()
+            )
+            .unwrap();
+            next
+        });
+        entries.push(format!("    ({rel:?}, &CONTENT_{index}, {exec}),"));
+    }
+    writeln!(f, "pub static FILES: &[(&str, &[u8], bool)] = &[").unwrap();
+    for entry in entries {
+        writeln!(f, "{entry}").unwrap();
+    }
+    writeln!(f, "];").unwrap();
+}
+
+/// Every file under `dir`: (path from `root` with `/` separators, absolute path, executable).
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, bool)>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let meta = fs::symlink_metadata(&path).unwrap();
+        if meta.is_dir() {
+            collect(root, &path, out);
+        } else if meta.is_file() {
+            let rel = path.strip_prefix(root).unwrap();
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push((rel, path.clone(), is_executable(&meta)));
+        }
+    }
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &fs::Metadata) -> bool {
+    false
+}
+
+// ---------------------------------------------------------------------------------------------
+// Linking for a fast start
+// ---------------------------------------------------------------------------------------------
+
+/// On a GNU/Linux target, the two linker options below, each where a probe shows it works.
+fn link_for_fast_start() {
     if is_gnu_linux() {
         let linker = linker();
         link_unwinder_statically(&linker);
@@ -35,27 +123,6 @@ fn linker() -> String {
     env::var("RUSTC_LINKER")
         .or_else(|_| env::var("CC"))
         .unwrap_or_else(|_| "cc".to_string())
-}
-
-fn embed_catalog() {
-    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("golden-paths");
-    println!("cargo:rerun-if-changed={}", root.display());
-    let mut files = Vec::new();
-    collect(&root, &root, &mut files);
-    files.sort();
-    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("catalog.rs");
-    let mut f = fs::File::create(out).unwrap();
-    writeln!(f, "pub static FILES: &[(&str, &[u8], bool)] = &[").unwrap();
-    for (rel, abs, exec) in files {
-        println!("cargo:rerun-if-changed={}", abs.display());
-        writeln!(
-            f,
-            "    ({rel:?}, include_bytes!({:?}), {exec}),",
-            abs.display().to_string()
-        )
-        .unwrap();
-    }
-    writeln!(f, "];").unwrap();
 }
 
 /// Links libgcc's unwinder (`libgcc_eh.a`) into the binary instead of loading `libgcc_s.so.1`,
@@ -120,37 +187,4 @@ fn pack_relative_relocations(linker: &str) {
     if linked {
         println!("cargo:rustc-link-arg-bins={flag}");
     }
-}
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, bool)>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries {
-        let entry = entry.unwrap();
-        let path = entry.path();
-        let meta = fs::symlink_metadata(&path).unwrap();
-        if meta.is_dir() {
-            collect(root, &path, out);
-        } else if meta.is_file() {
-            let rel = path.strip_prefix(root).unwrap();
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            out.push((rel, path.clone(), is_executable(&meta)));
-        }
-    }
-}
-
-#[cfg(unix)]
-fn is_executable(meta: &fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_meta: &fs::Metadata) -> bool {
-    false
 }

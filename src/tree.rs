@@ -672,6 +672,27 @@ pub fn read_file(root: &Path, path: &RelPath) -> Result<Option<File>, Error> {
     }))
 }
 
+fn link_in_bundle(path: &Path) -> Error {
+    Error::Read {
+        path: path.to_path_buf(),
+        source: io::Error::other(
+            "it is a symbolic link, and goldpath does not follow links in a bundle (one could reach outside it); put the file or folder itself there",
+        ),
+    }
+}
+
+/// Reads one file of a bundle folder, refusing a link as [`read_dir`] does.
+pub fn read_bundle_file(path: &Path) -> Result<Vec<u8>, Error> {
+    let read = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    if fs::symlink_metadata(path).map_err(read)?.is_symlink() {
+        return Err(link_in_bundle(path));
+    }
+    fs::read(path).map_err(read)
+}
+
 /// Reads every regular file under `dir` into a tree (skipping `.git`), for folder sources.
 pub fn read_dir(dir: &Path) -> Result<Tree, Error> {
     let mut tree = Tree::new();
@@ -693,12 +714,7 @@ pub fn read_dir(dir: &Path) -> Result<Tree, Error> {
         // word) and never followed: a link can reach outside the bundle. The root itself may be
         // a link: the user named it.
         if entry.path_is_symlink() && entry.depth() > 0 {
-            return Err(Error::Read {
-                path: entry.path().to_path_buf(),
-                source: io::Error::other(
-                    "it is a symbolic link, and goldpath does not follow links in a bundle (one could reach outside it); put the file or folder itself there",
-                ),
-            });
+            return Err(link_in_bundle(entry.path()));
         }
         if !entry.file_type().is_file() {
             continue;

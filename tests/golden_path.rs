@@ -359,8 +359,9 @@ fn bad_answers_are_refused_by_the_questions_validation() {
 
 /// The newest manifest, parsed just enough to check its policies and migrations.
 fn manifest() -> toml::Table {
-    let text = std::fs::read_to_string(repo_root().join("golden-paths/rust-service/bundle.toml"))
-        .expect("bundle.toml");
+    let text =
+        std::fs::read_to_string(repo_root().join("golden-paths/rust-service/1.1.0/bundle.toml"))
+            .expect("bundle.toml");
     toml::from_str(&text).expect("bundle.toml parses")
 }
 

@@ -1,7 +1,7 @@
 //! Where bundles come from: `goldpath list` and `goldpath new` with the built-in catalog, a folder,
 //! and git repositories whose tags are the versions (read from git objects, never checked out).
 
-use crate::harness::{assert_clean, commits, fixture, ls, read, BundleRepo, Goldpath};
+use crate::harness::{assert_clean, commits, files, fixture, ls, read, BundleRepo, Goldpath};
 use std::path::Path;
 
 fn recorded_bundle(project: &Path) -> toml::Table {
@@ -312,4 +312,84 @@ fn new_from_a_bare_repository_path_records_it_absolute() {
     );
     assert_clean(&svc);
     assert_eq!(ls(&work), ["svc"]);
+}
+
+/// Every release of the built-in catalog works as a folder source (issue #10): the catalog's own
+/// folder, a bundle's folder of releases, and one release folder give the project the built-in
+/// catalog gives, and a project made from a folder of releases upgrades from it.
+#[test]
+fn the_catalog_folders_are_folder_sources() {
+    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden-paths");
+    let bundle = catalog.join("rust-service");
+    for from in [&catalog, &bundle] {
+        Goldpath::new()
+            .args(["list", "--from"])
+            .arg(from)
+            .success()
+            .stdout_contains("rust-service  1.1.0 (also 1.0.0)\n");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let sources = [
+        ("builtin", "builtin".to_string()),
+        ("catalog", catalog.display().to_string()),
+        ("bundle", bundle.display().to_string()),
+        ("release", bundle.join("1.0.0").display().to_string()),
+    ];
+    for (dir, from) in &sources {
+        Goldpath::new()
+            .args([
+                "new",
+                "rust-service",
+                dir,
+                "--from",
+                from,
+                "--version",
+                "1.0.0",
+            ])
+            .args([
+                "--defaults",
+                "--set",
+                "service_name=orders-api",
+                "--no-input",
+            ])
+            .current_dir(tmp.path())
+            .success();
+        let recorded = recorded_bundle(&tmp.path().join(dir));
+        assert_eq!(recorded["version"].as_str(), Some("1.0.0"), "{dir}");
+        assert_eq!(recorded["source"].as_str(), Some(from.as_str()), "{dir}");
+    }
+    let builtin = tmp.path().join("builtin");
+    for (dir, _) in &sources[1..] {
+        let project = tmp.path().join(dir);
+        assert_eq!(files(&project), files(&builtin), "{dir}");
+        for file in files(&builtin) {
+            if file != ".goldpath.toml" {
+                assert_eq!(
+                    read(project.join(&file)),
+                    read(builtin.join(&file)),
+                    "{dir}: {file}"
+                );
+            }
+        }
+    }
+
+    // A folder of releases holds the newer one: the project upgrades from where it was made.
+    let project = tmp.path().join("bundle");
+    Goldpath::new()
+        .args(["upgrade", "--defaults", "--no-input"])
+        .current_dir(&project)
+        .success();
+    assert_eq!(recorded_bundle(&project)["version"].as_str(), Some("1.1.0"));
+    assert!(project.join("alerts/slo-rules.yaml").is_file());
+    assert_clean(&project);
+    Goldpath::new()
+        .args(["new", "rust-service", "nine", "--from"])
+        .arg(&catalog)
+        .args(["--version", "9.9.9", "--defaults", "--no-input"])
+        .current_dir(tmp.path())
+        .code(2)
+        .stderr_contains(&format!(
+            "error: bundle `rust-service` has no version 9.9.9 in folder {} (available: 1.0.0, 1.1.0)\n",
+            catalog.display()
+        ));
 }

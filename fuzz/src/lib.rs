@@ -368,7 +368,7 @@ mod tests {
 
     fn manifest_seeds() -> Vec<Vec<u8>> {
         let mut seeds: Vec<Vec<u8>> = [
-            include_str!("../../golden-paths/rust-service/bundle.toml"),
+            include_str!("../../golden-paths/rust-service/1.1.0/bundle.toml"),
             include_str!("../../tests/fixtures/bundles/greeter/bundle.toml"),
             include_str!("../../tests/fixtures/bundles/minimal/bundle.toml"),
             include_str!("../../tests/fixtures/broken/unknown-key/bundle.toml"),

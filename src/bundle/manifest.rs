@@ -171,190 +171,189 @@ impl Manifest {
         })
     }
 
-    /// Every problem toml's types cannot express, all at once.
+    /// Every problem toml's types cannot express, all at once, in the order of the manifest.
     pub fn validate(&self) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        let mut add = |key: String, message: String| problems.push(Problem { key, message });
+        let mut problems = Problems::default();
         if !is_identifier_like(&self.bundle.name, true) {
-            add(
-                "bundle.name".into(),
+            problems.add(
+                "bundle.name",
                 format!(
                     "`{}` must be lowercase letters, digits, `-` or `_`, starting with a letter",
                     self.bundle.name
                 ),
             );
         }
-        self.validate_questions(&mut add);
-        self.validate_policies(&mut add);
-        self.validate_migrations(&mut add);
-        problems
-    }
-
-    /// Names, kinds, choices, defaults and validation of every question.
-    fn validate_questions(&self, add: &mut dyn FnMut(String, String)) {
-        let mut seen: Vec<&str> = Vec::new();
         for (i, q) in self.questions.iter().enumerate() {
-            let key = |field: &str| format!("questions[{i}].{field} ({})", q.name);
-            if !is_identifier_like(&q.name, false) {
-                add(
-                    key("name"),
-                    "must be a tera identifier: letters, digits and `_`, starting with a letter"
-                        .into(),
-                );
-            }
-            if seen.contains(&q.name.as_str()) {
-                add(
-                    key("name"),
-                    "is asked twice; question names must be unique".into(),
-                );
-            }
-            seen.push(&q.name);
-            let takes_choices = matches!(q.kind, QuestionType::Choice | QuestionType::Multichoice);
-            if takes_choices && q.choices.is_empty() {
-                add(
-                    key("choices"),
-                    format!("a `{}` question needs at least one choice", q.kind.name()),
-                );
-            }
-            if !takes_choices && !q.choices.is_empty() {
-                add(
-                    key("choices"),
-                    format!(
-                        "only choice and multichoice questions take choices, not `{}`",
-                        q.kind.name()
-                    ),
-                );
-            }
-            if let Some(default) = &q.default {
-                if let Some(problem) = default_type_problem(q, default) {
-                    add(key("default"), problem);
-                }
-            }
-            if q.kind == QuestionType::Secret && q.default.is_some() {
-                add(
-                    key("default"),
-                    "a secret cannot have a default: it would be stored in the bundle".into(),
-                );
-            }
-            if let Some(v) = &q.validation {
-                if let Some(re) = &v.regex {
-                    // Syntax only: compiling the automaton here too doubled `new`'s regex cost.
-                    if let Err(e) = regex_syntax::Parser::new().parse(re) {
-                        add(
-                            key("validation.regex"),
-                            format!("is not a valid regex: {e}"),
-                        );
-                    }
-                    if !matches!(q.kind, QuestionType::String | QuestionType::Secret) {
-                        add(
-                            key("validation.regex"),
-                            "only string and secret answers can be matched by a regex".into(),
-                        );
-                    }
-                }
-                if (v.min.is_some() || v.max.is_some())
-                    && !matches!(q.kind, QuestionType::Int | QuestionType::Float)
-                {
-                    add(
-                        key("validation"),
-                        "min and max apply only to int and float questions".into(),
-                    );
-                }
-                if let (Some(min), Some(max)) = (v.min, v.max) {
-                    if min > max {
-                        add(
-                            key("validation"),
-                            format!("min ({min}) is greater than max ({max})"),
-                        );
-                    }
-                }
-            }
+            let asked_before = self.questions[..i].iter().any(|p| p.name == q.name);
+            check_question(i, q, asked_before, &mut problems);
         }
-    }
-
-    /// The `[files]` globs.
-    fn validate_policies(&self, add: &mut dyn FnMut(String, String)) {
         for (field, globs) in [
             ("files.locked", &self.files.locked),
             ("files.seed", &self.files.seed),
         ] {
             for g in globs {
                 if let Err(e) = globset::Glob::new(g) {
-                    add(field.into(), format!("`{g}` is not a valid glob: {e}"));
+                    problems.add(field, format!("`{g}` is not a valid glob: {e}"));
                 }
             }
         }
+        for (i, m) in self.migrations.iter().enumerate() {
+            self.check_migration(i, m, &mut problems);
+        }
+        let versions: Vec<&Version> = self.migrations.iter().map(|m| &m.version).collect();
+        if !versions.is_sorted() {
+            problems.add(
+                "migrations",
+                "must be listed in version order, oldest first",
+            );
+        }
+        problems.0
     }
 
-    /// Each migration holds one action on a path it may name, in version order.
-    fn validate_migrations(&self, add: &mut dyn FnMut(String, String)) {
-        for (i, m) in self.migrations.iter().enumerate() {
-            let key = format!("migrations[{i}] (version {})", m.version);
-            if m.actions() != 1 {
-                add(
-                    key.clone(),
-                    "must hold exactly one of rename, rename_answer, set_answer, delete, run; split it into several [[migrations]]".into(),
-                );
-            }
-            if m.version > self.bundle.version {
-                add(
-                    key.clone(),
+    fn check_migration(&self, i: usize, m: &Migration, problems: &mut Problems) {
+        let key = format!("migrations[{i}] (version {})", m.version);
+        if m.actions() != 1 {
+            problems.add(
+                &key,
+                "must hold exactly one of rename, rename_answer, set_answer, delete, run; split it into several [[migrations]]",
+            );
+        }
+        if m.version > self.bundle.version {
+            problems.add(
+                &key,
+                format!(
+                    "is for version {}, newer than the bundle ({})",
+                    m.version, self.bundle.version
+                ),
+            );
+        }
+        for path in [
+            m.rename.as_ref().map(|r| &r.from),
+            m.rename.as_ref().map(|r| &r.to),
+            m.delete.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let path = path.trim_end_matches('/');
+            if let Err(e) = crate::tree::RelPath::new(path) {
+                problems.add(&key, e.to_string());
+            } else if path.eq_ignore_ascii_case(crate::tree::ANSWERS_FILE) {
+                // The answers file is goldpath's record of the project: a migration that
+                // deleted or moved it would leave a project no command can upgrade or check.
+                problems.add(
+                    &key,
                     format!(
-                        "is for version {}, newer than the bundle ({})",
-                        m.version, self.bundle.version
+                        "`{path}` is goldpath's answers file; migrations cannot delete or rename it (remove this migration)"
                     ),
                 );
             }
-            for path in [
-                m.rename.as_ref().map(|r| &r.from),
-                m.rename.as_ref().map(|r| &r.to),
-                m.delete.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let path = path.trim_end_matches('/');
-                if let Err(e) = crate::tree::RelPath::new(path) {
-                    add(key.clone(), e.to_string());
-                } else if path.eq_ignore_ascii_case(crate::tree::ANSWERS_FILE) {
-                    // The answers file is goldpath's record of the project: a migration that
-                    // deleted or moved it would leave a project no command can upgrade or check.
-                    add(
-                        key.clone(),
-                        format!(
-                            "`{path}` is goldpath's answers file; migrations cannot delete or rename it (remove this migration)"
-                        ),
-                    );
-                }
-            }
-            if let Some(run) = &m.run {
-                if let Err(e) = crate::tree::RelPath::new(run) {
-                    add(key.clone(), format!("run: {e}"));
-                }
-            }
         }
-        let mut sorted = self
-            .migrations
-            .iter()
-            .map(|m| &m.version)
-            .collect::<Vec<_>>();
-        sorted.sort();
-        if sorted
-            != self
-                .migrations
-                .iter()
-                .map(|m| &m.version)
-                .collect::<Vec<_>>()
-        {
-            add(
-                "migrations".into(),
-                "must be listed in version order, oldest first".into(),
-            );
+        if let Some(run) = &m.run {
+            if let Err(e) = crate::tree::RelPath::new(run) {
+                problems.add(&key, format!("run: {e}"));
+            }
         }
     }
 
     pub fn question(&self, name: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.name == name)
+    }
+}
+
+/// Problems found so far, in the order they were found.
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            key: key.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// The problems of question `i`; `asked_before`: an earlier question has its name.
+fn check_question(i: usize, q: &Question, asked_before: bool, problems: &mut Problems) {
+    let key = |field: &str| format!("questions[{i}].{field} ({})", q.name);
+    if !is_identifier_like(&q.name, false) {
+        problems.add(
+            key("name"),
+            "must be a tera identifier: letters, digits and `_`, starting with a letter",
+        );
+    }
+    if asked_before {
+        problems.add(key("name"), "is asked twice; question names must be unique");
+    }
+    let takes_choices = matches!(q.kind, QuestionType::Choice | QuestionType::Multichoice);
+    if takes_choices && q.choices.is_empty() {
+        problems.add(
+            key("choices"),
+            format!("a `{}` question needs at least one choice", q.kind.name()),
+        );
+    }
+    if !takes_choices && !q.choices.is_empty() {
+        problems.add(
+            key("choices"),
+            format!(
+                "only choice and multichoice questions take choices, not `{}`",
+                q.kind.name()
+            ),
+        );
+    }
+    if let Some(default) = &q.default {
+        if let Some(problem) = default_type_problem(q, default) {
+            problems.add(key("default"), problem);
+        }
+    }
+    if q.kind == QuestionType::Secret && q.default.is_some() {
+        problems.add(
+            key("default"),
+            "a secret cannot have a default: it would be stored in the bundle",
+        );
+    }
+    if let Some(v) = &q.validation {
+        check_validation(q, v, &key, problems);
+    }
+}
+
+fn check_validation(
+    q: &Question,
+    v: &Validation,
+    key: &dyn Fn(&str) -> String,
+    problems: &mut Problems,
+) {
+    if let Some(re) = &v.regex {
+        // Syntax only: compiling the automaton here too doubled `new`'s regex cost.
+        if let Err(e) = regex_syntax::Parser::new().parse(re) {
+            problems.add(
+                key("validation.regex"),
+                format!("is not a valid regex: {e}"),
+            );
+        }
+        if !matches!(q.kind, QuestionType::String | QuestionType::Secret) {
+            problems.add(
+                key("validation.regex"),
+                "only string and secret answers can be matched by a regex",
+            );
+        }
+    }
+    if (v.min.is_some() || v.max.is_some())
+        && !matches!(q.kind, QuestionType::Int | QuestionType::Float)
+    {
+        problems.add(
+            key("validation"),
+            "min and max apply only to int and float questions",
+        );
+    }
+    if let (Some(min), Some(max)) = (v.min, v.max) {
+        if min > max {
+            problems.add(
+                key("validation"),
+                format!("min ({min}) is greater than max ({max})"),
+            );
+        }
     }
 }
 

@@ -6,11 +6,14 @@ mod folder;
 mod git_source;
 pub mod manifest;
 mod policy;
+mod release;
 mod source;
+mod spec;
 
 pub use manifest::{Manifest, Migration, Question, QuestionType};
 pub use policy::{Policies, Policy};
-pub use source::{Listing, Source, SourceSpec};
+pub use source::{Listing, Source};
+pub use spec::SourceSpec;
 
 use crate::tree::{RelPath, Tree};
 use semver::Version;
@@ -107,7 +110,6 @@ impl Bundle {
     /// Builds a bundle from its files (paths relative to the bundle's root). `display` names
     /// the bundle's folder in error messages, e.g. `golden-paths/rust-service`.
     pub fn from_files(files: Tree, display: &str, origin: Origin) -> Result<Bundle, Error> {
-        let manifest_file = format!("{display}/bundle.toml");
         let mut template = Tree::new();
         let mut hooks = Tree::new();
         let mut partials = Tree::new();
@@ -124,26 +126,7 @@ impl Bundle {
                 partials.insert(RelPath::in_bundle(rest)?, file);
             }
         }
-        let text = manifest_text.ok_or_else(|| Error::MissingManifest {
-            file: display.to_string(),
-        })?;
-        let text = String::from_utf8(text).map_err(|_| Error::Manifest {
-            file: manifest_file.clone(),
-            line: None,
-            message: "is not UTF-8 text".into(),
-        })?;
-        let manifest = Manifest::parse(&text).map_err(|(line, message)| Error::Manifest {
-            file: manifest_file.clone(),
-            line,
-            message,
-        })?;
-        let problems = manifest.validate();
-        if !problems.is_empty() {
-            return Err(Error::Invalid {
-                file: manifest_file,
-                problems,
-            });
-        }
+        let manifest = read_manifest(manifest_text, display)?;
         Ok(Bundle {
             manifest,
             template,
@@ -152,4 +135,28 @@ impl Bundle {
             origin,
         })
     }
+}
+
+/// Parses and validates a bundle's `bundle.toml` (`None`: the bundle has none). `display` names
+/// the bundle's folder in errors, as for [`Bundle::from_files`].
+pub(crate) fn read_manifest(bytes: Option<Vec<u8>>, display: &str) -> Result<Manifest, Error> {
+    let file = format!("{display}/bundle.toml");
+    let text = bytes.ok_or_else(|| Error::MissingManifest {
+        file: display.to_string(),
+    })?;
+    let text = String::from_utf8(text).map_err(|_| Error::Manifest {
+        file: file.clone(),
+        line: None,
+        message: "is not UTF-8 text".into(),
+    })?;
+    let manifest = Manifest::parse(&text).map_err(|(line, message)| Error::Manifest {
+        file: file.clone(),
+        line,
+        message,
+    })?;
+    let problems = manifest.validate();
+    if !problems.is_empty() {
+        return Err(Error::Invalid { file, problems });
+    }
+    Ok(manifest)
 }

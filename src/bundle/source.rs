@@ -1,58 +1,20 @@
-//! Where bundles come from, and one interface over the three kinds of source.
+//! One interface over the three kinds of source: [`Source`], opened from a [`SourceSpec`].
+//! Listing, version picking and the unknown-bundle error are written here once, over what each
+//! kind provides ([`Releases`]).
 
-use super::{catalog::Catalog, folder::FolderSource, git_source::GitSource, Bundle, Error};
+use super::catalog::Catalog;
+use super::folder::FolderSource;
+use super::git_source::GitSource;
+use super::release::Releases;
+use super::{Bundle, Error, SourceSpec};
 use semver::Version;
-use std::fmt;
-use std::path::PathBuf;
-
-/// A bundle source as a user names it (`--from`) and as an answers file records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SourceSpec {
-    /// The catalog embedded in the binary from `golden-paths/`.
-    Builtin,
-    /// A local folder of bundles, or one bundle; it holds one version of each.
-    Folder(PathBuf),
-    /// A git repository whose tags (`v1.4.0` or `<bundle>/v1.4.0`) are the versions. The URL as
-    /// given, credentials included, for fetching; it is shown and recorded without them
-    /// (`Display`, [`crate::redact::strip_credentials`]).
-    Git(String),
-}
 
 impl SourceSpec {
-    /// Reads `--from`: URLs (`https://`, `ssh://`, `file://`, `git@host:`) and paths ending in
-    /// `.git` are git sources, `builtin` is the catalog, anything else is a folder.
-    pub fn parse(s: &str) -> SourceSpec {
-        if s == "builtin" {
-            SourceSpec::Builtin
-        } else if s.contains("://") || s.ends_with(".git") || (s.contains('@') && s.contains(':')) {
-            // `host:path` (a `:` before any `/`) is git's scp-like syntax; anything else without
-            // a scheme is a local repository, made absolute like a folder so the project records
-            // a source that still resolves when upgrade and check run from inside it.
-            let scp_like = s
-                .find(':')
-                .is_some_and(|colon| s.find('/').is_none_or(|slash| colon < slash));
-            if s.contains("://") || scp_like {
-                SourceSpec::Git(s.to_string())
-            } else {
-                let path = PathBuf::from(s);
-                let path = std::path::absolute(&path).unwrap_or(path);
-                SourceSpec::Git(path.display().to_string())
-            }
-        } else {
-            let path = PathBuf::from(s);
-            SourceSpec::Folder(std::path::absolute(&path).unwrap_or(path))
-        }
-    }
-
-    /// Sources whose hook commands run without `--trust`: only the one shipped in the binary.
-    pub fn trusted_by_default(&self) -> bool {
-        matches!(self, SourceSpec::Builtin)
-    }
-
+    /// Opens the source: fetches a remote git repository's tags, checks a folder is there.
     pub fn open(&self) -> Result<Source, Error> {
         Ok(match self {
-            SourceSpec::Builtin => Source::Builtin(Catalog::embedded()),
-            SourceSpec::Folder(p) => Source::Folder(FolderSource::open(p)?),
+            SourceSpec::Builtin => Source::new(Catalog::embedded()),
+            SourceSpec::Folder(p) => Source::new(FolderSource::open(p)?),
             SourceSpec::Git(url) => {
                 // git would read a URL starting with `-` as an option (`--upload-pack=...`),
                 // were it ever passed before `--`; no URL or path starts with one.
@@ -65,19 +27,9 @@ impl SourceSpec {
                 for credential in crate::redact::credentials_of(url) {
                     crate::redact::remember(&credential);
                 }
-                Source::Git(GitSource::open(url)?)
+                Source::new(GitSource::open(url)?)
             }
         })
-    }
-}
-
-impl fmt::Display for SourceSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SourceSpec::Builtin => f.write_str("builtin"),
-            SourceSpec::Folder(p) => write!(f, "{}", p.display()),
-            SourceSpec::Git(url) => f.write_str(&crate::redact::strip_credentials(url)),
-        }
     }
 }
 
@@ -89,28 +41,49 @@ pub struct Listing {
     pub versions: Vec<Version>,
 }
 
-pub enum Source {
-    Builtin(Catalog),
-    Folder(FolderSource),
-    Git(GitSource),
+/// An opened bundle source.
+pub struct Source {
+    releases: Box<dyn Releases + Send>,
 }
 
 impl Source {
-    pub fn list(&self) -> Result<Vec<Listing>, Error> {
-        match self {
-            Source::Builtin(s) => s.list(),
-            Source::Folder(s) => s.list(),
-            Source::Git(s) => s.list(),
+    fn new(releases: impl Releases + Send + 'static) -> Source {
+        Source {
+            releases: Box::new(releases),
         }
+    }
+
+    /// Every bundle with its versions and the description of its newest release.
+    pub fn list(&self) -> Result<Vec<Listing>, Error> {
+        let mut out = Vec::new();
+        for name in self.releases.bundles()? {
+            let versions = self.releases.versions(&name)?.unwrap_or_default();
+            let Some(newest) = versions.last() else {
+                continue;
+            };
+            out.push(Listing {
+                description: self.releases.description(&name, newest)?,
+                name,
+                versions,
+            });
+        }
+        Ok(out)
     }
 
     /// Loads `name` at `version`, or at its newest version.
     pub fn load(&self, name: &str, version: Option<&Version>) -> Result<Bundle, Error> {
-        match self {
-            Source::Builtin(s) => s.load(name, version),
-            Source::Folder(s) => s.load(name, version),
-            Source::Git(s) => s.load(name, version),
-        }
+        let Some(available) = self.releases.versions(name)? else {
+            return Err(self.unknown(name));
+        };
+        let wanted = match version {
+            None => available
+                .last()
+                .cloned()
+                .ok_or_else(|| self.unknown(name))?,
+            Some(v) if available.contains(v) => v.clone(),
+            Some(v) => return Err(self.releases.missing_version(name, v, available)),
+        };
+        self.releases.read(name, &wanted)
     }
 
     /// Every version of `name`, oldest first.
@@ -122,84 +95,99 @@ impl Source {
         }
     }
 
+    /// The error for a bundle the source does not hold, listing those it does.
     pub fn unknown(&self, name: &str) -> Error {
         Error::UnknownBundle {
             name: name.to_string(),
             location: self.describe(),
-            available: self
-                .list()
-                .map(|l| l.into_iter().map(|l| l.name).collect())
-                .unwrap_or_default(),
+            available: self.releases.bundles().unwrap_or_default(),
         }
     }
 
+    /// Where the source is, as messages name it.
     pub fn describe(&self) -> String {
-        match self {
-            Source::Builtin(_) => "the built-in catalog".to_string(),
-            Source::Folder(s) => format!("folder {}", s.root.display()),
-            Source::Git(s) => format!("git repository {}", s.url),
-        }
-    }
-}
-
-/// Picks `version` from `available` (sorted oldest first), or the newest one.
-pub(super) fn pick_version(
-    name: &str,
-    source: &str,
-    available: &[Version],
-    version: Option<&Version>,
-) -> Result<Version, Error> {
-    match version {
-        None => available
-            .last()
-            .cloned()
-            .ok_or_else(|| Error::UnknownBundle {
-                name: name.to_string(),
-                location: source.to_string(),
-                available: Vec::new(),
-            }),
-        Some(v) if available.contains(v) => Ok(v.clone()),
-        Some(v) => Err(Error::UnknownVersion {
-            name: name.to_string(),
-            version: v.clone(),
-            location: source.to_string(),
-            available: available.to_vec(),
-        }),
+        self.releases.location()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::RelPath;
+
+    fn catalog(files: &[(&str, &str)]) -> Source {
+        Source::new(Catalog::from_files(
+            files.iter().map(|(p, t)| (*p, t.as_bytes(), false)),
+        ))
+    }
+
+    const V2: &str = "[bundle]\nname = \"svc\"\nversion = \"2.0.0\"\n";
+    const V1: &str = "[bundle]\nname = \"svc\"\nversion = \"1.0.0\"\n";
 
     #[test]
-    fn parse_tells_git_from_folders() {
-        assert_eq!(SourceSpec::parse("builtin"), SourceSpec::Builtin);
-        for git in [
-            "https://git.example.com/platform/templates.git",
-            "ssh://git@host/x",
-            "git@github.com:acme/t.git",
-            "file:///tmp/t",
-            "../t.git",
-        ] {
-            assert!(
-                matches!(SourceSpec::parse(git), SourceSpec::Git(_)),
-                "{git}"
-            );
-        }
-        assert!(
-            matches!(SourceSpec::parse("../platform-templates"), SourceSpec::Folder(p) if p.is_absolute())
+    fn each_release_is_its_own_folder() {
+        let c = catalog(&[
+            ("svc/2.0.0/bundle.toml", V2),
+            ("svc/2.0.0/template/kept.txt", "same"),
+            ("svc/2.0.0/template/changed.txt", "new"),
+            ("svc/2.0.0/template/added-in-2.txt", "added"),
+            ("svc/1.0.0/bundle.toml", V1),
+            ("svc/1.0.0/template/kept.txt", "same"),
+            ("svc/1.0.0/template/changed.txt", "old"),
+            ("svc/1.0.0/template/removed-in-2.txt", "gone"),
+            ("svc/README.md", "not part of a release"),
+        ]);
+        let listing = c.list().unwrap();
+        assert_eq!(
+            listing[0].versions,
+            vec![Version::new(1, 0, 0), Version::new(2, 0, 0)]
         );
-        // A local repository path is recorded absolute; URLs and scp-like addresses as given.
-        assert!(
-            matches!(SourceSpec::parse("../t.git"), SourceSpec::Git(p) if std::path::Path::new(&p).is_absolute())
+        let old = c.load("svc", Some(&Version::new(1, 0, 0))).unwrap();
+        let names: Vec<_> = old.template.keys().map(|p| p.as_str()).collect();
+        assert_eq!(names, ["changed.txt", "kept.txt", "removed-in-2.txt"]);
+        assert_eq!(
+            old.template[&RelPath::new("changed.txt").unwrap()].bytes,
+            b"old"
         );
-        for url in [
-            "git@github.com:acme/t.git",
-            "github.com:acme/t.git",
-            "file:///tmp/t",
-        ] {
-            assert_eq!(SourceSpec::parse(url), SourceSpec::Git(url.to_string()));
-        }
+        let new = c.load("svc", None).unwrap();
+        assert_eq!(new.version(), &Version::new(2, 0, 0));
+        assert_eq!(new.template.len(), 3);
+    }
+
+    #[test]
+    fn unknown_version_lists_what_exists() {
+        let c = catalog(&[("svc/2.0.0/bundle.toml", V2)]);
+        let err = c
+            .load("svc", Some(&Version::new(9, 0, 0)))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "bundle `svc` has no version 9.0.0 in the built-in catalog (available: 2.0.0)"
+        );
+        let err = c.load("nope", None).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "no bundle named `nope` in the built-in catalog (available: svc)"
+        );
+    }
+
+    #[test]
+    fn a_release_folder_must_match_its_manifest() {
+        let c = catalog(&[("svc/2.0.0/bundle.toml", V2), ("svc/1.5.0/bundle.toml", V1)]);
+        let err = c
+            .load("svc", Some(&Version::new(1, 5, 0)))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "cannot read bundle source golden-paths/svc/1.5.0/bundle.toml: says version 1.0.0, but its folder is named 1.5.0"
+        );
+        let c = catalog(&[("svc/2.0/bundle.toml", V2)]);
+        let err = c.load("svc", None).unwrap_err().to_string();
+        assert!(
+            err.starts_with("cannot read bundle source golden-paths/svc/2.0: release folders must be named by semver version"),
+            "{err}"
+        );
     }
 }
