@@ -1,15 +1,21 @@
 //! A new project's repository: `git init` and its first commit.
 
-use super::{commit_tree, err, index_entry, Error};
+use super::pack::Pack;
+use super::{err, index_entry, signature, Error};
 use crate::tree::Tree;
+use git2::{ObjectType, Oid};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// `git init` in `dir` (branch from `init.defaultBranch`, else `main`), then one commit of
 /// `files`, which are already written there. Returns the commit id.
 ///
-/// The index and tree are built from the files in memory rather than by re-reading and
-/// re-hashing the work tree (`git add -A`), and no sample hooks are copied in: the first commit
-/// was most of `goldpath new`'s time.
+/// The first commit was most of `goldpath new`'s time (issue #16), so it is made without
+/// libgit2's object writer: every blob, tree and the commit go into one pack (two files, the
+/// pack and its index, however many files the project has, where loose objects cost a
+/// temporary file, a rename and a fan-out folder each), and the index is built from the files
+/// in memory with the stat data of the files just written, so `git status` is clean without
+/// re-hashing the work tree. No sample hooks are copied in.
 pub fn init_and_commit(dir: &Path, files: &Tree, message: &str) -> Result<String, Error> {
     let branch = git2::Config::open_default()
         .and_then(|c| c.get_string("init.defaultBranch"))
@@ -24,17 +30,352 @@ pub fn init_and_commit(dir: &Path, files: &Tree, message: &str) -> Result<String
     opts.initial_head(&branch).external_template(false);
     let repo = git2::Repository::init_opts(dir, &opts)
         .map_err(err(format!("git init {}", dir.display())))?;
+    let sig = signature(&repo)?;
+    let id = commit_as_one_pack(&repo, &branch, dir, files, message, &sig)?;
+    Ok(id.to_string())
+}
+
+/// Writes the first commit of `files` by `sig` as one pack, points `refs/heads/<branch>` (HEAD)
+/// at it and writes the index. The objects are byte for byte those libgit2's `git add` and
+/// `git commit` would write (see the tests).
+fn commit_as_one_pack(
+    repo: &git2::Repository,
+    branch: &str,
+    dir: &Path,
+    files: &Tree,
+    message: &str,
+    sig: &git2::Signature,
+) -> Result<Oid, Error> {
+    let mut pack = Pack::new();
+    let (tree, blobs) = add_tree(&mut pack, files).map_err(err("hashing the files"))?;
+    let commit = pack
+        .add(ObjectType::Commit, &commit_object(tree, sig, message))
+        .map_err(err("hashing the commit"))?;
+    let odb = repo.odb().map_err(err("opening the object store"))?;
+    let mut writer = odb.packwriter().map_err(err("writing the pack"))?;
+    std::io::Write::write_all(&mut writer, &pack.finish()).map_err(|e| Error::Git {
+        context: "writing the pack".into(),
+        message: e.to_string(),
+    })?;
+    writer.commit().map_err(err("indexing the pack"))?;
+
+    // The objects exist now: libgit2 checks that an index entry's blob does.
     let mut index = repo.index().map_err(err("reading the index"))?;
-    for (path, file) in files {
+    for ((path, file), id) in files.iter().zip(blobs) {
         let meta = std::fs::symlink_metadata(path.under(dir)).ok();
-        index
-            .add_frombuffer(
-                &index_entry(path.as_str(), file, meta.as_ref()),
-                &file.bytes,
-            )
-            .map_err(err(format!("staging {path}")))?;
+        let mut entry = index_entry(path.as_str(), file, meta.as_ref());
+        entry.id = id;
+        index.add(&entry).map_err(err(format!("staging {path}")))?;
     }
     index.write().map_err(err("writing the index"))?;
-    let tree_id = index.write_tree().map_err(err("writing the tree"))?;
-    commit_tree(&repo, tree_id, None, message)
+    // As `git commit` logs it, so `git reflog` reads the same.
+    repo.reference(
+        &format!("refs/heads/{branch}"),
+        commit,
+        false,
+        &format!("commit (initial): {}", summary(message)),
+    )
+    .map_err(err("updating the branch"))?;
+    Ok(commit)
+}
+
+/// A folder of the tree being built: entries by name.
+enum Node<'a> {
+    Blob { id: Oid, executable: bool },
+    Folder(BTreeMap<&'a str, Node<'a>>),
+}
+
+/// Adds every blob and tree of `files` to `pack`. Returns the root tree's id and each file's
+/// blob id, in `files`' order.
+fn add_tree(pack: &mut Pack, files: &Tree) -> Result<(Oid, Vec<Oid>), git2::Error> {
+    let mut root = BTreeMap::new();
+    let mut blobs = Vec::with_capacity(files.len());
+    for (path, file) in files {
+        let id = pack.add(ObjectType::Blob, &file.bytes)?;
+        blobs.push(id);
+        let mut folder = &mut root;
+        let mut parts = path.as_str().split('/').peekable();
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                folder.insert(
+                    part,
+                    Node::Blob {
+                        id,
+                        executable: file.executable,
+                    },
+                );
+                break;
+            }
+            let node = folder
+                .entry(part)
+                .or_insert_with(|| Node::Folder(BTreeMap::new()));
+            folder = match node {
+                Node::Folder(entries) => entries,
+                Node::Blob { .. } => {
+                    return Err(git2::Error::from_str(&format!(
+                        "`{path}` is under `{part}`, which is a file"
+                    )))
+                }
+            };
+        }
+    }
+    Ok((add_folder(pack, &root)?, blobs))
+}
+
+/// Adds the tree of `folder` and of every folder in it; returns its id.
+fn add_folder(pack: &mut Pack, folder: &BTreeMap<&str, Node>) -> Result<Oid, git2::Error> {
+    let mut entries = Vec::with_capacity(folder.len());
+    for (name, node) in folder {
+        entries.push(match node {
+            Node::Blob { id, executable } => TreeEntry {
+                name,
+                mode: if *executable { "100755" } else { "100644" },
+                id: *id,
+            },
+            Node::Folder(inner) => TreeEntry {
+                name,
+                mode: "40000",
+                id: add_folder(pack, inner)?,
+            },
+        });
+    }
+    pack.add(ObjectType::Tree, &tree_object(&mut entries))
+}
+
+/// One entry of a tree object.
+struct TreeEntry<'a> {
+    name: &'a str,
+    /// As git writes it: `100644`, `100755`, `40000`.
+    mode: &'static str,
+    id: Oid,
+}
+
+impl TreeEntry<'_> {
+    fn is_folder(&self) -> bool {
+        self.mode == "40000"
+    }
+}
+
+/// A tree object: `<mode> <name>\0<20-byte id>` per entry, in git's order, where a folder's name
+/// sorts as if it ended in `/` (`a-b`, `a.txt`, `a/`, `a0`; plain byte order would put the
+/// folder `a` first and git would call the tree unsorted).
+fn tree_object(entries: &mut [TreeEntry]) -> Vec<u8> {
+    entries.sort_by(|a, b| {
+        let key = |e: &TreeEntry| {
+            let slash: &[u8] = if e.is_folder() { b"/" } else { b"" };
+            e.name.as_bytes().iter().chain(slash).copied().collect::<Vec<u8>>()
+        };
+        key(a).cmp(&key(b))
+    });
+    let mut bytes = Vec::with_capacity(entries.len() * 48);
+    for e in entries.iter() {
+        bytes.extend_from_slice(e.mode.as_bytes());
+        bytes.push(b' ');
+        bytes.extend_from_slice(e.name.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(e.id.as_bytes());
+    }
+    bytes
+}
+
+/// A commit object without parents, by `sig` as author and committer, as libgit2 writes it
+/// (`git_commit_create`, `git_signature__writebuf`).
+fn commit_object(tree: Oid, sig: &git2::Signature, message: &str) -> Vec<u8> {
+    let mut bytes = format!("tree {tree}\n").into_bytes();
+    for header in ["author", "committer"] {
+        signature_line(&mut bytes, header, sig);
+    }
+    bytes.push(b'\n');
+    bytes.extend_from_slice(message.as_bytes());
+    bytes
+}
+
+/// `<header> <name> <<email>> <seconds> <+hhmm>\n`. The seconds are printed as libgit2 prints
+/// them, as an unsigned 32-bit number.
+fn signature_line(bytes: &mut Vec<u8>, header: &str, sig: &git2::Signature) {
+    let when = sig.when();
+    let offset = when.offset_minutes();
+    let sign = if offset < 0 || when.sign() == '-' {
+        '-'
+    } else {
+        '+'
+    };
+    let offset = offset.unsigned_abs();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.push(b' ');
+    bytes.extend_from_slice(sig.name_bytes());
+    bytes.extend_from_slice(b" <");
+    bytes.extend_from_slice(sig.email_bytes());
+    bytes.extend_from_slice(
+        format!(
+            "> {} {sign}{:02}{:02}\n",
+            when.seconds() as u32,
+            offset / 60,
+            offset % 60
+        )
+        .as_bytes(),
+    );
+}
+
+/// The reflog's summary of a commit message, as libgit2's `git_commit_summary`: its first
+/// paragraph on one line.
+fn summary(message: &str) -> String {
+    let first = message.trim_start().split("\n\n").next().unwrap_or("");
+    first.trim_end().replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::{File, RelPath};
+
+    fn files(list: &[(&str, &str, bool)]) -> Tree {
+        list.iter()
+            .map(|(path, text, executable)| {
+                (
+                    RelPath::new(path).unwrap(),
+                    File {
+                        bytes: text.as_bytes().to_vec(),
+                        executable: *executable,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The first commit as goldpath made it before issue #16: libgit2's index, loose objects.
+    fn commit_with_libgit2(
+        repo: &git2::Repository,
+        dir: &Path,
+        files: &Tree,
+        message: &str,
+        sig: &git2::Signature,
+    ) -> Oid {
+        let mut index = repo.index().unwrap();
+        for (path, file) in files {
+            let meta = std::fs::symlink_metadata(path.under(dir)).ok();
+            index
+                .add_frombuffer(
+                    &index_entry(path.as_str(), file, meta.as_ref()),
+                    &file.bytes,
+                )
+                .unwrap();
+        }
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        repo.commit(Some("HEAD"), sig, sig, message, &tree, &[])
+            .unwrap()
+    }
+
+    fn init(dir: &Path) -> git2::Repository {
+        let mut opts = git2::RepositoryInitOptions::new();
+        opts.initial_head("main").external_template(false);
+        git2::Repository::init_opts(dir, &opts).unwrap()
+    }
+
+    #[test]
+    fn the_pack_holds_the_objects_libgit2_would_have_written() {
+        let tree = files(&[
+            ("a.txt", "a\n", false),
+            ("a/b.txt", "b\n", false),
+            ("a/c/d.txt", "same\n", false),
+            ("a-b", "same\n", false),
+            ("a0", "", false),
+            ("bin/run.sh", "#!/bin/sh\n", true),
+            ("docs/x.md", "same\n", false),
+            ("dup/x.md", "same\n", false),
+            ("caf\u{e9}.txt", "\u{e9}\n", false),
+            (".goldpath.toml", "[bundle]\n", false),
+        ]);
+        let message = "Create svc from golden path x 1.0.0\n\nGenerated by goldpath from here.\n";
+        for offset in [0, 120, -90, 330] {
+            let sig = git2::Signature::new(
+                "Ada Lovelace",
+                "ada@example.com",
+                &git2::Time::new(1_764_500_000, offset),
+            )
+            .unwrap();
+            let old = tempfile::tempdir().unwrap();
+            let new = tempfile::tempdir().unwrap();
+            let old_repo = init(old.path());
+            let new_repo = init(new.path());
+            let old_id = commit_with_libgit2(&old_repo, old.path(), &tree, message, &sig);
+            let new_id =
+                commit_as_one_pack(&new_repo, "main", new.path(), &tree, message, &sig).unwrap();
+            assert_eq!(new_id, old_id, "offset {offset}");
+            let commit = new_repo.find_commit(new_id).unwrap();
+            assert_eq!(
+                commit.tree_id(),
+                old_repo.find_commit(old_id).unwrap().tree_id()
+            );
+            assert_eq!(new_repo.head().unwrap().target(), Some(new_id));
+            // The same index, and the same reflog line.
+            let entries = |repo: &git2::Repository| {
+                let index = repo.index().unwrap();
+                index
+                    .iter()
+                    .map(|e| (e.path, e.id, e.mode))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(entries(&new_repo), entries(&old_repo));
+            let message_of = |repo: &git2::Repository| {
+                let log = repo.reflog("HEAD").unwrap();
+                log.get(0).unwrap().message().unwrap().unwrap().to_string()
+            };
+            assert_eq!(message_of(&new_repo), message_of(&old_repo));
+            assert_eq!(
+                message_of(&new_repo),
+                "commit (initial): Create svc from golden path x 1.0.0"
+            );
+        }
+    }
+
+    #[test]
+    fn tree_entries_sort_as_git_sorts_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init_bare(tmp.path()).unwrap();
+        let blob = repo.blob(b"x").unwrap();
+        let folder = repo.treebuilder(None).unwrap().write().unwrap();
+        // (name, is a folder): a folder sorts as `name/`.
+        let cases: &[&[(&str, bool)]] = &[
+            &[("a.txt", false), ("a", true), ("a-b", false)],
+            &[("a", false), ("a.txt", true), ("a-b", true), ("a0", false)],
+            &[("ab", true), ("a", true), ("a b", false), ("A", false)],
+        ];
+        for case in cases {
+            let mut ours: Vec<TreeEntry> = case
+                .iter()
+                .map(|(name, is_folder)| TreeEntry {
+                    name,
+                    mode: if *is_folder { "40000" } else { "100644" },
+                    id: if *is_folder { folder } else { blob },
+                })
+                .collect();
+            let ours = Oid::hash_object(ObjectType::Tree, &tree_object(&mut ours)).unwrap();
+            let mut builder = repo.treebuilder(None).unwrap();
+            for (name, is_folder) in case.iter() {
+                let (id, mode) = if *is_folder {
+                    (folder, 0o040000)
+                } else {
+                    (blob, 0o100644)
+                };
+                builder.insert(name, id, mode).unwrap();
+            }
+            assert_eq!(ours, builder.write().unwrap(), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_where_a_folder_is_needed_is_an_error() {
+        let tree = files(&[("a", "", false), ("a/b", "", false)]);
+        let err = add_tree(&mut Pack::new(), &tree).unwrap_err();
+        assert!(err.message().contains("which is a file"), "{err}");
+    }
+
+    #[test]
+    fn summary_is_the_first_paragraph_on_one_line() {
+        assert_eq!(summary("Create x\n\nbody\n"), "Create x");
+        assert_eq!(summary("  one\ntwo\n\nthree"), "one two");
+        assert_eq!(summary("only\n"), "only");
+    }
 }

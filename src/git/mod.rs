@@ -2,7 +2,8 @@
 //!
 //! - `project`: the repository a project lives in (status, conflict stages in the index,
 //!   commits of exact paths, restoring from HEAD, the hooks folder);
-//! - `first_commit`: `git init` and the first commit of a new project;
+//! - `first_commit`: `git init` and the first commit of a new project, written as one pack
+//!   (`pack`);
 //! - `tags`: a bundle source whose versions are tags, read straight from git objects;
 //! - `remote`: fetching a remote source's tags into the cache with the `git` command;
 //! - `diff`: diffs printed as `git diff` prints them.
@@ -13,6 +14,7 @@
 
 mod diff;
 mod first_commit;
+mod pack;
 mod project;
 mod remote;
 mod tags;
