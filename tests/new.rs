@@ -2,7 +2,9 @@
 //! commits. Sources (git, built-in) are in `new_sources.rs`, bad input in `new_errors.rs`,
 //! prompts in `new_interactive.rs`.
 
-use crate::harness::{assert_clean, bundles, commits, files, fixture, ls, read, Goldpath};
+use crate::harness::{
+    assert_clean, bundles, commits, files, fixture, git, ls, read, snapshot, Goldpath, Workspace,
+};
 use std::path::Path;
 
 /// The answers recorded in a project's `.goldpath.toml`.
@@ -365,4 +367,97 @@ fn a_relative_folder_source_is_recorded_as_an_absolute_path() {
         Path::new(&source).canonicalize().unwrap(),
         tmp.path().join("paths/minimal").canonicalize().unwrap()
     );
+}
+
+/// The files under `.git/objects` of the repository at `dir`, `/`-separated and sorted.
+fn object_files(dir: &Path) -> Vec<String> {
+    let objects = dir.join(".git/objects");
+    walkdir::WalkDir::new(&objects)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(&objects).unwrap();
+            rel.to_string_lossy().replace('\\', "/")
+        })
+        .collect()
+}
+
+/// Issue #16: the first commit is one pack and its index, never a loose object, whatever the
+/// number of files.
+#[test]
+fn the_first_commit_is_one_pack_and_its_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    Goldpath::new()
+        .args(["new", "greeter", "svc", "--from", &bundles(), "--defaults"])
+        .args(["--set", "service_name=orders-api"])
+        .current_dir(tmp.path())
+        .success();
+    let objects = object_files(&tmp.path().join("svc"));
+    assert_eq!(objects.len(), 2, "{objects:#?}");
+    let stem = |ext: &str| {
+        let name = objects.iter().find(|f| f.ends_with(ext)).unwrap();
+        assert!(name.starts_with("pack/pack-"), "{name}");
+        name.strip_suffix(ext).unwrap().to_string()
+    };
+    assert_eq!(stem(".pack"), stem(".idx"));
+}
+
+/// Issue #16: git reads the packed first commit without complaint: `fsck --strict`, a clean
+/// status, the log, the reflog, a clone with the same files, `gc`; and a later upgrade works.
+#[test]
+fn git_reads_the_packed_first_commit_and_the_project_upgrades() {
+    let s = Workspace::new();
+    let url = crate::upgrade::svc_bundle(&s);
+    let p = crate::upgrade::svc_project(&s, &url);
+    git(&p, &["fsck", "--strict", "--no-dangling"]);
+    assert_eq!(git(&p, &["status", "--porcelain", "--untracked-files=all"]), "");
+    assert_eq!(
+        git(&p, &["log", "--format=%an <%ae>|%s"]),
+        "goldpath <goldpath@localhost>|Create orders-api from golden path svc 1.0.0\n"
+    );
+    assert_eq!(
+        git(&p, &["reflog", "--format=%gs"]),
+        "commit (initial): Create orders-api from golden path svc 1.0.0\n"
+    );
+    // `git ls-files -s` and the tree agree, and the index is not stale for any file.
+    assert_eq!(
+        git(&p, &["ls-files", "-s"]).lines().count(),
+        git(&p, &["ls-tree", "-r", "HEAD"]).lines().count()
+    );
+    assert_eq!(git(&p, &["diff-files", "--name-only"]), "");
+
+    let clone = s.path("clone");
+    git(
+        s.root(),
+        &["clone", "-q", p.to_str().unwrap(), clone.to_str().unwrap()],
+    );
+    assert_eq!(snapshot(&clone), snapshot(&p));
+    git(&clone, &["fsck", "--strict", "--no-dangling"]);
+
+    git(&p, &["gc", "-q"]);
+    git(&p, &["fsck", "--strict", "--no-dangling"]);
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+
+    let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+    assert_eq!(git(&p, &["rev-list", "--count", "HEAD"]), "2\n");
+    assert!(read(p.join(".goldpath.toml")).contains("version = \"2.0.0\""));
+    git(&p, &["fsck", "--strict", "--no-dangling"]);
+}
+
+/// Issue #16: a project of the built-in catalog, executable files and nested folders included,
+/// is the same commit tree as `git add -A` of its files makes.
+#[test]
+fn the_packed_tree_is_the_tree_git_add_makes() {
+    let s = Workspace::new();
+    let p = s.new_project(&["rust-service", "orders-api", "--set", "service_name=orders-api"]);
+    git(&p, &["fsck", "--strict", "--no-dangling"]);
+    let head_tree = git(&p, &["rev-parse", "HEAD^{tree}"]);
+    // A fresh index from the work tree, hashed by git itself.
+    std::fs::remove_file(p.join(".git/index")).unwrap();
+    git(&p, &["add", "-A"]);
+    assert_eq!(git(&p, &["write-tree"]), head_tree);
 }

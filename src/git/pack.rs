@@ -54,6 +54,7 @@ impl Pack {
     }
 
     /// How many objects the pack holds.
+    #[cfg(test)]
     pub fn objects(&self) -> usize {
         self.ids.len()
     }
