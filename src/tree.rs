@@ -476,34 +476,38 @@ fn move_entries(from: &Path, to: &Path) -> Result<(), Error> {
 /// Writes `tree` into the empty folder `root`: each folder is made once (not once per file) and
 /// a mode is set only where a file is executable, which matters at thousands of files.
 fn write_fresh(root: &Path, tree: &Tree) -> Result<(), Error> {
-    let mut dirs: Vec<PathBuf> = tree
+    // Every folder once, each after its parent (a parent's path sorts before its children's),
+    // with one `mkdir` and no `stat`: `root` is a new empty folder, so nothing is in the way.
+    let dirs: std::collections::BTreeSet<&str> = tree
         .keys()
-        .filter_map(|p| p.under(root).parent().map(Path::to_path_buf))
+        .flat_map(|p| {
+            let p = p.as_str();
+            p.match_indices('/').map(move |(i, _)| &p[..i])
+        })
         .collect();
-    dirs.dedup();
-    let mut made = std::collections::HashSet::new();
     for dir in dirs {
-        if made.insert(dir.clone()) {
-            fs::create_dir_all(&dir).map_err(|source| Error::Write {
-                path: dir.clone(),
-                source,
-            })?;
-        }
+        let abs = root.join(dir);
+        fs::create_dir(&abs).map_err(|source| Error::Write { path: abs, source })?;
     }
     for (path, file) in tree {
         let abs = path.under(root);
-        fs::write(&abs, &file.bytes).map_err(|source| Error::Write {
-            path: abs.clone(),
-            source,
-        })?;
-        if file.executable {
-            set_executable(&abs, true).map_err(|source| Error::Write {
-                path: abs.clone(),
-                source,
-            })?;
-        }
+        write_new_file(&abs, file).map_err(|source| Error::Write { path: abs, source })?;
     }
     Ok(())
+}
+
+/// Creates `path` (which must not exist) holding `file`: one `open`, made executable by its
+/// mode there rather than by a `stat` and a `chmod` after.
+fn write_new_file(path: &Path, file: &File) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Less the umask, as git checks out an executable file.
+        options.mode(if file.executable { 0o777 } else { 0o666 });
+    }
+    options.open(path)?.write_all(&file.bytes)
 }
 
 /// Writes one file, creating its folders. Not atomic: use [`write_file_atomic`] in a project
