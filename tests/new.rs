@@ -412,7 +412,10 @@ fn git_reads_the_packed_first_commit_and_the_project_upgrades() {
     let url = crate::upgrade::svc_bundle(&s);
     let p = crate::upgrade::svc_project(&s, &url);
     git(&p, &["fsck", "--strict", "--no-dangling"]);
-    assert_eq!(git(&p, &["status", "--porcelain", "--untracked-files=all"]), "");
+    assert_eq!(
+        git(&p, &["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
     assert_eq!(
         git(&p, &["log", "--format=%an <%ae>|%s"]),
         "goldpath <goldpath@localhost>|Create orders-api from golden path svc 1.0.0\n"
@@ -453,7 +456,12 @@ fn git_reads_the_packed_first_commit_and_the_project_upgrades() {
 #[test]
 fn the_packed_tree_is_the_tree_git_add_makes() {
     let s = Workspace::new();
-    let p = s.new_project(&["rust-service", "orders-api", "--set", "service_name=orders-api"]);
+    let p = s.new_project(&[
+        "rust-service",
+        "orders-api",
+        "--set",
+        "service_name=orders-api",
+    ]);
     git(&p, &["fsck", "--strict", "--no-dangling"]);
     let head_tree = git(&p, &["rev-parse", "HEAD^{tree}"]);
     // A fresh index from the work tree, hashed by git itself.

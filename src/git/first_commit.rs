@@ -163,7 +163,12 @@ fn tree_object(entries: &mut [TreeEntry]) -> Vec<u8> {
     entries.sort_by(|a, b| {
         let key = |e: &TreeEntry| {
             let slash: &[u8] = if e.is_folder() { b"/" } else { b"" };
-            e.name.as_bytes().iter().chain(slash).copied().collect::<Vec<u8>>()
+            e.name
+                .as_bytes()
+                .iter()
+                .chain(slash)
+                .copied()
+                .collect::<Vec<u8>>()
         };
         key(a).cmp(&key(b))
     });

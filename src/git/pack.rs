@@ -96,7 +96,8 @@ impl Pack {
         loop {
             let read = self.deflate.total_in() as usize;
             // zlib's bound for stored blocks plus room for its header and checksum.
-            self.bytes.reserve(data.len() - read + data.len() / 1000 + 64);
+            self.bytes
+                .reserve(data.len() - read + data.len() / 1000 + 64);
             let status = self
                 .deflate
                 .compress_vec(&data[read..], &mut self.bytes, FlushCompress::Finish)
