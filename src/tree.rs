@@ -53,6 +53,18 @@ pub fn no_symlink_on_the_way(root: &Path, path: &RelPath) -> Result<(), Error> {
     Ok(())
 }
 
+/// What is wrong with `path` as a whole (empty, absolute, Windows syntax), before its parts are
+/// checked; `absolute` is the reason given for a path starting with `/`.
+fn whole_path_problem(path: &str, absolute: &'static str) -> Option<&'static str> {
+    if path.is_empty() {
+        return Some("it is empty");
+    }
+    if path.starts_with('/') {
+        return Some(absolute);
+    }
+    windows_syntax(path)
+}
+
 /// A path inside a project: relative, normalised, `/`-separated, unable to escape, and a name
 /// every file system goldpath's users have (Linux, macOS, Windows) can hold.
 ///
@@ -73,15 +85,10 @@ impl RelPath {
             path: path.to_string(),
             reason,
         };
-        if path.is_empty() {
-            return Err(bad("it is empty"));
-        }
-        if path.starts_with('/') {
-            return Err(bad(
-                "it is absolute; template paths must stay inside the project",
-            ));
-        }
-        if let Some(reason) = windows_syntax(path) {
+        if let Some(reason) = whole_path_problem(
+            path,
+            "it is absolute; template paths must stay inside the project",
+        ) {
             return Err(bad(reason));
         }
         for part in path.split('/') {
@@ -100,15 +107,10 @@ impl RelPath {
             path: path.to_string(),
             reason,
         };
-        if path.is_empty() {
-            return Err(bad("it is empty"));
-        }
-        if path.starts_with('/') {
-            return Err(bad(
-                "it is absolute; bundle files must stay inside the bundle",
-            ));
-        }
-        if let Some(reason) = windows_syntax(path) {
+        if let Some(reason) = whole_path_problem(
+            path,
+            "it is absolute; bundle files must stay inside the bundle",
+        ) {
             return Err(bad(reason));
         }
         for part in path.split('/') {

@@ -55,13 +55,7 @@ fn release(e: &Edge) {
         .chain((0..50).map(|i| (format!("new/n{i:02}.txt"), body(i, "new"))))
         .chain([(".gitignore".to_string(), "local.env\n".to_string())])
         .collect();
-    let refs = |v: &[(String, String)]| -> Vec<(String, String)> { v.to_vec() };
-    let as_strs = |v: &[(String, String)]| {
-        v.iter()
-            .map(|(a, b)| (a.clone(), b.clone()))
-            .collect::<Vec<_>>()
-    };
-    for (version, files) in [("1.0.0", as_strs(&refs(&v1))), ("2.0.0", as_strs(&v2))] {
+    for (version, files) in [("1.0.0", &v1), ("2.0.0", &v2)] {
         let borrowed: Vec<(&str, &str)> = files
             .iter()
             .map(|(a, b)| (a.as_str(), b.as_str()))

@@ -10,7 +10,7 @@ use super::error::Error;
 use super::journal::{Journal, PlannedCommit, Step};
 use super::plan::{Action, Conflict, ConflictKind};
 use super::prepare::{Options, UpgradePlan};
-use super::workspace::{files_under, is_folder, remove_file};
+use super::workspace::{files_under, is_folder, rel_paths, remove_file};
 use crate::answers::{AnswersFile, PendingUpgrade, Recorded};
 use crate::git::ProjectRepo;
 use crate::project::Project;
@@ -68,12 +68,7 @@ fn paths_written(plan: &UpgradePlan) -> (Vec<String>, Vec<String>) {
     let mut restore = BTreeSet::new();
     let mut created = BTreeSet::new();
     for change in &plan.changes {
-        let mut paths = Vec::new();
-        if change.action.writes() {
-            paths.push(&change.path);
-        }
-        paths.extend(change.moved_from.iter());
-        for path in paths {
+        for path in change.paths_written() {
             // A folder in the place of a file the plan writes is not a file to restore.
             if std::fs::symlink_metadata(path.under(dir)).is_ok_and(|m| !m.is_dir()) {
                 restore.insert(path.to_string());
@@ -304,15 +299,12 @@ fn record_conflicts(
 /// What the commit holds: every path the upgrade wrote or removed, and what its hooks changed
 /// (the tree was clean before, so every change now is the upgrade's). Nothing else.
 fn commit_paths(plan: &UpgradePlan, repo: &ProjectRepo) -> Result<Vec<String>, Error> {
-    let mut paths = BTreeSet::new();
-    for change in &plan.changes {
-        if change.action.writes() {
-            paths.insert(change.path.to_string());
-        }
-        if let Some(from) = &change.moved_from {
-            paths.insert(from.to_string());
-        }
-    }
+    let mut paths: BTreeSet<String> = plan
+        .changes
+        .iter()
+        .flat_map(|c| c.paths_written())
+        .map(RelPath::to_string)
+        .collect();
     if !plan.started_dirty && !plan.hooks.is_empty() {
         paths.extend(repo.dirty_paths()?);
     }
@@ -362,13 +354,6 @@ fn answers_record(
             answers: plan.recorded_answers.clone(),
         }),
     })
-}
-
-fn rel_paths(paths: &[String]) -> Result<Vec<RelPath>, Error> {
-    Ok(paths
-        .iter()
-        .map(|p| RelPath::new(p))
-        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Runs a migration hook from the bundle's `hooks/` in the project folder. Only reached for

@@ -14,7 +14,7 @@
 //! and never seen by `git status`.
 
 use super::error::Error;
-use super::workspace::remove_file;
+use super::workspace::{rel_paths, remove_file};
 use crate::git::ProjectRepo;
 use crate::tree::{self, File, RelPath, ANSWERS_FILE};
 use serde::{Deserialize, Serialize};
@@ -152,13 +152,6 @@ impl Journal {
     }
 }
 
-fn rel_paths(paths: &[String]) -> Result<Vec<RelPath>, Error> {
-    Ok(paths
-        .iter()
-        .map(|p| RelPath::new(p))
-        .collect::<Result<Vec<_>, _>>()?)
-}
-
 /// Looks for a journal left by a goldpath process that was cut off and, as the module says,
 /// puts the project where the user can work from. Returns `None` when there was none.
 pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
@@ -180,15 +173,6 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
         paths.extend(rel_paths(&journal.created)?);
         Ok(paths)
     };
-    let remove_created = || -> Result<(), Error> {
-        for path in rel_paths(&journal.created)? {
-            if repo.head_file(&path)?.is_none() {
-                tree::no_symlink_on_the_way(dir, &path)?;
-                remove_file(&path.under(dir))?;
-            }
-        }
-        Ok(())
-    };
     let outcome = if repo.head_id() != journal.head && journal.step != Step::Abort {
         repo.sync_index_to_head(&committed_paths()?)?;
         Recovered::Committed
@@ -203,7 +187,7 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
                 if let (true, Some(before)) = (wrote_last, &journal.answers_before) {
                     tree::write_file_atomic(&dir.join(ANSWERS_FILE), &File::new(before.clone()))?;
                 }
-                remove_created()?;
+                remove_created(dir, &repo, &rel_paths(&journal.created)?)?;
                 Recovered::NothingToUndo
             }
             (Step::Upgrade | Step::Continue, _) if wrote_last => match &journal.commit {
@@ -215,7 +199,7 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
             },
             (Step::Continue, _) => {
                 // Only the template's files that waited behind untracked ones can be there.
-                remove_created()?;
+                remove_created(dir, &repo, &rel_paths(&journal.created)?)?;
                 Recovered::NothingToUndo
             }
             (Step::Upgrade, _) => {
@@ -250,17 +234,24 @@ fn remove_stale_writes(dir: &Path, repo: &ProjectRepo, journal: &Journal) {
     }
 }
 
-/// Puts back every path the journal names: files it created are removed (with the folders that
-/// leaves empty), the others restored from HEAD, the answers file last.
-pub fn undo(dir: &Path, repo: &ProjectRepo, journal: &Journal) -> Result<(), Error> {
-    let answers = RelPath::new(ANSWERS_FILE)?;
-    let created = rel_paths(&journal.created)?;
-    for path in &created {
+/// Removes the files a step created (HEAD lacks them: they were not there before), with the
+/// folders that leaves empty; a path HEAD has is the user's and stays.
+fn remove_created(dir: &Path, repo: &ProjectRepo, created: &[RelPath]) -> Result<(), Error> {
+    for path in created {
         if repo.head_file(path)?.is_none() {
             tree::no_symlink_on_the_way(dir, path)?;
             remove_file(&path.under(dir))?;
         }
     }
+    Ok(())
+}
+
+/// Puts back every path the journal names: files it created are removed (with the folders that
+/// leaves empty), the others restored from HEAD, the answers file last.
+pub fn undo(dir: &Path, repo: &ProjectRepo, journal: &Journal) -> Result<(), Error> {
+    let answers = RelPath::new(ANSWERS_FILE)?;
+    let created = rel_paths(&journal.created)?;
+    remove_created(dir, repo, &created)?;
     let mut restore: Vec<RelPath> = rel_paths(&journal.restore)?
         .into_iter()
         .chain(created)

@@ -180,6 +180,15 @@ pub struct Change {
     pub action: Action,
 }
 
+impl Change {
+    /// The paths applying this change writes or removes: its own when the action writes, and
+    /// the old path of a rename (removed once the file is at its new path).
+    pub fn paths_written(&self) -> impl Iterator<Item = &RelPath> {
+        let own = self.action.writes().then_some(&self.path);
+        own.into_iter().chain(self.moved_from.iter())
+    }
+}
+
 /// The three trees and what the migrations ask, the input of [`decide`].
 pub struct Sides<'a> {
     pub base: &'a Tree,

@@ -128,3 +128,11 @@ fn remove_emptied_folders(path: &Path) {
         dir = d.parent();
     }
 }
+
+/// Paths as recorded (the journal, `[upgrade]` in the answers file), checked again on the way in.
+pub(super) fn rel_paths(paths: &[String]) -> Result<Vec<RelPath>, Error> {
+    Ok(paths
+        .iter()
+        .map(|p| RelPath::new(p))
+        .collect::<Result<Vec<_>, _>>()?)
+}
