@@ -10,6 +10,7 @@ pub mod answers;
 pub mod bundle;
 pub mod check;
 pub mod cli;
+pub mod fault;
 pub mod git;
 pub mod merge;
 pub mod project;

@@ -81,6 +81,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
 }
 
 const ABORTED: &str = "Upgrade aborted: every file it touched is back as it was at HEAD.";
+const ALREADY_COMMITTED: &str = "Nothing to abort: the upgrade was committed before it was cut off. To undo it: `git revert HEAD`.";
 
 /// Recovers from a goldpath process that was cut off; returns the exit code when that was
 /// all the command asked for (`--continue` or `--abort` of what is now finished).
@@ -103,9 +104,21 @@ fn recover(args: &Args, out: &mut dyn Write) -> Result<Option<i32>, CommandError
         emit(out, format_args!("Upgrade finished.\n"))?;
         return Ok(Some(0));
     }
-    if args.abort && (recovered == upgrade::Recovered::Undone || nothing_left) {
-        emit(out, format_args!("{ABORTED}\n"))?;
-        return Ok(Some(0));
+    if args.abort {
+        let committed = matches!(
+            recovered,
+            upgrade::Recovered::Committed | upgrade::Recovered::CommittedNow(_)
+        );
+        if committed {
+            // The cut-off process got as far as its commit: there is nothing left to abort,
+            // and saying "aborted" would hide that HEAD moved.
+            emit(out, format_args!("{ALREADY_COMMITTED}\n"))?;
+            return Ok(Some(0));
+        }
+        if recovered == upgrade::Recovered::Undone || nothing_left {
+            emit(out, format_args!("{ABORTED}\n"))?;
+            return Ok(Some(0));
+        }
     }
     Ok(None)
 }

@@ -42,7 +42,16 @@ fn err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
     let context = context.into();
     move |e| Error::Git {
         context,
-        message: e.message().to_string(),
+        message: if e.code() == git2::ErrorCode::Locked {
+            // libgit2's own text names no file and no way out.
+            format!(
+                "{}; if no git process is running in this repository, remove the lock file \
+                 (`rm .git/index.lock`, or the `.lock` file named) and run the command again",
+                e.message()
+            )
+        } else {
+            e.message().to_string()
+        },
     }
 }
 

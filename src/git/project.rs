@@ -214,12 +214,26 @@ impl ProjectRepo {
             .write_tree_to(&self.repo)
             .map_err(err("writing the tree"))?;
         let id = commit_tree(&self.repo, tree_id, parent.as_ref(), message)?;
+        // HEAD has moved and the index not yet: the next command's recovery syncs it.
+        crate::fault::point();
         for entry in &entries {
             let name = String::from_utf8_lossy(&entry.path).into_owned();
             index.add(entry).map_err(err(format!("staging {name}")))?;
         }
         index.write().map_err(err("writing the index"))?;
         Ok(id)
+    }
+
+    /// Removes the index's lock file if it was made at or after `since` (when a goldpath step
+    /// that was cut off began): the killed process held it, and no git command would run while
+    /// it stays. An older lock is another process's and stays. Returns whether one was removed.
+    pub fn remove_index_lock_since(&self, since: std::time::SystemTime) -> bool {
+        let lock = self.repo.path().join("index.lock");
+        let made = std::fs::symlink_metadata(&lock).and_then(|m| m.modified());
+        match made {
+            Ok(made) if made >= since => std::fs::remove_file(&lock).is_ok(),
+            _ => false,
+        }
     }
 
     /// Makes the index entries of `paths` those of HEAD (stages dropped; a path HEAD lacks is
@@ -236,16 +250,24 @@ impl ProjectRepo {
             index
                 .remove_path(Path::new(&in_repo))
                 .map_err(err(format!("unstaging {in_repo}")))?;
-            if let Ok(entry) = head.get_path(Path::new(&in_repo)) {
-                let file = File {
-                    bytes: Vec::new(),
-                    executable: entry.filemode() == 0o100755,
-                };
-                let mut e = index_entry(&in_repo, &file, None);
-                e.id = entry.id();
-                e.file_size = 0;
-                index.add(&e).map_err(err(format!("staging {in_repo}")))?;
+            let Ok(entry) = head.get_path(Path::new(&in_repo)) else {
+                continue;
+            };
+            // A folder in HEAD: its files are entries of their own (the paths name them).
+            if entry.kind() != Some(git2::ObjectType::Blob) {
+                continue;
             }
+            // A file in HEAD where the index may still have a folder's files.
+            let _ = index.remove_dir(Path::new(&in_repo), 0);
+            let file = File {
+                bytes: Vec::new(),
+                executable: entry.filemode() == 0o100755,
+            };
+            let mut e = index_entry(&in_repo, &file, None);
+            e.id = entry.id();
+            e.mode = entry.filemode() as u32;
+            e.file_size = 0;
+            index.add(&e).map_err(err(format!("staging {in_repo}")))?;
         }
         index.write().map_err(err("writing the index"))
     }

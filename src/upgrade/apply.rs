@@ -12,6 +12,7 @@ use super::plan::{Action, Conflict, ConflictKind};
 use super::prepare::{Options, UpgradePlan};
 use super::workspace::{files_under, is_folder, rel_paths, remove_file};
 use crate::answers::{AnswersFile, PendingUpgrade, Recorded};
+use crate::fault;
 use crate::git::ProjectRepo;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, ANSWERS_FILE};
@@ -28,37 +29,6 @@ pub struct Applied {
     /// The upgrade started on uncommitted changes (`--allow-dirty`), so it was not committed:
     /// a commit would have swept the user's unrelated work (untracked files included) into it.
     pub started_dirty: bool,
-}
-
-/// Fault injection for the crash tests: abort the process after this many file writes. Only in
-/// builds with the `fault-injection` feature (the tests' build), never in a release.
-#[cfg(feature = "fault-injection")]
-const FAULT_ENV: &str = "GOLDPATH_FAULT_AFTER_WRITES";
-
-/// Counts the writes of a step and, in a build with fault injection, stops the process dead
-/// after the configured number, the way a SIGKILL would.
-struct Writes {
-    count: usize,
-    #[cfg(feature = "fault-injection")]
-    fault_after: Option<usize>,
-}
-
-impl Writes {
-    fn new() -> Writes {
-        Writes {
-            count: 0,
-            #[cfg(feature = "fault-injection")]
-            fault_after: std::env::var(FAULT_ENV).ok().and_then(|v| v.parse().ok()),
-        }
-    }
-
-    fn before_write(&mut self) {
-        #[cfg(feature = "fault-injection")]
-        if self.fault_after == Some(self.count) {
-            std::process::abort();
-        }
-        self.count += 1;
-    }
 }
 
 /// The paths a plan writes or removes, split by whether a file is there now (git tracks it:
@@ -109,7 +79,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     }
     let mut writer = Writer::new(dir);
     write_files(plan, &mut writer)?;
-    let marked = record_conflicts(plan, &repo, &mut writer)?;
+    let marked = record_conflicts(plan, &repo)?;
     for (version, hook) in &plan.hooks {
         run_hook(plan, version, hook)?;
     }
@@ -132,12 +102,13 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         Some(&File::new(answers_after)),
     )?;
     let commit = if commits {
-        writer.writes.before_write();
+        fault::point();
         Some(repo.commit_paths(dir, &message, &rel_paths(&commit_paths)?)?)
     } else {
         None
     };
     if !started_dirty {
+        fault::point();
         Journal::end(&repo)?;
     }
     Ok(Applied {
@@ -147,26 +118,21 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     })
 }
 
-/// Writes and removes the files of a project, each atomically, counting them for fault
-/// injection.
+/// Writes and removes the files of a project, each atomically, each a [`fault::point`].
 struct Writer<'a> {
     dir: &'a Path,
-    writes: Writes,
 }
 
 impl Writer<'_> {
     fn new(dir: &Path) -> Writer<'_> {
-        Writer {
-            dir,
-            writes: Writes::new(),
-        }
+        Writer { dir }
     }
 
     /// Writes `file` at `path`, or removes the file there when `None`.
     fn write(&mut self, path: &RelPath, file: Option<&File>) -> Result<(), Error> {
         // Planning refused symlinks; this catches one made since.
         tree::no_symlink_on_the_way(self.dir, path)?;
-        self.writes.before_write();
+        fault::point();
         match file {
             Some(f) => tree::write_file_atomic(&path.under(self.dir), f)?,
             None => remove_file(&path.under(self.dir))?,
@@ -257,11 +223,7 @@ impl Marked {
 }
 
 /// Records every conflict of the plan in the index as stages 1/2/3.
-fn record_conflicts(
-    plan: &UpgradePlan,
-    repo: &ProjectRepo,
-    writer: &mut Writer<'_>,
-) -> Result<Marked, Error> {
+fn record_conflicts(plan: &UpgradePlan, repo: &ProjectRepo) -> Result<Marked, Error> {
     let mut marked = Marked::default();
     for change in &plan.changes {
         let Action::Conflict(Conflict {
@@ -275,7 +237,7 @@ fn record_conflicts(
         else {
             continue;
         };
-        writer.writes.before_write();
+        fault::point();
         if *kind == ConflictKind::Untracked {
             // Only the template's side: the user's file is not git's, and its content
             // does not go into git's object store either.
@@ -447,19 +409,19 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     for (path, file) in &arriving {
         writer.write(path, Some(file))?;
     }
-    let writes = &mut writer.writes;
-    writes.before_write();
+    fault::point();
     tree::no_symlink_on_the_way(dir, &RelPath::new(ANSWERS_FILE)?)?;
     tree::write_file_atomic(&dir.join(ANSWERS_FILE), &File::new(answers_after))?;
-    writes.before_write();
+    fault::point();
     repo.sync_index_to_head(&dropped)?;
     let commit = if commits {
-        writes.before_write();
+        fault::point();
         Some(repo.commit_paths(dir, &pending.message, &rel_paths(&commit_paths)?)?)
     } else {
         None
     };
     if !pending.started_dirty {
+        fault::point();
         Journal::end(&repo)?;
     }
     Ok(Applied {

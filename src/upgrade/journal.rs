@@ -159,6 +159,9 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
     let Some(journal) = Journal::read(&repo)? else {
         return Ok(None);
     };
+    if let Ok(began) = std::fs::metadata(path_of(&repo)).and_then(|m| m.modified()) {
+        repo.remove_index_lock_since(began);
+    }
     remove_stale_writes(dir, &repo, &journal);
     let answers_now = std::fs::read(dir.join(ANSWERS_FILE)).ok();
     let wrote_last = answers_now.as_deref() == Some(journal.answers_after.as_bytes());
