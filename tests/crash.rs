@@ -241,7 +241,10 @@ fn sigkill_at_random_moments_leaves_a_recoverable_project() {
                     );
                 }
                 let again = goldpath(&e, &p, &["upgrade", "--defaults", "--no-input"]).run();
-                assert!(again.is_success(), "{what}: the upgrade does not run again");
+                assert!(
+                    again.is_success(),
+                    "{what}: the upgrade does not run again: {again}"
+                );
                 assert!(is_new(&p), "{what}");
             }
             1 => {

@@ -552,3 +552,43 @@ fn a_lock_left_by_a_killed_step_is_cleared_and_another_ones_is_named() {
     assert!(abort.is_success(), "{}", abort.stderr);
     assert_eq!(snapshot(&p), before);
 }
+
+/// An upgrade cut off after its journal but before its first write left nothing to undo: the
+/// next `upgrade` says so and runs. Once the user changed a file the journal names, it is no
+/// longer sure nothing was written, so it asks for `--abort` and keeps the change.
+#[cfg(feature = "fault-injection")]
+#[test]
+fn an_upgrade_cut_off_before_its_first_write_just_runs_again() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("a.txt", "one\n")]);
+    e.release("2.0.0", "", &[("a.txt", "two\n"), ("b.txt", "b\n")]);
+    let cut_off = |name: &str| {
+        let p = e.project_at(name);
+        let out =
+            e.ws.command(&p, &["upgrade", "--defaults", "--no-input"])
+                .env("GOLDPATH_FAULT_AFTER_WRITES", "0")
+                .run();
+        assert!(!out.is_success());
+        p
+    };
+    let p = cut_off("untouched");
+    let out = e.upgrade(&p, &[], 0);
+    assert!(
+        out.stdout
+            .contains("Recovered: an interrupted upgrade had written nothing."),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(read(p.join("a.txt")), "two\n");
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+
+    let p = cut_off("edited");
+    fs::write(p.join("a.txt"), "mine\n").unwrap();
+    let out = e.upgrade(&p, &[], 2);
+    assert!(
+        out.stderr.contains("goldpath upgrade --abort"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(read(p.join("a.txt")), "mine\n");
+}

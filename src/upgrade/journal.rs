@@ -82,6 +82,8 @@ pub enum Recovered {
     Undone,
     /// An interrupted `--continue` had not written anything.
     NothingToUndo,
+    /// An interrupted upgrade was cut off before its first write.
+    NothingWritten,
 }
 
 impl Recovered {
@@ -95,6 +97,7 @@ impl Recovered {
             Recovered::Finished => "an interrupted upgrade had finished writing; nothing was lost".into(),
             Recovered::Undone => "an interrupted upgrade was undone: every file it may have written is back as at HEAD".into(),
             Recovered::NothingToUndo => "an interrupted `--continue` had written nothing".into(),
+            Recovered::NothingWritten => "an interrupted upgrade had written nothing".into(),
         }
     }
 }
@@ -205,6 +208,11 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
                 remove_created(dir, &repo, &rel_paths(&journal.created)?)?;
                 Recovered::NothingToUndo
             }
+            // Cut off before its first write (every path it names is still as at HEAD): there is
+            // nothing to undo and nothing of the user's to lose, so the upgrade just runs again.
+            (Step::Upgrade, _) if nothing_written(dir, &repo, &journal)? => {
+                Recovered::NothingWritten
+            }
             (Step::Upgrade, _) => {
                 return Err(Error::Interrupted {
                     journal: path_of(&repo).display().to_string(),
@@ -214,6 +222,31 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
     };
     Journal::end(&repo)?;
     Ok(Some(outcome))
+}
+
+/// Whether every path the journal names is as HEAD has it: files to restore unchanged, files to
+/// create absent, the answers file as before.
+fn nothing_written(dir: &Path, repo: &ProjectRepo, journal: &Journal) -> Result<bool, Error> {
+    for path in rel_paths(&journal.restore)? {
+        let now = tree::read_file(dir, &path)?;
+        let head = repo.head_file(&path)?;
+        let same = match (&now, &head) {
+            (Some(a), Some(b)) => a.bytes == b.bytes && a.executable == b.executable,
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            return Ok(false);
+        }
+    }
+    for path in rel_paths(&journal.created)? {
+        if std::fs::symlink_metadata(path.under(dir)).is_ok() {
+            return Ok(false);
+        }
+    }
+    let answers = RelPath::new(ANSWERS_FILE)?;
+    Ok(tree::read_file(dir, &answers)?.map(|f| f.bytes)
+        == repo.head_file(&answers)?.map(|f| f.bytes))
 }
 
 /// Removes the temporary files of writes the kill cut short, beside every path the step could
