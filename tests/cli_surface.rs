@@ -1,0 +1,221 @@
+//! What a CI user expects of the command line (issue #11, items 7, 9 and 11): every patch
+//! `goldpath diff` prints applies with `git apply -R`, `diff --locked` is exactly `check`'s
+//! drift, `upgrade --format json`, completions, the man page, colour, and a Renovate
+//! configuration that matches a real `.goldpath.toml`.
+
+use crate::harness::{git, read, write_bundle, Workspace};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+fn set_mode(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn executable(path: &Path) -> bool {
+    fs::metadata(path).unwrap().permissions().mode() & 0o111 != 0
+}
+
+/// Bytes with a NUL, so git and goldpath both take the file as binary.
+const LOGO: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01\x02\x03";
+
+/// A bundle `kinds` 1.0.0 with a locked file for each kind of change, a seed file and a file
+/// the team may change, and a project made from it (committed).
+fn kinds_project(s: &Workspace) -> PathBuf {
+    let bundle = s.path("bundles/kinds");
+    write_bundle(
+        &bundle,
+        "[bundle]\nname = \"kinds\"\nversion = \"1.0.0\"\ndescription = \"every kind of file\"\n\n\
+         [files]\nlocked = [\"locked/**\"]\nseed = [\"src/**\"]\n",
+        &[
+            ("locked/edited.txt", "one\ntwo\nthree\n"),
+            ("locked/deleted.txt", "gone\nsoon\n"),
+            ("locked/mode.sh", "#!/bin/sh\necho mode\n"),
+            ("locked/deleted-exec.sh", "#!/bin/sh\necho deleted\n"),
+            ("locked/both.sh", "#!/bin/sh\necho both\n"),
+            ("locked/no-newline.txt", "first\nlast"),
+            ("locked/crlf.txt", "alpha\r\nbeta\r\ngamma\r\n"),
+            ("locked/empty.txt", ""),
+            ("locked/new-folder/deep/file.txt", "nested\n"),
+            ("locked/caf\u{e9} q.txt", "quoted name\n"),
+            ("src/main.rs", "fn main() {}\n"),
+            ("README.md", "# kinds\n"),
+        ],
+    );
+    fs::write(bundle.join("template/locked/logo.bin"), LOGO).unwrap();
+    for script in ["mode.sh", "deleted-exec.sh", "both.sh"] {
+        set_mode(&bundle.join("template/locked").join(script), 0o755);
+    }
+    let from = s.path("bundles").display().to_string();
+    s.new_project(&["kinds", "svc", "--from", &from])
+}
+
+/// Every kind of change a user can make to the project's files, committed or not.
+fn change_everything(p: &Path) {
+    let locked = p.join("locked");
+    fs::write(locked.join("edited.txt"), "one\nTWO\nthree\n").unwrap();
+    fs::remove_file(locked.join("deleted.txt")).unwrap();
+    set_mode(&locked.join("mode.sh"), 0o644);
+    fs::remove_file(locked.join("deleted-exec.sh")).unwrap();
+    fs::write(locked.join("both.sh"), "#!/bin/sh\necho changed\n").unwrap();
+    set_mode(&locked.join("both.sh"), 0o644);
+    fs::write(locked.join("no-newline.txt"), "first\nlast, changed").unwrap();
+    fs::write(locked.join("crlf.txt"), "alpha\r\nBETA\r\ngamma\r\n").unwrap();
+    fs::remove_file(locked.join("empty.txt")).unwrap();
+    fs::remove_dir_all(locked.join("new-folder")).unwrap();
+    fs::write(locked.join("caf\u{e9} q.txt"), "quoted name, edited\n").unwrap();
+    let mut logo = LOGO.to_vec();
+    logo.extend_from_slice(b"\x00\xffmore");
+    fs::write(locked.join("logo.bin"), logo).unwrap();
+    // The team's own work: a seed file, a file the golden path lets them change, a new file.
+    fs::write(p.join("src/main.rs"), "fn main() { println!(\"ours\"); }\n").unwrap();
+    fs::write(p.join("README.md"), "# kinds, our way\n").unwrap();
+    fs::write(p.join("locked/ours.txt"), "added by the team\n").unwrap();
+}
+
+/// `git apply ARGS PATCH` in `dir` (the patch written outside it), whether it succeeded and
+/// its stderr.
+fn git_apply(dir: &Path, args: &[&str], patch: &[u8]) -> (bool, String) {
+    let file = dir.parent().unwrap().join("restore.patch");
+    fs::write(&file, patch).unwrap();
+    let out = std::process::Command::new("git")
+        .arg("apply")
+        .args(args)
+        .arg(&file)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every file under `locked/` the golden path wrote, with its bytes and executable bit.
+fn locked_files(p: &Path) -> Vec<(String, Vec<u8>, bool)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(p.join("locked"))
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file() && e.file_name() != "ours.txt")
+        .map(|e| {
+            let rel = e.path().strip_prefix(p).unwrap().display().to_string();
+            (rel, fs::read(e.path()).unwrap(), executable(e.path()))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_kind_of_change_restores_with_git_apply_reverse() {
+    let s = Workspace::new();
+    let p = kinds_project(&s);
+    let golden = locked_files(&p);
+    assert_eq!(golden.len(), 11, "{golden:?}");
+    change_everything(&p);
+
+    // Each kind on its own: `goldpath diff --locked PATH` applies in reverse.
+    for (path, _, _) in &golden {
+        let out = s.goldpath(&p, &["diff", "--locked", path]);
+        assert!(out.is_success(), "{path}: {}", out.stderr);
+        assert!(!out.stdout_bytes.is_empty(), "{path}: no diff");
+        let (ok, err) = git_apply(&p, &["--check", "-R"], &out.stdout_bytes);
+        assert!(
+            ok,
+            "{path}: git apply --check -R refused:\n{err}\n{}",
+            out.stdout
+        );
+    }
+
+    // The whole project's diff applies too (to check it, not to apply: it would undo the
+    // team's seed and README edits).
+    let all = s.goldpath(&p, &["diff"]);
+    assert!(all.is_success(), "{}", all.stderr);
+    assert!(all.stdout.contains("src/main.rs") && all.stdout.contains("README.md"));
+    let (ok, err) = git_apply(&p, &["--check", "-R"], &all.stdout_bytes);
+    assert!(ok, "whole diff: {err}\n{}", all.stdout);
+
+    // --locked is what check calls drift: every locked file, nothing of the team's.
+    let locked = s.goldpath(&p, &["diff", "--locked"]);
+    assert!(locked.is_success(), "{}", locked.stderr);
+    let drift = s.goldpath(&p, &["diff", "--drift"]);
+    assert_eq!(
+        drift.stdout_bytes, locked.stdout_bytes,
+        "--drift is --locked"
+    );
+    for theirs in ["src/main.rs", "README.md", "ours.txt"] {
+        assert!(
+            !locked.stdout.contains(theirs),
+            "{theirs}:\n{}",
+            locked.stdout
+        );
+    }
+    let check = s.goldpath(&p, &["check", "--format", "json"]);
+    assert_eq!(check.code, Some(1), "{}", check.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout_bytes).unwrap();
+    let mut drifted: Vec<String> = report["drift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap().to_string())
+        .collect();
+    drifted.sort();
+    let mut patched: Vec<String> = golden.iter().map(|(p, _, _)| p.clone()).collect();
+    patched.sort();
+    assert_eq!(drifted, patched);
+    // The kinds git must be told about in its own words.
+    for header in [
+        "old mode 100755\nnew mode 100644\ndiff --git a/locked/deleted-exec.sh b/locked/deleted-exec.sh\ndeleted file mode 100644\n",
+        "deleted file mode 100644\n",
+        "old mode 100755\nnew mode 100644\n",
+        "GIT binary patch\n",
+        "\\ No newline at end of file\n",
+        "-beta\r\n+BETA\r\n",
+        "+++ /dev/null\n",
+        "diff --git \"a/locked/caf\\303\\251 q.txt\"",
+    ] {
+        assert!(locked.stdout.contains(header), "{header:?} missing:\n{}", locked.stdout);
+    }
+
+    // The documented restore: check, then apply; drift is gone and the team's work stays.
+    let (ok, err) = git_apply(&p, &["--check", "-R"], &locked.stdout_bytes);
+    assert!(ok, "{err}\n{}", locked.stdout);
+    let (ok, err) = git_apply(&p, &["-R"], &locked.stdout_bytes);
+    assert!(ok, "{err}");
+    assert_eq!(locked_files(&p), golden);
+    assert_eq!(
+        read(p.join("src/main.rs")),
+        "fn main() { println!(\"ours\"); }\n"
+    );
+    assert_eq!(read(p.join("README.md")), "# kinds, our way\n");
+    assert_eq!(read(p.join("locked/ours.txt")), "added by the team\n");
+    let check = s.goldpath(&p, &["check"]);
+    assert_eq!(check.code, Some(0), "{}", check.stdout);
+    let again = s.goldpath(&p, &["diff", "--locked", "--exit-code"]);
+    assert_eq!((again.code, again.stdout.as_str()), (Some(0), ""));
+    // git sees only the team's changes left.
+    let status = git(&p, &["status", "--porcelain"]);
+    assert_eq!(status, " M README.md\n M src/main.rs\n?? locked/ours.txt\n");
+}
+
+#[test]
+fn diff_locked_names_a_locked_symlink_instead_of_failing() {
+    let s = Workspace::new();
+    let p = kinds_project(&s);
+    fs::remove_file(p.join("locked/edited.txt")).unwrap();
+    std::os::unix::fs::symlink("../README.md", p.join("locked/edited.txt")).unwrap();
+    fs::write(p.join("locked/crlf.txt"), "changed\n").unwrap();
+    let out = s.goldpath(&p, &["diff", "--locked", "--exit-code"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("locked/edited.txt is locked and a symlink is in its place"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("+changed\n"), "{}", out.stdout);
+    let (ok, err) = git_apply(&p, &["--check", "-R"], &out.stdout_bytes);
+    assert!(ok, "{err}");
+}
