@@ -219,3 +219,145 @@ fn diff_locked_names_a_locked_symlink_instead_of_failing() {
     let (ok, err) = git_apply(&p, &["--check", "-R"], &out.stdout_bytes);
     assert!(ok, "{err}");
 }
+
+/// `goldpath completions SHELL`, as the shell would load it.
+fn completion_script(shell: &str) -> String {
+    let out = crate::harness::Goldpath::new()
+        .args(["completions", shell])
+        .success();
+    assert!(!out.stdout.is_empty(), "{shell}: empty script");
+    out.stdout
+}
+
+/// Loads the bash completion script in bash and asks it to complete `words` (the last one
+/// being typed): what bash would offer at that point.
+fn bash_completes(script: &Path, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}'\nCOMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_LINE='{}'\nCOMP_POINT=${{#COMP_LINE}}\n\
+         _goldpath goldpath '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        script.display(),
+        quoted.join(" "),
+        words.len() - 1,
+        words.join(" "),
+        words[words.len() - 1],
+        words[words.len().saturating_sub(2)],
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "bash: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+const COMMANDS: [&str; 9] = [
+    "list",
+    "new",
+    "upgrade",
+    "check",
+    "diff",
+    "hooks",
+    "merge-file",
+    "completions",
+    "man",
+];
+
+#[test]
+fn bash_completion_loads_and_completes_commands_and_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("goldpath.bash");
+    fs::write(&script, completion_script("bash")).unwrap();
+    let commands = bash_completes(&script, &["goldpath", ""]);
+    for command in COMMANDS {
+        assert!(
+            commands.iter().any(|c| c == command),
+            "{command}: {commands:?}"
+        );
+    }
+    assert_eq!(bash_completes(&script, &["goldpath", "upg"]), ["upgrade"]);
+    let options = bash_completes(&script, &["goldpath", "diff", "--lo"]);
+    assert_eq!(options, ["--locked"]);
+    let formats = bash_completes(&script, &["goldpath", "upgrade", "--format", ""]);
+    assert_eq!(formats, ["text", "json"]);
+    // The other shells get a script that names the commands too.
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let script = completion_script(shell);
+        for command in ["upgrade", "completions", "--locked"] {
+            assert!(script.contains(command), "{shell} lacks {command}");
+        }
+    }
+    let bad = crate::harness::Goldpath::new()
+        .args(["completions", "tcsh"])
+        .code(2);
+    assert!(
+        bad.stderr
+            .contains("possible values: bash, elvish, fish, powershell, zsh"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn the_man_page_renders_and_names_every_command() {
+    let out = crate::harness::Goldpath::new().arg("man").success();
+    assert!(
+        out.stdout.starts_with(".ie \\n(.g .ds Aq"),
+        "not roff:\n{}",
+        out.stdout
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("goldpath.1");
+    fs::write(&page, &out.stdout).unwrap();
+    // Rendered by man(1) when the machine has it, as a user reads it.
+    let rendered = std::process::Command::new("man")
+        .arg("-l")
+        .arg(&page)
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let text = rendered.as_deref().unwrap_or(&out.stdout);
+    assert!(text.contains("goldpath"), "{text}");
+    for command in COMMANDS {
+        assert!(
+            text.contains(&format!("goldpath-{command}(1)")),
+            "{command}:\n{text}"
+        );
+    }
+    assert!(text.contains("--color"), "{text}");
+    // A page per command.
+    for command in COMMANDS {
+        let out = crate::harness::Goldpath::new()
+            .args(["man", command])
+            .success();
+        let name = format!("goldpath-{command}").replace('-', "\\-");
+        assert!(
+            out.stdout.contains(&format!("\n{name} \\- ")),
+            "{command}:\n{}",
+            out.stdout
+        );
+    }
+    let page = crate::harness::Goldpath::new()
+        .args(["man", "diff"])
+        .success();
+    assert!(page.stdout.contains("\\-\\-locked"), "{}", page.stdout);
+    let bad = crate::harness::Goldpath::new()
+        .args(["man", "nope"])
+        .code(2);
+    assert!(
+        bad.stderr.contains("`nope` is not a goldpath command"),
+        "{}",
+        bad.stderr
+    );
+}

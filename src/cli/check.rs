@@ -3,7 +3,7 @@
 //! 1 a finding in --fail-on, 2 error.
 
 use super::error::CommandError;
-use super::output::emit;
+use super::output::{emit, emit_report, Progress};
 use crate::bundle::SourceSpec;
 use crate::check::{self, Difference, Finding};
 use crate::project::Project;
@@ -43,10 +43,20 @@ fn parse_finding(s: &str) -> Result<Finding, String> {
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     let from = args.from.as_deref().map(SourceSpec::parse);
     let project = Project::open(&args.dir)?;
+    let fetching = matches!(project.current_source(from.as_ref()), SourceSpec::Git(_)).then(|| {
+        Progress::start(format!(
+            "goldpath: fetching {}",
+            project.current_source(from.as_ref())
+        ))
+    });
     let source = check::open_source(&project, from.as_ref())?;
+    drop(fetching);
     let report = check::check(&project, &source, from.as_ref())?;
     let text = match args.format {
-        Format::Text => check::text(&report, &args.fail_on),
+        Format::Text => {
+            emit_report(out, &check::text(&report, &args.fail_on))?;
+            return Ok(if report.fails(&args.fail_on) { 1 } else { 0 });
+        }
         Format::Json => check::json(&report, &args.fail_on),
         Format::Github => check::github(&report, &args.fail_on),
         Format::Junit => check::junit(&report, &args.fail_on),
@@ -83,7 +93,8 @@ pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
     } else {
         check::Scope::All
     };
-    let diff = check::diff(&project, &spec.open()?, &args.paths, scope)?;
+    let source = super::output::open_source(&spec)?;
+    let diff = check::diff(&project, &source, &args.paths, scope)?;
     let mut differs = false;
     for difference in diff.differences() {
         match difference? {
