@@ -361,3 +361,207 @@ fn the_man_page_renders_and_names_every_command() {
         bad.stderr
     );
 }
+
+/// Validates `report` against docs/upgrade-report.schema.json.
+#[track_caller]
+fn assert_upgrade_schema(report: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/upgrade-report.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+}
+
+fn json(out: &crate::harness::Outcome) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout_bytes)
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{}", out.stdout))
+}
+
+#[test]
+fn upgrade_format_json_reports_files_conflicts_versions_and_the_commit() {
+    use crate::upgrade::{svc_bundle, svc_project};
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+
+    // A clean upgrade, committed: the commit is HEAD.
+    let p = svc_project(&s, &url);
+    let dry = s.goldpath(
+        &p,
+        &["upgrade", "--format", "json", "--dry-run", "--defaults"],
+    );
+    assert_eq!(dry.code, Some(0), "{}", dry.stderr);
+    let dry = json(&dry);
+    assert_upgrade_schema(&dry);
+    assert_eq!(
+        (dry["status"].as_str(), dry["commit"].as_str()),
+        (Some("dry-run"), None)
+    );
+    let out = s.goldpath(&p, &["upgrade", "--format", "json", "--defaults"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let report = json(&out);
+    assert_upgrade_schema(&report);
+    assert_eq!(report["status"], "committed");
+    assert_eq!(report["commit"], git(&p, &["rev-parse", "HEAD"]).trim());
+    assert_eq!(
+        (report["from"].as_str(), report["to"].as_str()),
+        (Some("1.0.0"), Some("2.0.0"))
+    );
+    assert_eq!(report["bundle"], "svc");
+    assert_eq!(report["project"], "orders-api");
+    assert_eq!(report["conflicts"], serde_json::json!([]));
+    let bundle_commit = report["bundle_commit"].as_str().unwrap();
+    assert!(read(p.join(".goldpath.toml")).contains(bundle_commit));
+    let changes: Vec<(&str, &str)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["change"].as_str().unwrap()))
+        .collect();
+    assert!(
+        changes.contains(&("ci/pipeline.yml", "updated")),
+        "{changes:?}"
+    );
+    assert_eq!(dry["files"], report["files"], "the dry run said the same");
+    // The text report says the same files.
+    let again = s.goldpath(&p, &["upgrade", "--format", "json"]);
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    let again = json(&again);
+    assert_upgrade_schema(&again);
+    assert_eq!(
+        (again["status"].as_str(), again["to"].as_str()),
+        (Some("up-to-date"), Some("2.0.0"))
+    );
+
+    // Stopped on a conflict: exit 1, the conflict named with its kind.
+    let p2 = s.path("second");
+    let made = s.goldpath(
+        s.root(),
+        &[
+            "new",
+            "svc",
+            "second",
+            "--from",
+            &url,
+            "--version",
+            "1.0.0",
+            "--defaults",
+            "--no-input",
+            "--set",
+            "service_name=second",
+        ],
+    );
+    assert!(made.is_success(), "{}", made.stderr);
+    crate::harness::edit_and_commit(&p2, |p| {
+        fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make\n").unwrap()
+    });
+    let out = s.goldpath(&p2, &["upgrade", "--format", "json", "--defaults"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let report = json(&out);
+    assert_upgrade_schema(&report);
+    assert_eq!(report["status"], "conflicts");
+    assert_eq!(report["commit"], serde_json::Value::Null);
+    assert_eq!(report["conflicts"], serde_json::json!(["ci/pipeline.yml"]));
+    let pipeline = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "ci/pipeline.yml")
+        .unwrap();
+    assert_eq!(pipeline["change"], "conflict");
+    assert_eq!(pipeline["conflict"]["kind"], "locked file edited locally");
+    assert_eq!(pipeline["conflict"]["markers"], true);
+    // --continue and --abort keep their text output.
+    let refused = s.goldpath(&p2, &["upgrade", "--abort", "--format", "json"]);
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+}
+
+/// `goldpath diff` of a project with one drifted locked file, in a terminal.
+fn drifted(s: &Workspace) -> PathBuf {
+    let p = kinds_project(s);
+    fs::write(p.join("locked/edited.txt"), "one\nTWO\nthree\n").unwrap();
+    p
+}
+
+#[test]
+fn colour_follows_the_terminal_no_color_and_the_flag() {
+    let s = Workspace::new();
+    let p = drifted(&s);
+    const RED_MINUS: &str = "\x1b[31m-two\x1b[m";
+    const GREEN_PLUS: &str = "\x1b[32m+TWO\x1b[m";
+    // On a terminal: coloured as git colours a diff, and check's labels.
+    let (code, screen) = s.command(&p, &["diff"]).pty_raw().finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains(RED_MINUS) && screen.contains(GREEN_PLUS),
+        "{screen:?}"
+    );
+    let (code, screen) = s.command(&p, &["check"]).pty_raw().finish();
+    assert_eq!(code, 1, "{screen}");
+    assert!(
+        screen.contains("\x1b[1;31merror:\x1b[m drift: locked/edited.txt"),
+        "{screen:?}"
+    );
+    // NO_COLOR (any value but empty), TERM=dumb and --color never turn it off.
+    for (var, value, args) in [
+        ("NO_COLOR", "1", &["diff"][..]),
+        ("TERM", "dumb", &["diff"][..]),
+        ("NO_COLOR", "", &["diff", "--color", "never"][..]),
+    ] {
+        let (code, screen) = s.command(&p, args).env(var, value).pty_raw().finish();
+        assert_eq!(code, 0, "{screen}");
+        assert!(
+            !screen.contains('\x1b'),
+            "{var}={value} {args:?}: {screen:?}"
+        );
+        assert!(screen.contains("+TWO"), "{screen:?}");
+    }
+    // An empty NO_COLOR is not set.
+    let (_, screen) = s
+        .command(&p, &["diff"])
+        .env("NO_COLOR", "")
+        .pty_raw()
+        .finish();
+    assert!(screen.contains(GREEN_PLUS), "{screen:?}");
+    // Piped: plain, so `git apply` gets the patch; --color always is the user's call.
+    let piped = s.goldpath(&p, &["diff"]);
+    assert!(!piped.stdout.contains('\x1b'), "{}", piped.stdout);
+    let forced = s.goldpath(&p, &["--color", "always", "diff"]);
+    assert!(forced.stdout.contains(RED_MINUS), "{}", forced.stdout);
+    let forced = s.goldpath(&p, &["diff", "--color=always"]);
+    assert!(
+        forced.stdout.contains(GREEN_PLUS),
+        "global flag after the command"
+    );
+    let bad = s.goldpath(&p, &["diff", "--color", "sometimes"]);
+    assert_eq!(bad.code, Some(2));
+}
+
+#[test]
+fn a_fetch_shows_a_progress_line_on_a_terminal_only() {
+    use crate::upgrade::{svc_bundle, svc_project};
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let p = svc_project(&s, &url);
+    let (code, screen) = s.command(&p, &["check"]).pty_raw().finish();
+    assert_eq!(code, 1, "{screen}");
+    let line = format!("goldpath: fetching {url} (");
+    assert!(screen.contains(&line), "{screen:?}");
+    // The line is erased before the report.
+    let erased = screen.rfind("\r\x1b[K").unwrap();
+    assert!(
+        erased < screen.find("error: ").or(screen.find("outdated")).unwrap(),
+        "{screen:?}"
+    );
+    // Not on a pipe.
+    let out = s.goldpath(&p, &["check"]);
+    assert!(!out.stderr.contains("fetching"), "{}", out.stderr);
+}
