@@ -565,3 +565,179 @@ fn a_fetch_shows_a_progress_line_on_a_terminal_only() {
     let out = s.goldpath(&p, &["check"]);
     assert!(!out.stderr.contains("fetching"), "{}", out.stderr);
 }
+
+/// The JSON blocks of docs/renovate.md: the repository configuration, then the administrator's.
+fn renovate_docs() -> (serde_json::Value, serde_json::Value) {
+    let doc = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/renovate.md")).unwrap();
+    let blocks: Vec<serde_json::Value> = doc
+        .split("```json\n")
+        .skip(1)
+        .map(|rest| serde_json::from_str(rest.split("```").next().unwrap()).unwrap())
+        .collect();
+    assert_eq!(blocks.len(), 2, "docs/renovate.md has two JSON blocks");
+    (blocks[0].clone(), blocks[1].clone())
+}
+
+/// `renovate-config-validator` on PATH (tests/install-validators puts it in
+/// .tools/node/node_modules/.bin), or `None` when it is missing and `GOLDPATH_VALIDATORS=1` is
+/// not set; with it set, a missing validator fails the test.
+fn renovate_validator() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("renovate-config-validator"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        let message = "renovate-config-validator not found on PATH; run tests/install-validators and put .tools/node/node_modules/.bin on PATH";
+        if std::env::var_os("GOLDPATH_VALIDATORS").is_some_and(|v| v == "1") {
+            panic!("{message} (GOLDPATH_VALIDATORS=1: every validator is required)");
+        }
+        eprintln!("SKIPPED the Renovate configuration's validation: {message}");
+    }
+    found
+}
+
+/// Runs the validator in `dir` on `args`: whether it accepted, and what it said.
+fn validate(validator: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(validator)
+        .arg("--strict")
+        .args(args)
+        .current_dir(dir)
+        .env("LOG_LEVEL", "info")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+#[test]
+fn the_renovate_configuration_passes_renovate_config_validator_strict() {
+    let (repo, admin) = renovate_docs();
+    let Some(validator) = renovate_validator() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    // The repository's configuration, found as Renovate finds it (renovate.json in the folder).
+    fs::write(tmp.path().join("renovate.json"), repo.to_string()).unwrap();
+    let (ok, said) = validate(&validator, tmp.path(), &[]);
+    assert!(ok && said.contains("Validating renovate.json"), "{said}");
+    // The administrator's, as a global configuration.
+    fs::write(tmp.path().join("admin.json"), admin.to_string()).unwrap();
+    let (ok, said) = validate(&validator, tmp.path(), &["admin.json"]);
+    assert!(ok, "{said}");
+    // The validator does refuse (each run takes about a second, so one is enough): an option
+    // --strict wants migrated (Renovate 41 renamed fileMatch).
+    let old = repo
+        .to_string()
+        .replace("\"managerFilePatterns\"", "\"fileMatch\"");
+    fs::write(tmp.path().join("renovate.json"), old).unwrap();
+    assert!(
+        !validate(&validator, tmp.path(), &[]).0,
+        "--strict took a deprecated option"
+    );
+}
+
+/// A Handlebars template of the configuration with `values` put in (`{{{name}}}`, unescaped).
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values
+        .iter()
+        .fold(template.to_string(), |t, (name, value)| {
+            t.replace(&format!("{{{{{{{name}}}}}}}"), value)
+        })
+}
+
+#[test]
+fn the_renovate_manager_reads_a_real_goldpath_toml_and_its_task_upgrades_the_project() {
+    use crate::upgrade::{svc_bundle, svc_project};
+    let (repo, _) = renovate_docs();
+    let manager = &repo["customManagers"][0];
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let p = svc_project(&s, &url);
+    let answers = read(p.join(".goldpath.toml"));
+
+    // Which files: .goldpath.toml at the root or in a subfolder, nothing else.
+    let pattern = manager["managerFilePatterns"][0].as_str().unwrap();
+    let files = regex::Regex::new(pattern.trim_matches('/')).unwrap();
+    for (path, matched) in [
+        (".goldpath.toml", true),
+        ("services/a/.goldpath.toml", true),
+        ("x.goldpath.toml", false),
+        (".goldpath.toml.orig", false),
+    ] {
+        assert_eq!(files.is_match(path), matched, "{path}");
+    }
+
+    // What: the bundle, its version and its git source, as goldpath wrote them.
+    let find = regex::Regex::new(manager["matchStrings"][0].as_str().unwrap()).unwrap();
+    let found = find
+        .captures(&answers)
+        .unwrap_or_else(|| panic!("no match in:\n{answers}"));
+    assert_eq!(&found["depName"], "svc");
+    assert_eq!(&found["currentValue"], "1.0.0");
+    assert_eq!(&found["packageName"], url);
+    // A folder source has no tags: not matched.
+    let folder = answers.replace(&format!("source = \"{url}\""), "source = \"/srv/bundles\"");
+    assert!(find.captures(&folder).is_none(), "{folder}");
+
+    // Which tags are versions, for this bundle.
+    let template = manager["extractVersionTemplate"].as_str().unwrap();
+    let versions = regex::Regex::new(&fill(template, &[("depName", "svc")])).unwrap();
+    for (tag, version) in [
+        ("v2.0.0", Some("2.0.0")),
+        ("2.0.0", Some("2.0.0")),
+        ("svc/v2.1.0", Some("2.1.0")),
+        ("v3.0.0-rc.1", Some("3.0.0-rc.1")),
+        ("other/v9.0.0", None),
+        ("latest", None),
+    ] {
+        let got = versions.captures(tag).map(|c| c["version"].to_string());
+        assert_eq!(got.as_deref(), version, "{tag}");
+    }
+
+    // The post-upgrade task, as Renovate runs it on its branch after writing the new version
+    // into .goldpath.toml.
+    fs::write(
+        p.join(".goldpath.toml"),
+        answers.replace("version = \"1.0.0\"", "version = \"2.0.0\""),
+    )
+    .unwrap();
+    let rule = &repo["packageRules"][0];
+    let values = [("packageFile", ".goldpath.toml"), ("newVersion", "2.0.0")];
+    let commands: Vec<String> = rule["postUpgradeTasks"]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| fill(c.as_str().unwrap(), &values))
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    let restore: Vec<&str> = commands[0].split_whitespace().collect();
+    assert_eq!(restore[0], "git");
+    git(&p, &restore[1..]);
+    let upgrade: Vec<&str> = commands[1].split_whitespace().collect();
+    assert_eq!(upgrade[0], "goldpath");
+    let out = s.goldpath(&p, &upgrade[1..]);
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("Upgraded to svc 2.0.0 (not committed)."),
+        "{}",
+        out.stdout
+    );
+    let upgraded = read(p.join(".goldpath.toml"));
+    assert!(upgraded.contains("version = \"2.0.0\""), "{upgraded}");
+    assert_ne!(
+        upgraded,
+        answers.replace("version = \"1.0.0\"", "version = \"2.0.0\""),
+        "the commit id moves too"
+    );
+    // Left for Renovate to commit: the files the upgrade changed.
+    let status = git(&p, &["status", "--porcelain"]);
+    assert!(
+        status.contains(".goldpath.toml") && status.contains("ci/pipeline.yml"),
+        "{status}"
+    );
+    assert_eq!(s.goldpath(&p, &["check"]).code, Some(0));
+}

@@ -21,7 +21,7 @@ enum Format {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The project folder (default: the current folder)
+    /// The project folder, or its .goldpath.toml (as Renovate names it); default: the current folder
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// The version to upgrade to (default: the newest)
@@ -72,7 +72,20 @@ pub struct Args {
 /// Why an upgrade that started on uncommitted changes (`--allow-dirty`) is not committed.
 const NOT_COMMITTED_DIRTY: &str = " (not committed: it started with uncommitted changes; review them with `git status` and commit)";
 
-pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+pub fn run(mut args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    // A tool that finds projects by their answers file (Renovate's `{{packageFile}}`) names the
+    // file; the project is its folder.
+    if args
+        .dir
+        .file_name()
+        .is_some_and(|n| n == crate::tree::ANSWERS_FILE)
+        && args.dir.is_file()
+    {
+        args.dir = match args.dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+    }
     // A goldpath process cut off in the middle of an upgrade left its journal: put the project
     // where the user can work from before anything else (see upgrade::journal).
     if !args.dry_run {
