@@ -327,7 +327,9 @@ fn the_man_page_renders_and_names_every_command() {
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-    let text = rendered.as_deref().unwrap_or(&out.stdout);
+    // Without man(1), the roff itself, its `\-` read as `-`.
+    let roff = out.stdout.replace("\\-", "-");
+    let text = rendered.as_deref().unwrap_or(&roff);
     assert!(text.contains("goldpath"), "{text}");
     for command in COMMANDS {
         assert!(
@@ -479,6 +481,14 @@ fn upgrade_format_json_reports_files_conflicts_versions_and_the_commit() {
     assert_eq!(pipeline["change"], "conflict");
     assert_eq!(pipeline["conflict"]["kind"], "locked file edited locally");
     assert_eq!(pipeline["conflict"]["markers"], true);
+    // An error: exit 2, nothing on stdout that a JSON reader would choke on.
+    let bad = s.goldpath(
+        &p,
+        &["upgrade", "--format", "json", "--to", "9.9.9", "--defaults"],
+    );
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert_eq!(bad.stdout, "");
+    assert!(bad.stderr.contains("9.9.9"), "{}", bad.stderr);
     // --continue and --abort keep their text output.
     let refused = s.goldpath(&p2, &["upgrade", "--abort", "--format", "json"]);
     assert_eq!(refused.code, Some(2), "{}", refused.stderr);
@@ -559,6 +569,16 @@ fn a_fetch_shows_a_progress_line_on_a_terminal_only() {
     let erased = screen.rfind("\r\x1b[K").unwrap();
     assert!(
         erased < screen.find("error: ").or(screen.find("outdated")).unwrap(),
+        "{screen:?}"
+    );
+    // upgrade's file list is coloured by what happens to each file.
+    let (code, screen) = s
+        .command(&p, &["upgrade", "--dry-run", "--defaults", "--no-input"])
+        .pty_raw()
+        .finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains("\x1b[32m  U ci/pipeline.yml  updated from the template\x1b[m"),
         "{screen:?}"
     );
     // Not on a pipe.
