@@ -43,12 +43,9 @@ fn parse_finding(s: &str) -> Result<Finding, String> {
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     let from = args.from.as_deref().map(SourceSpec::parse);
     let project = Project::open(&args.dir)?;
-    let fetching = matches!(project.current_source(from.as_ref()), SourceSpec::Git(_)).then(|| {
-        Progress::start(format!(
-            "goldpath: fetching {}",
-            project.current_source(from.as_ref())
-        ))
-    });
+    let spec = project.current_source(from.as_ref());
+    let fetching = matches!(spec, SourceSpec::Git(_))
+        .then(|| Progress::start(format!("goldpath: fetching {spec}")));
     let source = check::open_source(&project, from.as_ref())?;
     drop(fetching);
     let report = check::check(&project, &source, from.as_ref())?;
