@@ -260,9 +260,21 @@ impl Goldpath {
     /// Starts the command in a pseudo-terminal, to answer its prompts like a user.
     #[cfg(unix)]
     pub fn pty(self) -> Pty {
+        self.pty_with(true)
+    }
+
+    /// [`Goldpath::pty`] with the terminal's escape codes (colours, line erasing) kept in what
+    /// `expect` sees and `finish` returns: for the tests of colour and the progress line.
+    #[cfg(unix)]
+    pub fn pty_raw(self) -> Pty {
+        self.pty_with(false)
+    }
+
+    #[cfg(unix)]
+    fn pty_with(self, strip_escapes: bool) -> Pty {
         let options = rexpect::reader::Options::new()
             .timeout_ms(Some(TIMEOUT.as_millis() as u64))
-            .strip_ansi_escape_codes(true);
+            .strip_ansi_escape_codes(strip_escapes);
         let session = rexpect::session::spawn_with_options(self.command, options)
             .expect("starting goldpath in a pty");
         Pty {

@@ -8,7 +8,7 @@ mod error;
 mod format;
 mod report;
 
-pub use diff::{diff, Diff, Difference};
+pub use diff::{diff, Diff, Difference, Scope};
 pub use error::Error;
 pub use format::{github, json, junit, text};
 pub use report::{Change, Drift, Finding, Report};

@@ -2,9 +2,11 @@
 //! prints or prompts.
 
 mod check;
+mod completions;
 mod error;
 mod hooks;
 mod list;
+mod man;
 mod merge_file;
 mod new;
 mod output;
@@ -26,6 +28,15 @@ use std::io::Write;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    color: output::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -45,6 +56,10 @@ enum Command {
     Hooks(hooks::HooksCommand),
     #[command(about = merge_file::ABOUT)]
     MergeFile(merge_file::Args),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell
+    Completions(completions::Args),
+    /// Print the manual page (roff) of goldpath or one of its commands: `goldpath man | man -l -`
+    Man(man::Args),
 }
 
 /// `goldpath merge-file` on its own; see [`run`].
@@ -89,6 +104,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> i32 {
         Ok(cli) => cli,
         Err(e) => return exit_for(&e),
     };
+    output::set_colour(cli.color);
     let mut out = std::io::stdout().lock();
     // A panic is a bug in goldpath: said so (after the panic's own message), exit 255.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -123,6 +139,8 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<i32, CommandError> 
         // `merge-file` is taken by `run`'s first branch; the variant is there so that
         // `goldpath --help` lists it, and this arm would run it just the same.
         Command::MergeFile(args) => Ok(merge_file::run(args)),
+        Command::Completions(args) => completions::run(args, out),
+        Command::Man(args) => man::run(args, out),
     }
 }
 

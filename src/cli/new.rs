@@ -84,7 +84,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         .as_deref()
         .map(SourceSpec::parse)
         .unwrap_or(SourceSpec::Builtin);
-    let bundle = spec.open()?.load(&args.bundle, args.version.as_ref())?;
+    let bundle = super::output::open_source(&spec)?.load(&args.bundle, args.version.as_ref())?;
 
     let mut given = match &args.answers {
         Some(path) => read_answers_file(path)?,

@@ -2,7 +2,7 @@
 //! Exit codes: 0 applied cleanly (or nothing to do), 1 conflicts left for the user, 2 error.
 
 use super::error::CommandError;
-use super::output::emit;
+use super::output::{emit, emit_report};
 use super::prompt::TerminalPrompter;
 use crate::answers::Prompter;
 use crate::bundle::SourceSpec;
@@ -12,9 +12,16 @@ use crate::upgrade::{self, Action, Conflict, UpgradePlan};
 use std::io::Write;
 use std::path::PathBuf;
 
+/// `--format`: the report for people, or for CI.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
 #[derive(clap::Args)]
 pub struct Args {
-    /// The project folder (default: the current folder)
+    /// The project folder, or its .goldpath.toml (as Renovate names it); default: the current folder
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// The version to upgrade to (default: the newest)
@@ -56,12 +63,29 @@ pub struct Args {
     /// Undo an upgrade that stopped on conflicts: restore every file it touched
     #[arg(long, conflicts_with_all = ["to", "from", "set", "dry_run"])]
     abort: bool,
+    /// Output format: text, or json (one document on stdout, see docs/upgrade-report.schema.json;
+    /// never prompts, as with --no-input)
+    #[arg(long, value_enum, default_value = "text", conflicts_with_all = ["continue_", "abort"])]
+    format: Format,
 }
 
 /// Why an upgrade that started on uncommitted changes (`--allow-dirty`) is not committed.
 const NOT_COMMITTED_DIRTY: &str = " (not committed: it started with uncommitted changes; review them with `git status` and commit)";
 
-pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+pub fn run(mut args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    // A tool that finds projects by their answers file (Renovate's `{{packageFile}}`) names the
+    // file; the project is its folder.
+    if args
+        .dir
+        .file_name()
+        .is_some_and(|n| n == crate::tree::ANSWERS_FILE)
+        && args.dir.is_file()
+    {
+        args.dir = match args.dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+    }
     // A goldpath process cut off in the middle of an upgrade left its journal: put the project
     // where the user can work from before anything else (see upgrade::journal).
     if !args.dry_run {
@@ -96,7 +120,12 @@ fn recover(args: &Args, out: &mut dyn Write) -> Result<Option<i32>, CommandError
     let Some(recovered) = upgrade::recover(&args.dir, asking)? else {
         return Ok(None);
     };
-    emit(out, format_args!("Recovered: {}.\n", recovered.describe()))?;
+    if args.format == Format::Json {
+        // stdout holds only the JSON document.
+        eprintln!("Recovered: {}.", recovered.describe());
+    } else {
+        emit(out, format_args!("Recovered: {}.\n", recovered.describe()))?;
+    }
     let nothing_left = Project::open(&args.dir)
         .map(|p| p.record.upgrade.is_none())
         .unwrap_or(false);
@@ -161,15 +190,19 @@ fn options(args: &Args) -> Result<upgrade::Options, CommandError> {
 /// The upgrade itself: the project and its source opened, the plan made, reported, applied.
 fn upgrade(args: &Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     let options = options(args)?;
-    let mut terminal = if args.no_input {
+    let json = args.format == Format::Json;
+    let mut terminal = if args.no_input || json {
         None
     } else {
         TerminalPrompter::if_interactive()
     };
     let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
     let project = Project::open(&args.dir)?;
-    let source = project.source(options.from.as_ref()).open()?;
+    let source = super::output::open_source(&project.source(options.from.as_ref()))?;
     let plan = upgrade::prepare(&project, &source, &options, prompter)?;
+    if json {
+        return upgrade_json(args, &options, &plan, out);
+    }
     for note in &plan.secret_notes {
         emit(out, format_args!("Note: {note}\n"))?;
     }
@@ -311,7 +344,7 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
             Some(from) => format!("{from} -> {}", c.path),
             None => c.path.to_string(),
         };
-        emit(out, format_args!("  {mark} {path}  {what}\n"))?;
+        emit_report(out, &format!("  {mark} {path}  {what}\n"))?;
     }
     Ok(())
 }
@@ -323,4 +356,105 @@ fn joined<T: std::fmt::Display>(items: &[T]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `--format json`: the plan applied (or not, with `--dry-run`) and one JSON document printed,
+/// with the exit code the text report has.
+fn upgrade_json(
+    args: &Args,
+    options: &upgrade::Options,
+    plan: &UpgradePlan,
+    out: &mut dyn Write,
+) -> Result<i32, CommandError> {
+    let (status, applied) = if plan.is_noop() {
+        ("up-to-date", None)
+    } else if args.dry_run {
+        ("dry-run", None)
+    } else {
+        let applied = upgrade::apply(plan, options)?;
+        let status = if !applied.conflicts.is_empty() {
+            "conflicts"
+        } else if applied.commit.is_some() {
+            "committed"
+        } else {
+            "written"
+        };
+        (status, Some(applied))
+    };
+    let report = json_report(plan, status, applied.as_ref());
+    let code = i32::from(
+        status == "conflicts" || (status == "dry-run" && plan.conflicts().next().is_some()),
+    );
+    let text = serde_json::to_string_pretty(&report)
+        .map_err(|e| CommandError::internal(format!("the upgrade report: {e}")))?;
+    emit(out, format_args!("{text}\n"))?;
+    Ok(code)
+}
+
+/// The upgrade report (docs/upgrade-report.schema.json). Answers are named, never shown: a
+/// new answer may be a secret.
+fn json_report(
+    plan: &UpgradePlan,
+    status: &str,
+    applied: Option<&upgrade::Applied>,
+) -> serde_json::Value {
+    let noop = status == "up-to-date";
+    let files: Vec<serde_json::Value> = if noop {
+        Vec::new()
+    } else {
+        plan.changes.iter().map(json_change).collect()
+    };
+    let conflicts: Vec<String> = match applied {
+        Some(applied) => applied.conflicts.clone(),
+        None if noop => Vec::new(),
+        None => plan
+            .conflicts()
+            .map(|(path, _, _)| path.to_string())
+            .collect(),
+    };
+    serde_json::json!({
+        "schema": "https://goldpath.dev/schemas/upgrade-report/v1",
+        "project": project_name(&plan.project_dir),
+        "bundle": plan.name,
+        "from": plan.from_version.to_string(),
+        "to": plan.to_version.to_string(),
+        "source": plan.source.to_string(),
+        "bundle_commit": plan.commit,
+        "status": status,
+        "commit": applied.and_then(|a| a.commit.clone()),
+        "files": files,
+        "conflicts": conflicts,
+        "migrations": plan.migrations.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "renames_detected": plan.detected_renames.iter()
+            .map(|(from, to)| serde_json::json!({ "from": from.as_str(), "to": to.as_str() }))
+            .collect::<Vec<_>>(),
+        "new_answers": plan.new_questions.iter().map(|q| q.name.clone()).collect::<Vec<_>>(),
+        "dropped_answers": plan.dropped_answers,
+        "notes": plan.secret_notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    })
+}
+
+/// One file of the plan: what happens to it, in a word and in the text report's words.
+fn json_change(c: &upgrade::Change) -> serde_json::Value {
+    let (change, conflict) = match &c.action {
+        Action::Create(_) => ("added", None),
+        Action::Update(_) => ("updated", None),
+        Action::Merged(_) => ("merged", None),
+        Action::Delete => ("deleted", None),
+        Action::KeptLocal => ("kept-local", None),
+        Action::KeptDeleted => ("kept-deleted", None),
+        Action::KeptSeed => ("kept-seed", None),
+        Action::LeftAlone(_) => ("left-alone", None),
+        Action::Conflict(conflict) => ("conflict", Some(conflict)),
+    };
+    serde_json::json!({
+        "path": c.path.as_str(),
+        "moved_from": c.moved_from.as_ref().map(|p| p.as_str()),
+        "change": change,
+        "conflict": conflict.map(|k| serde_json::json!({
+            "kind": k.kind.describe(),
+            "regions": k.regions,
+            "markers": k.kind.has_markers(),
+        })),
+    })
 }

@@ -19,7 +19,7 @@ mod project;
 mod remote;
 mod tags;
 
-pub use diff::{file_diff, unified_diff};
+pub use diff::{file_diff, file_patch, unified_diff};
 pub use first_commit::init_and_commit;
 pub use project::{hooks_dir, ProjectRepo};
 pub use remote::cache_dir;
