@@ -2,7 +2,9 @@
 //! golden path's files to the project's (so `goldpath diff | git apply -R` restores them).
 
 use super::error::Error;
+use super::secrets::{SecretUse, Supplied};
 use crate::bundle::Source;
+use std::collections::BTreeMap;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, Tree};
 use std::path::PathBuf;
@@ -13,6 +15,8 @@ pub struct Diff {
     /// Only these paths (files or folders), or every file when empty.
     paths: Vec<String>,
     rendered: Tree,
+    /// The files that read a secret ([`super::secrets::expected`]).
+    secrets: BTreeMap<RelPath, SecretUse>,
 }
 
 /// A file that differs from the golden path.
@@ -24,13 +28,27 @@ pub enum Difference {
     /// A file that uses a secret answer: rendered without it (secrets are not recorded), a
     /// patch would put a placeholder in the file, so only that it differs is known.
     UsesSecret { path: RelPath },
+    /// A file whose text depends on these secrets, not given, in a way a placeholder cannot
+    /// stand for: whether it differs is not known.
+    NotVerifiable { path: RelPath, secrets: Vec<String> },
 }
 
 /// What `goldpath diff` compares: the golden path `project.expected` renders from `source`
 /// (during an upgrade stopped on conflicts, the version it goes to, as `check` compares with),
 /// limited to `paths`, each of which must be a file or folder of it.
 pub fn diff(project: &Project, source: &Source, paths: &[String]) -> Result<Diff, Error> {
-    let (bundle, rendered) = project.expected(source)?;
+    diff_with(project, source, paths, &Supplied::default())
+}
+
+/// [`diff`], with answers the user `supplied` for secrets (as for `check`).
+pub fn diff_with(
+    project: &Project,
+    source: &Source,
+    paths: &[String],
+    supplied: &Supplied,
+) -> Result<Diff, Error> {
+    let expected = super::secrets::expected(project, source, supplied)?;
+    let (bundle, rendered) = (expected.bundle, expected.rendered);
     for p in paths {
         if !rendered
             .keys()
@@ -47,6 +65,7 @@ pub fn diff(project: &Project, source: &Source, paths: &[String]) -> Result<Diff
         dir: project.dir.clone(),
         paths: paths.to_vec(),
         rendered,
+        secrets: expected.secrets,
     })
 }
 
@@ -69,12 +88,22 @@ impl Diff {
 
     fn difference(&self, path: &RelPath, expected: &File) -> Result<Option<Difference>, Error> {
         // A missing file shows as all its lines removed, its mode as the golden path's.
-        let actual = tree::read_file(&self.dir, path)?.unwrap_or(File {
+        let found = tree::read_file(&self.dir, path)?;
+        if let (Some(_), Some(SecretUse::Unverifiable(secrets))) = (&found, self.secrets.get(path))
+        {
+            return Ok(Some(Difference::NotVerifiable {
+                path: path.clone(),
+                secrets: secrets.clone(),
+            }));
+        }
+        let actual = found.unwrap_or(File {
             bytes: Vec::new(),
             executable: expected.executable,
         });
-        if crate::answers::uses_placeholder(&expected.bytes) {
-            let same = crate::answers::matches_but_placeholders(&expected.bytes, &actual.bytes);
+        // A file that shows a secret (given, or a placeholder) is compared, but never printed.
+        if self.secrets.contains_key(path) || crate::answers::uses_placeholder(&expected.bytes) {
+            let same = crate::project::same_content(&expected.bytes, &actual.bytes)
+                || crate::answers::matches_but_placeholders(&expected.bytes, &actual.bytes);
             return Ok((!same).then(|| Difference::UsesSecret { path: path.clone() }));
         }
         let patch = crate::git::file_diff(path.as_str(), expected, &actual);

@@ -107,7 +107,6 @@ impl From<crate::bundle::Error> for CommandError {
         use crate::bundle::Error as E;
         let hint = match &e {
             E::UnknownBundle { .. } => Some("`goldpath list` shows the built-in bundles; `goldpath list --from SOURCE` those of a source"),
-            E::UnknownVersion { .. } => Some("pick one of the available versions with --version, or leave it out for the newest"),
             E::FolderVersion { .. } => Some("a folder holds one version; point --from at a git repository with version tags to choose others"),
             E::Invalid { .. } | E::Manifest { .. } => Some("the bundle format is described in docs/bundles.md"),
             E::Git(crate::git::Error::Fetch { .. }) => Some("check the URL and your network or credentials (ssh-agent, git credential helper)"),
@@ -123,6 +122,18 @@ impl From<crate::bundle::Error> for CommandError {
         }
         err
     }
+}
+
+/// A version the source does not have, asked for with `option` (`--version` for new, `--to`
+/// for upgrade): the hint names that option, which exists on that command.
+pub(super) fn version_error(e: crate::bundle::Error, option: &str) -> CommandError {
+    use crate::bundle::Error as E;
+    let hint = match &e {
+        E::UnknownVersion { .. } => format!("pick one of the available versions with {option}, or leave it out for the newest"),
+        E::NoMatch { .. } => format!("pick one of the available versions with {option}; prereleases are picked only when named, or with --pre"),
+        _ => return e.into(),
+    };
+    CommandError::from(e).hint(hint)
 }
 
 impl From<crate::answers::Error> for CommandError {
@@ -242,6 +253,11 @@ impl From<crate::check::Error> for CommandError {
                 .hint("check the network and credentials, or pass --from with a reachable copy of the source"),
             e @ E::NotInGoldenPath { .. } => CommandError::user(e.to_string())
                 .hint("`goldpath diff` with no paths shows every file that differs"),
+            e @ E::NotAsked { .. } => CommandError::user(e.to_string())
+                .hint("--set names a secret question of the bundle (see its bundle.toml)"),
+            e @ E::Recorded { .. } => CommandError::user(e.to_string())
+                .hint("to change a recorded answer, run `goldpath upgrade --set NAME=VALUE`"),
+            e @ E::Answer { .. } => CommandError::user(e.to_string()),
         }
     }
 }
