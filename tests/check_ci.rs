@@ -24,7 +24,10 @@ fn json_report(out: &crate::harness::Outcome) -> serde_json::Value {
     )))
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&report).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
     report
 }
@@ -67,7 +70,9 @@ fn check_compares_what_it_can_without_a_secret_and_everything_with_it() {
     assert_eq!(json["failed"], false);
     s.command(&p, &["check", "--format", "github"])
         .success()
-        .stdout_contains("::notice file=auth.txt,title=goldpath%3A not verifiable without a secret::");
+        .stdout_contains(
+            "::notice file=auth.txt,title=goldpath%3A not verifiable without a secret::",
+        );
     s.command(&p, &["check", "--format", "junit"])
         .success()
         .stdout_contains("<testcase classname=\"goldpath.not-verifiable\" name=\"auth.txt\">");
@@ -106,7 +111,9 @@ fn check_compares_what_it_can_without_a_secret_and_everything_with_it() {
     let out = s.command(&p, &["diff"]).success();
     out.stderr_contains("goldpath diff: auth.txt is not verifiable without `token`");
     assert_eq!(out.stdout, "");
-    let out = s.command(&p, &["diff", "--set", &set, "--exit-code"]).code(1);
+    let out = s
+        .command(&p, &["diff", "--set", &set, "--exit-code"])
+        .code(1);
     out.stderr_contains("goldpath diff: auth.txt uses a secret answer");
     assert_no_secret(&out.to_string());
     git(&p, &["checkout", "--", "auth.txt"]);
@@ -132,7 +139,9 @@ fn check_set_refuses_recorded_and_unknown_answers() {
     s.command(&p, &["check", "--set", "service=other"])
         .code(2)
         .stderr_contains("error: the answer to `service` is recorded in .goldpath.toml")
-        .stderr_contains("hint: to change a recorded answer, run `goldpath upgrade --set NAME=VALUE`");
+        .stderr_contains(
+            "hint: to change a recorded answer, run `goldpath upgrade --set NAME=VALUE`",
+        );
     s.command(&p, &["check", "--set", "nope=1"])
         .code(2)
         .stderr_contains("error: s 1.0.0 asks no question `nope`");
@@ -191,11 +200,16 @@ fn check_and_diff_work_from_the_cache_when_the_remote_is_gone() {
     assert_eq!(json["findings"], serde_json::json!(["unreachable"]));
     s.command(&p, &["check", "--format", "github"])
         .success()
-        .stdout_contains("::warning file=.goldpath.toml,title=goldpath%3A newer versions unknown::");
+        .stdout_contains(
+            "::warning file=.goldpath.toml,title=goldpath%3A newer versions unknown::",
+        );
     s.command(&p, &["check", "--format", "junit"])
         .success()
         .stdout_contains("failures=\"0\"");
-    let json = json_report(&s.command(&p, &["check", "--format", "json", "--offline"]).success());
+    let json = json_report(
+        &s.command(&p, &["check", "--format", "json", "--offline"])
+            .success(),
+    );
     assert_eq!(json["newer_unknown"]["reason"], "offline");
     assert_eq!(json["findings"], serde_json::json!([]));
     let out = s.command(&p, &["check", "--offline"]).success();
@@ -221,7 +235,8 @@ fn check_and_diff_work_from_the_cache_when_the_remote_is_gone() {
     s.command(&p, &["upgrade", "--no-input"])
         .code(2)
         .stderr_contains("cannot fetch https://goldpath.invalid/templates.git");
-    s.command(&p, &["upgrade", "--offline", "--no-input"]).success();
+    s.command(&p, &["upgrade", "--offline", "--no-input"])
+        .success();
     assert_eq!(read(p.join("ci.yml")), "steps: [test, lint]\n");
     assert!(read(p.join(".goldpath.toml")).contains("version = \"1.1.0\""));
     s.command(&p, &["check", "--offline"]).success();
@@ -234,7 +249,11 @@ fn offline_without_a_cache_says_how_to_fill_it() {
     let (_repo, url) = remote(&s);
     let p = s.new_project(&["r", "p", "--from", &url]);
     let empty = s.path("empty-cache");
-    for args in [&["check", "--offline"][..], &["diff", "--offline"], &["upgrade", "--offline"]] {
+    for args in [
+        &["check", "--offline"][..],
+        &["diff", "--offline"],
+        &["upgrade", "--offline"],
+    ] {
         s.command(&p, args)
             .env("GOLDPATH_CACHE_DIR", &empty)
             .code(2)
@@ -294,18 +313,21 @@ fn prereleases_only_when_named_and_versions_as_users_write_them() {
         .code(2)
         .stderr_contains("error: bundle `pre` has no 2.x release in git repository")
         .stderr_contains("hint: pick one of the available versions with --version; prereleases are picked only when named, or with --pre");
-    s.command(s.root(), &["new", "pre", "x", "--from", &url, "--version", "1.2.x"])
-        .code(2)
-        .stderr_contains("`1.2.x` is not a version");
+    s.command(
+        s.root(),
+        &["new", "pre", "x", "--from", &url, "--version", "1.2.x"],
+    )
+    .code(2)
+    .stderr_contains("`1.2.x` is not a version");
 
     // Not outdated because of a release candidate.
     let p = s.path("p");
     s.command(&p, &["check"]).success().stdout_contains("ok");
 
     let p = s.new_project(&["pre", "old", "--from", &url, "--version", "1.0.0"]);
-    s.command(&p, &["check"])
-        .code(1)
-        .stdout_contains("error: outdated: pre 1.2.1 is available; this project is on 1.0.0 (2 versions behind).");
+    s.command(&p, &["check"]).code(1).stdout_contains(
+        "error: outdated: pre 1.2.1 is available; this project is on 1.0.0 (2 versions behind).",
+    );
     s.command(&p, &["upgrade", "--to", "v1.2.0"]).success();
     assert_eq!(recorded_version(&p), "1.2.0");
     s.command(&p, &["upgrade"]).success();
@@ -331,9 +353,16 @@ fn prereleases_only_when_named_and_versions_as_users_write_them() {
 fn hint_then_fix(s: &Workspace, dir: &Path, failing: &[&str], hint: &str, fix: &[&str]) {
     let out = s.goldpath(dir, failing);
     assert_eq!(out.code, Some(2), "goldpath {failing:?}:\n{out}");
-    assert!(out.stderr.contains(hint), "goldpath {failing:?} does not say {hint:?}:\n{out}");
+    assert!(
+        out.stderr.contains(hint),
+        "goldpath {failing:?} does not say {hint:?}:\n{out}"
+    );
     let out = s.goldpath(dir, fix);
-    assert_eq!(out.code, Some(0), "goldpath {fix:?}, as the hint of {failing:?} says:\n{out}");
+    assert_eq!(
+        out.code,
+        Some(0),
+        "goldpath {fix:?}, as the hint of {failing:?} says:\n{out}"
+    );
 }
 
 /// Item 8: each hint names an option of the command that printed it, and the command it
@@ -345,11 +374,23 @@ fn every_hint_suggests_a_command_that_runs() {
     let manifest = |version: &str, extra: &str| {
         format!("[bundle]\nname = \"h\"\nversion = \"{version}\"\n\n[[questions]]\nname = \"service\"\ntype = \"string\"\nvalidation = {{ regex = \"^[a-z]+$\" }}\n{extra}")
     };
-    repo.release("v1.0.0", &manifest("1.0.0", ""), &[("README.md.tera", "# {{ service }}\n")], |_| {});
+    repo.release(
+        "v1.0.0",
+        &manifest("1.0.0", ""),
+        &[("README.md.tera", "# {{ service }}\n")],
+        |_| {},
+    );
     let url = repo.url();
-    let answers = s.path("answers.toml");
-    fs::write(&answers, "service = \"orders\"\nregion = \"eu\"\n").unwrap();
-    let answers = answers.display().to_string();
+    let answers_file = |name: &str, text: &str| {
+        fs::write(s.path(name), text).unwrap();
+        s.path(name).display().to_string()
+    };
+    let answers = answers_file("new.toml", "service = \"orders\"\n");
+    // Another project's whole record, as an upgrade may be given: its recorded answers stay.
+    let upgrade_answers = answers_file(
+        "upgrade.toml",
+        "[bundle]\nname = \"h\"\nversion = \"1.1.0\"\nsource = \"x\"\n\n[answers]\nservice = \"other\"\nregion = \"eu\"\n",
+    );
     let root = s.root().to_path_buf();
 
     // new: a question without an answer, an invalid answer, a version that is not there.
@@ -386,23 +427,96 @@ fn every_hint_suggests_a_command_that_runs() {
     // dirty tree.
     repo.release(
         "v1.1.0",
-        &manifest("1.1.0", "\n[[questions]]\nname = \"region\"\ntype = \"string\"\n"),
+        &manifest(
+            "1.1.0",
+            "\n[[questions]]\nname = \"region\"\ntype = \"string\"\n",
+        ),
         &[("README.md.tera", "# {{ service }} in {{ region }}\n")],
         |_| {},
     );
     let p = s.path("a");
-    hint_then_fix(&s, &p, &["upgrade", "--to", "0.0.1"], "hint: pick one of the available versions with --to", &["upgrade", "--to", "1.0.0"]);
-    hint_then_fix(&s, &p, &["upgrade", "--no-input"], "Give it with --set NAME=VALUE, an --answers FILE, or --defaults", &["upgrade", "--no-input", "--answers", &answers]);
+    hint_then_fix(
+        &s,
+        &p,
+        &["upgrade", "--to", "0.0.1"],
+        "hint: pick one of the available versions with --to",
+        &["upgrade", "--to", "1.0.0"],
+    );
+    hint_then_fix(
+        &s,
+        &p,
+        &["upgrade", "--no-input"],
+        "Give it with --set NAME=VALUE, an --answers FILE, or --defaults",
+        &["upgrade", "--no-input", "--answers", &upgrade_answers],
+    );
     assert_eq!(read(p.join("README.md")), "# orders in eu\n");
     let p = s.path("b");
     fs::write(p.join("notes.txt"), "mine\n").unwrap();
     git(&p, &["add", "notes.txt"]);
-    hint_then_fix(&s, &p, &["upgrade", "--set", "region=us"], "pass --allow-dirty", &["upgrade", "--set", "region=us", "--allow-dirty"]);
+    hint_then_fix(
+        &s,
+        &p,
+        &["upgrade", "--set", "region=us"],
+        "pass --allow-dirty",
+        &["upgrade", "--set", "region=us", "--allow-dirty"],
+    );
 
     // check: --set of a recorded answer says how to change one; hooks install over a hook.
     let p = s.path("c");
-    hint_then_fix(&s, &p, &["check", "--set", "service=other"], "run `goldpath upgrade --set NAME=VALUE`", &["upgrade", "--set", "service=other", "--set", "region=eu"]);
+    hint_then_fix(
+        &s,
+        &p,
+        &["check", "--set", "service=other"],
+        "run `goldpath upgrade --set NAME=VALUE`",
+        &["upgrade", "--set", "service=other", "--set", "region=eu"],
+    );
     fs::create_dir_all(p.join(".git/hooks")).unwrap();
     fs::write(p.join(".git/hooks/pre-commit"), "#!/bin/sh\nexit 0\n").unwrap();
-    hint_then_fix(&s, &p, &["hooks", "install"], "pass --force", &["hooks", "install", "--force"]);
+    hint_then_fix(
+        &s,
+        &p,
+        &["hooks", "install"],
+        "pass --force",
+        &["hooks", "install", "--force"],
+    );
+}
+
+/// Item 8: check and diff take no `--answers` or `--defaults`, nor `--set` for a recorded answer,
+/// so a hand-edited `.goldpath.toml` they cannot render with is fixed in the file.
+#[test]
+fn a_broken_record_in_check_names_the_file_not_options_check_lacks() {
+    let s = Workspace::new();
+    let bundle = s.path("bundle");
+    write_bundle(
+        &bundle,
+        "[bundle]\nname = \"b\"\nversion = \"1.0.0\"\n\n[[questions]]\nname = \"service\"\ntype = \"string\"\nvalidation = { regex = \"^[a-z]+$\" }\n",
+        &[("README.md.tera", "# {{ service }}\n")],
+    );
+    let from = bundle.display().to_string();
+    let p = s.new_project(&["b", "p", "--from", &from, "--set", "service=orders"]);
+    let record = read(p.join(".goldpath.toml"));
+    for (edited, message, hint) in [
+        (
+            record.replace("service = \"orders\"\n", ""),
+            "error: 1 question has no answer in .goldpath.toml:\n  - service (string)\n",
+            "hint: add `NAME = VALUE` under [answers] in .goldpath.toml, or restore the committed one with `git checkout -- .goldpath.toml`\n",
+        ),
+        (
+            record.replace("service = \"orders\"", "service = \"Not Valid\""),
+            "error: answer for `service` from .goldpath.toml is invalid: ",
+            "hint: fix it under [answers] in .goldpath.toml, or restore the committed one with `git checkout -- .goldpath.toml`\n",
+        ),
+    ] {
+        fs::write(p.join(".goldpath.toml"), edited).unwrap();
+        for args in [&["check"][..], &["diff"]] {
+            let out = s.command(&p, args).code(2);
+            out.stderr_contains(message).stderr_contains(hint);
+            assert!(
+                !out.stderr.contains("--answers") && !out.stderr.contains("--defaults") && !out.stderr.contains("--set"),
+                "{out}"
+            );
+        }
+        git(&p, &["checkout", "--", ".goldpath.toml"]);
+        s.command(&p, &["check"]).success();
+    }
 }

@@ -242,9 +242,10 @@ mod tests {
     fn a_tag_of_a_catalog_fork_finds_its_release_folder() {
         let tmp = tempfile::tempdir().unwrap();
         catalog_fork(tmp.path());
-        let source = GitSource::open_with(&tmp.path().display().to_string(), crate::git::Fetch::Always)
-            .unwrap()
-            .0;
+        let source =
+            GitSource::open_with(&tmp.path().display().to_string(), crate::git::Fetch::Always)
+                .unwrap()
+                .0;
         assert_eq!(source.bundles().unwrap(), ["svc"]);
         let versions = source.versions("svc").unwrap().unwrap();
         assert_eq!(versions, [Version::new(1, 1, 0)]);

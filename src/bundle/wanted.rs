@@ -90,13 +90,27 @@ mod tests {
             ("v1.2.0", WantedVersion::Exact(v("1.2.0"))),
             ("2.0.0-rc.1", WantedVersion::Exact(v("2.0.0-rc.1"))),
             ("v2.0.0-rc.1", WantedVersion::Exact(v("2.0.0-rc.1"))),
-            ("1.2", WantedVersion::Series { major: 1, minor: Some(2) }),
-            ("v1", WantedVersion::Series { major: 1, minor: None }),
+            (
+                "1.2",
+                WantedVersion::Series {
+                    major: 1,
+                    minor: Some(2),
+                },
+            ),
+            (
+                "v1",
+                WantedVersion::Series {
+                    major: 1,
+                    minor: None,
+                },
+            ),
         ];
         for (s, want) in ok {
             assert_eq!(s.parse::<WantedVersion>(), Ok(want), "{s}");
         }
-        for s in ["", "x", "1.2.", "1..2", "01.2", "1.2.3.4", "1.-2", "vv1.2.0"] {
+        for s in [
+            "", "x", "1.2.", "1..2", "01.2", "1.2.3.4", "1.-2", "vv1.2.0",
+        ] {
             let err = s.parse::<WantedVersion>().unwrap_err();
             assert!(err.contains("is not a version"), "{s}: {err}");
         }
@@ -104,14 +118,23 @@ mod tests {
 
     #[test]
     fn prereleases_are_picked_only_when_named_or_asked_for() {
-        let available = [v("1.1.0"), v("1.2.0"), v("1.2.3"), v("1.3.0"), v("2.0.0-rc.1")];
+        let available = [
+            v("1.1.0"),
+            v("1.2.0"),
+            v("1.2.3"),
+            v("1.3.0"),
+            v("2.0.0-rc.1"),
+        ];
         let pick = |w: Option<&str>, pre: bool| {
             let w = w.map(|w| w.parse::<WantedVersion>().unwrap());
             pick(&available, w.as_ref(), pre).map(|v| v.to_string())
         };
         assert_eq!(pick(None, false).as_deref(), Some("1.3.0"));
         assert_eq!(pick(None, true).as_deref(), Some("2.0.0-rc.1"));
-        assert_eq!(pick(Some("2.0.0-rc.1"), false).as_deref(), Some("2.0.0-rc.1"));
+        assert_eq!(
+            pick(Some("2.0.0-rc.1"), false).as_deref(),
+            Some("2.0.0-rc.1")
+        );
         assert_eq!(pick(Some("1.2"), false).as_deref(), Some("1.2.3"));
         assert_eq!(pick(Some("1"), false).as_deref(), Some("1.3.0"));
         assert_eq!(pick(Some("2"), false), None);

@@ -4,9 +4,9 @@
 use super::error::Error;
 use super::secrets::{SecretUse, Supplied};
 use crate::bundle::Source;
-use std::collections::BTreeMap;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, Tree};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The golden path's files to compare with the project's, found by [`diff`].

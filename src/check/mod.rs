@@ -16,11 +16,11 @@ pub use report::{Change, Drift, Finding, NewerUnknown, NotVerifiable, Report};
 pub use secrets::{SecretUse, Supplied, ENV_PREFIX};
 
 use crate::bundle::{Bundle, Network, Policies, Policy, Source, SourceSpec, Stale};
-use std::collections::BTreeMap;
 use crate::git::file_diff;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, Tree};
 use semver::Version;
+use std::collections::BTreeMap;
 
 /// Opens the source `from` names, or the project's current one ([`Project::current_source`]),
 /// for [`check`]; one that cannot be reached is [`Error::Unreachable`].

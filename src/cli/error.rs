@@ -243,10 +243,38 @@ impl From<crate::upgrade::Error> for CommandError {
     }
 }
 
+/// An answer of `.goldpath.toml` that `check` or `diff` cannot render with: the file was edited
+/// by hand. Neither command takes `--answers` or `--defaults`, nor `--set` for a recorded answer,
+/// so the fix named is the file itself.
+fn recorded_answers_error(e: crate::answers::Error) -> CommandError {
+    use crate::answers::Error as E;
+    const RESTORE: &str = "restore the committed one with `git checkout -- .goldpath.toml`";
+    match e {
+        E::Missing { missing } => CommandError::user(format!(
+            "{} question{} no answer in .goldpath.toml:\n{}",
+            missing.len(),
+            if missing.len() == 1 { " has" } else { "s have" },
+            missing
+                .iter()
+                .map(|m| format!("  - {m}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+        .hint(format!(
+            "add `NAME = VALUE` under [answers] in .goldpath.toml, or {RESTORE}"
+        )),
+        e @ E::Invalid { .. } => CommandError::user(e.to_string()).hint(format!(
+            "fix it under [answers] in .goldpath.toml, or {RESTORE}"
+        )),
+        e => e.into(),
+    }
+}
+
 impl From<crate::check::Error> for CommandError {
     fn from(e: crate::check::Error) -> Self {
         use crate::check::Error as E;
         match e {
+            E::Project(crate::project::Error::Answers(a)) => recorded_answers_error(a),
             E::Project(p) => p.into(),
             E::Tree(t) => t.into(),
             e @ E::Unreachable { .. } => CommandError::environment(e.to_string())

@@ -187,9 +187,7 @@ fn upgrade(args: &Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     } else {
         Network::Required
     };
-    let source = project
-        .source(options.from.as_ref())
-        .open_with(network)?;
+    let source = project.source(options.from.as_ref()).open_with(network)?;
     // The target is picked here, where the option that named it is known: `--to 1.2` is the
     // newest 1.2.x, and without `--to` or `--pre` a prerelease is never the target.
     let options = upgrade::Options {
