@@ -2,7 +2,7 @@
 //! remote source that cannot be reached (item 2), prereleases and version matching (item 5),
 //! and every hint naming an option its command takes (item 8).
 
-use crate::harness::{git, read, write_bundle, BundleRepo, Workspace};
+use crate::harness::{edit_and_commit, git, read, write_bundle, BundleRepo, Workspace};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -460,6 +460,21 @@ fn every_hint_suggests_a_command_that_runs() {
         "pass --allow-dirty",
         &["upgrade", "--set", "region=us", "--allow-dirty"],
     );
+
+    // upgrade: going back needs --to and --allow-downgrade.
+    let p = s.path("a");
+    hint_then_fix(&s, &p, &["upgrade", "--to", "1.0.0"], "name the version with --to and pass --allow-downgrade", &["upgrade", "--to", "1.0.0", "--allow-downgrade"]);
+
+    // upgrade stopped on a conflict: upgrade and check both name `goldpath upgrade --abort`.
+    let p = s.path("d");
+    edit_and_commit(&p, |p| fs::write(p.join("README.md"), "# mine\n").unwrap());
+    s.command(&p, &["upgrade", "--set", "region=eu"])
+        .code(1)
+        .stdout_contains("`goldpath upgrade --abort` to undo");
+    s.command(&p, &["check"])
+        .code(1)
+        .stdout_contains("undo it with `goldpath upgrade --abort`");
+    hint_then_fix(&s, &p, &["upgrade"], "undo it with `goldpath upgrade --abort`", &["upgrade", "--abort"]);
 
     // check: --set of a recorded answer says how to change one; hooks install over a hook.
     let p = s.path("c");
