@@ -191,6 +191,12 @@ fn check_and_diff_work_from_the_cache_when_the_remote_is_gone() {
     let out = s.command(&p, &["check"]).success();
     out.stdout_contains("r 1.0.0 (https://goldpath.invalid/templates.git): 2 files checked, ok")
         .stdout_contains("warning: unreachable: whether a newer version of r exists is unknown: https://goldpath.invalid/templates.git (cannot fetch https://goldpath.invalid/templates.git: ");
+    assert_eq!(
+        out.stdout.lines().count(),
+        2,
+        "one line per finding:\n{}",
+        out.stdout
+    );
     s.command(&p, &["check", "--fail-on", "drift,unreachable"])
         .code(1)
         .stdout_contains("error: unreachable: ");
@@ -463,7 +469,13 @@ fn every_hint_suggests_a_command_that_runs() {
 
     // upgrade: going back needs --to and --allow-downgrade.
     let p = s.path("a");
-    hint_then_fix(&s, &p, &["upgrade", "--to", "1.0.0"], "name the version with --to and pass --allow-downgrade", &["upgrade", "--to", "1.0.0", "--allow-downgrade"]);
+    hint_then_fix(
+        &s,
+        &p,
+        &["upgrade", "--to", "1.0.0"],
+        "name the version with --to and pass --allow-downgrade",
+        &["upgrade", "--to", "1.0.0", "--allow-downgrade"],
+    );
 
     // upgrade stopped on a conflict: upgrade and check both name `goldpath upgrade --abort`.
     let p = s.path("d");
@@ -474,7 +486,13 @@ fn every_hint_suggests_a_command_that_runs() {
     s.command(&p, &["check"])
         .code(1)
         .stdout_contains("undo it with `goldpath upgrade --abort`");
-    hint_then_fix(&s, &p, &["upgrade"], "undo it with `goldpath upgrade --abort`", &["upgrade", "--abort"]);
+    hint_then_fix(
+        &s,
+        &p,
+        &["upgrade"],
+        "undo it with `goldpath upgrade --abort`",
+        &["upgrade", "--abort"],
+    );
 
     // check: --set of a recorded answer says how to change one; hooks install over a hook.
     let p = s.path("c");

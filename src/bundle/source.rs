@@ -64,7 +64,15 @@ impl SourceSpec {
                 let local = url.starts_with("file://") || std::path::Path::new(url).exists();
                 let (source, failed) = GitSource::open_with(url, fetch)?;
                 let stale = match failed {
-                    Some(e) => Some(Stale::Unreachable(e.to_string())),
+                    // One line: it goes into a warning line, a GitHub annotation, a JSON string.
+                    Some(e) => Some(Stale::Unreachable(
+                        e.to_string()
+                            .lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )),
                     None if network == Network::Offline && !local => Some(Stale::Offline),
                     None => None,
                 };
