@@ -265,12 +265,18 @@ fn offline_without_a_cache_says_how_to_fill_it() {
             .code(2)
             .stderr_contains("offline, and goldpath's cache holds no copy of it");
     }
-    // A cache whose first fetch failed holds nothing either.
+    // A cache whose first fetch failed holds nothing either; the hint's --from works.
     fs::rename(s.path("remote"), s.path("moved")).unwrap();
-    s.command(&p, &["check"])
+    let out = s
+        .command(&p, &["check"])
         .env("GOLDPATH_CACHE_DIR", &empty)
-        .code(2)
-        .stderr_contains("cannot fetch https://goldpath.invalid/templates.git");
+        .code(2);
+    out.stderr_contains("cannot fetch https://goldpath.invalid/templates.git")
+        .stderr_contains("hint: check the network and credentials, or pass --from with a reachable copy of the source");
+    let copy = s.path("moved/templates.git").display().to_string();
+    s.command(&p, &["check", "--from", &copy])
+        .env("GOLDPATH_CACHE_DIR", &empty)
+        .success();
 }
 
 /// A bundle repository with releases 1.0.0, 1.2.0, 1.2.1 and the prerelease 2.0.0-rc.1.

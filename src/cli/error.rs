@@ -275,6 +275,12 @@ impl From<crate::check::Error> for CommandError {
         use crate::check::Error as E;
         match e {
             E::Project(crate::project::Error::Answers(a)) => recorded_answers_error(a),
+            // Too long an answer is a recorded one: check's --set takes only secrets.
+            E::Project(crate::project::Error::Render(r @ crate::render::Error::Answer { .. })) => {
+                CommandError::user(r.to_string()).hint(
+                    "fix it under [answers] in .goldpath.toml, or restore the committed one with `git checkout -- .goldpath.toml`",
+                )
+            }
             E::Project(p) => p.into(),
             E::Tree(t) => t.into(),
             e @ E::Unreachable { .. } => CommandError::environment(e.to_string())
