@@ -95,7 +95,7 @@ fn check_compares_what_it_can_without_a_secret_and_everything_with_it() {
             .env("GOLDPATH_ANSWER_TOKEN", SECRET)
             .code(1),
     ] {
-        out.stdout_contains("error: drift: auth.txt is owned by the golden path s 1.0.0 (locked) and was changed by hand.");
+        out.stdout_contains("error: drift: auth.txt is owned by the golden path s 1.0.0 (locked) and was changed by hand. It holds a secret answer, so goldpath shows no diff of it: restore it by hand");
         assert!(!out.stdout.contains("--- a/auth.txt"), "{}", out.stdout);
         assert_no_secret(&out.to_string());
     }
@@ -109,7 +109,7 @@ fn check_compares_what_it_can_without_a_secret_and_everything_with_it() {
     }
     // diff says which files it cannot show, and why.
     let out = s.command(&p, &["diff"]).success();
-    out.stderr_contains("goldpath diff: auth.txt is not verifiable without `token`");
+    out.stderr_contains("goldpath diff: auth.txt is not verifiable without `token`: its text depends on the secret in a way a placeholder cannot stand for; give --set token=VALUE or GOLDPATH_ANSWER_TOKEN\n");
     assert_eq!(out.stdout, "");
     let out = s
         .command(&p, &["diff", "--set", &set, "--exit-code"])

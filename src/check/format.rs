@@ -32,6 +32,14 @@ fn drift_message(r: &Report, drift: &Drift) -> String {
             )
         }
     };
+    // A file that shows a secret gets no diff, from check or from `goldpath diff`.
+    if drift.change == Change::Edited && drift.diff.is_none() {
+        return format!(
+            "{path} is owned by the golden path {} {} (locked) and {what}. It holds a secret answer, so goldpath shows no diff of it: restore it by hand, or propose the change to the golden path.",
+            r.bundle,
+            r.upgrade_in_progress.as_ref().unwrap_or(&r.version)
+        );
+    }
     format!(
         "{path} is owned by the golden path {} {} (locked) and {what}. Restore it with `goldpath diff {path} | git apply -R`, or propose the change to the golden path.",
         r.bundle,

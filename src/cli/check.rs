@@ -123,9 +123,13 @@ pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
     for difference in diff.differences() {
         match difference? {
             Difference::NotVerifiable { path, secrets } => eprintln!(
-                "goldpath diff: {path} is not verifiable without {}: its text depends on the secret in a way a placeholder cannot stand for; give it with --set NAME=VALUE or {}NAME",
+                "goldpath diff: {path} is not verifiable without {}: its text depends on the secret in a way a placeholder cannot stand for; give {}",
                 secrets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
-                check::ENV_PREFIX
+                secrets
+                    .iter()
+                    .map(|s| format!("--set {s}=VALUE or {}{}", check::ENV_PREFIX, s.to_uppercase()))
+                    .collect::<Vec<_>>()
+                    .join(", and ")
             ),
             Difference::UsesSecret { path } => eprintln!("goldpath diff: {path} uses a secret answer, which is not recorded, so its diff cannot be shown"),
             // The files' own bytes, secrets the template wrote included: `goldpath diff | git
