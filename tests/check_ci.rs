@@ -509,6 +509,55 @@ fn every_hint_suggests_a_command_that_runs() {
         "run `goldpath upgrade --set NAME=VALUE`",
         &["upgrade", "--set", "service=other", "--set", "region=eu"],
     );
+    // A recorded version whose tag is gone: --from a source that still has it.
+    let copy = s.path("copy.git");
+    repo.bare_clone(&copy);
+    git(repo.path(), &["tag", "-d", "v1.1.0"]);
+    let copy = copy.display().to_string();
+    for command in ["check", "diff", "upgrade"] {
+        hint_then_fix(
+            &s,
+            &p,
+            &[command],
+            "point it at a source that has it with --from SOURCE",
+            &[command, "--from", &copy],
+        );
+    }
+    // A folder holds one version: --from a git repository to choose others.
+    let folder = s.path("folder");
+    write_bundle(
+        &folder,
+        &manifest("1.0.0", ""),
+        &[("README.md.tera", "# {{ service }}\n")],
+    );
+    let folder = folder.display().to_string();
+    let in_folder = [
+        "new",
+        "h",
+        "f",
+        "--set",
+        "service=orders",
+        "--set",
+        "region=eu",
+        "--from",
+    ];
+    let failing: Vec<&str> = in_folder
+        .iter()
+        .copied()
+        .chain([folder.as_str(), "--version", "1.1.0"])
+        .collect();
+    let fix: Vec<&str> = in_folder
+        .iter()
+        .copied()
+        .chain([copy.as_str(), "--version", "1.1.0"])
+        .collect();
+    hint_then_fix(
+        &s,
+        &root,
+        &failing,
+        "point --from at a git repository with version tags",
+        &fix,
+    );
     fs::create_dir_all(p.join(".git/hooks")).unwrap();
     fs::write(p.join(".git/hooks/pre-commit"), "#!/bin/sh\nexit 0\n").unwrap();
     hint_then_fix(
