@@ -108,20 +108,39 @@ impl Project {
     /// recorded answers; while an upgrade waits on its conflicts, the version it goes to with its
     /// answers, because the files already are that version's, merged with the user's edits.
     pub fn expected(&self, source: &Source) -> Result<(Bundle, Tree), Error> {
+        let bundle = self.expected_bundle(source)?;
+        let tree = self.render_expected(&bundle, &Answers::default(), None)?;
+        Ok((bundle, tree))
+    }
+
+    /// The bundle [`Project::expected`] renders: the recorded version, or the one an upgrade
+    /// waiting on its conflicts goes to.
+    pub fn expected_bundle(&self, source: &Source) -> Result<Bundle, Error> {
         match &self.record.upgrade {
-            None => {
-                let bundle = self.load_recorded(source)?;
-                let tree = self.render_recorded(&bundle, &Answers::default())?;
-                Ok((bundle, tree))
-            }
-            Some(pending) => {
-                let bundle =
-                    self.load_version(source, &pending.version, pending.commit.as_deref())?;
-                let answers = self.answers_for(&bundle, &pending.answers, &Answers::default())?;
-                let tree = crate::render::render(&bundle, &answers)?;
-                Ok((bundle, tree))
-            }
+            None => self.load_recorded(source),
+            Some(pending) => self.load_version(source, &pending.version, pending.commit.as_deref()),
         }
+    }
+
+    /// The answers [`Project::expected`] renders with: recorded, or the pending upgrade's.
+    pub fn expected_answers(&self) -> &std::collections::BTreeMap<String, answers::Value> {
+        self.record
+            .upgrade
+            .as_ref()
+            .map_or(&self.record.answers, |p| &p.answers)
+    }
+
+    /// Renders `bundle` (from [`Project::expected_bundle`]) with [`Project::expected_answers`],
+    /// `extra` for the questions they lack, and the secret `alternative` (if any) as
+    /// [`answers::SECRET_ALTERNATIVE`] whatever it was given (see `check`).
+    pub fn render_expected(
+        &self,
+        bundle: &Bundle,
+        extra: &Answers,
+        alternative: Option<&str>,
+    ) -> Result<Tree, Error> {
+        let answers = self.answers_with(bundle, self.expected_answers(), extra, alternative)?;
+        Ok(crate::render::render(bundle, &answers)?)
     }
 
     /// The recorded answers, typed by `bundle`'s questions. Questions the record lacks (secrets,
@@ -133,6 +152,18 @@ impl Project {
         bundle: &Bundle,
         recorded: &std::collections::BTreeMap<String, answers::Value>,
         extra: &Answers,
+    ) -> Result<Answers, Error> {
+        self.answers_with(bundle, recorded, extra, None)
+    }
+
+    /// [`Project::answers_for`], with the secret `alternative` (if any) given as
+    /// [`answers::Given::Alternative`].
+    fn answers_with(
+        &self,
+        bundle: &Bundle,
+        recorded: &std::collections::BTreeMap<String, answers::Value>,
+        extra: &Answers,
+        alternative: Option<&str>,
     ) -> Result<Answers, Error> {
         let mut given = AnswersFile::as_given(recorded, crate::tree::ANSWERS_FILE);
         for (k, v) in extra {
@@ -152,6 +183,9 @@ impl Project {
             {
                 given.insert(q.name.clone(), answers::Given::Unknown);
             }
+        }
+        if let Some(name) = alternative {
+            given.insert(name.to_string(), answers::Given::Alternative);
         }
         let inputs = Inputs {
             given,

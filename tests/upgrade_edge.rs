@@ -1275,7 +1275,7 @@ fn check_during_a_conflicted_upgrade_reports_the_conflicts_not_the_upgrades_own_
     assert_eq!(out.code, Some(1), "{}", out.stdout);
     let text = out.stdout;
     assert!(
-        text.contains("error: an upgrade to 2.0.0 stopped on conflicts; finish it with `goldpath upgrade --continue` or undo it with `--abort`\n")
+        text.contains("error: an upgrade to 2.0.0 stopped on conflicts; finish it with `goldpath upgrade --continue` or undo it with `goldpath upgrade --abort`\n")
             && text.contains("error: conflict markers: config.yaml still holds conflict markers."),
         "{text}"
     );

@@ -146,6 +146,12 @@ fn identifiers(text: &str) -> impl Iterator<Item = &str> {
 /// only, so that a question's validation regex is likely to take it.
 pub const SECRET_PLACEHOLDER: &str = "goldpathsecret0placeholder";
 
+/// A second stand-in for a secret, of another length (so `{{ token | length }}` differs too):
+/// a file whose render with it is not the [`SECRET_PLACEHOLDER`] render with the one replaced
+/// by the other uses the secret in some other way than as text (a filter, a computed answer),
+/// and cannot be compared without the real value.
+pub const SECRET_ALTERNATIVE: &str = "goldpathsecret1alternative0x";
+
 /// Whether `ours` is `rendered` with some text (the secret's value) in place of each
 /// [`SECRET_PLACEHOLDER`]: the file as the template writes it, whatever the secret was.
 /// Whether a render holds [`SECRET_PLACEHOLDER`] (a secret's value was not known).

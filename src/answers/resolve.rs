@@ -19,6 +19,9 @@ pub enum Given {
     /// [`super::SECRET_PLACEHOLDER`], which is not validated: the question's regex is for the
     /// real value.
     Unknown,
+    /// As [`Given::Unknown`], rendered as [`super::SECRET_ALTERNATIVE`] instead: `check` renders
+    /// once more with it to find the files whose text depends on the secret, and how.
+    Alternative,
 }
 
 impl Given {
@@ -26,7 +29,9 @@ impl Given {
         match self {
             Given::Raw(_) => format!("--set {name}=..."),
             Given::Toml { from, .. } => from.clone(),
-            Given::Unknown => "a placeholder for a secret that is not recorded".into(),
+            Given::Unknown | Given::Alternative => {
+                "a placeholder for a secret that is not recorded".into()
+            }
         }
     }
 }
@@ -211,6 +216,7 @@ fn given_answer(
         Given::Raw(raw) => parse_raw(q, raw),
         Given::Toml { value, .. } => from_toml(q, value),
         Given::Unknown => return Ok(Value::String(super::SECRET_PLACEHOLDER.into())),
+        Given::Alternative => return Ok(Value::String(super::SECRET_ALTERNATIVE.into())),
     };
     if let Ok(v) = &parsed {
         note(q, v);

@@ -32,7 +32,12 @@ struct Release {
 }
 
 impl GitSource {
-    pub fn open(url: &str) -> Result<GitSource, Error> {
+    /// Opens `url`, fetching as `fetch` says; with the error of a fetch that failed when the
+    /// cache was read instead.
+    pub fn open_with(
+        url: &str,
+        fetch: crate::git::Fetch,
+    ) -> Result<(GitSource, Option<crate::git::Error>), Error> {
         // A local repository that is not there is a typo, not a network problem: say so, rather
         // than fetch it as a remote ("unsupported URL protocol") into a new cache folder.
         let local = url
@@ -44,12 +49,14 @@ impl GitSource {
                 message: "no such repository; --from takes a folder of bundles, a bundle folder, or a git URL".into(),
             });
         }
-        Ok(GitSource {
+        let (repo, failed) = TagRepo::open_with(url, fetch)?;
+        let source = GitSource {
             // Shown in messages and recorded: without credentials (see `crate::redact`).
             url: crate::redact::strip_credentials(url),
-            repo: TagRepo::open(url)?,
+            repo,
             releases: OnceLock::new(),
-        })
+        };
+        Ok((source, failed))
     }
 
     /// Every release of every bundle, read from the tags on first use.
@@ -235,7 +242,10 @@ mod tests {
     fn a_tag_of_a_catalog_fork_finds_its_release_folder() {
         let tmp = tempfile::tempdir().unwrap();
         catalog_fork(tmp.path());
-        let source = GitSource::open(&tmp.path().display().to_string()).unwrap();
+        let source =
+            GitSource::open_with(&tmp.path().display().to_string(), crate::git::Fetch::Always)
+                .unwrap()
+                .0;
         assert_eq!(source.bundles().unwrap(), ["svc"]);
         let versions = source.versions("svc").unwrap().unwrap();
         assert_eq!(versions, [Version::new(1, 1, 0)]);

@@ -9,11 +9,13 @@ mod policy;
 mod release;
 mod source;
 mod spec;
+mod wanted;
 
 pub use manifest::{Manifest, Migration, Question, QuestionType};
 pub use policy::{Policies, Policy};
-pub use source::{Listing, Source};
+pub use source::{Listing, Network, Source, Stale};
 pub use spec::SourceSpec;
+pub use wanted::WantedVersion;
 
 use crate::tree::{RelPath, Tree};
 use semver::Version;
@@ -44,6 +46,14 @@ pub enum Error {
     UnknownVersion {
         name: String,
         version: Version,
+        location: String,
+        available: Vec<Version>,
+    },
+    #[error("bundle `{name}` has no {wanted} release in {location} (available: {})", available.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))]
+    NoMatch {
+        name: String,
+        /// What was asked for: `1.2.x`, or `stable` when only prereleases are there.
+        wanted: String,
         location: String,
         available: Vec<Version>,
     },

@@ -6,12 +6,41 @@ use super::catalog::Catalog;
 use super::folder::FolderSource;
 use super::git_source::GitSource;
 use super::release::Releases;
+use super::wanted::{self, WantedVersion};
 use super::{Bundle, Error, SourceSpec};
 use semver::Version;
+
+/// How opening a remote source may use the network ([`SourceSpec::open_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    /// Fetch its tags; a failure is an error (`new`, `upgrade`, `list`).
+    Required,
+    /// Fetch its tags; when it cannot be reached, read goldpath's cache of it as the last fetch
+    /// left it ([`Source::stale`] says why). `check` and `diff`: the recorded version, pinned
+    /// by its commit, is in the cache; only newer versions need the remote.
+    Fallback,
+    /// Read goldpath's cache only (`--offline`).
+    Offline,
+}
+
+/// Why a source's versions may not be the newest: it was read from goldpath's cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stale {
+    /// `--offline`: the remote was not asked.
+    Offline,
+    /// The remote could not be reached (why).
+    Unreachable(String),
+}
 
 impl SourceSpec {
     /// Opens the source: fetches a remote git repository's tags, checks a folder is there.
     pub fn open(&self) -> Result<Source, Error> {
+        self.open_with(Network::Required)
+    }
+
+    /// [`SourceSpec::open`], using the network as `network` says. Only remote git sources use
+    /// it; the others are read in place either way.
+    pub fn open_with(&self, network: Network) -> Result<Source, Error> {
         Ok(match self {
             SourceSpec::Builtin => Source::new(Catalog::embedded()),
             SourceSpec::Folder(p) => Source::new(FolderSource::open(p)?),
@@ -27,7 +56,30 @@ impl SourceSpec {
                 for credential in crate::redact::credentials_of(url) {
                     crate::redact::remember(&credential);
                 }
-                Source::new(GitSource::open(url)?)
+                let fetch = match network {
+                    Network::Required => crate::git::Fetch::Always,
+                    Network::Fallback => crate::git::Fetch::OrCache,
+                    Network::Offline => crate::git::Fetch::Never,
+                };
+                let local = url.starts_with("file://") || std::path::Path::new(url).exists();
+                let (source, failed) = GitSource::open_with(url, fetch)?;
+                let stale = match failed {
+                    // One line: it goes into a warning line, a GitHub annotation, a JSON string.
+                    Some(e) => Some(Stale::Unreachable(
+                        e.to_string()
+                            .lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )),
+                    None if network == Network::Offline && !local => Some(Stale::Offline),
+                    None => None,
+                };
+                Source {
+                    stale,
+                    ..Source::new(source)
+                }
             }
         })
     }
@@ -44,13 +96,20 @@ pub struct Listing {
 /// An opened bundle source.
 pub struct Source {
     releases: Box<dyn Releases + Send>,
+    stale: Option<Stale>,
 }
 
 impl Source {
     fn new(releases: impl Releases + Send + 'static) -> Source {
         Source {
             releases: Box::new(releases),
+            stale: None,
         }
+    }
+
+    /// Set when the source was read from goldpath's cache, so newer versions may exist.
+    pub fn stale(&self) -> Option<&Stale> {
+        self.stale.as_ref()
     }
 
     /// Every bundle with its versions and the description of its newest release.
@@ -70,20 +129,45 @@ impl Source {
         Ok(out)
     }
 
-    /// Loads `name` at `version`, or at its newest version.
+    /// Loads `name` at `version`, or at its newest version that is not a prerelease.
     pub fn load(&self, name: &str, version: Option<&Version>) -> Result<Bundle, Error> {
+        let wanted = version.cloned().map(WantedVersion::Exact);
+        let version = self.pick(name, wanted.as_ref(), false)?;
+        self.releases.read(name, &version)
+    }
+
+    /// The version of `name` that `wanted` picks ([`wanted::pick`]): the one named, the newest
+    /// of a series (`1.2`), or the newest; prereleases only when named or `pre`.
+    pub fn pick(
+        &self,
+        name: &str,
+        wanted: Option<&WantedVersion>,
+        pre: bool,
+    ) -> Result<Version, Error> {
         let Some(available) = self.releases.versions(name)? else {
             return Err(self.unknown(name));
         };
-        let wanted = match version {
-            None => available
-                .last()
-                .cloned()
-                .ok_or_else(|| self.unknown(name))?,
-            Some(v) if available.contains(v) => v.clone(),
-            Some(v) => return Err(self.releases.missing_version(name, v, available)),
-        };
-        self.releases.read(name, &wanted)
+        if available.is_empty() {
+            return Err(self.unknown(name));
+        }
+        if let Some(v) = wanted::pick(&available, wanted, pre) {
+            return Ok(v);
+        }
+        Err(match wanted {
+            Some(WantedVersion::Exact(v)) => self.releases.missing_version(name, v, available),
+            Some(series) => Error::NoMatch {
+                name: name.to_string(),
+                wanted: series.to_string(),
+                location: self.describe(),
+                available,
+            },
+            None => Error::NoMatch {
+                name: name.to_string(),
+                wanted: "stable (not prerelease)".into(),
+                location: self.describe(),
+                available,
+            },
+        })
     }
 
     /// Every version of `name`, oldest first.

@@ -4,10 +4,11 @@
 //! team's own work in seed files or in files the golden path lets them change.
 
 use super::error::Error;
+use super::secrets::{SecretUse, Supplied};
 use crate::bundle::Source;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, Tree};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 /// The golden path's files to compare with the project's, found by [`diff`].
@@ -18,6 +19,8 @@ pub struct Diff {
     /// With `--locked`: only these files, the ones `check` calls drift.
     drift: Option<BTreeSet<RelPath>>,
     rendered: Tree,
+    /// The files that read a secret ([`super::secrets::expected`]).
+    secrets: BTreeMap<RelPath, SecretUse>,
 }
 
 /// Which files [`diff`] compares.
@@ -44,6 +47,9 @@ pub enum Difference {
     /// A locked file with a symlink in its place or on the way to it (drift): never followed,
     /// so no patch can restore it.
     Symlink { path: RelPath },
+    /// A file whose text depends on these secrets, not given, in a way a placeholder cannot
+    /// stand for: whether it differs is not known.
+    NotVerifiable { path: RelPath, secrets: Vec<String> },
 }
 
 /// What `goldpath diff` compares: the golden path `project.expected` renders from `source`
@@ -55,7 +61,19 @@ pub fn diff(
     paths: &[String],
     scope: Scope,
 ) -> Result<Diff, Error> {
-    let (bundle, rendered) = project.expected(source)?;
+    diff_with(project, source, paths, scope, &Supplied::default())
+}
+
+/// [`diff`], with answers the user `supplied` for secrets (as for `check`).
+pub fn diff_with(
+    project: &Project,
+    source: &Source,
+    paths: &[String],
+    scope: Scope,
+    supplied: &Supplied,
+) -> Result<Diff, Error> {
+    let expected = super::secrets::expected(project, source, supplied)?;
+    let (bundle, rendered) = (expected.bundle, expected.rendered);
     for p in paths {
         if !rendered
             .keys()
@@ -72,7 +90,7 @@ pub fn diff(
     let drift = match scope {
         Scope::All => None,
         Scope::Locked => Some(
-            super::compare(project, &bundle, &rendered)?
+            super::compare(project, &bundle, &rendered, &expected.secrets)?
                 .drift
                 .into_iter()
                 .map(|d| d.path)
@@ -84,6 +102,7 @@ pub fn diff(
         paths: paths.to_vec(),
         drift,
         rendered,
+        secrets: expected.secrets,
     })
 }
 
@@ -114,9 +133,18 @@ impl Diff {
             }
             Err(e) => return Err(e.into()),
         };
-        if crate::answers::uses_placeholder(&expected.bytes) {
+        if let (Some(_), Some(SecretUse::Unverifiable(secrets))) = (&actual, self.secrets.get(path))
+        {
+            return Ok(Some(Difference::NotVerifiable {
+                path: path.clone(),
+                secrets: secrets.clone(),
+            }));
+        }
+        // A file that shows a secret (given, or a placeholder) is compared, but never printed.
+        if self.secrets.contains_key(path) || crate::answers::uses_placeholder(&expected.bytes) {
             let same = actual.as_ref().is_some_and(|actual| {
-                crate::answers::matches_but_placeholders(&expected.bytes, &actual.bytes)
+                (crate::project::same_content(&expected.bytes, &actual.bytes)
+                    || crate::answers::matches_but_placeholders(&expected.bytes, &actual.bytes))
                     && (actual.executable == expected.executable || !tree::MODES_KNOWN)
             });
             return Ok((!same).then(|| Difference::UsesSecret { path: path.clone() }));

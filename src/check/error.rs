@@ -14,6 +14,20 @@ pub enum Error {
         source_name: String,
         cause: Box<crate::bundle::Error>,
     },
+    #[error("{bundle} {version} asks no question `{name}`")]
+    NotAsked {
+        name: String,
+        bundle: String,
+        version: Version,
+    },
+    #[error("the answer to `{name}` is recorded in .goldpath.toml, and check compares the project with the recorded answers; only secrets (and answers computed from them) can be given to check")]
+    Recorded { name: String },
+    #[error("answer for `{name}` from {from} is invalid: {reason}")]
+    Answer {
+        name: String,
+        from: String,
+        reason: String,
+    },
     #[error("`{path}` is not a file of the golden path {name} {version}")]
     NotInGoldenPath {
         path: String,

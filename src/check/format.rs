@@ -2,7 +2,7 @@
 //! GitHub Actions annotations, and JUnit XML (GitLab, Jenkins). All deterministic: sorted, no
 //! timestamps, no host names, so the same project gives the same bytes on every machine.
 
-use super::report::{Change, Drift, Finding, Report};
+use super::report::{Change, Drift, Finding, NewerUnknown, NotVerifiable, Report};
 use std::fmt::Write as _;
 
 fn outdated_message(r: &Report) -> String {
@@ -32,12 +32,58 @@ fn drift_message(r: &Report, drift: &Drift) -> String {
             )
         }
     };
+    // A file that shows a secret gets no diff, from check or from `goldpath diff`.
+    if drift.change == Change::Edited && drift.diff.is_none() {
+        return format!(
+            "{path} is owned by the golden path {} {} (locked) and {what}. It holds a secret answer, so goldpath shows no diff of it: restore it by hand, or propose the change to the golden path.",
+            r.bundle,
+            r.upgrade_in_progress.as_ref().unwrap_or(&r.version)
+        );
+    }
     format!(
         "{path} is owned by the golden path {} {} (locked) and {what}. Restore it with `goldpath diff {path} | git apply -R`, or propose the change to the golden path.",
         r.bundle,
         // While an upgrade is in progress, files are compared with the version it goes to.
         r.upgrade_in_progress.as_ref().unwrap_or(&r.version)
     )
+}
+
+fn not_verifiable_message(n: &NotVerifiable) -> String {
+    let names = n
+        .secrets
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let give = n
+        .secrets
+        .iter()
+        .map(|s| {
+            format!(
+                "`--set {s}=VALUE` or {}{}",
+                super::secrets::ENV_PREFIX,
+                s.to_uppercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", and ");
+    format!(
+        "{} is not verifiable without {names}: its text depends on the secret in a way a placeholder cannot stand for (secrets are not recorded). To check it, give {give}.",
+        n.path
+    )
+}
+
+fn newer_unknown_message(r: &Report, why: &NewerUnknown) -> String {
+    match why {
+        NewerUnknown::Offline => format!(
+            "newer versions of {} were not looked up (--offline); the files were compared with the cached copy of {}.",
+            r.bundle, r.version
+        ),
+        NewerUnknown::Unreachable(reason) => format!(
+            "whether a newer version of {} exists is unknown: {} ({reason}); the files were compared with the cached copy of {}.",
+            r.bundle, r.source, r.version
+        ),
+    }
 }
 
 fn markers_message(path: &str) -> String {
@@ -82,8 +128,26 @@ pub fn text(r: &Report, fail_on: &[Finding]) -> String {
             outdated_message(r)
         );
     }
+    match &r.newer_unknown {
+        Some(why @ NewerUnknown::Unreachable(_)) => {
+            let level = if fail_on.contains(&Finding::Unreachable) {
+                "error"
+            } else {
+                "warning"
+            };
+            let _ = writeln!(
+                out,
+                "{level}: unreachable: {}",
+                newer_unknown_message(r, why)
+            );
+        }
+        Some(why @ NewerUnknown::Offline) => {
+            let _ = writeln!(out, "note: offline: {}", newer_unknown_message(r, why));
+        }
+        None => {}
+    }
     if let Some(v) = &r.upgrade_in_progress {
-        let _ = writeln!(out, "{}: an upgrade to {v} stopped on conflicts; finish it with `goldpath upgrade --continue` or undo it with `--abort`", tag(Finding::ConflictMarkers));
+        let _ = writeln!(out, "{}: an upgrade to {v} stopped on conflicts; finish it with `goldpath upgrade --continue` or undo it with `goldpath upgrade --abort`", tag(Finding::ConflictMarkers));
     }
     for p in &r.conflict_markers {
         let _ = writeln!(
@@ -105,6 +169,9 @@ pub fn text(r: &Report, fail_on: &[Finding]) -> String {
                 let _ = writeln!(out, "    {line}");
             }
         }
+    }
+    for n in &r.not_verifiable {
+        let _ = writeln!(out, "note: not verifiable: {}", not_verifiable_message(n));
     }
     if !r.customised.is_empty() {
         let _ = writeln!(
@@ -142,6 +209,17 @@ pub fn json(r: &Report, fail_on: &[Finding]) -> String {
         "customised": r.customised.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
         "conflict_markers": r.conflict_markers.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
         "upgrade_in_progress": r.upgrade_in_progress.as_ref().map(|v| v.to_string()),
+        "not_verifiable": r.not_verifiable.iter().map(|n| serde_json::json!({
+            "path": n.path.as_str(),
+            "secrets": n.secrets,
+        })).collect::<Vec<_>>(),
+        "newer_unknown": r.newer_unknown.as_ref().map(|why| serde_json::json!({
+            "reason": match why {
+                NewerUnknown::Offline => "offline",
+                NewerUnknown::Unreachable(_) => "unreachable",
+            },
+            "message": newer_unknown_message(r, why),
+        })),
         "findings": findings,
         "fail_on": fail_on.iter().map(|f| f.name()).collect::<Vec<_>>(),
         "failed": r.fails(fail_on),
@@ -203,6 +281,28 @@ pub fn github(r: &Report, fail_on: &[Finding]) -> String {
             gh_prop(d.path.as_str()),
             gh_prop("goldpath: locked file drifted"),
             gh_data(&msg)
+        );
+    }
+    if let Some(why) = &r.newer_unknown {
+        let level = match why {
+            NewerUnknown::Unreachable(_) if fail_on.contains(&Finding::Unreachable) => "error",
+            NewerUnknown::Unreachable(_) => "warning",
+            NewerUnknown::Offline => "notice",
+        };
+        let _ = writeln!(
+            out,
+            "::{level} file=.goldpath.toml,title={}::{}",
+            gh_prop("goldpath: newer versions unknown"),
+            gh_data(&newer_unknown_message(r, why))
+        );
+    }
+    for n in &r.not_verifiable {
+        let _ = writeln!(
+            out,
+            "::notice file={},title={}::{}",
+            gh_prop(n.path.as_str()),
+            gh_prop("goldpath: not verifiable without a secret"),
+            gh_data(&not_verifiable_message(n))
         );
     }
     for p in &r.customised {
@@ -341,6 +441,16 @@ fn junit_cases(r: &Report, fail_on: &[Finding]) -> Vec<Case> {
             message,
             String::new(),
         )
+    } else if let Some(why) = &r.newer_unknown {
+        let fails = matches!(why, NewerUnknown::Unreachable(_)) && fails(Finding::Unreachable);
+        Case::found(
+            "goldpath.version",
+            version,
+            "unreachable",
+            fails,
+            newer_unknown_message(r, why),
+            String::new(),
+        )
     } else {
         Case::passed("goldpath.version", version)
     });
@@ -385,6 +495,16 @@ fn junit_cases(r: &Report, fail_on: &[Finding]) -> Vec<Case> {
             kind,
             fails,
             message,
+            String::new(),
+        ));
+    }
+    for n in &r.not_verifiable {
+        cases.push(Case::found(
+            "goldpath.not-verifiable",
+            n.path.to_string(),
+            "not-verifiable",
+            false,
+            not_verifiable_message(n),
             String::new(),
         ));
     }

@@ -7,23 +7,37 @@ mod diff;
 mod error;
 mod format;
 mod report;
+mod secrets;
 
-pub use diff::{diff, Diff, Difference, Scope};
+pub use diff::{diff, diff_with, Diff, Difference, Scope};
 pub use error::Error;
 pub use format::{github, json, junit, text};
-pub use report::{Change, Drift, Finding, Report};
+pub use report::{Change, Drift, Finding, NewerUnknown, NotVerifiable, Report};
+pub use secrets::{SecretUse, Supplied, ENV_PREFIX};
 
-use crate::bundle::{Bundle, Policies, Policy, Source, SourceSpec};
+use crate::bundle::{Bundle, Network, Policies, Policy, Source, SourceSpec, Stale};
 use crate::git::file_diff;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, Tree};
 use semver::Version;
+use std::collections::BTreeMap;
 
 /// Opens the source `from` names, or the project's current one ([`Project::current_source`]),
 /// for [`check`]; one that cannot be reached is [`Error::Unreachable`].
 pub fn open_source(project: &Project, from: Option<&SourceSpec>) -> Result<Source, Error> {
+    open_source_with(project, from, Network::Fallback)
+}
+
+/// [`open_source`], using the network as `network` says: check and diff take a remote source
+/// from goldpath's cache when it cannot be reached ([`Network::Fallback`]), or without asking it
+/// at all ([`Network::Offline`]).
+pub fn open_source_with(
+    project: &Project,
+    from: Option<&SourceSpec>,
+    network: Network,
+) -> Result<Source, Error> {
     let spec = project.current_source(from);
-    spec.open().map_err(|cause| Error::Unreachable {
+    spec.open_with(network).map_err(|cause| Error::Unreachable {
         name: project.record.bundle.name.clone(),
         source_name: spec.to_string(),
         cause: Box::new(cause),
@@ -43,13 +57,33 @@ pub fn check(
     source: &Source,
     from: Option<&SourceSpec>,
 ) -> Result<Report, Error> {
+    check_with(project, source, from, &Supplied::default())
+}
+
+/// [`check`], with answers the user `supplied` for secrets: files that read a secret not
+/// supplied are compared around it, or reported as not verifiable.
+pub fn check_with(
+    project: &Project,
+    source: &Source,
+    from: Option<&SourceSpec>,
+    supplied: &Supplied,
+) -> Result<Report, Error> {
     let rec = &project.record.bundle;
     let pending = project.record.upgrade.as_ref();
     let current = pending.map_or(&rec.version, |p| &p.version);
-    let (latest, behind) = versions_ahead(source, &rec.name, current)?;
-    let (bundle, rendered) = project.expected(source)?;
-    let mut found = compare(project, &bundle, &rendered)?;
-    found.conflict_markers_elsewhere(project, &rendered)?;
+    let newer_unknown = match source.stale() {
+        None => None,
+        Some(Stale::Offline) => Some(NewerUnknown::Offline),
+        Some(Stale::Unreachable(why)) => Some(NewerUnknown::Unreachable(why.clone())),
+    };
+    let (latest, behind) = match newer_unknown {
+        None => versions_ahead(source, &rec.name, current)?,
+        Some(_) => (current.clone(), 0),
+    };
+    let expected = secrets::expected(project, source, supplied)?;
+    let rendered = &expected.rendered;
+    let mut found = compare(project, &expected.bundle, rendered, &expected.secrets)?;
+    found.conflict_markers_elsewhere(project, rendered)?;
     Ok(Report {
         bundle: rec.name.clone(),
         version: rec.version.clone(),
@@ -62,11 +96,14 @@ pub fn check(
         conflict_markers: found.conflict_markers,
         upgrade_in_progress: pending.map(|u| u.version.clone()),
         files: rendered.len(),
+        not_verifiable: found.not_verifiable,
+        newer_unknown,
     })
 }
 
 /// The newest version in the source (never older than `current`), and how many released
-/// versions lie after `current`.
+/// versions lie after `current`. Prereleases are not counted: a `2.0.0-rc.1` tag is for those
+/// who ask for it, and must not make every project outdated.
 fn versions_ahead(
     source: &Source,
     name: &str,
@@ -77,6 +114,7 @@ fn versions_ahead(
         source_name: source.describe(),
         cause: Box::new(cause),
     })?;
+    let versions: Vec<Version> = versions.into_iter().filter(|v| v.pre.is_empty()).collect();
     let latest = versions
         .last()
         .cloned()
@@ -92,10 +130,17 @@ struct Found {
     drift: Vec<Drift>,
     customised: Vec<RelPath>,
     conflict_markers: Vec<RelPath>,
+    not_verifiable: Vec<NotVerifiable>,
 }
 
-/// Compares every file the golden path renders with the project's.
-fn compare(project: &Project, bundle: &Bundle, rendered: &Tree) -> Result<Found, Error> {
+/// Compares every file the golden path renders with the project's; `secrets` says which read a
+/// secret ([`secrets::expected`]).
+fn compare(
+    project: &Project,
+    bundle: &Bundle,
+    rendered: &Tree,
+    secrets: &BTreeMap<RelPath, SecretUse>,
+) -> Result<Found, Error> {
     let pending = project.record.upgrade.as_ref();
     // Files left in conflict are reported as such, not also as drift or customisation.
     let in_conflict = |path: &RelPath| {
@@ -130,9 +175,18 @@ fn compare(project: &Project, bundle: &Bundle, rendered: &Tree) -> Result<Found,
         if policy == Policy::Seed || in_conflict(path) {
             continue;
         }
-        match actual {
-            None => found.missing(path, policy),
-            Some(actual) => found.differing(path, expected, &actual, policy),
+        match (actual, secrets.get(path)) {
+            (None, _) => found.missing(path, policy),
+            // Present, but what it should hold depends on a secret nobody gave: a notice.
+            (Some(_), Some(SecretUse::Unverifiable(names))) => {
+                found.not_verifiable.push(NotVerifiable {
+                    path: path.clone(),
+                    secrets: names.clone(),
+                })
+            }
+            (Some(actual), uses) => {
+                found.differing(path, expected, &actual, policy, uses.is_some())
+            }
         }
     }
     Ok(found)
@@ -168,11 +222,19 @@ impl Found {
     /// A template file the project has: drift or customisation if it differs.
     ///
     /// Line endings alone are not a change, as for upgrade; a lost executable bit is. A file
-    /// that uses a secret is rendered with a placeholder for it (secrets are not recorded): it
-    /// is unchanged if it is that render with anything in the placeholder's place, and a diff
-    /// of it would show the secret, so none is given.
-    fn differing(&mut self, path: &RelPath, expected: &File, actual: &File, policy: Policy) {
-        let uses_secret = crate::answers::uses_placeholder(&expected.bytes);
+    /// that uses a secret not given is rendered with a placeholder for it (secrets are not
+    /// recorded): it is unchanged if it is that render with anything in the placeholder's
+    /// place. A diff of a file that shows a secret (`uses_secret`) would show it, so none is
+    /// given.
+    fn differing(
+        &mut self,
+        path: &RelPath,
+        expected: &File,
+        actual: &File,
+        policy: Policy,
+        uses_secret: bool,
+    ) {
+        let uses_secret = uses_secret || crate::answers::uses_placeholder(&expected.bytes);
         let same_bytes = crate::project::same_content(&actual.bytes, &expected.bytes)
             || crate::answers::matches_but_placeholders(&expected.bytes, &actual.bytes);
         let same_mode = actual.executable == expected.executable || !tree::MODES_KNOWN;

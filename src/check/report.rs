@@ -10,6 +10,8 @@ pub enum Finding {
     Drift,
     ConflictMarkers,
     Customised,
+    /// The source could not be reached, so whether a newer version exists is unknown.
+    Unreachable,
 }
 
 impl Finding {
@@ -19,6 +21,7 @@ impl Finding {
             Finding::Drift => "drift",
             Finding::ConflictMarkers => "conflict-markers",
             Finding::Customised => "customised",
+            Finding::Unreachable => "unreachable",
         }
     }
 
@@ -28,6 +31,7 @@ impl Finding {
             Finding::Drift,
             Finding::ConflictMarkers,
             Finding::Customised,
+            Finding::Unreachable,
         ]
         .into_iter()
         .find(|f| f.name() == s)
@@ -65,6 +69,24 @@ pub enum Change {
     },
 }
 
+/// A file that reads a secret the check was not given, in a way that cannot be compared without
+/// it (a notice: it is neither drift nor a failure).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotVerifiable {
+    pub path: RelPath,
+    /// The secrets' question names.
+    pub secrets: Vec<String>,
+}
+
+/// Why the check does not know whether a newer version exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewerUnknown {
+    /// `--offline`: the source was not asked.
+    Offline,
+    /// The source could not be reached (why); the recorded version came from the cache.
+    Unreachable(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub bundle: String,
@@ -84,6 +106,10 @@ pub struct Report {
     pub upgrade_in_progress: Option<Version>,
     /// Files rendered by the golden path, and how many were compared.
     pub files: usize,
+    /// Files that could not be compared without a secret.
+    pub not_verifiable: Vec<NotVerifiable>,
+    /// Set when newer versions were not looked up; `latest` is then the recorded version.
+    pub newer_unknown: Option<NewerUnknown>,
 }
 
 impl Report {
@@ -101,6 +127,9 @@ impl Report {
         }
         if !self.customised.is_empty() {
             out.push(Finding::Customised);
+        }
+        if matches!(self.newer_unknown, Some(NewerUnknown::Unreachable(_))) {
+            out.push(Finding::Unreachable);
         }
         out
     }

@@ -4,8 +4,8 @@
 
 use super::error::CommandError;
 use super::output::{emit, emit_report, Progress};
-use crate::bundle::SourceSpec;
-use crate::check::{self, Difference, Finding};
+use crate::bundle::{Network, SourceSpec};
+use crate::check::{self, Difference, Finding, Supplied};
 use crate::project::Project;
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,29 +26,59 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Findings that fail the check, comma-separated: outdated, drift, conflict-markers, customised
+    /// Findings that fail the check, comma-separated: outdated, drift, conflict-markers, customised, unreachable
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_finding, default_value = "outdated,drift,conflict-markers")]
     fail_on: Vec<Finding>,
     /// Read versions and templates from this source instead of the recorded one
     #[arg(long, value_name = "SOURCE")]
     from: Option<String>,
+    /// Give a secret answer (never recorded) so the files that use it are checked; repeatable. Also read from GOLDPATH_ANSWER_<NAME>
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = super::new::parse_set)]
+    set: Vec<(String, String)>,
+    /// Do not ask a remote source for newer versions; read the recorded version from goldpath's cache
+    #[arg(long)]
+    offline: bool,
 }
 
 fn parse_finding(s: &str) -> Result<Finding, String> {
     Finding::parse(s.trim()).ok_or_else(|| {
-        format!("`{s}` is not one of: outdated, drift, conflict-markers, customised")
+        format!("`{s}` is not one of: outdated, drift, conflict-markers, customised, unreachable")
     })
+}
+
+/// The answers given to check or diff: `--set`, then `GOLDPATH_ANSWER_<NAME>` variables.
+fn supplied(set: &[(String, String)]) -> Supplied {
+    Supplied {
+        set: set.iter().cloned().collect(),
+        env: std::env::vars_os()
+            .filter_map(|(k, v)| {
+                let name = k.to_str()?.strip_prefix(check::ENV_PREFIX)?.to_string();
+                Some((name, v.into_string().ok()?))
+            })
+            .collect(),
+    }
+}
+
+/// A remote source that cannot be reached is read from goldpath's cache (the recorded version
+/// is pinned by its commit there); `--offline` never asks it.
+fn network(offline: bool) -> Network {
+    if offline {
+        Network::Offline
+    } else {
+        Network::Fallback
+    }
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     let from = args.from.as_deref().map(SourceSpec::parse);
     let project = Project::open(&args.dir)?;
     let spec = project.current_source(from.as_ref());
-    let fetching = matches!(spec, SourceSpec::Git(_))
+    let fetching = (matches!(spec, SourceSpec::Git(_)) && !args.offline)
         .then(|| Progress::start(format!("goldpath: fetching {spec}")));
-    let source = check::open_source(&project, from.as_ref())?;
+    let source = check::open_source_with(&project, from.as_ref(), network(args.offline))?;
     drop(fetching);
-    let report = check::check(&project, &source, from.as_ref())?;
+    let supplied = supplied(&args.set);
+    let report = check::check_with(&project, &source, from.as_ref(), &supplied)?;
     let text = match args.format {
         Format::Text => {
             emit_report(out, &check::text(&report, &args.fail_on))?;
@@ -79,6 +109,12 @@ pub struct DiffArgs {
     /// that `goldpath diff --locked | git apply -R` restores exactly those and nothing of yours
     #[arg(long, visible_alias = "drift")]
     locked: bool,
+    /// Give a secret answer (never recorded) so the files that use it are compared; repeatable. Also read from GOLDPATH_ANSWER_<NAME>
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = super::new::parse_set)]
+    set: Vec<(String, String)>,
+    /// Do not ask a remote source anything; read the recorded version from goldpath's cache
+    #[arg(long)]
+    offline: bool,
 }
 
 pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
@@ -90,11 +126,27 @@ pub fn diff(args: DiffArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
     } else {
         check::Scope::All
     };
-    let source = super::output::open_source(&spec)?;
-    let diff = check::diff(&project, &source, &args.paths, scope)?;
+    // Only the recorded version is needed: with a remote that cannot be reached, the cache's.
+    let source = super::output::open_source(&spec, network(args.offline))?;
+    if let Some(crate::bundle::Stale::Unreachable(why)) = source.stale() {
+        eprintln!(
+            "goldpath diff: {}; compared with goldpath's cached copy",
+            crate::redact::redact(why)
+        );
+    }
+    let diff = check::diff_with(&project, &source, &args.paths, scope, &supplied(&args.set))?;
     let mut differs = false;
     for difference in diff.differences() {
         match difference? {
+            Difference::NotVerifiable { path, secrets } => eprintln!(
+                "goldpath diff: {path} is not verifiable without {}: its text depends on the secret in a way a placeholder cannot stand for; give {}",
+                secrets.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+                secrets
+                    .iter()
+                    .map(|s| format!("--set {s}=VALUE or {}{}", check::ENV_PREFIX, s.to_uppercase()))
+                    .collect::<Vec<_>>()
+                    .join(", and ")
+            ),
             Difference::UsesSecret { path } => eprintln!("goldpath diff: {path} uses a secret answer, which is not recorded, so its diff cannot be shown"),
             // The files' own bytes, secrets the template wrote included: `goldpath diff | git
             // apply -R` must restore them, so this output alone is not redacted.

@@ -107,7 +107,6 @@ impl From<crate::bundle::Error> for CommandError {
         use crate::bundle::Error as E;
         let hint = match &e {
             E::UnknownBundle { .. } => Some("`goldpath list` shows the built-in bundles; `goldpath list --from SOURCE` those of a source"),
-            E::UnknownVersion { .. } => Some("pick one of the available versions with --version, or leave it out for the newest"),
             E::FolderVersion { .. } => Some("a folder holds one version; point --from at a git repository with version tags to choose others"),
             E::Invalid { .. } | E::Manifest { .. } => Some("the bundle format is described in docs/bundles.md"),
             E::Git(crate::git::Error::Fetch { .. }) => Some("check the URL and your network or credentials (ssh-agent, git credential helper)"),
@@ -123,6 +122,18 @@ impl From<crate::bundle::Error> for CommandError {
         }
         err
     }
+}
+
+/// A version the source does not have, asked for with `option` (`--version` for new, `--to`
+/// for upgrade): the hint names that option, which exists on that command.
+pub(super) fn version_error(e: crate::bundle::Error, option: &str) -> CommandError {
+    use crate::bundle::Error as E;
+    let hint = match &e {
+        E::UnknownVersion { .. } => format!("pick one of the available versions with {option}, or leave it out for the newest"),
+        E::NoMatch { .. } => format!("pick one of the available versions with {option}; prereleases are picked only when named, or with --pre"),
+        _ => return e.into(),
+    };
+    CommandError::from(e).hint(hint)
 }
 
 impl From<crate::answers::Error> for CommandError {
@@ -232,16 +243,55 @@ impl From<crate::upgrade::Error> for CommandError {
     }
 }
 
+/// An answer of `.goldpath.toml` that `check` or `diff` cannot render with: the file was edited
+/// by hand. Neither command takes `--answers` or `--defaults`, nor `--set` for a recorded answer,
+/// so the fix named is the file itself.
+fn recorded_answers_error(e: crate::answers::Error) -> CommandError {
+    use crate::answers::Error as E;
+    const RESTORE: &str = "restore the committed one with `git checkout -- .goldpath.toml`";
+    match e {
+        E::Missing { missing } => CommandError::user(format!(
+            "{} question{} no answer in .goldpath.toml:\n{}",
+            missing.len(),
+            if missing.len() == 1 { " has" } else { "s have" },
+            missing
+                .iter()
+                .map(|m| format!("  - {m}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+        .hint(format!(
+            "add `NAME = VALUE` under [answers] in .goldpath.toml, or {RESTORE}"
+        )),
+        e @ E::Invalid { .. } => CommandError::user(e.to_string()).hint(format!(
+            "fix it under [answers] in .goldpath.toml, or {RESTORE}"
+        )),
+        e => e.into(),
+    }
+}
+
 impl From<crate::check::Error> for CommandError {
     fn from(e: crate::check::Error) -> Self {
         use crate::check::Error as E;
         match e {
+            E::Project(crate::project::Error::Answers(a)) => recorded_answers_error(a),
+            // Too long an answer is a recorded one: check's --set takes only secrets.
+            E::Project(crate::project::Error::Render(r @ crate::render::Error::Answer { .. })) => {
+                CommandError::user(r.to_string()).hint(
+                    "fix it under [answers] in .goldpath.toml, or restore the committed one with `git checkout -- .goldpath.toml`",
+                )
+            }
             E::Project(p) => p.into(),
             E::Tree(t) => t.into(),
             e @ E::Unreachable { .. } => CommandError::environment(e.to_string())
                 .hint("check the network and credentials, or pass --from with a reachable copy of the source"),
             e @ E::NotInGoldenPath { .. } => CommandError::user(e.to_string())
                 .hint("`goldpath diff` with no paths shows every file that differs"),
+            e @ E::NotAsked { .. } => CommandError::user(e.to_string())
+                .hint("--set names a secret question of the bundle (see its bundle.toml)"),
+            e @ E::Recorded { .. } => CommandError::user(e.to_string())
+                .hint("to change a recorded answer, run `goldpath upgrade --set NAME=VALUE`"),
+            e @ E::Answer { .. } => CommandError::user(e.to_string()),
         }
     }
 }

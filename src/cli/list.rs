@@ -18,7 +18,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         .as_deref()
         .map(SourceSpec::parse)
         .unwrap_or(SourceSpec::Builtin);
-    let listing = super::output::open_source(&spec)?.list()?;
+    let listing = super::output::open_source(&spec, crate::bundle::Network::Required)?.list()?;
     if listing.is_empty() {
         return Err(CommandError::user(format!("{spec} holds no bundles"))
             .hint("a bundle is a folder with bundle.toml and template/ (see docs/bundles.md)"));

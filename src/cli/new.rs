@@ -18,9 +18,12 @@ pub struct Args {
     /// Where the bundle comes from: a folder of bundles or a git URL (default: built-in catalog)
     #[arg(long, value_name = "SOURCE")]
     from: Option<String>,
-    /// The bundle version (default: the newest)
+    /// The bundle version: 1.2.0, v1.2.0, 2.0.0-rc.1, or 1.2 for the newest 1.2.x (default: the newest that is not a prerelease)
     #[arg(long, value_name = "V")]
-    version: Option<semver::Version>,
+    version: Option<crate::bundle::WantedVersion>,
+    /// Let the newest version (or the newest of --version 1.2) be a prerelease
+    #[arg(long)]
+    pre: bool,
     /// Answers from a TOML file (`name = value` lines, or another project's .goldpath.toml)
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
@@ -84,7 +87,11 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         .as_deref()
         .map(SourceSpec::parse)
         .unwrap_or(SourceSpec::Builtin);
-    let bundle = super::output::open_source(&spec)?.load(&args.bundle, args.version.as_ref())?;
+    let source = super::output::open_source(&spec, crate::bundle::Network::Required)?;
+    let version = source
+        .pick(&args.bundle, args.version.as_ref(), args.pre)
+        .map_err(|e| super::error::version_error(e, "--version"))?;
+    let bundle = source.load(&args.bundle, Some(&version))?;
 
     let mut given = match &args.answers {
         Some(path) => read_answers_file(path)?,

@@ -209,10 +209,12 @@ impl Drop for Progress {
 /// Opens `spec` with a [`Progress`] line while a git source is fetched.
 pub(super) fn open_source(
     spec: &crate::bundle::SourceSpec,
+    network: crate::bundle::Network,
 ) -> Result<crate::bundle::Source, crate::bundle::Error> {
-    let _progress = matches!(spec, crate::bundle::SourceSpec::Git(_))
+    let _progress = (matches!(spec, crate::bundle::SourceSpec::Git(_))
+        && network != crate::bundle::Network::Offline)
         .then(|| Progress::start(format!("goldpath: fetching {spec}")));
-    spec.open()
+    spec.open_with(network)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use super::error::CommandError;
 use super::output::{emit, emit_report};
 use super::prompt::TerminalPrompter;
 use crate::answers::Prompter;
-use crate::bundle::SourceSpec;
+use crate::bundle::{Network, SourceSpec};
 use crate::merge::ConflictStyle;
 use crate::project::Project;
 use crate::upgrade::{self, Action, Conflict, UpgradePlan};
@@ -24,15 +24,24 @@ pub struct Args {
     /// The project folder, or its .goldpath.toml (as Renovate names it); default: the current folder
     #[arg(default_value = ".")]
     dir: PathBuf,
-    /// The version to upgrade to (default: the newest)
+    /// The version to upgrade to: 1.2.0, v1.2.0, 2.0.0-rc.1, or 1.2 for the newest 1.2.x (default: the newest that is not a prerelease)
     #[arg(long, value_name = "V")]
-    to: Option<semver::Version>,
+    to: Option<crate::bundle::WantedVersion>,
+    /// Let the newest version (or the newest of --to 1.2) be a prerelease
+    #[arg(long)]
+    pre: bool,
+    /// Use only the versions in goldpath's cache of a remote source; never fetch
+    #[arg(long)]
+    offline: bool,
     /// Read the bundle from this source instead of the recorded one
     #[arg(long, value_name = "SOURCE")]
     from: Option<String>,
     /// Answer a question (new in this version, or to change an answer); repeatable
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::new::parse_set)]
     set: Vec<(String, String)>,
+    /// Answers from a TOML file (`name = value` lines, or another project's .goldpath.toml), as for `new`; --set wins over it
+    #[arg(long, value_name = "FILE")]
+    answers: Option<PathBuf>,
     /// Take the default for questions new in this version instead of asking
     #[arg(long)]
     defaults: bool,
@@ -58,10 +67,10 @@ pub struct Args {
     #[arg(long)]
     trust: bool,
     /// After resolving conflicts by hand: check none remain, record the new version, commit
-    #[arg(long = "continue", conflicts_with_all = ["abort", "to", "from", "set", "dry_run"])]
+    #[arg(long = "continue", conflicts_with_all = ["abort", "to", "from", "set", "answers", "dry_run"])]
     continue_: bool,
     /// Undo an upgrade that stopped on conflicts: restore every file it touched
-    #[arg(long, conflicts_with_all = ["to", "from", "set", "dry_run"])]
+    #[arg(long, conflicts_with_all = ["to", "from", "set", "answers", "dry_run"])]
     abort: bool,
     /// Output format: text, or json (one document on stdout, see docs/upgrade-report.schema.json;
     /// never prompts, as with --no-input)
@@ -171,9 +180,14 @@ fn finish(args: &Args, out: &mut dyn Write) -> Result<i32, CommandError> {
 
 fn options(args: &Args) -> Result<upgrade::Options, CommandError> {
     Ok(upgrade::Options {
-        to: args.to.clone(),
+        // Resolved against the source in `upgrade` (`--to 1.2`, `--pre`).
+        to: None,
         from: args.from.as_deref().map(SourceSpec::parse),
         set: args.set.iter().cloned().collect(),
+        answers: match &args.answers {
+            Some(path) => super::new::read_answers_file(path)?,
+            None => Default::default(),
+        },
         defaults: args.defaults,
         style: args
             .conflict_style
@@ -198,7 +212,25 @@ fn upgrade(args: &Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     };
     let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
     let project = Project::open(&args.dir)?;
-    let source = super::output::open_source(&project.source(options.from.as_ref()))?;
+    let network = if args.offline {
+        Network::Offline
+    } else {
+        Network::Required
+    };
+    let source = super::output::open_source(&project.source(options.from.as_ref()), network)?;
+    // The target is picked here, where the option that named it is known: `--to 1.2` is the
+    // newest 1.2.x, and without `--to` or `--pre` a prerelease is never the target.
+    let options = upgrade::Options {
+        to: match (&args.to, args.pre) {
+            (None, false) => None,
+            (wanted, pre) => Some(
+                source
+                    .pick(&project.record.bundle.name, wanted.as_ref(), pre)
+                    .map_err(|e| super::error::version_error(e, "--to"))?,
+            ),
+        },
+        ..options
+    };
     let plan = upgrade::prepare(&project, &source, &options, prompter)?;
     if json {
         return upgrade_json(args, &options, &plan, out);

@@ -23,7 +23,7 @@ pub use diff::{file_diff, file_patch, unified_diff};
 pub use first_commit::init_and_commit;
 pub use project::{hooks_dir, ProjectRepo};
 pub use remote::cache_dir;
-pub use tags::TagRepo;
+pub use tags::{Fetch, TagRepo};
 
 use crate::tree::File;
 

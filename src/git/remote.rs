@@ -29,13 +29,26 @@ fn url_key(url: &str) -> String {
     format!("{h:016x}")
 }
 
+/// The cache folder of `url`. Keyed by the URL without credentials: the token is not in the
+/// folder's name (nor in its hash), and a later fetch through a credential helper finds the
+/// same cache.
+fn cache_of(url: &str) -> PathBuf {
+    cache_dir()
+        .join("git")
+        .join(url_key(&crate::redact::strip_credentials(url)))
+}
+
+/// The cache repository of `url` as the last fetch left it, without asking the remote; `None`
+/// when there is none, or it holds no tags (a first fetch that failed leaves it empty).
+pub(super) fn cached(url: &str) -> Option<git2::Repository> {
+    let repo = git2::Repository::open_bare(cache_of(url)).ok()?;
+    let has_tags = repo.tag_names(None).is_ok_and(|names| !names.is_empty());
+    has_tags.then_some(repo)
+}
+
 /// The cache repository of `url`, created if need be, with every tag of `url` fetched into it.
 pub(super) fn fetch_into_cache(url: &str) -> Result<git2::Repository, Error> {
-    // Keyed by the URL without credentials: the token is not in the folder's name (nor in
-    // its hash), and a later fetch through a credential helper finds the same cache.
-    let dir = cache_dir()
-        .join("git")
-        .join(url_key(&crate::redact::strip_credentials(url)));
+    let dir = cache_of(url);
     if git2::Repository::open_bare(&dir).is_err() {
         git2::Repository::init_bare(&dir)
             .map_err(err(format!("creating the cache {}", dir.display())))?;

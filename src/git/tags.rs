@@ -10,14 +10,56 @@ pub struct TagRepo {
     repo: git2::Repository,
 }
 
+/// Whether opening a remote repository fetches its tags ([`TagRepo::open_with`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fetch {
+    /// Fetch; a failure is an error.
+    Always,
+    /// Fetch; when that fails, read the cache as the last fetch left it (and say why).
+    OrCache,
+    /// Read the cache only (`--offline`).
+    Never,
+}
+
 impl TagRepo {
+    /// Opens `url` as [`TagRepo::open`] does, fetching as `fetch` says. A local repository is
+    /// read in place and never fetched. The error is that of a fetch that failed when the cache
+    /// was read instead ([`Fetch::OrCache`]).
+    pub fn open_with(url: &str, fetch: Fetch) -> Result<(TagRepo, Option<Error>), Error> {
+        if fetch == Fetch::Always || Self::local(url).is_some() {
+            return Ok((TagRepo::open(url)?, None));
+        }
+        let fetched = match fetch {
+            Fetch::Never => None,
+            _ => Some(remote::fetch_into_cache(url)),
+        };
+        match fetched {
+            Some(Ok(repo)) => Ok((TagRepo { repo }, None)),
+            Some(Err(e)) => match remote::cached(url) {
+                Some(repo) => Ok((TagRepo { repo }, Some(e))),
+                None => Err(e),
+            },
+            None => match remote::cached(url) {
+                Some(repo) => Ok((TagRepo { repo }, None)),
+                None => Err(Error::Fetch {
+                    url: crate::redact::mask_url(url),
+                    message: "offline, and goldpath's cache holds no copy of it (a run with the network fills the cache: `goldpath list --from URL` or `goldpath check` without --offline)".into(),
+                }),
+            },
+        }
+    }
+
+    /// The path of a local repository (`file://` URL or an existing path).
+    fn local(url: &str) -> Option<PathBuf> {
+        url.strip_prefix("file://").map(PathBuf::from).or_else(|| {
+            (!url.contains("://") && Path::new(url).exists()).then(|| PathBuf::from(url))
+        })
+    }
+
     /// Opens a local repository (`file://` URL or a path) in place; fetches a remote one's tags
     /// into a bare cache repository first.
     pub fn open(url: &str) -> Result<TagRepo, Error> {
-        let local = url.strip_prefix("file://").map(PathBuf::from).or_else(|| {
-            (!url.contains("://") && Path::new(url).exists()).then(|| PathBuf::from(url))
-        });
-        if let Some(path) = local {
+        if let Some(path) = Self::local(url) {
             let repo = git2::Repository::open(&path).map_err(|e| Error::Fetch {
                 url: crate::redact::mask_url(url),
                 message: e.message().to_string(),

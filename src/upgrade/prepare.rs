@@ -26,6 +26,9 @@ pub struct Options {
     pub from: Option<SourceSpec>,
     /// `--set` answers (new questions, or changed answers).
     pub set: BTreeMap<String, String>,
+    /// `--answers FILE`: answers for the questions the project has no recorded answer for (new
+    /// in this version, secrets); the recorded ones stay (`--set` changes them).
+    pub answers: BTreeMap<String, Given>,
     /// Take defaults for new questions without asking.
     pub defaults: bool,
     pub style: ConflictStyle,
@@ -299,6 +302,9 @@ fn answer(
     let steps = migrate::apply(&crossed, &mut recorded).map_err(Error::Migration)?;
     let mut given: BTreeMap<String, Given> =
         AnswersFile::as_given(&recorded, crate::tree::ANSWERS_FILE);
+    for (k, v) in &options.answers {
+        given.entry(k.clone()).or_insert_with(|| v.clone());
+    }
     for (k, v) in &options.set {
         given.insert(k.clone(), Given::Raw(v.clone()));
     }
