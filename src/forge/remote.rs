@@ -358,10 +358,20 @@ mod tests {
         })
     }
 
+    /// Remote, override, then the expected kind, host, API base and repository.
+    type Row = (
+        &'static str,
+        Option<ForgeOverride>,
+        ForgeKind,
+        &'static str,
+        &'static str,
+        &'static str,
+    );
+
     #[test]
     fn detects_forge_api_and_repository() {
         #[rustfmt::skip]
-        let table: &[(&str, Option<ForgeOverride>, ForgeKind, &str, &str, &str)] = &[
+        let table: &[Row] = &[
             ("https://github.com/acme/orders.git", None, ForgeKind::GitHub, "github.com", "https://api.github.com", "acme/orders"),
             ("https://x-access-token:tok@github.com/acme/orders", None, ForgeKind::GitHub, "github.com", "https://api.github.com", "acme/orders"),
             ("git@github.com:acme/orders.git", None, ForgeKind::GitHub, "github.com", "https://api.github.com", "acme/orders"),
