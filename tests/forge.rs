@@ -1047,10 +1047,15 @@ fn gitlab_merge_requests_are_opened_updated_and_closed() {
         ),
         (Some("goldpath/rust-service-1.4.0"), Some("main"))
     );
-    assert!(create["description"]
-        .as_str()
-        .unwrap()
-        .contains("goldpath upgrade --continue"));
+    let description = create["description"].as_str().unwrap();
+    assert!(
+        description.contains("goldpath upgrade --continue"),
+        "{description}"
+    );
+    assert!(
+        description.contains("This merge request upgrades"),
+        "{description}"
+    );
     assert_eq!(
         sent[2].json(),
         json!({"add_labels": "goldpath,dependencies"})

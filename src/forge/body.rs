@@ -53,8 +53,9 @@ impl PullRequest {
         self.draft || self.body_input.has_conflicts()
     }
 
-    pub fn body(&self) -> String {
-        self.body_input.render()
+    /// The body, naming the change as the forge does ("pull request", "merge request").
+    pub fn body(&self, noun: &str) -> String {
+        self.body_input.render_as(noun)
     }
 }
 
@@ -117,8 +118,13 @@ impl PrBody {
         }
     }
 
-    /// The markdown body.
+    /// The markdown body of a GitHub pull request.
     pub fn render(&self) -> String {
+        self.render_as("pull request")
+    }
+
+    /// The markdown body, naming the change `noun` ("merge request" on GitLab).
+    pub fn render_as(&self, noun: &str) -> String {
         let mut out = String::new();
         let conflicted: Vec<&FileRow> = self
             .files
@@ -139,7 +145,7 @@ impl PrBody {
         }
         let _ = writeln!(
             out,
-            "This pull request upgrades the golden path **{}**:\n",
+            "This {noun} upgrades the golden path **{}**:\n",
             inline(&self.bundle)
         );
         out.push_str("| Project | From | To |\n|---|---|---|\n");
@@ -201,12 +207,7 @@ impl PrBody {
                 }
                 out.push('\n');
             }
-            let dirs: Vec<&str> = self
-                .projects
-                .iter()
-                .map(|p| p.dir.as_str())
-                .filter(|d| *d != ".")
-                .collect();
+            let dirs = self.project_dirs_with_conflicts(&conflicted);
             out.push_str("On your machine, in a clone of this repository:\n\n```sh\n");
             let _ = writeln!(
                 out,
@@ -214,7 +215,7 @@ impl PrBody {
                 shell_word(&self.branch)
             );
             out.push_str("# edit the files listed above: keep what you need from both sides, remove the markers\n");
-            if dirs.is_empty() {
+            if dirs.is_empty() || dirs == ["."] {
                 out.push_str("goldpath upgrade --continue\n");
             } else {
                 out.push_str("# then, in each project folder with conflicts:\n");
@@ -224,15 +225,55 @@ impl PrBody {
             }
             out.push_str("git push\n```\n\n");
             out.push_str(
-                "`goldpath upgrade --continue` refuses while a marker is left, and records the \
-                 upgrade once they are all gone. Then mark this pull request ready for review.\n\n",
+                &"`goldpath upgrade --continue` refuses while a marker is left, and records the \
+                 upgrade once they are all gone. Then mark this pull request ready for review.\n\n"
+                    .replace("pull request", noun),
             );
         }
         out.push_str(
-            "---\n*Opened by goldpath. Re-running the fleet upgrade updates this pull request; \
-                      a commit of yours on the branch makes goldpath leave it alone.*\n",
+            &"---\n*Opened by goldpath. Re-running the fleet upgrade updates this pull request; \
+              a commit of yours on the branch makes goldpath leave it alone.*\n"
+                .replace("pull request", noun),
         );
         out
+    }
+}
+
+impl PrBody {
+    /// The folders of the projects holding a conflicted file (the deepest project folder a
+    /// path is under), in the projects' order; every project's when no file is named.
+    fn project_dirs_with_conflicts(&self, conflicted: &[&FileRow]) -> Vec<&str> {
+        let all = || self.projects.iter().map(|p| p.dir.as_str()).collect();
+        if conflicted.is_empty() {
+            return all();
+        }
+        let under = |path: &str, dir: &str| {
+            dir == "."
+                || path
+                    .strip_prefix(dir)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        let owners: Vec<&str> = conflicted
+            .iter()
+            .filter_map(|f| {
+                self.projects
+                    .iter()
+                    .filter(|p| under(&f.path, &p.dir))
+                    .max_by_key(|p| if p.dir == "." { 0 } else { p.dir.len() })
+                    .map(|p| p.dir.as_str())
+            })
+            .collect();
+        let dirs: Vec<&str> = self
+            .projects
+            .iter()
+            .map(|p| p.dir.as_str())
+            .filter(|d| owners.contains(d))
+            .collect();
+        if dirs.is_empty() {
+            all()
+        } else {
+            dirs
+        }
     }
 }
 
@@ -380,6 +421,7 @@ mod tests {
     #[test]
     fn body_of_a_conflicted_upgrade_in_a_monorepo() {
         let mut b = body(true);
+        b.files.last_mut().unwrap().path = "services/bill ing/src/main.rs".into();
         b.projects = vec![
             ProjectRow {
                 dir: "services/orders".into(),
@@ -393,7 +435,7 @@ mod tests {
             },
         ];
         b.release_notes = None;
-        insta::assert_snapshot!(b.render());
+        insta::assert_snapshot!(b.render_as("merge request"));
     }
 
     #[test]

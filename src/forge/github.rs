@@ -123,7 +123,7 @@ impl Api for GitHub {
             "title": pr.title(),
             "head": pr.head_branch,
             "base": pr.base,
-            "body": pr.body(),
+            "body": pr.body("pull request"),
             "draft": pr.is_draft(),
         });
         let reply = self.client.send(Method::Post, &url, Some(&body))?;
@@ -143,7 +143,7 @@ impl Api for GitHub {
 
     fn update(&self, found: &PrSummary, pr: &PullRequest) -> Result<PrSummary, Error> {
         let url = format!("{}/pulls/{}", self.repo_url, found.number);
-        let body = json!({ "title": pr.title(), "body": pr.body() });
+        let body = json!({ "title": pr.title(), "body": pr.body("pull request") });
         let (v, _) = self.client.json(Method::Patch, &url, Some(&body))?;
         self.one(&url, &v)
     }

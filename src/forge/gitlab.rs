@@ -128,7 +128,7 @@ impl Api for GitLab {
             "source_branch": pr.head_branch,
             "target_branch": pr.base,
             "title": GitLab::title(pr),
-            "description": pr.body(),
+            "description": pr.body("merge request"),
         });
         let reply = self.client.send(Method::Post, &url, Some(&body))?;
         if reply.status == 409 || (reply.status == 422 && reply.body.contains("already exists")) {
@@ -147,7 +147,7 @@ impl Api for GitLab {
 
     fn update(&self, found: &PrSummary, pr: &PullRequest) -> Result<PrSummary, Error> {
         let url = format!("{}/merge_requests/{}", self.project_url, found.number);
-        let body = json!({ "title": GitLab::title(pr), "description": pr.body() });
+        let body = json!({ "title": GitLab::title(pr), "description": pr.body("merge request") });
         let (v, _) = self.client.json(Method::Put, &url, Some(&body))?;
         GitLab::one(&url, &v)
     }
