@@ -124,6 +124,9 @@ impl Wait {
     }
 }
 
+/// Told of every wait before it starts, on the waiting thread, with no lock of the governor's
+/// held except, for a mutating request, the host's turn: it may print, save a report or
+/// estimate the time left, but must not send a mutating request to the same host itself.
 pub type Observer = Arc<dyn Fn(&Wait) + Send + Sync>;
 
 /// One forge host's governor.
@@ -428,18 +431,25 @@ mod tests {
         clock: Arc<FakeClock>,
         governor: Governor,
         waits: Arc<Mutex<Vec<Wait>>>,
+        /// When (on the fake clock) the observer heard of each wait.
+        told_at: Arc<Mutex<Vec<Duration>>>,
     }
 
     fn setup(options: Options) -> Setup {
         let clock = Arc::new(FakeClock::default());
         let waits = Arc::new(Mutex::new(Vec::new()));
-        let seen = waits.clone();
-        let observer: Observer = Arc::new(move |w: &Wait| seen.lock().unwrap().push(w.clone()));
+        let told_at = Arc::new(Mutex::new(Vec::new()));
+        let (seen, told, time) = (waits.clone(), told_at.clone(), clock.clone());
+        let observer: Observer = Arc::new(move |w: &Wait| {
+            seen.lock().unwrap().push(w.clone());
+            told.lock().unwrap().push(time.now());
+        });
         let governor = Governor::new("github.com", options, clock.clone(), Some(observer));
         Setup {
             clock,
             governor,
             waits,
+            told_at,
         }
     }
 
@@ -501,6 +511,8 @@ mod tests {
             waits[0].describe(),
             "waiting 37 s: github.com asked to slow down"
         );
+        // Told before the wait, so the CLI can save its progress first.
+        assert_eq!(*s.told_at.lock().unwrap(), [secs(0.0)]);
         drop(waits);
         // The next mutating request waits its interval after the retry's answer.
         assert_eq!(

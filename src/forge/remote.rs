@@ -58,6 +58,21 @@ pub struct ForgeOverride {
     pub url: String,
 }
 
+impl ForgeOverride {
+    /// `--forge KIND` without `--forge-url`: github.com or gitlab.com, for a remote whose URL
+    /// does not say (a `file://` mirror, a path).
+    pub fn public(kind: ForgeKind) -> ForgeOverride {
+        let url = match kind {
+            ForgeKind::GitHub => "https://github.com",
+            ForgeKind::GitLab => "https://gitlab.com",
+        };
+        ForgeOverride {
+            kind,
+            url: url.into(),
+        }
+    }
+}
+
 /// Where one repository's pull requests live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -403,6 +418,22 @@ mod tests {
                 "{remote}"
             );
         }
+    }
+
+    #[test]
+    fn forge_without_url_is_the_public_one() {
+        let gh = ForgeOverride::public(ForgeKind::GitHub);
+        let t = Target::detect("file:///mirror/acme/orders.git", Some(&gh)).unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.api_base.as_str(), t.repo.as_str()),
+            ("github.com", "https://api.github.com", "acme/orders")
+        );
+        let gl = ForgeOverride::public(ForgeKind::GitLab);
+        let t = Target::detect("/mirror/acme/orders", Some(&gl)).unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.api_base.as_str(), t.repo.as_str()),
+            ("gitlab.com", "https://gitlab.com/api/v4", "acme/orders")
+        );
     }
 
     #[test]
