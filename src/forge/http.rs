@@ -89,6 +89,14 @@ impl Client {
             .user_agent(USER_AGENT)
             .timeout_global(Some(Duration::from_secs(60)))
             .timeout_connect(Some(Duration::from_secs(15)))
+            // The system's trust store (and `SSL_CERT_FILE`), not only Mozilla's roots: a GitHub
+            // Enterprise or a self-hosted GitLab often has a certificate from the company's own
+            // authority, installed on its machines.
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                    .build(),
+            )
             .build()
             .into();
         Client {
