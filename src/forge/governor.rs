@@ -129,6 +129,14 @@ impl Wait {
 /// estimate the time left, but must not send a mutating request to the same host itself.
 pub type Observer = Arc<dyn Fn(&Wait) + Send + Sync>;
 
+/// A request that got no answer: the error to report, and whether sending it again may help (a
+/// refused or reset connection, a timeout; not a certificate the system does not trust).
+#[derive(Debug)]
+pub struct Failure {
+    pub error: Error,
+    pub retry: bool,
+}
+
 /// One forge host's governor.
 pub struct Governor {
     host: String,
@@ -174,12 +182,12 @@ impl Governor {
     }
 
     /// Runs one request through the governor: waits for its turn, sends it with `send` (which
-    /// returns the reply, or a transport error's message), and retries as the answer asks.
-    /// The reply returned may be any status but a retried one; the caller reads it.
+    /// returns the reply, or why none came), and retries as the answer asks. The reply returned
+    /// may be any status but a retried one; the caller reads it.
     pub fn run(
         &self,
         mutating: bool,
-        mut send: impl FnMut() -> Result<Reply, String>,
+        mut send: impl FnMut() -> Result<Reply, Failure>,
     ) -> Result<Reply, Error> {
         let _serial = mutating.then(|| self.serial.lock().unwrap_or_else(|e| e.into_inner()));
         let mut attempt = 1;
@@ -191,7 +199,10 @@ impl Governor {
             }
             let retry = match &result {
                 Ok(reply) => self.judge(reply, attempt),
-                Err(_) => Some((self.backoff(attempt), WaitReason::Transport)),
+                Err(failure) if failure.retry => {
+                    Some((self.backoff(attempt), WaitReason::Transport))
+                }
+                Err(_) => None,
             };
             let Some((wait, reason)) = retry else {
                 if let Ok(reply) = &result {
@@ -199,16 +210,12 @@ impl Governor {
                         self.lock().secondary_streak = 0;
                     }
                 }
-                return result.map_err(|message| Error::GaveUp {
-                    host: self.host.clone(),
-                    attempts: attempt,
-                    last: message,
-                });
+                return result.map_err(|failure| failure.error);
             };
             if attempt >= self.options.max_attempts {
                 let last = match result {
                     Ok(reply) => format!("last answer {}", reply.status),
-                    Err(message) => message,
+                    Err(failure) => failure.error.to_string(),
                 };
                 return Err(Error::GaveUp {
                     host: self.host.clone(),
@@ -458,7 +465,7 @@ mod tests {
     fn send(
         s: &Setup,
         mutating: bool,
-        replies: Vec<Result<Reply, String>>,
+        replies: Vec<Result<Reply, Failure>>,
     ) -> (Result<u16, String>, Vec<Duration>) {
         let mut replies: VecDeque<_> = replies.into();
         let mut sent = Vec::new();
@@ -467,6 +474,49 @@ mod tests {
             replies.pop_front().expect("no more replies")
         });
         (result.map(|r| r.status).map_err(|e| e.to_string()), sent)
+    }
+
+    fn reset() -> Failure {
+        Failure {
+            error: Error::Transport {
+                method: "POST",
+                url: "https://api.github.com/x".into(),
+                message: "connection reset".into(),
+            },
+            retry: true,
+        }
+    }
+
+    #[test]
+    fn a_failure_that_cannot_heal_is_not_retried() {
+        let s = setup(Options::default());
+        let failure = Failure {
+            error: Error::Transport {
+                method: "GET",
+                url: "https://ghe.example.com/api/v3/x".into(),
+                message: "invalid peer certificate: UnknownIssuer".into(),
+            },
+            retry: false,
+        };
+        let (status, sent) = send(&s, false, vec![Err(failure)]);
+        assert_eq!(
+            status,
+            Err(
+                "GET https://ghe.example.com/api/v3/x: invalid peer certificate: UnknownIssuer"
+                    .into()
+            )
+        );
+        assert_eq!(sent.len(), 1);
+        // One that can is retried, and named when the attempts run out.
+        let s = setup(Options {
+            max_attempts: 2,
+            ..Options::default()
+        });
+        let (status, _) = send(&s, true, vec![Err(reset()), Err(reset())]);
+        assert_eq!(
+            status,
+            Err("github.com still refuses after 2 attempts (POST https://api.github.com/x: connection reset)".into())
+        );
     }
 
     fn secs(s: f64) -> Duration {
@@ -598,7 +648,7 @@ mod tests {
             true,
             vec![
                 Ok(reply(502, &[], "")),
-                Err("connection reset".into()),
+                Err(reset()),
                 Ok(reply(201, &[], "")),
             ],
         );

@@ -2,7 +2,7 @@
 //! [`Governor`], the token sent only in the `Authorization` header and masked in any message a
 //! forge sends back.
 
-use super::governor::Governor;
+use super::governor::{Failure, Governor};
 use super::{Error, Token};
 use serde_json::Value;
 use std::sync::Arc;
@@ -142,7 +142,15 @@ impl Client {
         Ok((value, reply))
     }
 
-    fn once(&self, method: Method, url: &str, body: &str) -> Result<Reply, String> {
+    fn once(&self, method: Method, url: &str, body: &str) -> Result<Reply, Failure> {
+        let fail = |e: ureq::Error| Failure {
+            retry: may_heal(&e),
+            error: Error::Transport {
+                method: method.as_str(),
+                url: url.to_string(),
+                message: self.mask(&e.to_string()),
+            },
+        };
         let auth = format!("Bearer {}", self.token.expose());
         macro_rules! headers {
             ($req:expr) => {{
@@ -165,7 +173,7 @@ impl Client {
                 .header("Content-Type", "application/json")
                 .send(body),
         };
-        let mut response = result.map_err(|e| self.mask(&e.to_string()))?;
+        let mut response = result.map_err(fail)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -182,7 +190,7 @@ impl Client {
             .with_config()
             .limit(8 * 1024 * 1024)
             .read_to_string()
-            .map_err(|e| self.mask(&e.to_string()))?;
+            .map_err(fail)?;
         Ok(Reply {
             status,
             headers,
@@ -225,6 +233,28 @@ impl Client {
             },
             other => other,
         }
+    }
+}
+
+/// Whether sending again may get an answer: a connection refused, reset or cut, a timeout. Not a
+/// host that does not resolve (a mistyped `--forge-url`), a certificate the system does not
+/// trust (rustls' errors arrive as `InvalidData`), or a malformed answer.
+fn may_heal(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind::*;
+    match e {
+        ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            ConnectionRefused
+                | ConnectionReset
+                | ConnectionAborted
+                | BrokenPipe
+                | TimedOut
+                | UnexpectedEof
+                | Interrupted
+                | NotConnected
+        ),
+        _ => false,
     }
 }
 

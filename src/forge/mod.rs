@@ -19,7 +19,7 @@ mod token;
 
 pub use body::{FileKind, FileRow, PrBody, ProjectRow, PullRequest, CONFLICT_MARK, MAX_BODY_CHARS};
 pub use error::Error;
-pub use governor::{Clock, Governor, Governors, Options, SystemClock, Wait, WaitReason};
+pub use governor::{Clock, Failure, Governor, Governors, Options, SystemClock, Wait, WaitReason};
 pub use remote::{ForgeKind, ForgeOverride, Target};
 pub use token::{discover as discover_token, from_environment as token_from_environment, Token};
 
