@@ -204,6 +204,8 @@ struct GitHubState {
     comments: Vec<(u64, String)>,
     /// How many find-by-head requests answer `[]` whatever is open (a listing that lags).
     hide_from_find: usize,
+    /// A private repository on a free plan: no drafts.
+    no_drafts: bool,
 }
 
 fn github(state: Arc<Mutex<GitHubState>>, port_hint: Arc<Mutex<u16>>) -> Box<Route> {
@@ -263,6 +265,13 @@ fn github(state: Arc<Mutex<GitHubState>>, port_hint: Arc<Mutex<u16>>) -> Box<Rou
                         }),
                     );
                 }
+                if s.no_drafts && b["draft"] == true {
+                    return answer(
+                        422,
+                        json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom",
+                                "message": "Draft pull requests are not supported in this repository."}]}),
+                    );
+                }
                 let number = s.prs.len() as u64 + 1;
                 let pr = pr_json(
                     number,
@@ -313,6 +322,10 @@ fn github(state: Arc<Mutex<GitHubState>>, port_hint: Arc<Mutex<u16>>) -> Box<Rou
                 let pr = s.prs[n as usize - 1].clone();
                 answer(201, pr)
             }
+            ("POST", "/api/graphql") if s.no_drafts => answer(
+                200,
+                json!({"errors": [{"message": "Draft pull requests are not supported in this repository."}]}),
+            ),
             ("POST", "/api/graphql") => {
                 let id = r.json()["variables"]["id"].as_str().unwrap().to_string();
                 let n: usize = id.trim_start_matches("PR_node").parse().unwrap();
@@ -1145,4 +1158,36 @@ fn gitlab_conflict_409_and_429_rate_limit() {
         ) && (19.0..=20.5).contains(&w.duration.as_secs_f64())),
         "{waits:?}"
     );
+}
+
+#[test]
+fn github_without_drafts_opens_ready_with_a_warning_but_never_a_conflicted_one() {
+    let fake = fake_github();
+    fake.state.lock().unwrap().no_drafts = true;
+    let c = client(ForgeKind::GitHub, &fake.server);
+    // Conflicts: refused, nothing opened.
+    let e = c
+        .forges
+        .open_or_update(&pull_request(REMOTE, true))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("acme/orders has no draft pull requests")
+            && e.contains("resolve the conflicts on goldpath/rust-service-1.4.0 first"),
+        "{e}"
+    );
+    assert!(fake.state.lock().unwrap().prs.is_empty());
+    // --draft without conflicts: opened ready for review, and said so.
+    let mut pr = pull_request(REMOTE, false);
+    pr.draft = true;
+    let opened = c.forges.open_or_update(&pr).unwrap();
+    assert_eq!((opened.action, opened.draft), (Action::Created, false));
+    assert_eq!(opened.warnings.len(), 1, "{:?}", opened.warnings);
+    assert!(
+        opened.warnings[0].starts_with("could not make it a draft:")
+            && opened.warnings[0].contains("not supported"),
+        "{:?}",
+        opened.warnings
+    );
+    assert_eq!(fake.state.lock().unwrap().prs.len(), 1);
 }

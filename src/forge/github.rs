@@ -119,16 +119,37 @@ impl Api for GitHub {
 
     fn create(&self, pr: &PullRequest) -> Result<Created, Error> {
         let url = format!("{}/pulls", self.repo_url);
-        let body = json!({
+        let mut body = json!({
             "title": pr.title(),
             "head": pr.head_branch,
             "base": pr.base,
             "body": pr.body("pull request"),
             "draft": pr.is_draft(),
         });
-        let reply = self.client.send(Method::Post, &url, Some(&body))?;
+        let mut reply = self.client.send(Method::Post, &url, Some(&body))?;
         if reply.status == 422 && reply.body.contains("already exists") {
             return Ok(Created::AlreadyExists);
+        }
+        // Private repositories on GitHub's free plans have no drafts. Asked for with --draft
+        // only, it is opened ready for review (and `make_draft` then warns); with conflicts it is
+        // not opened at all: a conflicted pull request anyone could merge is worse than none.
+        if pr.is_draft()
+            && reply.status == 422
+            && reply.body.contains("Draft pull requests are not supported")
+        {
+            if pr.body_input.has_conflicts() {
+                return Err(Error::Api {
+                    method: "POST",
+                    url,
+                    status: 422,
+                    message: format!(
+                        "{} has no draft pull requests, and one with conflicts is only opened as a                          draft: resolve the conflicts on {} first",
+                        self.repo, pr.head_branch
+                    ),
+                });
+            }
+            body["draft"] = json!(false);
+            reply = self.client.send(Method::Post, &url, Some(&body))?;
         }
         if !reply.is_success() {
             return Err(self.client.api_error(Method::Post, &url, &reply));
