@@ -83,24 +83,8 @@ impl Client {
         governor: Arc<Governor>,
         extra_headers: Vec<(&'static str, &'static str)>,
     ) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            // 4xx and 5xx are answers to read (a 422 "already exists", a 403 rate limit).
-            .http_status_as_error(false)
-            .user_agent(USER_AGENT)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .timeout_connect(Some(Duration::from_secs(15)))
-            // The system's trust store (and `SSL_CERT_FILE`), not only Mozilla's roots: a GitHub
-            // Enterprise or a self-hosted GitLab often has a certificate from the company's own
-            // authority, installed on its machines.
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                    .build(),
-            )
-            .build()
-            .into();
         Client {
-            agent,
+            agent: shared_agent(),
             token,
             governor,
             extra_headers,
@@ -234,6 +218,32 @@ impl Client {
             other => other,
         }
     }
+}
+
+/// One agent for the whole process: its connections to a forge are kept alive from one
+/// repository to the next, and the system's trust store is read once, not once per repository.
+fn shared_agent() -> ureq::Agent {
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT
+        .get_or_init(|| {
+            ureq::Agent::config_builder()
+                // 4xx and 5xx are answers to read (a 422 "already exists", a 403 rate limit).
+                .http_status_as_error(false)
+                .user_agent(USER_AGENT)
+                .timeout_global(Some(Duration::from_secs(60)))
+                .timeout_connect(Some(Duration::from_secs(15)))
+                // The system's trust store (and `SSL_CERT_FILE`), not only Mozilla's roots: a GitHub
+                // Enterprise or a self-hosted GitLab often has a certificate from the company's own
+                // authority, installed on its machines.
+                .tls_config(
+                    ureq::tls::TlsConfig::builder()
+                        .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                        .build(),
+                )
+                .build()
+                .into()
+        })
+        .clone()
 }
 
 /// Whether sending again may get an answer: a connection refused, reset or cut, a timeout. Not a
