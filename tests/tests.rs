@@ -4,6 +4,7 @@ mod check;
 mod check_ci;
 mod cli_surface;
 mod crash;
+mod forge;
 mod golden_path;
 mod harness;
 mod merge_cli;
