@@ -4,6 +4,7 @@
 
 use crate::answers::{Answers, AnswersFile, Recorded};
 use crate::bundle::Bundle;
+use crate::git::Verify;
 use crate::tree::{self, File, RelPath, ANSWERS_FILE};
 use std::path::{Path, PathBuf};
 
@@ -106,11 +107,16 @@ pub fn commit_message(bundle: &Bundle, dir: &Path) -> String {
 
 /// Renders `bundle` with `answers` into the new project `dest` and, with `commit`, makes its
 /// first commit. All or nothing: on any error `dest` is left as it was.
+///
+/// A `pre-commit` or `commit-msg` hook (from `core.hooksPath`) that refuses the first commit is
+/// the one exception: the project is written, its files staged, and the error says how to
+/// commit them by hand once the hook passes.
 pub fn create(
     bundle: &Bundle,
     answers: &Answers,
     dest: &Path,
     commit: bool,
+    verify: Verify,
 ) -> Result<Created, Error> {
     check_destination(dest)?;
     let mut files = crate::render::render(bundle, answers)?;
@@ -118,9 +124,14 @@ pub fn create(
     files.insert(RelPath::new(ANSWERS_FILE)?, File::new(record.to_toml()));
     let message = commit_message(bundle, dest);
     let mut commit_id = None;
+    let mut refused = None;
     tree::write_new_project(dest, &files, |staged| -> Result<(), Error> {
         if commit {
-            commit_id = Some(crate::git::init_and_commit(staged, &files, &message)?);
+            match crate::git::init_and_commit(staged, &files, &message, verify) {
+                Ok(id) => commit_id = Some(id),
+                Err(e @ crate::git::Error::Hook { .. }) => refused = Some(e),
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(())
     })
@@ -142,6 +153,16 @@ pub fn create(
         }
         other => other,
     })?;
+    if let Some(crate::git::Error::Hook {
+        failure,
+        commit_by_hand,
+    }) = refused
+    {
+        return Err(Error::Git(crate::git::Error::Hook {
+            failure,
+            commit_by_hand: format!("cd {} && {commit_by_hand}", dest.display()),
+        }));
+    }
     Ok(Created {
         dir: dest.to_path_buf(),
         files: files.len(),

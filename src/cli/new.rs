@@ -36,6 +36,18 @@ pub struct Args {
     /// Write the project but do not `git init` and commit it
     #[arg(long)]
     no_commit: bool,
+    /// Do not run the repository's pre-commit and commit-msg hooks on the first commit
+    #[arg(long)]
+    no_verify: bool,
+}
+
+/// Whether goldpath's commits run the repository's hooks.
+pub(super) fn verify(no_verify: bool) -> crate::git::Verify {
+    if no_verify {
+        crate::git::Verify::NoVerify
+    } else {
+        crate::git::Verify::RunHooks
+    }
 }
 
 pub(super) fn parse_set(s: &str) -> Result<(String, String), String> {
@@ -129,8 +141,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
             blame(e.into(), fault)
         })?;
 
-    let created = crate::scaffold::create(&bundle, &resolved.answers, &args.dir, !args.no_commit)
-        .map_err(|e| {
+    let created = crate::scaffold::create(
+        &bundle,
+        &resolved.answers,
+        &args.dir,
+        !args.no_commit,
+        verify(args.no_verify),
+    )
+    .map_err(|e| {
         let fault = matches!(e, crate::scaffold::Error::Render(_));
         blame(e.into(), fault)
     })?;

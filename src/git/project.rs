@@ -1,7 +1,8 @@
 //! The user's project repository: its status, conflict stages in the index, commits of exact
 //! paths, and putting paths back as HEAD has them.
 
-use super::{commit_tree, err, index_entry, Error};
+use super::commit::{CommitSettings, Verify};
+use super::{err, index_entry, Error};
 use crate::tree::{File, RelPath};
 use std::path::{Path, PathBuf};
 
@@ -161,6 +162,11 @@ impl ProjectRepo {
     /// the commit: what the user staged or created meanwhile stays where it is (staged, or
     /// untracked). A path whose conflict stages are in the index is resolved by this.
     ///
+    /// The commit is made as `git commit -- PATHS` makes it ([`super::commit`]): the
+    /// repository's `pre-commit` and `commit-msg` hooks see an index of HEAD and these paths
+    /// (`GIT_INDEX_FILE`), unless `verify` says not; one that refuses leaves the paths staged
+    /// in the index and is [`Error::Hook`].
+    ///
     /// The commit lands before the index is written: a process killed in between leaves HEAD
     /// moved and the index behind, which [`ProjectRepo::sync_index_to_head`] repairs (the
     /// upgrade's journal calls it).
@@ -169,10 +175,14 @@ impl ProjectRepo {
         root: &Path,
         message: &str,
         paths: &[RelPath],
+        verify: Verify,
     ) -> Result<String, Error> {
+        let settings = CommitSettings::read(&self.repo, verify)?;
         let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        // An index of HEAD alone, in memory, so that the user's other staged changes stay out.
-        let mut staged = git2::Index::new().map_err(err("making an index"))?;
+        // An index of HEAD alone, so that the user's other staged changes stay out: in memory,
+        // or in a file of its own when a hook must read it (as git's partial commits do).
+        let partial = PartialIndex::new(&self.repo, settings.has_hooks_before())?;
+        let mut staged = partial.open()?;
         if let Some(head) = &parent {
             let tree = head.tree().map_err(err("reading HEAD"))?;
             staged.read_tree(&tree).map_err(err("reading HEAD"))?;
@@ -210,18 +220,69 @@ impl ProjectRepo {
             let name = String::from_utf8_lossy(&entry.path).into_owned();
             staged.add(entry).map_err(err(format!("staging {name}")))?;
         }
+        let workdir = self.workdir();
+        let message = match &partial.path {
+            None => message.to_string(),
+            Some(file) => {
+                staged.write().map_err(err("writing the commit's index"))?;
+                match settings.run_hooks_before(&self.repo, &workdir, file, message)? {
+                    Ok(message) => {
+                        // A hook may have staged changes of its own (a formatter).
+                        staged
+                            .read(true)
+                            .map_err(err("reading the commit's index"))?;
+                        message
+                    }
+                    Err(failure) => {
+                        self.stage(&mut index, &entries)?;
+                        return Err(Error::Hook {
+                            failure: Box::new(failure),
+                            commit_by_hand: self.commit_by_hand(),
+                        });
+                    }
+                }
+            }
+        };
         let tree_id = staged
             .write_tree_to(&self.repo)
             .map_err(err("writing the tree"))?;
-        let id = commit_tree(&self.repo, tree_id, parent.as_ref(), message)?;
+        let id = super::commit_tree(&self.repo, &settings, tree_id, parent.as_ref(), &message)?;
         // HEAD has moved and the index not yet: the next command's recovery syncs it.
         crate::fault::point();
-        for entry in &entries {
+        self.stage(&mut index, &entries)?;
+        settings.run_post_commit(&workdir, &self.repo.path().join("index"))?;
+        Ok(id.to_string())
+    }
+
+    /// Adds `entries` to the repository's `index` and writes it.
+    fn stage(&self, index: &mut git2::Index, entries: &[git2::IndexEntry]) -> Result<(), Error> {
+        for entry in entries {
             let name = String::from_utf8_lossy(&entry.path).into_owned();
             index.add(entry).map_err(err(format!("staging {name}")))?;
         }
-        index.write().map_err(err("writing the index"))?;
-        Ok(id)
+        index.write().map_err(err("writing the index"))
+    }
+
+    /// The work tree's root.
+    fn workdir(&self) -> PathBuf {
+        self.repo
+            .workdir()
+            .unwrap_or(self.repo.path())
+            .to_path_buf()
+    }
+
+    /// The command that commits what a refusing hook left staged, run in the project's folder:
+    /// only the project's paths, with the message goldpath wrote to `.git/COMMIT_EDITMSG`.
+    fn commit_by_hand(&self) -> String {
+        let git_dir = self.repo.path();
+        let msg = git_dir
+            .strip_prefix(self.workdir())
+            .map(|rel| {
+                let up = "../".repeat(self.prefix.matches('/').count());
+                format!("{up}{}", rel.join("COMMIT_EDITMSG").display())
+            })
+            .unwrap_or_else(|_| git_dir.join("COMMIT_EDITMSG").display().to_string());
+        format!("git commit -F {msg} -- .")
     }
 
     /// Removes the index's lock file if it was made at or after `since` (when a goldpath step
@@ -332,17 +393,46 @@ impl ProjectRepo {
     }
 }
 
-/// The folder git runs hooks from for the repository containing `dir` (`core.hooksPath` honoured).
+/// The folder git runs hooks from for the repository containing `dir` (`core.hooksPath`
+/// honoured, from git's configuration as the `git` command reads it).
 pub fn hooks_dir(dir: &Path) -> Result<PathBuf, Error> {
     let repo = git2::Repository::discover(dir)
         .map_err(err(format!("{} is not in a git repository", dir.display())))?;
-    let configured = repo
-        .config()
-        .and_then(|c| c.get_path("core.hooksPath"))
-        .ok();
-    Ok(match configured {
-        Some(p) if p.is_absolute() => p,
-        Some(p) => repo.workdir().unwrap_or(repo.path()).join(p),
-        None => repo.path().join("hooks"),
-    })
+    let config = super::config::open(Some(&repo))?;
+    Ok(super::commit::hooks_dir_of(&repo, &config))
+}
+
+/// The index a commit of some paths is built in: HEAD's tree and those paths. In memory, or in
+/// `.git/goldpath-index-PID` (removed when done) when a hook reads it.
+struct PartialIndex {
+    path: Option<PathBuf>,
+}
+
+impl PartialIndex {
+    fn new(repo: &git2::Repository, on_disk: bool) -> Result<PartialIndex, Error> {
+        let path = on_disk.then(|| {
+            repo.path()
+                .join(format!("goldpath-index-{}", std::process::id()))
+        });
+        if let Some(path) = &path {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(PartialIndex { path })
+    }
+
+    fn open(&self) -> Result<git2::Index, Error> {
+        match &self.path {
+            None => git2::Index::new(),
+            Some(path) => git2::Index::open(path),
+        }
+        .map_err(err("making an index"))
+    }
+}
+
+impl Drop for PartialIndex {
+    fn drop(&mut self) {
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }

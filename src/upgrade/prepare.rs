@@ -34,6 +34,8 @@ pub struct Options {
     /// Run migration hooks from a source that is not trusted by default.
     pub trust: bool,
     pub no_commit: bool,
+    /// Whether the commit runs the repository's hooks (`--no-verify` says no).
+    pub verify: crate::git::Verify,
     /// Plan only; a dirty tree is then no reason to refuse.
     pub dry_run: bool,
 }
@@ -155,14 +157,33 @@ impl UpgradePlan {
         m
     }
 
-    /// The paths whose action is of a kind.
+    /// The paths whose change is of a kind; a renamed file as `old -> new`.
     fn paths_where(&self, of_kind: OfKind) -> Vec<String> {
         self.changes
             .iter()
-            .filter(|c| of_kind(&c.action))
-            .map(|c| c.path.to_string())
+            .filter(|c| of_kind(c))
+            .map(|c| match &c.moved_from {
+                Some(from) => format!("{from} -> {}", c.path),
+                None => c.path.to_string(),
+            })
             .collect()
     }
+}
+
+/// `message` with the conflicts the user resolved (`upgrade --continue`) listed after it.
+pub fn with_resolved<'a>(message: &str, resolved: impl IntoIterator<Item = &'a String>) -> String {
+    let mut m = message.to_string();
+    let mut resolved = resolved.into_iter().peekable();
+    if resolved.peek().is_some() {
+        if !m.ends_with('\n') {
+            m.push('\n');
+        }
+        m.push_str("\nConflicts resolved by hand:\n");
+        for path in resolved {
+            m.push_str(&format!("- {path}\n"));
+        }
+    }
+    m
 }
 
 /// One line for each item.
@@ -170,29 +191,39 @@ fn lines<T: fmt::Display>(items: &[T]) -> Vec<String> {
     items.iter().map(ToString::to_string).collect()
 }
 
-/// Whether an action is of the kind a section of the commit message lists.
-type OfKind = fn(&Action) -> bool;
+/// Whether a change is of the kind a section of the commit message lists.
+type OfKind = fn(&Change) -> bool;
 
-/// The sections of the commit message that list files, in order.
-const FILE_SECTIONS: [(&str, OfKind); 7] = [
-    ("Merged with your local changes", |a| {
-        matches!(a, Action::Merged(_))
+/// The sections of the commit message that list files, in order. A file goes into one section
+/// only, except a renamed one that was also merged: it is named in both. Files left in
+/// conflict are listed by `upgrade --continue` ([`with_resolved`]), once resolved.
+const FILE_SECTIONS: [(&str, OfKind); 9] = [
+    ("Merged with your local changes", |c| {
+        matches!(c.action, Action::Merged(_))
     }),
-    ("Kept your local changes (template unchanged)", |a| {
-        matches!(a, Action::KeptLocal)
+    ("Kept your local changes (template unchanged)", |c| {
+        matches!(c.action, Action::KeptLocal)
     }),
-    ("Kept deleted (you deleted them)", |a| {
-        matches!(a, Action::KeptDeleted)
+    ("Kept deleted (you deleted them)", |c| {
+        matches!(c.action, Action::KeptDeleted)
     }),
-    ("Seed files left as they are", |a| {
-        matches!(a, Action::KeptSeed)
+    ("Seed files left as they are", |c| {
+        matches!(c.action, Action::KeptSeed)
     }),
-    ("Updated from the template", |a| {
-        matches!(a, Action::Update(_) | Action::Create(_))
+    ("Added by the template", |c| {
+        matches!(c.action, Action::Create(_)) && c.moved_from.is_none()
     }),
-    ("Removed by the template", |a| matches!(a, Action::Delete)),
-    ("Left alone (not the template's to remove or move)", |a| {
-        matches!(a, Action::LeftAlone(_))
+    ("Updated from the template", |c| {
+        matches!(c.action, Action::Update(_)) && c.moved_from.is_none()
+    }),
+    ("Renamed by the template", |c| {
+        c.moved_from.is_some() && !matches!(c.action, Action::Conflict(_))
+    }),
+    ("Removed by the template", |c| {
+        matches!(c.action, Action::Delete)
+    }),
+    ("Left alone (not the template's to remove or move)", |c| {
+        matches!(c.action, Action::LeftAlone(_))
     }),
 ];
 
