@@ -568,3 +568,173 @@ fn message_of_continue_names_the_conflicts_the_user_resolved() {
     e.upgrade(&p, &["--continue"], 0);
     crate::assert_text_snapshot!("message_resolved", last_message(&p));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Monorepos, and the pre-commit hook on what is being committed
+
+/// `git ARGS` in `dir` as a developer runs it: the machine's config left out, the `goldpath`
+/// under test first on PATH (for the pre-commit hook); returns whether it succeeded and what it
+/// printed.
+fn dev_git(dir: &Path, args: &[&str]) -> (bool, String) {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_goldpath")).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let out = Command::new("git")
+        .args(["-c", "user.name=Dev", "-c", "user.email=d@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A repository `mono` with a README committed, for projects made inside it.
+fn monorepo(ws: &Workspace) -> PathBuf {
+    let mono = ws.path("mono");
+    std::fs::create_dir_all(&mono).unwrap();
+    git(&mono, &["init", "-q", "-b", "main"]);
+    write(&mono, &[("README.md", "# mono\n")]);
+    git(&mono, &["add", "README.md"]);
+    assert!(dev_git(&mono, &["commit", "-qm", "start"]).0);
+    mono
+}
+
+#[test]
+fn new_inside_a_repository_adds_the_project_to_it_and_commits_only_its_files() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("a.txt", "a\n")]);
+    let mono = monorepo(&e.ws);
+    // The user's own staged work stays staged, out of goldpath's commit.
+    write(&mono, &[("other.txt", "mine\n")]);
+    git(&mono, &["add", "other.txt"]);
+    let url = e.ws.bundle_repo("templates").url();
+    let out =
+        e.ws.command(
+            &mono,
+            &[
+                "new",
+                "edge",
+                "services/a",
+                "--from",
+                &url,
+                "--defaults",
+                "--no-input",
+            ],
+        )
+        .success();
+    out.stdout_contains("added to the repository at");
+    assert!(!mono.join("services/a/.git").exists());
+    assert!(last_message(&mono).starts_with("Create a from golden path edge 1.0.0"));
+    assert_eq!(
+        git(&mono, &["show", "--name-only", "--format=", "HEAD"]),
+        "services/a/.goldpath.toml\nservices/a/a.txt\n"
+    );
+    assert_eq!(git(&mono, &["status", "--porcelain"]), "A  other.txt\n");
+    assert_eq!(git(&mono, &["rev-list", "--count", "HEAD"]), "2\n");
+
+    // --no-commit: written and staged, not committed.
+    e.ws.command(
+        &mono,
+        &[
+            "new",
+            "edge",
+            "services/b",
+            "--from",
+            &url,
+            "--defaults",
+            "--no-input",
+            "--no-commit",
+        ],
+    )
+    .success()
+    .stdout_contains("staged in the repository at");
+    assert!(!mono.join("services/b/.git").exists());
+    assert_eq!(
+        git(&mono, &["status", "--porcelain"]),
+        "A  other.txt\nA  services/b/.goldpath.toml\nA  services/b/a.txt\n"
+    );
+    assert_eq!(git(&mono, &["rev-list", "--count", "HEAD"]), "2\n");
+    // Each project upgrades and checks as one of a monorepo.
+    e.ws.command(&mono.join("services/a"), &["check"]).code(0);
+}
+
+#[test]
+fn the_hook_installed_from_a_subfolder_checks_the_staged_files_of_every_project_a_commit_touches() {
+    let e = Edge::new();
+    let tail = "[files]\nlocked = [\"ci/**\"]\n";
+    e.release(
+        "1.0.0",
+        tail,
+        &[
+            ("ci/pipeline.yml", "steps: [test]\n"),
+            ("README.md", "svc\n"),
+        ],
+    );
+    let mono = monorepo(&e.ws);
+    let url = e.ws.bundle_repo("templates").url();
+    for svc in ["services/a", "services/b"] {
+        e.ws.command(
+            &mono,
+            &[
+                "new",
+                "edge",
+                svc,
+                "--from",
+                &url,
+                "--defaults",
+                "--no-input",
+            ],
+        )
+        .success();
+    }
+    let a = mono.join("services/a");
+    e.ws.command(&a, &["hooks", "install"]).success();
+    assert!(mono.join(".git/hooks/pre-commit").is_file());
+    assert!(!a.join(".git").exists());
+
+    // A commit that touches no project passes.
+    write(&mono, &[("README.md", "# mono, with docs\n")]);
+    git(&mono, &["add", "README.md"]);
+    let (ok, said) = dev_git(&mono, &["commit", "-qm", "docs"]);
+    assert!(ok, "{said}");
+    assert!(said.contains("No goldpath project is touched"), "{said}");
+
+    // Unstaged drift does not block a commit that stages only the README; staged drift does.
+    write(&a, &[("ci/pipeline.yml", "steps: [deploy]\n")]);
+    write(&a, &[("README.md", "svc, documented\n")]);
+    git(&a, &["add", "README.md"]);
+    let (ok, said) = dev_git(&mono, &["commit", "-qm", "readme"]);
+    assert!(ok, "unstaged drift blocked the commit: {said}");
+    git(&a, &["add", "ci/pipeline.yml"]);
+    let (ok, said) = dev_git(&mono, &["commit", "-qm", "sneaky"]);
+    assert!(!ok, "staged drift was committed: {said}");
+    assert!(
+        said.contains("ci/pipeline.yml is owned by the golden path"),
+        "{said}"
+    );
+
+    // Drift staged in one project does not block a commit of the other alone.
+    git(&a, &["reset", "-q", "ci/pipeline.yml"]);
+    let b = mono.join("services/b");
+    write(&b, &[("README.md", "b, documented\n")]);
+    git(&b, &["add", "README.md"]);
+    write(&b, &[("ci/pipeline.yml", "steps: [deploy]\n")]);
+    let (ok, said) = dev_git(&mono, &["commit", "-qm", "b readme"]);
+    assert!(ok, "{said}");
+    // Both touched, one drifted: refused, and the drifted one is named.
+    git(&b, &["add", "ci/pipeline.yml"]);
+    write(&a, &[("README.md", "a again\n")]);
+    git(&a, &["add", "README.md"]);
+    let (ok, said) = dev_git(&mono, &["commit", "-qm", "both"]);
+    assert!(!ok, "{said}");
+    assert!(said.contains("services/b (staged)"), "{said}");
+}

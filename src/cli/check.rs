@@ -32,6 +32,11 @@ pub struct Args {
     /// Read versions and templates from this source instead of the recorded one
     #[arg(long, value_name = "SOURCE")]
     from: Option<String>,
+    /// Check what is about to be committed (the index), not the work tree: every goldpath
+    /// project under DIR (or the one DIR is in) that the staged changes touch, and no other.
+    /// The pre-commit hook runs this
+    #[arg(long)]
+    staged: bool,
 }
 
 fn parse_finding(s: &str) -> Result<Finding, String> {
@@ -41,10 +46,42 @@ fn parse_finding(s: &str) -> Result<Finding, String> {
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
-    let from = args.from.as_deref().map(SourceSpec::parse);
+    if args.staged {
+        return run_staged(args, out);
+    }
     let project = Project::open(&args.dir)?;
-    let source = check::open_source(&project, from.as_ref())?;
-    let report = check::check(&project, &source, from.as_ref())?;
+    check_one(&args, &project, out)
+}
+
+/// `check --staged`: each project the staged changes touch, as the index has it; exit 1 if
+/// any fails.
+fn run_staged(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    let projects = crate::git::staged_projects(&args.dir)?;
+    if projects.is_empty() {
+        if matches!(args.format, Format::Text) {
+            emit(
+                out,
+                format_args!("No goldpath project is touched by the staged changes.\n"),
+            )?;
+        }
+        return Ok(0);
+    }
+    let mut code = 0;
+    for dir in &projects {
+        let project = Project::open_staged(dir)?;
+        if projects.len() > 1 && matches!(args.format, Format::Text) {
+            emit(out, format_args!("{} (staged):\n", dir.display()))?;
+        }
+        code = code.max(check_one(&args, &project, out)?);
+    }
+    Ok(code)
+}
+
+/// Checks `project` and prints its report; 1 when it fails.
+fn check_one(args: &Args, project: &Project, out: &mut dyn Write) -> Result<i32, CommandError> {
+    let from = args.from.as_deref().map(SourceSpec::parse);
+    let source = check::open_source(project, from.as_ref())?;
+    let report = check::check(project, &source, from.as_ref())?;
     let text = match args.format {
         Format::Text => check::text(&report, &args.fail_on),
         Format::Json => check::json(&report, &args.fail_on),

@@ -214,6 +214,7 @@ impl From<crate::project::Error> for CommandError {
             E::Bundle(b) => b.into(),
             E::Render(r) => r.into(),
             E::Tree(t) => t.into(),
+            E::Git(g) => g.into(),
             e @ E::RecordedVersion { .. } => CommandError::user(e.to_string())
                 .hint("goldpath needs the recorded version to merge safely; point it at a source that has it with --from SOURCE"),
             e @ E::CommitMoved { .. } => CommandError::user(e.to_string())

@@ -33,7 +33,7 @@ pub struct Args {
     /// Never prompt, even in a terminal
     #[arg(long)]
     no_input: bool,
-    /// Write the project but do not `git init` and commit it
+    /// Write the project but do not `git init` and commit it (inside a repository: stage it)
     #[arg(long)]
     no_commit: bool,
     /// Do not run the repository's pre-commit and commit-msg hooks on the first commit
@@ -161,11 +161,19 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
             bundle.version(),
             bundle.origin.source,
             created.files,
-            created
-                .commit
-                .as_ref()
-                .map(|c| format!(", first commit {}", &c[..12]))
-                .unwrap_or_default()
+            match (&created.repository, &created.commit) {
+                (None, Some(c)) => format!(", first commit {}", &c[..12]),
+                (None, None) => String::new(),
+                (Some(repo), Some(c)) => format!(
+                    ", added to the repository at {} in commit {}",
+                    repo.display(),
+                    &c[..12]
+                ),
+                (Some(repo), None) => format!(
+                    ", staged in the repository at {} (not committed)",
+                    repo.display()
+                ),
+            }
         ),
     )?;
     Ok(0)

@@ -26,7 +26,7 @@ mod tags;
 pub use commit::{HookFailure, Verify, DEFAULT_AUTHOR};
 pub use diff::{file_diff, unified_diff};
 pub use first_commit::init_and_commit;
-pub use project::{hooks_dir, ProjectRepo};
+pub use project::{hooks_dir, staged_projects, ProjectRepo};
 pub use remote::cache_dir;
 pub use tags::TagRepo;
 

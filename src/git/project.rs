@@ -3,7 +3,8 @@
 
 use super::commit::{CommitSettings, Verify};
 use super::{err, index_entry, Error};
-use crate::tree::{File, RelPath};
+use crate::tree::{File, RelPath, Tree};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The git repository a project lives in; the project may be a folder inside it (a monorepo).
@@ -254,6 +255,79 @@ impl ProjectRepo {
         Ok(id.to_string())
     }
 
+    /// Stages `paths` of the project as they are in the work tree (`git add -- PATHS`), and
+    /// nothing else.
+    pub fn stage_paths(&self, root: &Path, paths: &[RelPath]) -> Result<(), Error> {
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        let mut entries = Vec::new();
+        for path in paths {
+            let in_repo = self.in_repo(path);
+            let file = crate::tree::read_file(root, path).map_err(|e| Error::Git {
+                context: format!("reading {in_repo}"),
+                message: e.to_string(),
+            })?;
+            let Some(file) = file else { continue };
+            let id = self
+                .repo
+                .blob(&file.bytes)
+                .map_err(err(format!("storing {in_repo}")))?;
+            let meta = std::fs::symlink_metadata(path.under(root)).ok();
+            let mut entry = index_entry(&in_repo, &file, meta.as_ref());
+            entry.id = id;
+            entries.push(entry);
+        }
+        self.stage(&mut index, &entries)
+    }
+
+    /// The work tree of the repository that a new project at `dest` (which need not exist yet)
+    /// would be inside, if any: `new` adds the project to it rather than making a nested one.
+    pub fn enclosing(dest: &Path) -> Option<PathBuf> {
+        let abs = std::path::absolute(dest).ok()?;
+        let existing = abs.ancestors().find(|p| p.is_dir())?;
+        let repo = git2::Repository::discover(existing).ok()?;
+        repo.workdir().map(Path::to_path_buf)
+    }
+
+    /// The project's files as the index has them (stage 0: what the next commit holds),
+    /// relative to the project, and its symlinks (path and target) apart: goldpath never reads
+    /// through one.
+    pub fn staged_files(&self) -> Result<(Tree, BTreeMap<RelPath, String>), Error> {
+        let index = self.repo.index().map_err(err("reading the index"))?;
+        let mut files = Tree::new();
+        let mut links = BTreeMap::new();
+        for entry in index.iter() {
+            // Stage bits (12-13) set: a conflict, not a file the commit can hold.
+            if (entry.flags >> 12) & 0x3 != 0 {
+                continue;
+            }
+            let path = String::from_utf8_lossy(&entry.path).into_owned();
+            let Some(rel) = path.strip_prefix(&self.prefix) else {
+                continue;
+            };
+            let Ok(rel) = RelPath::new(rel) else { continue };
+            // A submodule (gitlink) has no blob here.
+            if entry.mode == 0o160000 {
+                continue;
+            }
+            let blob = self
+                .repo
+                .find_blob(entry.id)
+                .map_err(err(format!("reading {path} from the index")))?;
+            if entry.mode == 0o120000 {
+                links.insert(rel, String::from_utf8_lossy(blob.content()).into_owned());
+            } else {
+                files.insert(
+                    rel,
+                    File {
+                        bytes: blob.content().to_vec(),
+                        executable: entry.mode == 0o100755,
+                    },
+                );
+            }
+        }
+        Ok((files, links))
+    }
+
     /// Adds `entries` to the repository's `index` and writes it.
     fn stage(&self, index: &mut git2::Index, entries: &[git2::IndexEntry]) -> Result<(), Error> {
         for entry in entries {
@@ -391,6 +465,54 @@ impl ProjectRepo {
         }
         index.write().map_err(err("writing the index"))
     }
+}
+
+/// The goldpath projects under `dir` (or the one `dir` is in) that the staged changes touch: the
+/// folders holding a `.goldpath.toml` in the index, or in HEAD, nearest to each path that
+/// differs between HEAD and the index. Work-tree paths, sorted.
+pub fn staged_projects(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let repo = ProjectRepo::open(dir)?;
+    let workdir = repo.workdir();
+    let git = &repo.repo;
+    let head = git.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let index = git.index().map_err(err("reading the index"))?;
+    let diff = git
+        .diff_tree_to_index(head.as_ref(), Some(&index), None)
+        .map_err(err("comparing the index with HEAD"))?;
+    let has_answers = |folder: &str| {
+        let path = format!("{folder}{}", crate::tree::ANSWERS_FILE);
+        index.get_path(Path::new(&path), 0).is_some()
+            || head
+                .as_ref()
+                .is_some_and(|t| t.get_path(Path::new(&path)).is_ok())
+    };
+    let mut projects = std::collections::BTreeSet::new();
+    for delta in diff.deltas() {
+        for file in [delta.old_file(), delta.new_file()] {
+            let Some(path) = file.path().and_then(Path::to_str) else {
+                continue;
+            };
+            // Each folder on the way, nearest first, `""` (the root) last.
+            let mut folders: Vec<String> = path
+                .match_indices('/')
+                .map(|(i, _)| format!("{}/", &path[..i]))
+                .collect();
+            folders.reverse();
+            folders.push(String::new());
+            if let Some(project) = folders.into_iter().find(|f| has_answers(f)) {
+                projects.insert(project);
+            }
+        }
+    }
+    // Only those under `dir`, or the one `dir` is in.
+    let within = |project: &String| {
+        project.starts_with(&repo.prefix) || repo.prefix.starts_with(project.as_str())
+    };
+    Ok(projects
+        .into_iter()
+        .filter(within)
+        .map(|p| workdir.join(p.trim_end_matches('/')))
+        .collect())
 }
 
 /// The folder git runs hooks from for the repository containing `dir` (`core.hooksPath`

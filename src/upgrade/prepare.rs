@@ -143,28 +143,43 @@ impl UpgradePlan {
         section("Migrations", lines(&self.migrations));
         // The answers file changes with them; the commit must say why the files did.
         section("Changed answers", lines(&self.changed_answers));
-        section(
-            "Renames detected",
-            self.detected_renames
-                .iter()
-                .map(|(a, b)| format!("{a} -> {b}"))
-                .collect(),
-        );
         section("New answers", lines(&self.new_questions));
         for (title, of_kind) in FILE_SECTIONS {
+            section(title, self.paths_where(of_kind));
+        }
+        section("Renamed by the template", self.renames());
+        for (title, of_kind) in LAST_SECTIONS {
             section(title, self.paths_where(of_kind));
         }
         m
     }
 
-    /// The paths whose change is of a kind; a renamed file as `old -> new`.
+    /// The paths whose change is of a kind.
     fn paths_where(&self, of_kind: OfKind) -> Vec<String> {
         self.changes
             .iter()
             .filter(|c| of_kind(c))
-            .map(|c| match &c.moved_from {
-                Some(from) => format!("{from} -> {}", c.path),
-                None => c.path.to_string(),
+            .map(|c| c.path.to_string())
+            .collect()
+    }
+
+    /// Every file carried along a rename, as `old -> new`; one the template did not declare
+    /// (found by its content) says so.
+    fn renames(&self) -> Vec<String> {
+        self.changes
+            .iter()
+            .filter(|c| !matches!(c.action, Action::Conflict(_)))
+            .filter_map(|c| {
+                let from = c.moved_from.as_ref()?;
+                let found = self
+                    .detected_renames
+                    .iter()
+                    .any(|(a, b)| a == from && b == &c.path);
+                Some(format!(
+                    "{from} -> {}{}",
+                    c.path,
+                    if found { " (found by content)" } else { "" }
+                ))
             })
             .collect()
     }
@@ -194,10 +209,11 @@ fn lines<T: fmt::Display>(items: &[T]) -> Vec<String> {
 /// Whether a change is of the kind a section of the commit message lists.
 type OfKind = fn(&Change) -> bool;
 
-/// The sections of the commit message that list files, in order. A file goes into one section
-/// only, except a renamed one that was also merged: it is named in both. Files left in
-/// conflict are listed by `upgrade --continue` ([`with_resolved`]), once resolved.
-const FILE_SECTIONS: [(&str, OfKind); 9] = [
+/// The sections of the commit message that list files, in order, then the renames
+/// ([`UpgradePlan::renames`]) and [`LAST_SECTIONS`]. A file goes into one section, except a
+/// renamed one, also named among the renames. Files left in conflict are listed by `upgrade
+/// --continue` ([`with_resolved`]), once resolved.
+const FILE_SECTIONS: [(&str, OfKind); 6] = [
     ("Merged with your local changes", |c| {
         matches!(c.action, Action::Merged(_))
     }),
@@ -216,9 +232,10 @@ const FILE_SECTIONS: [(&str, OfKind); 9] = [
     ("Updated from the template", |c| {
         matches!(c.action, Action::Update(_)) && c.moved_from.is_none()
     }),
-    ("Renamed by the template", |c| {
-        c.moved_from.is_some() && !matches!(c.action, Action::Conflict(_))
-    }),
+];
+
+/// The sections after the renames.
+const LAST_SECTIONS: [(&str, OfKind); 2] = [
     ("Removed by the template", |c| {
         matches!(c.action, Action::Delete)
     }),
