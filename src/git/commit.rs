@@ -316,10 +316,15 @@ impl Signer {
                     .spawn()
                     .map_err(|e| sign_error(program, e.to_string()))?;
                 // Written whole before reading: gpg reads all of its input before it writes.
+                // A gpg that gave up early (no such key) closes its input: what it said on
+                // stderr is the error then, not the broken pipe.
                 if let Some(mut stdin) = child.stdin.take() {
-                    stdin
-                        .write_all(payload)
-                        .map_err(|e| sign_error(program, e.to_string()))?;
+                    match stdin.write_all(payload) {
+                        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                            return Err(sign_error(program, e.to_string()))
+                        }
+                        _ => {}
+                    }
                 }
                 let out = child
                     .wait_with_output()
