@@ -665,6 +665,25 @@ fn new_inside_a_repository_adds_the_project_to_it_and_commits_only_its_files() {
     assert_eq!(git(&mono, &["rev-list", "--count", "HEAD"]), "2\n");
     // Each project upgrades and checks as one of a monorepo.
     e.ws.command(&mono.join("services/a"), &["check"]).code(0);
+
+    // A folder the repository ignores is not part of it: the project gets its own repository.
+    write(&mono, &[(".gitignore", "scratch/\n")]);
+    e.ws.command(
+        &mono,
+        &[
+            "new",
+            "edge",
+            "scratch/c",
+            "--from",
+            &url,
+            "--defaults",
+            "--no-input",
+        ],
+    )
+    .success()
+    .stdout_contains("first commit");
+    assert!(mono.join("scratch/c/.git").is_dir());
+    assert_eq!(git(&mono, &["rev-list", "--count", "HEAD"]), "2\n");
 }
 
 #[test]
@@ -714,6 +733,13 @@ fn the_hook_installed_from_a_subfolder_checks_the_staged_files_of_every_project_
     git(&a, &["add", "README.md"]);
     let (ok, said) = dev_git(&mono, &["commit", "-qm", "readme"]);
     assert!(ok, "unstaged drift blocked the commit: {said}");
+    // `commit -a` commits it: git's temporary index (GIT_INDEX_FILE) is what the hook checks.
+    let (ok, said) = dev_git(&mono, &["commit", "-qam", "all"]);
+    assert!(!ok, "drift committed with -a: {said}");
+    assert!(
+        said.contains("ci/pipeline.yml is owned by the golden path"),
+        "{said}"
+    );
     git(&a, &["add", "ci/pipeline.yml"]);
     let (ok, said) = dev_git(&mono, &["commit", "-qm", "sneaky"]);
     assert!(!ok, "staged drift was committed: {said}");

@@ -281,18 +281,32 @@ impl ProjectRepo {
 
     /// The work tree of the repository that a new project at `dest` (which need not exist yet)
     /// would be inside, if any: `new` adds the project to it rather than making a nested one.
+    ///
+    /// A folder the repository ignores (a `target/` or `tmp/` of it) is not part of it: a
+    /// project made there gets a repository of its own, as git would not add it either.
     pub fn enclosing(dest: &Path) -> Option<PathBuf> {
         let abs = std::path::absolute(dest).ok()?;
         let existing = abs.ancestors().find(|p| p.is_dir())?;
+        let rest = abs.strip_prefix(existing).ok()?;
         let repo = git2::Repository::discover(existing).ok()?;
-        repo.workdir().map(Path::to_path_buf)
+        let workdir = repo.workdir()?.canonicalize().ok()?;
+        let inside = existing.canonicalize().ok()?.join(rest);
+        let rel = inside.strip_prefix(&workdir).ok()?;
+        // A file inside, so that a pattern for the folder (`tmp/`) matches too.
+        if repo
+            .is_path_ignored(&rel.join(crate::tree::ANSWERS_FILE))
+            .unwrap_or(false)
+        {
+            return None;
+        }
+        Some(workdir)
     }
 
     /// The project's files as the index has them (stage 0: what the next commit holds),
     /// relative to the project, and its symlinks (path and target) apart: goldpath never reads
     /// through one.
     pub fn staged_files(&self) -> Result<(Tree, BTreeMap<RelPath, String>), Error> {
-        let index = self.repo.index().map_err(err("reading the index"))?;
+        let index = self.index_being_committed()?;
         let mut files = Tree::new();
         let mut links = BTreeMap::new();
         for entry in index.iter() {
@@ -326,6 +340,19 @@ impl ProjectRepo {
             }
         }
         Ok((files, links))
+    }
+
+    /// The index a commit is being made from: the one `GIT_INDEX_FILE` names (git sets it for
+    /// hooks: `git commit -a` and `git commit -- PATHS` commit a temporary index, not
+    /// `.git/index`; libgit2 ignores the variable), else the repository's.
+    fn index_being_committed(&self) -> Result<git2::Index, Error> {
+        match std::env::var_os("GIT_INDEX_FILE").filter(|p| !p.is_empty()) {
+            Some(path) => git2::Index::open(Path::new(&path)).map_err(err(format!(
+                "reading the index {}",
+                Path::new(&path).display()
+            ))),
+            None => self.repo.index().map_err(err("reading the index")),
+        }
     }
 
     /// Adds `entries` to the repository's `index` and writes it.
@@ -475,7 +502,7 @@ pub fn staged_projects(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let workdir = repo.workdir();
     let git = &repo.repo;
     let head = git.head().ok().and_then(|h| h.peel_to_tree().ok());
-    let index = git.index().map_err(err("reading the index"))?;
+    let index = repo.index_being_committed()?;
     let diff = git
         .diff_tree_to_index(head.as_ref(), Some(&index), None)
         .map_err(err("comparing the index with HEAD"))?;
