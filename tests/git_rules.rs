@@ -764,3 +764,57 @@ fn the_hook_installed_from_a_subfolder_checks_the_staged_files_of_every_project_
     assert!(!ok, "{said}");
     assert!(said.contains("services/b (staged)"), "{said}");
 }
+
+#[test]
+fn a_hook_refusing_new_in_a_monorepo_leaves_the_project_staged_and_the_hint_commits_only_it() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("a.txt", "a\n")]);
+    let mono = monorepo(&e.ws);
+    write(&mono, &[("other.txt", "mine\n")]);
+    git(&mono, &["add", "other.txt"]);
+    let hook = mono.join(".git/hooks/pre-commit");
+    script(&hook, "echo 'policy: not today' >&2\nexit 1\n");
+    let url = e.ws.bundle_repo("templates").url();
+    let out =
+        e.ws.command(
+            &mono,
+            &[
+                "new",
+                "edge",
+                "services/a",
+                "--from",
+                &url,
+                "--defaults",
+                "--no-input",
+            ],
+        )
+        .code(2);
+    out.stderr_contains("policy: not today");
+    let hint = "`cd services/a && git commit -F ../../.git/COMMIT_EDITMSG -- .`";
+    out.stderr_contains(hint);
+    assert_eq!(
+        git(&mono, &["status", "--porcelain"]),
+        "A  other.txt\nA  services/a/.goldpath.toml\nA  services/a/a.txt\n"
+    );
+    assert_eq!(git(&mono, &["rev-list", "--count", "HEAD"]), "1\n");
+    // The hook passes now; the hint's command, as given, commits the project alone.
+    std::fs::remove_file(&hook).unwrap();
+    let command = hint.trim_matches('`').replace(
+        "git commit",
+        "git -c user.name=Dev -c user.email=d@example.com commit -q",
+    );
+    let status = Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(&mono)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(last_message(&mono).starts_with("Create a from golden path edge 1.0.0"));
+    assert_eq!(
+        git(&mono, &["show", "--name-only", "--format=", "HEAD"]),
+        "services/a/.goldpath.toml\nservices/a/a.txt\n"
+    );
+    assert_eq!(git(&mono, &["status", "--porcelain"]), "A  other.txt\n");
+}
