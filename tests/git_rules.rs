@@ -87,6 +87,50 @@ fn new_takes_branch_and_author_from_the_file_git_config_global_names() {
         "Grace Hopper <grace@example.com>|Grace Hopper <grace@example.com>\n"
     );
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
+
+    // GIT_CONFIG_COUNT/KEY/VALUE (as CI jobs set them) win over the files.
+    ws.command(
+        ws.root(),
+        &[
+            "new",
+            "minimal",
+            "job",
+            "--from",
+            &bundles(),
+            "--defaults",
+            "--no-input",
+        ],
+    )
+    .env("GIT_CONFIG_GLOBAL", &config)
+    .env("GIT_CONFIG_COUNT", "2")
+    .env("GIT_CONFIG_KEY_0", "init.defaultBranch")
+    .env("GIT_CONFIG_VALUE_0", "release")
+    .env("GIT_CONFIG_KEY_1", "user.name")
+    .env("GIT_CONFIG_VALUE_1", "CI \"Job\" Bot")
+    .success();
+    let p = ws.path("job");
+    assert_eq!(git(&p, &["symbolic-ref", "HEAD"]), "refs/heads/release\n");
+    assert_eq!(
+        git(&p, &["log", "-1", "--format=%an <%ae>"]),
+        "CI \"Job\" Bot <grace@example.com>\n"
+    );
+    // A count without its entries is an error that names the missing variable.
+    ws.command(
+        ws.root(),
+        &[
+            "new",
+            "minimal",
+            "bad",
+            "--from",
+            &bundles(),
+            "--defaults",
+            "--no-input",
+        ],
+    )
+    .env("GIT_CONFIG_COUNT", "1")
+    .code(2)
+    .stderr_contains("GIT_CONFIG_KEY_0 is missing");
+    assert!(!ws.path("bad").exists());
 }
 
 #[test]

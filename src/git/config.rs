@@ -35,7 +35,85 @@ pub fn open(repo: Option<&git2::Repository>) -> Result<git2::Config, Error> {
     if let Some(repo) = repo {
         add(Some(repo.path().join("config")), git2::ConfigLevel::Local)?;
     }
-    Ok(config)
+    let Some(from_env) = env_entries()? else {
+        return Ok(config);
+    };
+    // libgit2 reads configuration from files only: the variables' entries go into one, read
+    // into a snapshot before the file goes.
+    let file = tempfile::NamedTempFile::new().map_err(|e| Error::Git {
+        context: "GIT_CONFIG_COUNT".into(),
+        message: e.to_string(),
+    })?;
+    std::fs::write(file.path(), from_env).map_err(|e| Error::Git {
+        context: "GIT_CONFIG_COUNT".into(),
+        message: e.to_string(),
+    })?;
+    config
+        .add_file(file.path(), git2::ConfigLevel::App, false)
+        .map_err(err("reading GIT_CONFIG_KEY_<n>/GIT_CONFIG_VALUE_<n>"))?;
+    config.snapshot().map_err(err("reading git config"))
+}
+
+/// The entries `GIT_CONFIG_COUNT`, `GIT_CONFIG_KEY_<n>` and `GIT_CONFIG_VALUE_<n>` give (git
+/// 2.31; CI systems set them to configure git for one job), as the text of a config file; none
+/// when the count is unset or 0.
+fn env_entries() -> Result<Option<String>, Error> {
+    let Some(count) = std::env::var("GIT_CONFIG_COUNT")
+        .ok()
+        .filter(|c| !c.is_empty())
+    else {
+        return Ok(None);
+    };
+    let bad = |message: String| Error::Git {
+        context: "GIT_CONFIG_COUNT".into(),
+        message,
+    };
+    let count: usize = count
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("`{count}` is not a number")))?;
+    if count == 0 {
+        return Ok(None);
+    }
+    let mut text = String::new();
+    for n in 0..count {
+        let key = std::env::var(format!("GIT_CONFIG_KEY_{n}"))
+            .map_err(|_| bad(format!("GIT_CONFIG_KEY_{n} is missing")))?;
+        let value = std::env::var(format!("GIT_CONFIG_VALUE_{n}"))
+            .map_err(|_| bad(format!("GIT_CONFIG_VALUE_{n} is missing")))?;
+        text.push_str(&entry(&key, &value).ok_or_else(|| {
+            bad(format!(
+                "GIT_CONFIG_KEY_{n}: `{key}` is not a key (section.name)"
+            ))
+        })?);
+    }
+    Ok(Some(text))
+}
+
+/// `key = value` (`section.name` or `section.sub.section.name`) as config-file text.
+fn entry(key: &str, value: &str) -> Option<String> {
+    let (section, rest) = key.split_once('.')?;
+    let (subsection, name) = match rest.rsplit_once('.') {
+        Some((sub, name)) => (Some(sub), name),
+        None => (None, rest),
+    };
+    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !ok(section) || !ok(name) {
+        return None;
+    }
+    let quote = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    };
+    Some(match subsection {
+        Some(sub) => format!(
+            "[{section} \"{}\"]\n\t{name} = \"{}\"\n",
+            quote(sub),
+            quote(value)
+        ),
+        None => format!("[{section}]\n\t{name} = \"{}\"\n", quote(value)),
+    })
 }
 
 /// A path from the environment; unset or empty is none.
@@ -73,6 +151,27 @@ pub fn expand_home(value: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environment_entries_become_config_text() {
+        assert_eq!(
+            entry("user.name", "Ada \"A\" L\\"),
+            Some("[user]\n\tname = \"Ada \\\"A\\\" L\\\\\"\n".into())
+        );
+        assert_eq!(
+            entry("url.https://x.example/.insteadOf", "gh:"),
+            Some("[url \"https://x.example/\"]\n\tinsteadOf = \"gh:\"\n".into())
+        );
+        assert_eq!(entry("nodot", "x"), None);
+        assert_eq!(entry("a b.c", "x"), None);
+        let mut config = git2::Config::new().unwrap();
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(tmp.path(), entry("user.name", "Ada \"A\" L\\").unwrap()).unwrap();
+        config
+            .add_file(tmp.path(), git2::ConfigLevel::App, false)
+            .unwrap();
+        assert_eq!(config.get_string("user.name").unwrap(), "Ada \"A\" L\\");
+    }
 
     #[test]
     fn booleans_read_as_git_reads_them() {
