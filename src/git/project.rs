@@ -294,7 +294,7 @@ impl ProjectRepo {
         let rel = inside.strip_prefix(&workdir).ok()?;
         // A file inside, so that a pattern for the folder (`tmp/`) matches too.
         if repo
-            .is_path_ignored(&rel.join(crate::tree::ANSWERS_FILE))
+            .is_path_ignored(rel.join(crate::tree::ANSWERS_FILE))
             .unwrap_or(false)
         {
             return None;
