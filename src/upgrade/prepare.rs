@@ -163,24 +163,38 @@ impl UpgradePlan {
             .collect()
     }
 
-    /// Every file carried along a rename, as `old -> new`; one the template did not declare
-    /// (found by its content) says so.
+    /// Every rename, as `old -> new`: each file carried along one (a conflicted one too: the
+    /// message is committed once it is resolved), then any other the template made; one the
+    /// template did not declare (found by its content) says so.
     fn renames(&self) -> Vec<String> {
-        self.changes
+        let found = |from: &RelPath, to: &RelPath| {
+            self.detected_renames
+                .iter()
+                .any(|(a, b)| a == from && b == to)
+        };
+        let line = |from: &RelPath, to: &RelPath| {
+            let how = if found(from, to) {
+                " (found by content)"
+            } else {
+                ""
+            };
+            format!("{from} -> {to}{how}")
+        };
+        let carried: Vec<(&RelPath, &RelPath)> = self
+            .changes
             .iter()
-            .filter(|c| !matches!(c.action, Action::Conflict(_)))
-            .filter_map(|c| {
-                let from = c.moved_from.as_ref()?;
-                let found = self
-                    .detected_renames
-                    .iter()
-                    .any(|(a, b)| a == from && b == &c.path);
-                Some(format!(
-                    "{from} -> {}{}",
-                    c.path,
-                    if found { " (found by content)" } else { "" }
-                ))
-            })
+            .filter_map(|c| Some((c.moved_from.as_ref()?, &c.path)))
+            .collect();
+        let others = self
+            .detected_renames
+            .iter()
+            .filter(|(a, b)| !carried.contains(&(a, b)))
+            .map(|(a, b)| (a, b));
+        carried
+            .iter()
+            .copied()
+            .chain(others)
+            .map(|(a, b)| line(a, b))
             .collect()
     }
 }
