@@ -862,3 +862,38 @@ fn a_hook_refusing_new_in_a_monorepo_leaves_the_project_staged_and_the_hint_comm
     );
     assert_eq!(git(&mono, &["status", "--porcelain"]), "A  other.txt\n");
 }
+
+#[test]
+fn hooks_install_from_a_subfolder_writes_where_core_hooks_path_points() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("a.txt", "a\n")]);
+    let mono = monorepo(&e.ws);
+    git(&mono, &["config", "core.hooksPath", ".githooks"]);
+    let url = e.ws.bundle_repo("templates").url();
+    e.ws.command(
+        &mono,
+        &[
+            "new",
+            "edge",
+            "services/a",
+            "--from",
+            &url,
+            "--defaults",
+            "--no-input",
+        ],
+    )
+    .success();
+    let a = mono.join("services/a");
+    e.ws.command(&a, &["hooks", "install"])
+        .success()
+        .stdout_contains(".githooks/pre-commit");
+    assert!(read(mono.join(".githooks/pre-commit")).contains("goldpath check --staged"));
+    assert!(!mono.join(".git/hooks/pre-commit").exists());
+    assert!(!a.join(".githooks").exists());
+    // git runs it: a commit touching the project is checked (and passes: no drift).
+    write(&a, &[("notes.md", "n\n")]);
+    git(&a, &["add", "notes.md"]);
+    let (ok, said) = dev_git(&mono, &["commit", "-qm", "notes"]);
+    assert!(ok, "{said}");
+    assert!(said.contains("edge 1.0.0"), "{said}");
+}
