@@ -4,6 +4,7 @@
 
 use crate::answers::{Answers, AnswersFile, Recorded};
 use crate::bundle::Bundle;
+use crate::git::Verify;
 use crate::tree::{self, File, RelPath, ANSWERS_FILE};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,9 @@ pub struct Created {
     pub files: usize,
     /// The first commit, unless `--no-commit`.
     pub commit: Option<String>,
+    /// The work tree of the repository the project was added to, when it was made inside one
+    /// (a monorepo); else it has a repository of its own (or none, with `--no-commit`).
+    pub repository: Option<PathBuf>,
 }
 
 /// Refuses a destination that exists and is not an empty folder. Checked before the questions
@@ -106,21 +110,34 @@ pub fn commit_message(bundle: &Bundle, dir: &Path) -> String {
 
 /// Renders `bundle` with `answers` into the new project `dest` and, with `commit`, makes its
 /// first commit. All or nothing: on any error `dest` is left as it was.
+///
+/// A `pre-commit` or `commit-msg` hook (from `core.hooksPath`) that refuses the first commit is
+/// the one exception: the project is written, its files staged, and the error says how to
+/// commit them by hand once the hook passes.
 pub fn create(
     bundle: &Bundle,
     answers: &Answers,
     dest: &Path,
     commit: bool,
+    verify: Verify,
 ) -> Result<Created, Error> {
     check_destination(dest)?;
     let mut files = crate::render::render(bundle, answers)?;
     let record = answers_file(bundle, answers);
     files.insert(RelPath::new(ANSWERS_FILE)?, File::new(record.to_toml()));
     let message = commit_message(bundle, dest);
+    // Inside an existing repository (a monorepo), the project joins it: no nested `.git`.
+    let enclosing = crate::git::ProjectRepo::enclosing(dest);
+    let existed = dest.is_dir();
     let mut commit_id = None;
+    let mut refused = None;
     tree::write_new_project(dest, &files, |staged| -> Result<(), Error> {
-        if commit {
-            commit_id = Some(crate::git::init_and_commit(staged, &files, &message)?);
+        if commit && enclosing.is_none() {
+            match crate::git::init_and_commit(staged, &files, &message, verify) {
+                Ok(id) => commit_id = Some(id),
+                Err(e @ crate::git::Error::Hook { .. }) => refused = Some(e),
+                Err(e) => return Err(e.into()),
+            }
         }
         Ok(())
     })
@@ -142,9 +159,54 @@ pub fn create(
         }
         other => other,
     })?;
+    if enclosing.is_some() {
+        match add_to_enclosing(dest, &files, &message, commit, verify) {
+            Ok(id) => commit_id = id,
+            Err(e @ crate::git::Error::Hook { .. }) => refused = Some(e),
+            Err(e) => {
+                // All or nothing: the project goes again, as it came (the folder was new or
+                // empty, checked first), and nothing was staged.
+                let _ = std::fs::remove_dir_all(dest);
+                if existed {
+                    let _ = std::fs::create_dir(dest);
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    if let Some(crate::git::Error::Hook {
+        failure,
+        commit_by_hand,
+    }) = refused
+    {
+        return Err(Error::Git(crate::git::Error::Hook {
+            failure,
+            commit_by_hand: format!("cd {} && {commit_by_hand}", dest.display()),
+        }));
+    }
     Ok(Created {
         dir: dest.to_path_buf(),
         files: files.len(),
         commit: commit_id,
+        repository: enclosing,
     })
+}
+
+/// Adds the new project at `dest` to the repository it is inside: commits exactly its files
+/// (the user's other staged changes stay staged, out of the commit), or with `commit` false
+/// stages them. Returns the commit.
+fn add_to_enclosing(
+    dest: &Path,
+    files: &tree::Tree,
+    message: &str,
+    commit: bool,
+    verify: Verify,
+) -> Result<Option<String>, crate::git::Error> {
+    let repo = crate::git::ProjectRepo::open(dest)?;
+    let paths: Vec<RelPath> = files.keys().cloned().collect();
+    if commit {
+        repo.commit_paths(dest, message, &paths, verify).map(Some)
+    } else {
+        repo.stage_paths(dest, &paths).map(|()| None)
+    }
 }

@@ -292,7 +292,7 @@ fn the_pre_commit_hook_refuses_drift() {
     let out = s.goldpath(&p, &["hooks", "install"]);
     assert!(out.is_success(), "{}", out.stderr);
     let hook = p.join(".git/hooks/pre-commit");
-    assert!(read(&hook).contains("goldpath check --fail-on drift,conflict-markers"));
+    assert!(read(&hook).contains("goldpath check --staged --fail-on drift,conflict-markers"));
     drift_pipeline(&p);
     git(&p, &["add", "-A"]);
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_goldpath")).parent().unwrap();

@@ -5,6 +5,7 @@ mod check_ci;
 mod cli_surface;
 mod crash;
 mod forge;
+mod git_rules;
 mod golden_path;
 mod harness;
 mod merge_cli;

@@ -270,7 +270,9 @@ fn a_rename_found_by_content_carries_the_edit() {
     );
     let message = last_message(&p);
     assert!(
-        message.contains("Renames detected:\n- docs/guide.md -> docs/handbook.md\n"),
+        message.contains(
+            "Renamed by the template:\n- docs/guide.md -> docs/handbook.md (found by content)\n"
+        ),
         "{message}"
     );
     assert!(
@@ -1197,7 +1199,7 @@ fn changing_an_answer_that_renders_a_path_moves_the_file_with_its_edits() {
         "{message}"
     );
     assert!(
-        message.contains("Renames detected:\n- deploy/orders.yaml -> deploy/payments.yaml\n"),
+        message.contains("Renamed by the template:\n- deploy/orders.yaml -> deploy/payments.yaml (found by content)\n"),
         "{message}"
     );
     let out = e.goldpath(&p, &["check"]);

@@ -155,7 +155,7 @@ fn compare(
     let mut found = Found::default();
     for (path, expected) in rendered {
         let policy = policies.of(path);
-        let actual = match tree::read_file(&project.dir, path) {
+        let actual = match project.read_file(path) {
             Ok(actual) => actual,
             // A symlink where a template file belongs is drift of what the template owns, not a
             // reason to give up the check; the link itself is never followed.
@@ -279,7 +279,7 @@ impl Found {
             if rendered.contains_key(&path) {
                 continue;
             }
-            if let Some(actual) = tree::read_file(&project.dir, &path)? {
+            if let Some(actual) = project.read_file(&path)? {
                 if crate::merge::has_conflict_markers(&actual.bytes) {
                     self.conflict_markers.push(path);
                 }

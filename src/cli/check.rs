@@ -38,6 +38,11 @@ pub struct Args {
     /// Do not ask a remote source for newer versions; read the recorded version from goldpath's cache
     #[arg(long)]
     offline: bool,
+    /// Check what is about to be committed (the index), not the work tree: every goldpath
+    /// project under DIR (or the one DIR is in) that the staged changes touch, and no other.
+    /// The pre-commit hook runs this
+    #[arg(long)]
+    staged: bool,
 }
 
 fn parse_finding(s: &str) -> Result<Finding, String> {
@@ -70,15 +75,47 @@ fn network(offline: bool) -> Network {
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
-    let from = args.from.as_deref().map(SourceSpec::parse);
+    if args.staged {
+        return run_staged(args, out);
+    }
     let project = Project::open(&args.dir)?;
+    check_one(&args, &project, out)
+}
+
+/// `check --staged`: each project the staged changes touch, as the index has it; exit 1 if
+/// any fails.
+fn run_staged(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    let projects = crate::git::staged_projects(&args.dir)?;
+    if projects.is_empty() {
+        if matches!(args.format, Format::Text) {
+            emit(
+                out,
+                format_args!("No goldpath project is touched by the staged changes.\n"),
+            )?;
+        }
+        return Ok(0);
+    }
+    let mut code = 0;
+    for dir in &projects {
+        let project = Project::open_staged(dir)?;
+        if projects.len() > 1 && matches!(args.format, Format::Text) {
+            emit(out, format_args!("{} (staged):\n", dir.display()))?;
+        }
+        code = code.max(check_one(&args, &project, out)?);
+    }
+    Ok(code)
+}
+
+/// Checks `project` and prints its report; 1 when it fails.
+fn check_one(args: &Args, project: &Project, out: &mut dyn Write) -> Result<i32, CommandError> {
+    let from = args.from.as_deref().map(SourceSpec::parse);
     let spec = project.current_source(from.as_ref());
     let fetching = (matches!(spec, SourceSpec::Git(_)) && !args.offline)
         .then(|| Progress::start(format!("goldpath: fetching {spec}")));
-    let source = check::open_source_with(&project, from.as_ref(), network(args.offline))?;
+    let source = check::open_source_with(project, from.as_ref(), network(args.offline))?;
     drop(fetching);
     let supplied = supplied(&args.set);
-    let report = check::check_with(&project, &source, from.as_ref(), &supplied)?;
+    let report = check::check_with(project, &source, from.as_ref(), &supplied)?;
     let text = match args.format {
         Format::Text => {
             emit_report(out, &check::text(&report, &args.fail_on))?;

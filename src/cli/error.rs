@@ -196,6 +196,21 @@ impl From<crate::git::Error> for CommandError {
         use crate::git::Error as E;
         match e {
             E::Git { .. } | E::Fetch { .. } => CommandError::environment(e.to_string()),
+            // The hook's own words are the message: they say what to fix.
+            E::Hook {
+                ref failure,
+                ref commit_by_hand,
+            } => {
+                let said = failure.output.trim_end();
+                let message = if said.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{e}\n{said}")
+                };
+                CommandError::user(message)
+                    .hint(format!("the files are written and staged; fix what the hook reports, then commit them: `{commit_by_hand}`"))
+                    .hint("to commit without the repository's hooks, add `--no-verify` to that git command; goldpath's `new` and `upgrade` take `--no-verify` too")
+            }
             // A tree entry a bundle source may not hold: the source's fault.
             E::Entry { .. } => CommandError::user(e.to_string()),
         }
@@ -210,6 +225,7 @@ impl From<crate::project::Error> for CommandError {
             E::Bundle(b) => b.into(),
             E::Render(r) => r.into(),
             E::Tree(t) => t.into(),
+            E::Git(g) => g.into(),
             e @ E::RecordedVersion { .. } => CommandError::user(e.to_string())
                 .hint("goldpath needs the recorded version to merge safely; point it at a source that has it with --from SOURCE"),
             e @ E::CommitMoved { .. } => CommandError::user(e.to_string())

@@ -10,9 +10,9 @@ const PRE_COMMIT: &str = include_str!("../../hooks/pre-commit");
 
 #[derive(clap::Subcommand)]
 pub enum HooksCommand {
-    /// Write a pre-commit hook into the project's git repository
+    /// Write a pre-commit hook into the git repository (of a project, or of a monorepo of them)
     Install {
-        /// The project folder
+        /// A folder in the repository
         #[arg(default_value = ".")]
         dir: PathBuf,
         /// Replace an existing pre-commit hook that goldpath did not write
@@ -23,13 +23,14 @@ pub enum HooksCommand {
 
 pub fn run(cmd: HooksCommand, out: &mut dyn Write) -> Result<i32, CommandError> {
     let HooksCommand::Install { dir, force } = cmd;
-    crate::project::Project::open(&dir)?;
+    // In a subfolder of a monorepo too: the hook goes where git runs hooks from (the
+    // repository's, or core.hooksPath), and checks every project a commit touches.
     let hooks = crate::git::hooks_dir(&dir)?;
     let path = hooks.join("pre-commit");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         if existing != PRE_COMMIT && !existing.contains("goldpath check") && !force {
             return Err(CommandError::user(format!("{} already exists and was not written by goldpath", path.display()))
-                .hint("add `goldpath check --fail-on drift,conflict-markers` to it yourself, or pass --force to replace it"));
+                .hint("add `goldpath check --staged --fail-on drift,conflict-markers` to it yourself, or pass --force to replace it"));
         }
     }
     crate::tree::write_file_atomic(

@@ -36,9 +36,21 @@ pub struct Args {
     /// Never prompt, even in a terminal
     #[arg(long)]
     no_input: bool,
-    /// Write the project but do not `git init` and commit it
+    /// Write the project but do not `git init` and commit it (inside a repository: stage it)
     #[arg(long)]
     no_commit: bool,
+    /// Do not run the repository's pre-commit and commit-msg hooks on the first commit
+    #[arg(long)]
+    no_verify: bool,
+}
+
+/// Whether goldpath's commits run the repository's hooks.
+pub(super) fn verify(no_verify: bool) -> crate::git::Verify {
+    if no_verify {
+        crate::git::Verify::NoVerify
+    } else {
+        crate::git::Verify::RunHooks
+    }
 }
 
 pub(super) fn parse_set(s: &str) -> Result<(String, String), String> {
@@ -136,8 +148,14 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
             blame(e.into(), fault)
         })?;
 
-    let created = crate::scaffold::create(&bundle, &resolved.answers, &args.dir, !args.no_commit)
-        .map_err(|e| {
+    let created = crate::scaffold::create(
+        &bundle,
+        &resolved.answers,
+        &args.dir,
+        !args.no_commit,
+        verify(args.no_verify),
+    )
+    .map_err(|e| {
         let fault = matches!(e, crate::scaffold::Error::Render(_));
         blame(e.into(), fault)
     })?;
@@ -150,11 +168,19 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
             bundle.version(),
             bundle.origin.source,
             created.files,
-            created
-                .commit
-                .as_ref()
-                .map(|c| format!(", first commit {}", &c[..12]))
-                .unwrap_or_default()
+            match (&created.repository, &created.commit) {
+                (None, Some(c)) => format!(", first commit {}", &c[..12]),
+                (None, None) => String::new(),
+                (Some(repo), Some(c)) => format!(
+                    ", added to the repository at {} in commit {}",
+                    repo.display(),
+                    &c[..12]
+                ),
+                (Some(repo), None) => format!(
+                    ", staged in the repository at {} (not committed)",
+                    repo.display()
+                ),
+            }
         ),
     )?;
     Ok(0)

@@ -57,6 +57,9 @@ pub struct Args {
     /// Write the upgrade but do not commit it
     #[arg(long)]
     no_commit: bool,
+    /// Do not run the repository's pre-commit and commit-msg hooks on the upgrade's commit
+    #[arg(long)]
+    no_verify: bool,
     /// Upgrade even with uncommitted changes (they are merged like any local edit; the result is left uncommitted)
     #[arg(long)]
     allow_dirty: bool,
@@ -163,7 +166,11 @@ fn recover(args: &Args, out: &mut dyn Write) -> Result<Option<i32>, CommandError
 
 /// `--continue`.
 fn finish(args: &Args, out: &mut dyn Write) -> Result<i32, CommandError> {
-    let applied = upgrade::finish(&args.dir, args.no_commit)?;
+    let applied = upgrade::finish(
+        &args.dir,
+        args.no_commit,
+        super::new::verify(args.no_verify),
+    )?;
     emit(
         out,
         format_args!(
@@ -197,6 +204,7 @@ fn options(args: &Args) -> Result<upgrade::Options, CommandError> {
         allow_downgrade: args.allow_downgrade,
         trust: args.trust,
         no_commit: args.no_commit,
+        verify: super::new::verify(args.no_verify),
         dry_run: args.dry_run,
     })
 }

@@ -1,24 +1,35 @@
 //! A new project's repository: `git init` and its first commit.
 
+use super::commit::{CommitSettings, Verify};
 use super::pack::Pack;
-use super::{err, index_entry, signature, Error};
+use super::{err, index_entry, Error};
 use crate::tree::Tree;
 use git2::{ObjectType, Oid};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// `git init` in `dir` (branch from `init.defaultBranch`, else `main`), then one commit of
-/// `files`, which are already written there. Returns the commit id.
+/// `files`, which are already written there, made as `git commit` would make it
+/// ([`CommitSettings`]: the configured author, hooks unless `verify` says not, a signature when
+/// `commit.gpgsign` is set). Returns the commit id; a hook that refuses is [`Error::Hook`], with
+/// the repository made and the files staged.
 ///
 /// The first commit was most of `goldpath new`'s time (issue #16), so it is made without
 /// libgit2's object writer: every blob, tree and the commit go into one pack (two files, the
 /// pack and its index, however many files the project has, where loose objects cost a
 /// temporary file, a rename and a fan-out folder each), and the index is built from the files
 /// in memory with the stat data of the files just written, so `git status` is clean without
-/// re-hashing the work tree. No sample hooks are copied in.
-pub fn init_and_commit(dir: &Path, files: &Tree, message: &str) -> Result<String, Error> {
-    let branch = git2::Config::open_default()
-        .and_then(|c| c.get_string("init.defaultBranch"))
+/// re-hashing the work tree. No sample hooks are copied in. When a `pre-commit` or
+/// `commit-msg` hook runs, the commit waits for it: it is written on its own, after them, from
+/// the index as the hooks left it.
+pub fn init_and_commit(
+    dir: &Path,
+    files: &Tree,
+    message: &str,
+    verify: Verify,
+) -> Result<String, Error> {
+    let branch = super::config::open(None)?
+        .get_string("init.defaultBranch")
         .unwrap_or_else(|_| "main".to_string());
     if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
         return Err(Error::Git {
@@ -30,27 +41,55 @@ pub fn init_and_commit(dir: &Path, files: &Tree, message: &str) -> Result<String
     opts.initial_head(&branch).external_template(false);
     let repo = git2::Repository::init_opts(dir, &opts)
         .map_err(err(format!("git init {}", dir.display())))?;
-    let sig = signature(&repo)?;
-    let id = commit_as_one_pack(&repo, &branch, dir, files, message, &sig)?;
+    let settings = CommitSettings::read(&repo, verify)?;
+    let index_file = repo.path().join("index");
+    if !settings.has_hooks_before() {
+        let id = commit_as_one_pack(&repo, &branch, dir, files, Some((message, &settings)))?;
+        settings.run_post_commit(dir, &index_file)?;
+        return Ok(id.to_string());
+    }
+    commit_as_one_pack(&repo, &branch, dir, files, None)?;
+    let message = match settings.run_hooks_before(&repo, dir, &index_file, message)? {
+        Ok(message) => message,
+        Err(failure) => {
+            return Err(Error::Hook {
+                failure: Box::new(failure),
+                commit_by_hand: "git commit -F .git/COMMIT_EDITMSG".into(),
+            })
+        }
+    };
+    // A hook may have staged changes of its own (a formatter): the index is what is committed.
+    let mut index = repo.index().map_err(err("reading the index"))?;
+    index.read(true).map_err(err("reading the index"))?;
+    let tree = index.write_tree().map_err(err("writing the tree"))?;
+    let id = super::commit_tree(&repo, &settings, tree, None, &message)?;
+    settings.run_post_commit(dir, &index_file)?;
     Ok(id.to_string())
 }
 
-/// Writes the first commit of `files` by `sig` as one pack, points `refs/heads/<branch>` (HEAD)
-/// at it and writes the index. The objects are byte for byte those libgit2's `git add` and
-/// `git commit` would write (see the tests).
+/// Writes every blob and tree of `files` as one pack and the index of them. With `commit`
+/// (its message and settings), the commit goes into the pack too and `refs/heads/<branch>`
+/// (HEAD) points at it, and its id is returned; else the tree's. The objects are byte for byte
+/// those libgit2's `git add` and `git commit` would write (see the tests).
 fn commit_as_one_pack(
     repo: &git2::Repository,
     branch: &str,
     dir: &Path,
     files: &Tree,
-    message: &str,
-    sig: &git2::Signature,
+    commit: Option<(&str, &CommitSettings)>,
 ) -> Result<Oid, Error> {
     let mut pack = Pack::new();
     let (tree, blobs) = add_tree(&mut pack, files).map_err(err("hashing the files"))?;
-    let commit = pack
-        .add(ObjectType::Commit, &commit_object(tree, sig, message))
-        .map_err(err("hashing the commit"))?;
+    let commit = match commit {
+        None => None,
+        Some((message, settings)) => {
+            let bytes = commit_object(tree, &settings.author, &settings.committer, message);
+            let id = pack
+                .add(ObjectType::Commit, &settings.sign(bytes)?)
+                .map_err(err("hashing the commit"))?;
+            Some((id, message))
+        }
+    };
     let odb = repo.odb().map_err(err("opening the object store"))?;
     let mut writer = odb.packwriter().map_err(err("writing the pack"))?;
     std::io::Write::write_all(&mut writer, &pack.finish()).map_err(|e| Error::Git {
@@ -68,6 +107,9 @@ fn commit_as_one_pack(
         index.add(&entry).map_err(err(format!("staging {path}")))?;
     }
     index.write().map_err(err("writing the index"))?;
+    let Some((commit, message)) = commit else {
+        return Ok(tree);
+    };
     // As `git commit` logs it, so `git reflog` reads the same.
     repo.reference(
         &format!("refs/heads/{branch}"),
@@ -183,13 +225,17 @@ fn tree_object(entries: &mut [TreeEntry]) -> Vec<u8> {
     bytes
 }
 
-/// A commit object without parents, by `sig` as author and committer, as libgit2 writes it
-/// (`git_commit_create`, `git_signature__writebuf`).
-fn commit_object(tree: Oid, sig: &git2::Signature, message: &str) -> Vec<u8> {
+/// A commit object without parents, as libgit2 writes it (`git_commit_create`,
+/// `git_signature__writebuf`).
+fn commit_object(
+    tree: Oid,
+    author: &git2::Signature,
+    committer: &git2::Signature,
+    message: &str,
+) -> Vec<u8> {
     let mut bytes = format!("tree {tree}\n").into_bytes();
-    for header in ["author", "committer"] {
-        signature_line(&mut bytes, header, sig);
-    }
+    signature_line(&mut bytes, "author", author);
+    signature_line(&mut bytes, "committer", committer);
     bytes.push(b'\n');
     bytes.extend_from_slice(message.as_bytes());
     bytes
@@ -224,7 +270,7 @@ fn signature_line(bytes: &mut Vec<u8>, header: &str, sig: &git2::Signature) {
 
 /// The reflog's summary of a commit message, as libgit2's `git_commit_summary`: its first
 /// paragraph on one line.
-fn summary(message: &str) -> String {
+pub(super) fn summary(message: &str) -> String {
     let first = message.trim_start().split("\n\n").next().unwrap_or("");
     first.trim_end().replace('\n', " ")
 }
@@ -305,8 +351,15 @@ mod tests {
             let old_repo = init(old.path());
             let new_repo = init(new.path());
             let old_id = commit_with_libgit2(&old_repo, old.path(), &tree, message, &sig);
-            let new_id =
-                commit_as_one_pack(&new_repo, "main", new.path(), &tree, message, &sig).unwrap();
+            let settings = CommitSettings::unsigned(&sig);
+            let new_id = commit_as_one_pack(
+                &new_repo,
+                "main",
+                new.path(),
+                &tree,
+                Some((message, &settings)),
+            )
+            .unwrap();
             assert_eq!(new_id, old_id, "offset {offset}");
             let commit = new_repo.find_commit(new_id).unwrap();
             assert_eq!(

@@ -6,12 +6,16 @@
 //!   (`pack`);
 //! - `tags`: a bundle source whose versions are tags, read straight from git objects;
 //! - `remote`: fetching a remote source's tags into the cache with the `git` command;
-//! - `diff`: diffs printed as `git diff` prints them.
+//! - `diff`: diffs printed as `git diff` prints them;
+//! - `config`: git's configuration levels as the `git` command finds them;
+//! - `commit`: a commit as `git commit` makes it (identity, hooks, signing).
 //!
 //! Every use of git2 in `src/` is here but one: the three-way line merge
 //! (`merge/engine.rs`) calls `git2::merge_file`, which is git's own xdiff (that file says why).
 //! The `git` command runs only in `remote`.
 
+mod commit;
+mod config;
 mod diff;
 mod first_commit;
 mod pack;
@@ -19,13 +23,15 @@ mod project;
 mod remote;
 mod tags;
 
+pub use commit::{HookFailure, Verify, DEFAULT_AUTHOR};
 pub use diff::{file_diff, file_patch, unified_diff};
 pub use first_commit::init_and_commit;
-pub use project::{hooks_dir, ProjectRepo};
+pub use project::{hooks_dir, staged_projects, ProjectRepo};
 pub use remote::cache_dir;
 pub use tags::{Fetch, TagRepo};
 
 use crate::tree::File;
+use commit::CommitSettings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -36,6 +42,13 @@ pub enum Error {
     /// An entry of a tree that goldpath will not read as a file (see [`TagRepo::read_tree`]).
     #[error("`{path}` {reason}")]
     Entry { path: String, reason: String },
+    /// A `pre-commit` or `commit-msg` hook of the repository refused goldpath's commit. The files
+    /// are written and staged; `commit_by_hand` is the command that commits them once it passes.
+    #[error("the {} hook refused the commit ({}): {}", failure.hook, failure.status, failure.path.display())]
+    Hook {
+        failure: Box<HookFailure>,
+        commit_by_hand: String,
+    },
 }
 
 fn err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
@@ -55,32 +68,52 @@ fn err(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
     }
 }
 
-/// Who commits when git config names nobody, so `new` works on a fresh CI machine.
-pub const DEFAULT_AUTHOR: (&str, &str) = ("goldpath", "goldpath@localhost");
-
-fn signature(repo: &git2::Repository) -> Result<git2::Signature<'static>, Error> {
-    match repo.signature() {
-        Ok(sig) => Ok(sig.to_owned()),
-        Err(_) => git2::Signature::now(DEFAULT_AUTHOR.0, DEFAULT_AUTHOR.1)
-            .map_err(err("making the commit author")),
-    }
-}
-
-/// Commits the tree `tree_id` on HEAD, on top of `parent` (none for a first commit), by the
-/// author git config names, else [`DEFAULT_AUTHOR`]. Returns the commit id.
+/// Writes the commit of `tree_id` on top of `parent` (none for a first commit) as `settings`
+/// make it (author, committer, signature), and moves HEAD's branch to it, as `git commit` logs
+/// it in the reflog. The branch moves only if it still points at `parent`. Returns its id.
 fn commit_tree(
     repo: &git2::Repository,
+    settings: &CommitSettings,
     tree_id: git2::Oid,
     parent: Option<&git2::Commit>,
     message: &str,
-) -> Result<String, Error> {
+) -> Result<git2::Oid, Error> {
     let tree = repo.find_tree(tree_id).map_err(err("reading the tree"))?;
-    let sig = signature(repo)?;
     let parents: Vec<&git2::Commit> = parent.into_iter().collect();
+    let buffer = repo
+        .commit_create_buffer(
+            &settings.author,
+            &settings.committer,
+            message,
+            &tree,
+            &parents,
+        )
+        .map_err(err("making the commit"))?;
+    let bytes = settings.sign(buffer.to_vec())?;
     let id = repo
-        .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .map_err(err("committing"))?;
-    Ok(id.to_string())
+        .odb()
+        .and_then(|odb| odb.write(git2::ObjectType::Commit, &bytes))
+        .map_err(err("writing the commit"))?;
+    let head = repo.find_reference("HEAD").map_err(err("reading HEAD"))?;
+    let branch = head
+        .symbolic_target()
+        .ok()
+        .flatten()
+        .unwrap_or("HEAD")
+        .to_string();
+    let summary = first_commit::summary(message);
+    match parent {
+        Some(parent) => repo.reference_matching(
+            &branch,
+            id,
+            true,
+            parent.id(),
+            &format!("commit: {summary}"),
+        ),
+        None => repo.reference(&branch, id, false, &format!("commit (initial): {summary}")),
+    }
+    .map_err(err(format!("updating {branch}")))?;
+    Ok(id)
 }
 
 /// An index entry for `file` at `path`. With the file's stat data (`meta`) git sees the work

@@ -1,8 +1,10 @@
 //! The user's project repository: its status, conflict stages in the index, commits of exact
 //! paths, and putting paths back as HEAD has them.
 
-use super::{commit_tree, err, index_entry, Error};
-use crate::tree::{File, RelPath};
+use super::commit::{CommitSettings, Verify};
+use super::{err, index_entry, Error};
+use crate::tree::{File, RelPath, Tree};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The git repository a project lives in; the project may be a folder inside it (a monorepo).
@@ -161,6 +163,11 @@ impl ProjectRepo {
     /// the commit: what the user staged or created meanwhile stays where it is (staged, or
     /// untracked). A path whose conflict stages are in the index is resolved by this.
     ///
+    /// The commit is made as `git commit -- PATHS` makes it ([`super::commit`]): the
+    /// repository's `pre-commit` and `commit-msg` hooks see an index of HEAD and these paths
+    /// (`GIT_INDEX_FILE`), unless `verify` says not; one that refuses leaves the paths staged
+    /// in the index and is [`Error::Hook`].
+    ///
     /// The commit lands before the index is written: a process killed in between leaves HEAD
     /// moved and the index behind, which [`ProjectRepo::sync_index_to_head`] repairs (the
     /// upgrade's journal calls it).
@@ -169,10 +176,14 @@ impl ProjectRepo {
         root: &Path,
         message: &str,
         paths: &[RelPath],
+        verify: Verify,
     ) -> Result<String, Error> {
+        let settings = CommitSettings::read(&self.repo, verify)?;
         let parent = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        // An index of HEAD alone, in memory, so that the user's other staged changes stay out.
-        let mut staged = git2::Index::new().map_err(err("making an index"))?;
+        // An index of HEAD alone, so that the user's other staged changes stay out: in memory,
+        // or in a file of its own when a hook must read it (as git's partial commits do).
+        let partial = PartialIndex::new(&self.repo, settings.has_hooks_before())?;
+        let mut staged = partial.open()?;
         if let Some(head) = &parent {
             let tree = head.tree().map_err(err("reading HEAD"))?;
             staged.read_tree(&tree).map_err(err("reading HEAD"))?;
@@ -210,18 +221,169 @@ impl ProjectRepo {
             let name = String::from_utf8_lossy(&entry.path).into_owned();
             staged.add(entry).map_err(err(format!("staging {name}")))?;
         }
+        let workdir = self.workdir();
+        let message = match &partial.path {
+            None => message.to_string(),
+            Some(file) => {
+                staged.write().map_err(err("writing the commit's index"))?;
+                match settings.run_hooks_before(&self.repo, &workdir, file, message)? {
+                    Ok(message) => {
+                        // A hook may have staged changes of its own (a formatter).
+                        staged
+                            .read(true)
+                            .map_err(err("reading the commit's index"))?;
+                        message
+                    }
+                    Err(failure) => {
+                        self.stage(&mut index, &entries)?;
+                        return Err(Error::Hook {
+                            failure: Box::new(failure),
+                            commit_by_hand: self.commit_by_hand(),
+                        });
+                    }
+                }
+            }
+        };
         let tree_id = staged
             .write_tree_to(&self.repo)
             .map_err(err("writing the tree"))?;
-        let id = commit_tree(&self.repo, tree_id, parent.as_ref(), message)?;
+        let id = super::commit_tree(&self.repo, &settings, tree_id, parent.as_ref(), &message)?;
         // HEAD has moved and the index not yet: the next command's recovery syncs it.
         crate::fault::point();
-        for entry in &entries {
+        self.stage(&mut index, &entries)?;
+        settings.run_post_commit(&workdir, &self.repo.path().join("index"))?;
+        Ok(id.to_string())
+    }
+
+    /// Stages `paths` of the project as they are in the work tree (`git add -- PATHS`), and
+    /// nothing else.
+    pub fn stage_paths(&self, root: &Path, paths: &[RelPath]) -> Result<(), Error> {
+        let mut index = self.repo.index().map_err(err("reading the index"))?;
+        let mut entries = Vec::new();
+        for path in paths {
+            let in_repo = self.in_repo(path);
+            let file = crate::tree::read_file(root, path).map_err(|e| Error::Git {
+                context: format!("reading {in_repo}"),
+                message: e.to_string(),
+            })?;
+            let Some(file) = file else { continue };
+            let id = self
+                .repo
+                .blob(&file.bytes)
+                .map_err(err(format!("storing {in_repo}")))?;
+            let meta = std::fs::symlink_metadata(path.under(root)).ok();
+            let mut entry = index_entry(&in_repo, &file, meta.as_ref());
+            entry.id = id;
+            entries.push(entry);
+        }
+        self.stage(&mut index, &entries)
+    }
+
+    /// The work tree of the repository that a new project at `dest` (which need not exist yet)
+    /// would be inside, if any: `new` adds the project to it rather than making a nested one.
+    ///
+    /// A folder the repository ignores (a `target/` or `tmp/` of it) is not part of it: a
+    /// project made there gets a repository of its own, as git would not add it either.
+    pub fn enclosing(dest: &Path) -> Option<PathBuf> {
+        let abs = std::path::absolute(dest).ok()?;
+        let existing = abs.ancestors().find(|p| p.is_dir())?;
+        let rest = abs.strip_prefix(existing).ok()?;
+        let repo = git2::Repository::discover(existing).ok()?;
+        let workdir = repo.workdir()?.canonicalize().ok()?;
+        let inside = existing.canonicalize().ok()?.join(rest);
+        let rel = inside.strip_prefix(&workdir).ok()?;
+        // A file inside, so that a pattern for the folder (`tmp/`) matches too.
+        if repo
+            .is_path_ignored(rel.join(crate::tree::ANSWERS_FILE))
+            .unwrap_or(false)
+        {
+            return None;
+        }
+        Some(workdir)
+    }
+
+    /// The project's files as the index has them (stage 0: what the next commit holds),
+    /// relative to the project, and its symlinks (path and target) apart: goldpath never reads
+    /// through one.
+    pub fn staged_files(&self) -> Result<(Tree, BTreeMap<RelPath, String>), Error> {
+        let index = self.index_being_committed()?;
+        let mut files = Tree::new();
+        let mut links = BTreeMap::new();
+        for entry in index.iter() {
+            // Stage bits (12-13) set: a conflict, not a file the commit can hold.
+            if (entry.flags >> 12) & 0x3 != 0 {
+                continue;
+            }
+            let path = String::from_utf8_lossy(&entry.path).into_owned();
+            let Some(rel) = path.strip_prefix(&self.prefix) else {
+                continue;
+            };
+            let Ok(rel) = RelPath::new(rel) else { continue };
+            // A submodule (gitlink) has no blob here.
+            if entry.mode == 0o160000 {
+                continue;
+            }
+            let blob = self
+                .repo
+                .find_blob(entry.id)
+                .map_err(err(format!("reading {path} from the index")))?;
+            if entry.mode == 0o120000 {
+                links.insert(rel, String::from_utf8_lossy(blob.content()).into_owned());
+            } else {
+                files.insert(
+                    rel,
+                    File {
+                        bytes: blob.content().to_vec(),
+                        executable: entry.mode == 0o100755,
+                    },
+                );
+            }
+        }
+        Ok((files, links))
+    }
+
+    /// The index a commit is being made from: the one `GIT_INDEX_FILE` names (git sets it for
+    /// hooks: `git commit -a` and `git commit -- PATHS` commit a temporary index, not
+    /// `.git/index`; libgit2 ignores the variable), else the repository's.
+    fn index_being_committed(&self) -> Result<git2::Index, Error> {
+        match std::env::var_os("GIT_INDEX_FILE").filter(|p| !p.is_empty()) {
+            Some(path) => git2::Index::open(Path::new(&path)).map_err(err(format!(
+                "reading the index {}",
+                Path::new(&path).display()
+            ))),
+            None => self.repo.index().map_err(err("reading the index")),
+        }
+    }
+
+    /// Adds `entries` to the repository's `index` and writes it.
+    fn stage(&self, index: &mut git2::Index, entries: &[git2::IndexEntry]) -> Result<(), Error> {
+        for entry in entries {
             let name = String::from_utf8_lossy(&entry.path).into_owned();
             index.add(entry).map_err(err(format!("staging {name}")))?;
         }
-        index.write().map_err(err("writing the index"))?;
-        Ok(id)
+        index.write().map_err(err("writing the index"))
+    }
+
+    /// The work tree's root.
+    fn workdir(&self) -> PathBuf {
+        self.repo
+            .workdir()
+            .unwrap_or(self.repo.path())
+            .to_path_buf()
+    }
+
+    /// The command that commits what a refusing hook left staged, run in the project's folder:
+    /// only the project's paths, with the message goldpath wrote to `.git/COMMIT_EDITMSG`.
+    fn commit_by_hand(&self) -> String {
+        let git_dir = self.repo.path();
+        let msg = git_dir
+            .strip_prefix(self.workdir())
+            .map(|rel| {
+                let up = "../".repeat(self.prefix.matches('/').count());
+                format!("{up}{}", rel.join("COMMIT_EDITMSG").display())
+            })
+            .unwrap_or_else(|_| git_dir.join("COMMIT_EDITMSG").display().to_string());
+        format!("git commit -F {msg} -- .")
     }
 
     /// Removes the index's lock file if it was made at or after `since` (when a goldpath step
@@ -332,17 +494,94 @@ impl ProjectRepo {
     }
 }
 
-/// The folder git runs hooks from for the repository containing `dir` (`core.hooksPath` honoured).
+/// The goldpath projects under `dir` (or the one `dir` is in) that the staged changes touch: the
+/// folders holding a `.goldpath.toml` in the index, or in HEAD, nearest to each path that
+/// differs between HEAD and the index. Work-tree paths, sorted.
+pub fn staged_projects(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let repo = ProjectRepo::open(dir)?;
+    let workdir = repo.workdir();
+    let git = &repo.repo;
+    let head = git.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let index = repo.index_being_committed()?;
+    let diff = git
+        .diff_tree_to_index(head.as_ref(), Some(&index), None)
+        .map_err(err("comparing the index with HEAD"))?;
+    let has_answers = |folder: &str| {
+        let path = format!("{folder}{}", crate::tree::ANSWERS_FILE);
+        index.get_path(Path::new(&path), 0).is_some()
+            || head
+                .as_ref()
+                .is_some_and(|t| t.get_path(Path::new(&path)).is_ok())
+    };
+    let mut projects = std::collections::BTreeSet::new();
+    for delta in diff.deltas() {
+        for file in [delta.old_file(), delta.new_file()] {
+            let Some(path) = file.path().and_then(Path::to_str) else {
+                continue;
+            };
+            // Each folder on the way, nearest first, `""` (the root) last.
+            let mut folders: Vec<String> = path
+                .match_indices('/')
+                .map(|(i, _)| format!("{}/", &path[..i]))
+                .collect();
+            folders.reverse();
+            folders.push(String::new());
+            if let Some(project) = folders.into_iter().find(|f| has_answers(f)) {
+                projects.insert(project);
+            }
+        }
+    }
+    // Only those under `dir`, or the one `dir` is in.
+    let within = |project: &String| {
+        project.starts_with(&repo.prefix) || repo.prefix.starts_with(project.as_str())
+    };
+    Ok(projects
+        .into_iter()
+        .filter(within)
+        .map(|p| workdir.join(p.trim_end_matches('/')))
+        .collect())
+}
+
+/// The folder git runs hooks from for the repository containing `dir` (`core.hooksPath`
+/// honoured, from git's configuration as the `git` command reads it).
 pub fn hooks_dir(dir: &Path) -> Result<PathBuf, Error> {
     let repo = git2::Repository::discover(dir)
         .map_err(err(format!("{} is not in a git repository", dir.display())))?;
-    let configured = repo
-        .config()
-        .and_then(|c| c.get_path("core.hooksPath"))
-        .ok();
-    Ok(match configured {
-        Some(p) if p.is_absolute() => p,
-        Some(p) => repo.workdir().unwrap_or(repo.path()).join(p),
-        None => repo.path().join("hooks"),
-    })
+    let config = super::config::open(Some(&repo))?;
+    Ok(super::commit::hooks_dir_of(&repo, &config))
+}
+
+/// The index a commit of some paths is built in: HEAD's tree and those paths. In memory, or in
+/// `.git/goldpath-index-PID` (removed when done) when a hook reads it.
+struct PartialIndex {
+    path: Option<PathBuf>,
+}
+
+impl PartialIndex {
+    fn new(repo: &git2::Repository, on_disk: bool) -> Result<PartialIndex, Error> {
+        let path = on_disk.then(|| {
+            repo.path()
+                .join(format!("goldpath-index-{}", std::process::id()))
+        });
+        if let Some(path) = &path {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(PartialIndex { path })
+    }
+
+    fn open(&self) -> Result<git2::Index, Error> {
+        match &self.path {
+            None => git2::Index::new(),
+            Some(path) => git2::Index::open(path),
+        }
+        .map_err(err("making an index"))
+    }
+}
+
+impl Drop for PartialIndex {
+    fn drop(&mut self) {
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }

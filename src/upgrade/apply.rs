@@ -13,7 +13,7 @@ use super::prepare::{Options, UpgradePlan};
 use super::workspace::{files_under, is_folder, rel_paths, remove_file};
 use crate::answers::{AnswersFile, PendingUpgrade, Recorded};
 use crate::fault;
-use crate::git::ProjectRepo;
+use crate::git::{ProjectRepo, Verify};
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, ANSWERS_FILE};
 use std::collections::{BTreeMap, BTreeSet};
@@ -94,6 +94,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
         journal.commit = commits.then(|| PlannedCommit {
             message: message.clone(),
             paths: commit_paths.clone(),
+            no_verify: options.verify == Verify::NoVerify,
         });
         journal.begin(&repo)?;
     }
@@ -103,7 +104,14 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     )?;
     let commit = if commits {
         fault::point();
-        Some(repo.commit_paths(dir, &message, &rel_paths(&commit_paths)?)?)
+        let paths = rel_paths(&commit_paths)?;
+        Some(commit_or_refused(
+            &repo,
+            dir,
+            &message,
+            &paths,
+            options.verify,
+        )?)
     } else {
         None
     };
@@ -359,7 +367,7 @@ fn run_hook(plan: &UpgradePlan, version: &semver::Version, hook: &RelPath) -> Re
 }
 
 /// `upgrade --continue`: checks that no conflict remains, records the new version, commits.
-pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
+pub fn finish(dir: &Path, no_commit: bool, verify: Verify) -> Result<Applied, Error> {
     let project = Project::open(dir)?;
     let pending = project.record.upgrade.clone().ok_or(Error::NotInProgress)?;
     let repo = ProjectRepo::open(dir)?;
@@ -389,6 +397,8 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     commit_paths.insert(ANSWERS_FILE.to_string());
     let commit_paths: Vec<String> = commit_paths.into_iter().collect();
     let commits = !(no_commit || pending.started_dirty);
+    let resolved: BTreeSet<&String> = pending.conflicts.iter().chain(&pending.decisions).collect();
+    let message = super::prepare::with_resolved(&pending.message, resolved);
     let answers_after = record.to_toml();
     let journal = Journal {
         step: Step::Continue,
@@ -398,8 +408,9 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
         answers_after: answers_after.clone(),
         answers_before: std::fs::read_to_string(dir.join(ANSWERS_FILE)).ok(),
         commit: commits.then(|| PlannedCommit {
-            message: pending.message.clone(),
+            message: message.clone(),
             paths: commit_paths.clone(),
+            no_verify: verify == Verify::NoVerify,
         }),
     };
     if !pending.started_dirty {
@@ -416,7 +427,8 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
     repo.sync_index_to_head(&dropped)?;
     let commit = if commits {
         fault::point();
-        Some(repo.commit_paths(dir, &pending.message, &rel_paths(&commit_paths)?)?)
+        let paths = rel_paths(&commit_paths)?;
+        Some(commit_or_refused(&repo, dir, &message, &paths, verify)?)
     } else {
         None
     };
@@ -429,6 +441,25 @@ pub fn finish(dir: &Path, no_commit: bool) -> Result<Applied, Error> {
         conflicts: Vec::new(),
         started_dirty: pending.started_dirty,
     })
+}
+
+/// Commits `paths`; when a hook of the repository refuses, the step is over all the same (its
+/// files are written and staged, as with `--no-commit`), so its journal ends before the error
+/// that says how to commit by hand.
+pub(super) fn commit_or_refused(
+    repo: &ProjectRepo,
+    dir: &Path,
+    message: &str,
+    paths: &[RelPath],
+    verify: Verify,
+) -> Result<String, Error> {
+    match repo.commit_paths(dir, message, paths, verify) {
+        Err(e @ crate::git::Error::Hook { .. }) => {
+            Journal::end(repo)?;
+            Err(e.into())
+        }
+        other => Ok(other?),
+    }
 }
 
 /// The conflicts of `pending` the user has not resolved yet, each with how to resolve it.

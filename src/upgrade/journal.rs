@@ -58,6 +58,9 @@ pub struct Journal {
 pub struct PlannedCommit {
     pub message: String,
     pub paths: Vec<String>,
+    /// `--no-verify`: the repository's hooks do not run on the commit.
+    #[serde(default)]
+    pub no_verify: bool,
 }
 
 /// Which command is asking, for [`recover`].
@@ -199,7 +202,18 @@ pub fn recover(dir: &Path, asking: Asking) -> Result<Option<Recovered>, Error> {
             (Step::Upgrade | Step::Continue, _) if wrote_last => match &journal.commit {
                 Some(commit) => {
                     let paths = rel_paths(&commit.paths)?;
-                    Recovered::CommittedNow(repo.commit_paths(dir, &commit.message, &paths)?)
+                    let verify = if commit.no_verify {
+                        crate::git::Verify::NoVerify
+                    } else {
+                        crate::git::Verify::RunHooks
+                    };
+                    Recovered::CommittedNow(super::apply::commit_or_refused(
+                        &repo,
+                        dir,
+                        &commit.message,
+                        &paths,
+                        verify,
+                    )?)
                 }
                 None => Recovered::Finished,
             },

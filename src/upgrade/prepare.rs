@@ -37,6 +37,8 @@ pub struct Options {
     /// Run migration hooks from a source that is not trusted by default.
     pub trust: bool,
     pub no_commit: bool,
+    /// Whether the commit runs the repository's hooks (`--no-verify` says no).
+    pub verify: crate::git::Verify,
     /// Plan only; a dirty tree is then no reason to refuse.
     pub dry_run: bool,
 }
@@ -144,28 +146,76 @@ impl UpgradePlan {
         section("Migrations", lines(&self.migrations));
         // The answers file changes with them; the commit must say why the files did.
         section("Changed answers", lines(&self.changed_answers));
-        section(
-            "Renames detected",
-            self.detected_renames
-                .iter()
-                .map(|(a, b)| format!("{a} -> {b}"))
-                .collect(),
-        );
         section("New answers", lines(&self.new_questions));
         for (title, of_kind) in FILE_SECTIONS {
+            section(title, self.paths_where(of_kind));
+        }
+        section("Renamed by the template", self.renames());
+        for (title, of_kind) in LAST_SECTIONS {
             section(title, self.paths_where(of_kind));
         }
         m
     }
 
-    /// The paths whose action is of a kind.
+    /// The paths whose change is of a kind.
     fn paths_where(&self, of_kind: OfKind) -> Vec<String> {
         self.changes
             .iter()
-            .filter(|c| of_kind(&c.action))
+            .filter(|c| of_kind(c))
             .map(|c| c.path.to_string())
             .collect()
     }
+
+    /// Every rename, as `old -> new`: each file carried along one (a conflicted one too: the
+    /// message is committed once it is resolved), then any other the template made; one the
+    /// template did not declare (found by its content) says so.
+    fn renames(&self) -> Vec<String> {
+        let found = |from: &RelPath, to: &RelPath| {
+            self.detected_renames
+                .iter()
+                .any(|(a, b)| a == from && b == to)
+        };
+        let line = |from: &RelPath, to: &RelPath| {
+            let how = if found(from, to) {
+                " (found by content)"
+            } else {
+                ""
+            };
+            format!("{from} -> {to}{how}")
+        };
+        let carried: Vec<(&RelPath, &RelPath)> = self
+            .changes
+            .iter()
+            .filter_map(|c| Some((c.moved_from.as_ref()?, &c.path)))
+            .collect();
+        let others = self
+            .detected_renames
+            .iter()
+            .filter(|(a, b)| !carried.contains(&(a, b)))
+            .map(|(a, b)| (a, b));
+        carried
+            .iter()
+            .copied()
+            .chain(others)
+            .map(|(a, b)| line(a, b))
+            .collect()
+    }
+}
+
+/// `message` with the conflicts the user resolved (`upgrade --continue`) listed after it.
+pub fn with_resolved<'a>(message: &str, resolved: impl IntoIterator<Item = &'a String>) -> String {
+    let mut m = message.to_string();
+    let mut resolved = resolved.into_iter().peekable();
+    if resolved.peek().is_some() {
+        if !m.ends_with('\n') {
+            m.push('\n');
+        }
+        m.push_str("\nConflicts resolved by hand:\n");
+        for path in resolved {
+            m.push_str(&format!("- {path}\n"));
+        }
+    }
+    m
 }
 
 /// One line for each item.
@@ -173,29 +223,41 @@ fn lines<T: fmt::Display>(items: &[T]) -> Vec<String> {
     items.iter().map(ToString::to_string).collect()
 }
 
-/// Whether an action is of the kind a section of the commit message lists.
-type OfKind = fn(&Action) -> bool;
+/// Whether a change is of the kind a section of the commit message lists.
+type OfKind = fn(&Change) -> bool;
 
-/// The sections of the commit message that list files, in order.
-const FILE_SECTIONS: [(&str, OfKind); 7] = [
-    ("Merged with your local changes", |a| {
-        matches!(a, Action::Merged(_))
+/// The sections of the commit message that list files, in order, then the renames
+/// ([`UpgradePlan::renames`]) and [`LAST_SECTIONS`]. A file goes into one section, except a
+/// renamed one, also named among the renames. Files left in conflict are listed by `upgrade
+/// --continue` ([`with_resolved`]), once resolved.
+const FILE_SECTIONS: [(&str, OfKind); 6] = [
+    ("Merged with your local changes", |c| {
+        matches!(c.action, Action::Merged(_))
     }),
-    ("Kept your local changes (template unchanged)", |a| {
-        matches!(a, Action::KeptLocal)
+    ("Kept your local changes (template unchanged)", |c| {
+        matches!(c.action, Action::KeptLocal)
     }),
-    ("Kept deleted (you deleted them)", |a| {
-        matches!(a, Action::KeptDeleted)
+    ("Kept deleted (you deleted them)", |c| {
+        matches!(c.action, Action::KeptDeleted)
     }),
-    ("Seed files left as they are", |a| {
-        matches!(a, Action::KeptSeed)
+    ("Seed files left as they are", |c| {
+        matches!(c.action, Action::KeptSeed)
     }),
-    ("Updated from the template", |a| {
-        matches!(a, Action::Update(_) | Action::Create(_))
+    ("Added by the template", |c| {
+        matches!(c.action, Action::Create(_)) && c.moved_from.is_none()
     }),
-    ("Removed by the template", |a| matches!(a, Action::Delete)),
-    ("Left alone (not the template's to remove or move)", |a| {
-        matches!(a, Action::LeftAlone(_))
+    ("Updated from the template", |c| {
+        matches!(c.action, Action::Update(_)) && c.moved_from.is_none()
+    }),
+];
+
+/// The sections after the renames.
+const LAST_SECTIONS: [(&str, OfKind); 2] = [
+    ("Removed by the template", |c| {
+        matches!(c.action, Action::Delete)
+    }),
+    ("Left alone (not the template's to remove or move)", |c| {
+        matches!(c.action, Action::LeftAlone(_))
     }),
 ];
 
