@@ -1,6 +1,7 @@
 //! The command line: clap types, one file per command, and error printing. The only place that
 //! prints or prompts.
 
+mod bundle;
 mod check;
 mod error;
 mod hooks;
@@ -45,6 +46,9 @@ enum Command {
     Hooks(hooks::HooksCommand),
     #[command(about = merge_file::ABOUT)]
     MergeFile(merge_file::Args),
+    /// Tools for bundle authors: lint a bundle
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
 }
 
 /// `goldpath merge-file` on its own; see [`run`].
@@ -123,6 +127,7 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<i32, CommandError> 
         // `merge-file` is taken by `run`'s first branch; the variant is there so that
         // `goldpath --help` lists it, and this arm would run it just the same.
         Command::MergeFile(args) => Ok(merge_file::run(args)),
+        Command::Bundle(cmd) => bundle::run(cmd, out),
     }
 }
 
