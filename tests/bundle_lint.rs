@@ -77,7 +77,7 @@ fn lint(dir: &Path, format: &str) -> Outcome {
     Goldpath::new()
         .args(["bundle", "lint", "--format", format])
         .arg(dir)
-        .current_dir(dir)
+        .current_dir(std::env::temp_dir())
         .run()
 }
 
@@ -133,7 +133,7 @@ fn the_catalog_and_the_test_bundles_lint_clean() {
 #[test]
 fn a_manifest_that_does_not_parse_is_reported_with_its_line() {
     let broken = MANIFEST.replace("default = true", "defualt = true");
-    assert_finds(&broken, &[], &["bundle.toml:29: manifest"])
+    assert_finds(&broken, &[], &["bundle.toml:25: manifest"])
         .stdout_contains("unknown field `defualt`");
 }
 
@@ -145,14 +145,17 @@ fn manifest_problems_are_reported_each_on_its_line() {
             "validation = { regex = \"^[a-z][a-z0-9-]{1,40}$\" }",
             "validation = { regex = \"(\", min = 1.0 }",
         )
-        .replace("seed = [\"src/**\"]\n", "seed = [\"src/**\"]\n\n[[migrations]]\nversion = \"2.0.0\"\ndelete = \"old.txt\"\n");
+        .replace(
+            "seed = [\"src/**\"]\n",
+            "seed = [\"src/**\"]\n\n[[migrations]]\nversion = \"2.0.0\"\ndelete = \"old.txt\"\n",
+        );
     assert_finds(
         &broken,
         &[],
         &[
             "bundle.toml:8: manifest",
             "bundle.toml:8: manifest",
-            "bundle.toml:36: manifest",
+            "bundle.toml:31: manifest",
         ],
     )
     .stdout_contains("min and max apply only to int and float questions")
@@ -200,11 +203,11 @@ fn includes_imports_and_extends_must_name_a_template() {
 #[test]
 fn variables_no_question_defines_are_reported_where_they_are_used() {
     let manifest = MANIFEST
+        .replace("default = 8080", "default = \"{{ base_port + 80 }}\"")
         .replace(
-            "default = 8080",
-            "default = \"{{ base_port + 80 }}\"",
-        )
-        .replace("default = true", "default = true\nwhen = \"ci == 'github' and use_metrics\"");
+            "default = true",
+            "default = true\nwhen = \"ci == 'github' and use_metrics\"",
+        );
     assert_finds(
         &manifest,
         &[
@@ -215,8 +218,8 @@ fn variables_no_question_defines_are_reported_where_they_are_used() {
             ("template/{{ crate_name }}.txt", "x\n"),
         ],
         &[
-            "bundle.toml:21: undefined-variable",
-            "bundle.toml:28: undefined-variable",
+            "bundle.toml:19: undefined-variable",
+            "bundle.toml:26: undefined-variable",
             "template/README.md.tera:3: undefined-variable",
             "template/README.md.tera:4: undefined-variable",
             "template/{{ crate_name }}.txt: undefined-variable",
@@ -229,35 +232,40 @@ fn variables_no_question_defines_are_reported_where_they_are_used() {
 
 #[test]
 fn a_default_may_only_use_earlier_questions() {
-    // `ci` is asked before `port`: its default may not use `port`.
+    // `service_name` is asked first: its default may not use `ci`, asked after it.
     let manifest = MANIFEST.replace(
-        "default = \"github\"",
-        "default = \"{% if port > 8000 %}github{% else %}gitlab{% endif %}\"",
+        "type = \"string\"\nvalidation",
+        "type = \"string\"\ndefault = \"{{ ci }}-svc\"\nvalidation",
     );
-    assert_finds(&manifest, &[], &["bundle.toml:15: undefined-variable"])
-        .stdout_contains("default of `ci` uses `port`, which no earlier question defines");
+    assert_finds(&manifest, &[], &["bundle.toml:8: undefined-variable"])
+        .stdout_contains("default of `service_name` uses `ci`, which no earlier question defines");
 }
 
 #[test]
 fn questions_nothing_uses_are_reported() {
-    let manifest = format!("{MANIFEST}\n[[questions]]\nname = \"owner\"\ntype = \"string\"\ndefault = \"team\"\n")
-        .replace("[files]", "[[questions]]\nname = \"owner\"\ntype = \"string\"\ndefault = \"team\"\n\n[files]");
-    let manifest = manifest.rsplit_once("\n[[questions]]\nname = \"owner\"").unwrap().0.to_string() + "\n";
-    assert_finds(&manifest, &[], &["bundle.toml:33: unused-question"])
-        .stdout_contains("questions[4] (owner): no template, path, default or `when` uses this answer");
+    let manifest = MANIFEST.replace(
+        "[files]",
+        "[[questions]]\nname = \"owner\"\ntype = \"string\"\ndefault = \"team\"\n\n[files]",
+    );
+    assert_finds(&manifest, &[], &["bundle.toml:28: unused-question"]).stdout_contains(
+        "questions[4] (owner): no template, path, default or `when` uses this answer",
+    );
 }
 
 #[test]
 fn when_written_with_braces_is_reported() {
-    let manifest = MANIFEST.replace("default = true", "default = true\nwhen = \"{{ ci == 'github' }}\"");
-    assert_finds(&manifest, &[], &["bundle.toml:28: when-braces"])
+    let manifest = MANIFEST.replace(
+        "default = true",
+        "default = true\nwhen = \"{{ ci == 'github' }}\"",
+    );
+    assert_finds(&manifest, &[], &["bundle.toml:26: when-braces"])
         .stdout_contains("written without braces: when = \"ci == 'github'\"");
 }
 
 #[test]
 fn min_and_max_of_the_wrong_type_are_reported() {
     let manifest = MANIFEST.replace("min = 1024, max = 65535", "min = 1024.5, max = 65535");
-    assert_finds(&manifest, &[], &["bundle.toml:22: min-max-type"])
+    assert_finds(&manifest, &[], &["bundle.toml:20: min-max-type"])
         .stdout_contains("min = 1024.5 is not a whole number");
 }
 
@@ -267,11 +275,18 @@ fn defaults_and_choices_must_pass_the_questions_own_validation() {
         "default = \"github\"",
         "default = \"github\"\nvalidation = { regex = \"^[a-z]+$\" }",
     );
-    let manifest = manifest.replace("\"gitlab\"]", "\"git-lab\"]").replace("ci == \"github\"", "x");
+    let manifest = manifest
+        .replace("\"gitlab\"]", "\"git-lab\"]")
+        .replace("ci == \"github\"", "x");
     assert_finds(
         &manifest,
         &[],
-        &["bundle.toml:13: invalid-choice", "bundle.toml:21: invalid-default"],
+        &[
+            "bundle.toml:13: invalid-choice",
+            // The manifest itself refuses a regex on a choice question.
+            "bundle.toml:15: manifest",
+            "bundle.toml:20: invalid-default",
+        ],
     )
     .stdout_contains("`git-lab` fails the question's own validation")
     .stdout_contains("80 is less than the minimum 1024");
@@ -283,8 +298,11 @@ fn globs_that_match_no_rendered_path_are_reported() {
     // matches nothing for any answer.
     let manifest = MANIFEST
         .replace("default = \"github\"", "default = \"gitlab\"")
-        .replace("locked = [\"ci/**\"]", "locked = [\"ci/**\",\n  \"charts/**\"]");
-    assert_finds(&manifest, &[], &["bundle.toml:33: unmatched-glob"])
+        .replace(
+            "locked = [\"ci/**\"]",
+            "locked = [\"ci/**\",\n  \"charts/**\"]",
+        );
+    assert_finds(&manifest, &[], &["bundle.toml:29: unmatched-glob"])
         .stdout_contains("files.locked: `charts/**` matches no rendered path for any answer set");
 }
 
@@ -298,10 +316,16 @@ fn releases(root: &Path, releases: &[(&str, &str)]) {
 #[test]
 fn releases_must_be_newer_than_the_previous_one_and_not_prereleases() {
     let tmp = tempfile::tempdir().unwrap();
-    let v = |version: &str| MANIFEST.replace("version = \"1.0.0\"", &format!("version = \"{version}\""));
+    let v = |version: &str| {
+        MANIFEST.replace("version = \"1.0.0\"", &format!("version = \"{version}\""))
+    };
     releases(
         tmp.path(),
-        &[("1.0.0", &v("1.0.0")), ("1.1.0", &v("1.0.0")), ("1.2.0-rc.1", &v("1.2.0-rc.1"))],
+        &[
+            ("1.0.0", &v("1.0.0")),
+            ("1.1.0", &v("1.0.0")),
+            ("1.2.0-rc.1", &v("1.2.0-rc.1")),
+        ],
     );
     let out = lint(&tmp.path().join("1.1.0"), "text");
     assert_eq!(out.code, Some(1), "{out}");
@@ -322,8 +346,8 @@ fn migrations_must_be_for_a_release_and_act_on_what_the_previous_one_rendered() 
     releases(tmp.path(), &[("1.0.0", MANIFEST), ("1.1.0", &second)]);
     let out = lint(&tmp.path().join("1.1.0"), "text");
     assert_eq!(out.code, Some(1), "{out}");
-    out.stdout_contains("1.1.0/bundle.toml:38: migration-version: migrations[0]: version 1.0.5 is no release of this bundle (releases: 1.0.0, 1.1.0)")
-        .stdout_contains("1.1.0/bundle.toml:42: migration-path: migrations[1]: `docs` is not rendered by the previous release 1.0.0");
+    out.stdout_contains("1.1.0/bundle.toml:32: migration-version: migrations[0]: version 1.0.5 is no release of this bundle (releases: 1.0.0, 1.1.0)")
+        .stdout_contains("1.1.0/bundle.toml:36: migration-path: migrations[1]: `docs` is not rendered by the previous release 1.0.0");
     assert!(!out.stdout.contains("README.md"), "{out}");
 }
 
@@ -334,7 +358,10 @@ fn everything_is_reported_at_once_in_each_format() {
     bundle_at(
         tmp.path(),
         &manifest,
-        &[("template/bad.tera", "{{ nope }}\n{% include \"partials/x\" %}\n")],
+        &[(
+            "template/bad.tera",
+            "{{ nope }}\n{% include \"partials/x\" %}\n",
+        )],
     );
     let text = lint(tmp.path(), "text");
     assert_eq!(text.code, Some(1), "{text}");
@@ -346,7 +373,7 @@ fn everything_is_reported_at_once_in_each_format() {
     let findings = doc["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 3, "{json}");
     assert_eq!(findings[0]["file"], "bundle.toml");
-    assert_eq!(findings[0]["line"], 28);
+    assert_eq!(findings[0]["line"], 26);
     assert_eq!(findings[0]["rule"], "when-braces");
     assert_eq!(findings[1]["file"], "template/bad.tera");
     assert_eq!(findings[1]["line"], 1);
@@ -354,7 +381,12 @@ fn everything_is_reported_at_once_in_each_format() {
 
     let github = lint(tmp.path(), "github");
     assert_eq!(github.code, Some(1), "{github}");
-    let dir = tmp.path().display().to_string().replace(':', "%3A").replace(',', "%2C");
+    let dir = tmp
+        .path()
+        .display()
+        .to_string()
+        .replace(':', "%3A")
+        .replace(',', "%2C");
     github.stdout_contains(&format!(
         "::error file={dir}/template/bad.tera,line=1,title=undefined-variable::uses `nope`, which no question defines\n"
     ));

@@ -82,9 +82,11 @@ fn sample(kind: QuestionType, questions: &[Question], name: &str) -> Given {
         QuestionType::Int => Given::Raw((min.ceil() as i64).to_string()),
         QuestionType::Float => Given::Raw(min.to_string()),
         QuestionType::Bool => Given::Raw("false".into()),
-        QuestionType::Choice | QuestionType::Multichoice => {
-            Given::Raw(q.and_then(|q| q.choices.first()).cloned().unwrap_or_default())
-        }
+        QuestionType::Choice | QuestionType::Multichoice => Given::Raw(
+            q.and_then(|q| q.choices.first())
+                .cloned()
+                .unwrap_or_default(),
+        ),
         // A DNS label: what most name questions' regexes take.
         QuestionType::String => Given::Raw("sample-answer".into()),
     }

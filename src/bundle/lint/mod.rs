@@ -5,8 +5,8 @@
 //! Variables are read from tera's syntax tree ([`names`]), not from the text; globs are matched
 //! against real renders of the bundle over an answer [`matrix`].
 
-mod names;
 pub mod matrix;
+mod names;
 
 use super::release::folder_version;
 use super::{Bundle, Error, Manifest, Origin, SourceSpec};
@@ -225,7 +225,12 @@ impl Lint<'_> {
                 continue;
             }
             let Ok(text) = std::str::from_utf8(&file.bytes) else {
-                self.add(p, None, Rule::Syntax, "is not UTF-8 text; a tera template must be");
+                self.add(
+                    p,
+                    None,
+                    Rule::Syntax,
+                    "is not UTF-8 text; a tera template must be",
+                );
                 continue;
             };
             let Some(names) = self.parse(p, Some(text), text) else {
@@ -277,7 +282,8 @@ impl Lint<'_> {
         templates: &[Template],
         problems: &[super::manifest::Problem],
     ) {
-        let questions: BTreeSet<&str> = manifest.questions.iter().map(|q| q.name.as_str()).collect();
+        let questions: BTreeSet<&str> =
+            manifest.questions.iter().map(|q| q.name.as_str()).collect();
         // A name bound anywhere (a `set` in a template that includes this one) is not an answer.
         let bound: BTreeSet<&str> = templates
             .iter()
@@ -472,7 +478,9 @@ impl Lint<'_> {
                 "bundle.toml",
                 line,
                 Rule::VersionOrder,
-                format!("bundle.version: {version} is not newer than the previous release {previous}"),
+                format!(
+                    "bundle.version: {version} is not newer than the previous release {previous}"
+                ),
             );
         }
         for (i, m) in manifest.migrations.iter().enumerate() {
@@ -525,7 +533,10 @@ impl Lint<'_> {
             if m.version <= *previous.version() {
                 continue;
             }
-            let paths = [m.rename.as_ref().map(|r| r.from.as_str()), m.delete.as_deref()];
+            let paths = [
+                m.rename.as_ref().map(|r| r.from.as_str()),
+                m.delete.as_deref(),
+            ];
             for path in paths.into_iter().flatten() {
                 let path = path.trim_end_matches('/');
                 if !rendered.iter().any(|p| p.is_within(path)) {
@@ -598,7 +609,11 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
     let (table, index, field) = match path.split_once('[') {
         Some((table, rest)) => {
             let (i, rest) = rest.split_once(']')?;
-            (table, Some(i.parse::<usize>().ok()?), rest.trim_start_matches('.'))
+            (
+                table,
+                Some(i.parse::<usize>().ok()?),
+                rest.trim_start_matches('.'),
+            )
         }
         None => {
             let (table, field) = path.split_once('.').unwrap_or((path, ""));
