@@ -4,6 +4,8 @@ mod bundle_lint;
 mod check;
 mod crash;
 mod golden_path;
+#[cfg(unix)]
+mod golden_path_pipeline;
 mod harness;
 mod merge_cli;
 mod merge_corpus;
