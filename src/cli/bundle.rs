@@ -1,4 +1,4 @@
-//! `goldpath bundle lint`: for bundle authors. Prints the findings of
+//! `goldpath bundle lint` (and `test`, in bundle_test.rs): for bundle authors. Prints the findings of
 //! [`crate::bundle::lint`] as text, JSON or GitHub Actions annotations; exit 1 when there is any.
 
 use super::error::CommandError;
@@ -17,6 +17,9 @@ pub enum BundleCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Render every answer set of the bundle's [test] table, run its checks, and upgrade a
+    /// project of each earlier release to it (exit 1 on any failure)
+    Test(super::bundle_test::Args),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,7 +30,10 @@ pub enum Format {
 }
 
 pub fn run(cmd: BundleCommand, out: &mut dyn Write) -> Result<i32, CommandError> {
-    let BundleCommand::Lint { path, format } = cmd;
+    let (path, format) = match cmd {
+        BundleCommand::Lint { path, format } => (path, format),
+        BundleCommand::Test(args) => return super::bundle_test::run(args, out),
+    };
     if !path.is_dir() {
         return Err(
             CommandError::user(format!("{}: no such folder", path.display()))

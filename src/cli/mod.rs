@@ -2,6 +2,7 @@
 //! prints or prompts.
 
 mod bundle;
+mod bundle_test;
 mod check;
 mod error;
 mod hooks;
@@ -46,7 +47,7 @@ enum Command {
     Hooks(hooks::HooksCommand),
     #[command(about = merge_file::ABOUT)]
     MergeFile(merge_file::Args),
-    /// Tools for bundle authors: lint a bundle
+    /// Tools for bundle authors: lint a bundle, test it
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
 }

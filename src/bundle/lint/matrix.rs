@@ -49,6 +49,15 @@ pub fn matrix(questions: &[Question]) -> Vec<AnswerSet> {
 /// The answers of `set`: given, else the default, else a sample. `Err` says why the set cannot
 /// be answered (a default that fails, a sample the question's validation refuses).
 pub fn answers(questions: &[Question], set: &AnswerSet) -> Result<Answers, String> {
+    complete(questions, set).map(|(answers, _)| answers)
+}
+
+/// [`answers`], and what was given to get them: the set's answers plus a sample for each
+/// question that has no default (to give a run of `goldpath new` the same answers).
+pub fn complete(
+    questions: &[Question],
+    set: &AnswerSet,
+) -> Result<(Answers, BTreeMap<String, Given>), String> {
     let mut given = set.given.clone();
     // Each round answers the questions still missing; a sample can make a later default
     // computable, so the rounds are bounded by the number of questions.
@@ -59,7 +68,7 @@ pub fn answers(questions: &[Question], set: &AnswerSet) -> Result<Answers, Strin
             allow_unknown: false,
         };
         match resolve(questions, &inputs, None) {
-            Ok(resolved) => return Ok(resolved.answers),
+            Ok(resolved) => return Ok((resolved.answers, given)),
             Err(crate::answers::Error::Missing { missing }) => {
                 for m in missing {
                     given.insert(m.name.clone(), sample(m.kind, questions, &m.name));
@@ -69,6 +78,23 @@ pub fn answers(questions: &[Question], set: &AnswerSet) -> Result<Answers, Strin
         }
     }
     Err("the questions could not all be answered".into())
+}
+
+/// A raw answer (as `--set` takes it) for `given`; `None` for a secret whose value is unknown.
+pub fn raw(given: &Given) -> Option<String> {
+    match given {
+        Given::Raw(s) => Some(s.clone()),
+        Given::Toml { value, .. } => Some(match value {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        }),
+        Given::Unknown => None,
+    }
 }
 
 fn sample(kind: QuestionType, questions: &[Question], name: &str) -> Given {

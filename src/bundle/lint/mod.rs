@@ -142,7 +142,7 @@ fn origin(dir: &Path) -> Origin {
 
 /// The releases before the one in `dir`, oldest first, when `dir` is a release folder
 /// (`<bundle>/<version>/`) among others: its siblings named by a lower version.
-fn earlier_releases(dir: &Path) -> Vec<(Version, std::path::PathBuf)> {
+pub fn earlier_releases(dir: &Path) -> Vec<(Version, std::path::PathBuf)> {
     let own = dir
         .file_name()
         .and_then(|n| folder_version(&n.to_string_lossy()));
