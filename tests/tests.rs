@@ -1,6 +1,7 @@
 //! All integration tests, built as one binary (`autotests = false`): they drive the real
 //! `goldpath` binary in temp dirs and check the results with git2 and by content.
 mod bundle_lint;
+mod bundle_test;
 mod check;
 mod crash;
 mod golden_path;

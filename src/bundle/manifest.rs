@@ -300,7 +300,10 @@ impl Manifest {
             }
             for name in case.answers.keys() {
                 if self.question(name).is_none() {
-                    problems.add(&key, format!("answers `{name}`, which this bundle does not ask"));
+                    problems.add(
+                        &key,
+                        format!("answers `{name}`, which this bundle does not ask"),
+                    );
                 }
             }
         }

@@ -80,7 +80,10 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         let old = load(&old_dir)?;
         for (i, set) in sets.iter().enumerate() {
             let project = work.path().join(format!("upgrade-{version}-{i}"));
-            let name = format!("upgrade {version} -> {} {}", manifest.bundle.version, set.name);
+            let name = format!(
+                "upgrade {version} -> {} {}",
+                manifest.bundle.version, set.name
+            );
             cases.push(runner.case(name, || {
                 runner.new_project(releases, &old.manifest, set, &project)?;
                 runner.upgrade(releases, manifest, &old.manifest, set, &project)?;
@@ -128,7 +131,13 @@ fn answer_sets(manifest: &Manifest) -> Vec<AnswerSet> {
             .iter()
             .map(|(k, v)| {
                 let from = format!("[test] case `{}`", case.name);
-                (k.clone(), Given::Toml { value: v.clone(), from })
+                (
+                    k.clone(),
+                    Given::Toml {
+                        value: v.clone(),
+                        from,
+                    },
+                )
             })
             .collect();
         sets.push(AnswerSet {
@@ -293,17 +302,17 @@ fn tail(out: &std::process::Output) -> String {
     );
     let lines: Vec<&str> = text.lines().collect();
     let from = lines.len().saturating_sub(20);
-    lines[from..]
-        .iter()
-        .map(|l| format!("    {l}\n"))
-        .collect()
+    lines[from..].iter().map(|l| format!("    {l}\n")).collect()
 }
 
 fn text(title: &str, cases: &[Case], out: &mut dyn Write) -> Result<(), CommandError> {
     for c in cases {
         match &c.result {
             Ok(()) => emit(out, format_args!("ok    {} ({:.1}s)\n", c.name, c.seconds))?,
-            Err(why) => emit(out, format_args!("FAIL  {} ({:.1}s): {why}\n", c.name, c.seconds))?,
+            Err(why) => emit(
+                out,
+                format_args!("FAIL  {} ({:.1}s): {why}\n", c.name, c.seconds),
+            )?,
         }
     }
     let failed = cases.iter().filter(|c| c.result.is_err()).count();
