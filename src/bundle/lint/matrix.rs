@@ -117,3 +117,51 @@ fn sample(kind: QuestionType, questions: &[Question], name: &str) -> Given {
         QuestionType::String => Given::Raw("sample-answer".into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::Manifest;
+
+    #[test]
+    fn the_matrix_changes_one_answer_at_a_time_and_samples_the_rest() {
+        let m = Manifest::parse(
+            r#"[bundle]
+name = "m"
+version = "1.0.0"
+[[questions]]
+name = "name"
+type = "string"
+[[questions]]
+name = "ci"
+type = "choice"
+choices = ["github", "gitlab", "none"]
+default = "gitlab"
+[[questions]]
+name = "db"
+type = "bool"
+default = true
+[[questions]]
+name = "token"
+type = "secret"
+"#,
+        )
+        .unwrap();
+        let sets = matrix(&m.questions);
+        let names: Vec<&str> = sets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["defaults", "ci=github", "ci=none", "db=false"]);
+        let answers = answers(&m.questions, &sets[3]).unwrap();
+        assert_eq!(
+            answers["name"],
+            crate::answers::Value::String("sample-answer".into())
+        );
+        assert_eq!(
+            answers["ci"],
+            crate::answers::Value::String("gitlab".into())
+        );
+        assert_eq!(answers["db"], crate::answers::Value::Bool(false));
+        let (_, given) = complete(&m.questions, &sets[0]).unwrap();
+        assert_eq!(raw(&given["name"]).as_deref(), Some("sample-answer"));
+        assert_eq!(raw(&given["token"]), None, "a secret has no sample value");
+    }
+}
