@@ -32,6 +32,14 @@ fn block<'a>(text: &'a str, header: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// A one-line YAML scalar's text: a single-quoted one unquoted (`''` is a quote).
+fn yaml_plain(scalar: &str) -> String {
+    match scalar.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+        Some(inner) => inner.replace("''", "'"),
+        None => scalar.to_string(),
+    }
+}
+
 /// `KEY: value` in `lines`, the first one.
 fn value<'a>(lines: &[&'a str], key: &str) -> &'a str {
     let prefix = format!("{key}: ");
@@ -122,7 +130,7 @@ fn each_check_job_installs_goldpath_from_a_pinned_commit_and_passes() {
         .skip_while(|l| l.trim() != "script:")
         .skip(1)
         .take_while(|l| l.trim().starts_with("- "))
-        .map(|l| l.trim()[2..].to_string())
+        .map(|l| yaml_plain(&l.trim()[2..]))
         .collect();
     assert_eq!(script.len(), 2, "{job:#?}");
     run_job(

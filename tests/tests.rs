@@ -23,6 +23,7 @@ mod safety_paths;
 mod safety_render;
 mod safety_secrets;
 mod safety_upgrade;
+mod scanners;
 mod upgrade;
 mod upgrade_edge;
 
