@@ -1,11 +1,13 @@
 //! Third-party scanners over the newest rust-service release (issue #14): zizmor (GitHub Actions
-//! security audit, no finding of medium severity or above), shellcheck on every `run:` block of
+//! security audit, no finding of medium severity or above), checkov on the Dockerfile, the GitHub
+//! workflow and the GitLab pipeline (each asserted to be really scanned), shellcheck on every `run:` block of
 //! the workflow and every `script:` line of the GitLab pipeline, and `promtool check rules
 //! --lint=all --lint-fatal` on every rule file. Each accepted finding is listed, with why, in
 //! `tests/scanners-accepted.txt`; a finding not listed fails, and so does a listed one that no
 //! longer occurs (nothing is accepted silently). Tools are found on `PATH`
 //! (`tests/install-validators` installs them): without `GOLDPATH_VALIDATORS=1` a missing one
-//! skips its part, with it a missing one fails. Cost: about 0.2 s once the tools are installed.
+//! skips its part, with it a missing one fails. Cost: about 0.2 s, plus about 15 s for checkov's
+//! three runs (its start-up is most of it).
 
 use crate::harness::{read, Goldpath};
 use std::collections::BTreeSet;
@@ -234,6 +236,46 @@ fn the_newest_release_passes_the_scanners() {
                 ".gitlab-ci.yml",
                 "in a script: item".into(),
             );
+        }
+    }
+
+    if let Some(checkov) = tool("checkov") {
+        // Each file with the number of checks it must at least run: checkov reports 0 checks,
+        // and no failure, for a file it silently skips (a workflow whose `cancel-in-progress`
+        // is an expression, for one).
+        for (root, file, framework, least) in [
+            (&github, "Dockerfile", "dockerfile", 30),
+            (&github, workflow, "github_actions", 50),
+            (&gitlab, ".gitlab-ci.yml", "gitlab_ci", 10),
+        ] {
+            let out = Command::new(&checkov)
+                .args(["--quiet", "--compact", "--skip-download", "-o", "json"])
+                .args(["--framework", framework, "-f"])
+                .arg(root.join(file))
+                .output()
+                .unwrap();
+            let report: serde_json::Value =
+                serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+                    panic!(
+                        "checkov {file}: {e}: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    )
+                });
+            let summary = &report["summary"];
+            let ran =
+                summary["passed"].as_u64().unwrap_or(0) + summary["failed"].as_u64().unwrap_or(0);
+            assert!(
+                ran >= least,
+                "checkov ran {ran} checks on {file}, fewer than {least}: {report}"
+            );
+            for failed in report["results"]["failed_checks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let rule = failed["check_id"].as_str().unwrap_or("?").to_string();
+                note("checkov", rule, file, failed["check_name"].to_string());
+            }
         }
     }
 
