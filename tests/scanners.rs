@@ -1,6 +1,7 @@
 //! Third-party scanners over the newest rust-service release (issue #14): zizmor (GitHub Actions
 //! security audit, no finding of medium severity or above), checkov on the Dockerfile, the GitHub
-//! workflow and the GitLab pipeline (each asserted to be really scanned), shellcheck on every `run:` block of
+//! workflow and the GitLab pipeline (each asserted to be really scanned), `renovate-config-validator
+//! --strict` on renovate.json, shellcheck on every `run:` block of
 //! the workflow and every `script:` line of the GitLab pipeline, and `promtool check rules
 //! --lint=all --lint-fatal` on every rule file. Each accepted finding is listed, with why, in
 //! `tests/scanners-accepted.txt`; a finding not listed fails, and so does a listed one that no
@@ -275,6 +276,32 @@ fn the_newest_release_passes_the_scanners() {
             {
                 let rule = failed["check_id"].as_str().unwrap_or("?").to_string();
                 note("checkov", rule, file, failed["check_name"].to_string());
+            }
+        }
+    }
+
+    if let Some(validator) = tool("renovate-config-validator") {
+        for root in [&github, &gitlab] {
+            // --no-global: renovate.json is a repository's config, not a self-hosted one.
+            let out = Command::new(&validator)
+                .args(["--strict", "--no-global", "renovate.json"])
+                .current_dir(root)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr);
+            if !out.status.success() {
+                note(
+                    "renovate-config-validator",
+                    "strict".into(),
+                    "renovate.json",
+                    text,
+                );
+            } else {
+                assert!(
+                    text.contains("as repo config") && text.contains("validated successfully"),
+                    "{text}"
+                );
             }
         }
     }
