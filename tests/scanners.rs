@@ -1,14 +1,15 @@
 //! Third-party scanners over the newest rust-service release (issue #14): zizmor (GitHub Actions
 //! security audit, no finding of medium severity or above), checkov on the Dockerfile, the GitHub
-//! workflow and the GitLab pipeline (each asserted to be really scanned), `renovate-config-validator
+//! workflow, the GitLab pipeline and the chart's rendered manifests (each asserted to be really
+//! scanned), `renovate-config-validator
 //! --strict` on renovate.json, shellcheck on every `run:` block of
 //! the workflow and every `script:` line of the GitLab pipeline, and `promtool check rules
 //! --lint=all --lint-fatal` on every rule file. Each accepted finding is listed, with why, in
 //! `tests/scanners-accepted.txt`; a finding not listed fails, and so does a listed one that no
 //! longer occurs (nothing is accepted silently). Tools are found on `PATH`
 //! (`tests/install-validators` installs them): without `GOLDPATH_VALIDATORS=1` a missing one
-//! skips its part, with it a missing one fails. Cost: about 0.2 s, plus about 15 s for checkov's
-//! three runs (its start-up is most of it).
+//! skips its part, with it a missing one fails. Cost: about 0.2 s, plus about 25 s for checkov's
+//! six runs (its start-up is most of it).
 
 use crate::harness::{read, Goldpath};
 use std::collections::BTreeSet;
@@ -277,6 +278,60 @@ fn the_newest_release_passes_the_scanners() {
                 let rule = failed["check_id"].as_str().unwrap_or("?").to_string();
                 note("checkov", rule, file, failed["check_name"].to_string());
             }
+        }
+    }
+
+    if let Some(checkov) = tool("checkov") {
+        // The chart's manifests as `helm template` renders them in every scenario (every optional
+        // object on in one of them), by the Helm Go SDK (tests/validators/helm_check.py).
+        let python = tool("python3").expect("python3");
+        let manifests = tmp.path().join("manifests");
+        let helm = Command::new(&python)
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validators/helm_check.py"))
+            .arg(github.join("chart"))
+            .arg(&manifests)
+            .output()
+            .unwrap();
+        let required = std::env::var("GOLDPATH_VALIDATORS").is_ok_and(|v| v == "1");
+        if helm.status.success() {
+            for scenario in ["default", "full", "gateway"] {
+                // Files, not `-d`: checkov skips folders whose name starts with a dot, as
+                // temp folders' do.
+                let mut cmd = Command::new(&checkov);
+                cmd.args(["--quiet", "--compact", "--skip-download", "-o", "json"])
+                    .args(["--framework", "kubernetes"]);
+                for entry in std::fs::read_dir(manifests.join(scenario)).unwrap() {
+                    cmd.arg("-f").arg(entry.unwrap().path());
+                }
+                let out = cmd.output().unwrap();
+                let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+                    .unwrap_or_else(|e| panic!("checkov chart {scenario}: {e}"));
+                let summary = &report["summary"];
+                let ran = summary["passed"].as_u64().unwrap_or(0)
+                    + summary["failed"].as_u64().unwrap_or(0);
+                assert!(
+                    ran >= 100,
+                    "checkov ran {ran} checks on the {scenario} chart: {report}"
+                );
+                for failed in report["results"]["failed_checks"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                {
+                    // By kind: `Deployment.default.release-orders-api` -> `Deployment`.
+                    let resource = failed["resource"].as_str().unwrap_or("?");
+                    let kind = resource.split('.').next().unwrap_or("?");
+                    let rule = format!("{}:{kind}", failed["check_id"].as_str().unwrap_or("?"));
+                    note("checkov", rule, "chart", failed["check_name"].to_string());
+                }
+            }
+        } else {
+            assert!(
+                !required,
+                "helm_check.py failed (helm-python-sdk missing?): {}",
+                String::from_utf8_lossy(&helm.stderr)
+            );
+            eprintln!("SKIPPED checkov on the chart: helm_check.py failed (tests/install-validators installs helm-python-sdk)");
         }
     }
 
