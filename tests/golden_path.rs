@@ -18,8 +18,8 @@ use std::time::Instant;
 use tempfile::TempDir;
 
 const BUNDLE: &str = "rust-service";
-const VERSIONS: [&str; 2] = ["1.0.0", "1.1.0"];
-const NEWEST: &str = "1.1.0";
+const VERSIONS: [&str; 3] = ["1.0.0", "1.1.0", "1.2.0"];
+const NEWEST: &str = "1.2.0";
 const CIS: [&str; 2] = ["github", "gitlab"];
 
 /// The answers every render here is made with; questions left out take their defaults.
@@ -139,13 +139,13 @@ fn paths(files: &BTreeMap<String, Vec<u8>>) -> String {
 #[test]
 fn rust_service_newest_github_renders_as_reviewed() {
     let p = render(NEWEST, &[("ci", "github")]);
-    snapshot("rust_service_1_1_0_github", listing(&files(&p.dir)));
+    snapshot("rust_service_1_2_0_github", listing(&files(&p.dir)));
 }
 
 #[test]
 fn rust_service_newest_gitlab_renders_these_files() {
     let p = render(NEWEST, &[("ci", "gitlab")]);
-    snapshot("rust_service_1_1_0_gitlab_paths", paths(&files(&p.dir)));
+    snapshot("rust_service_1_2_0_gitlab_paths", paths(&files(&p.dir)));
 }
 
 #[test]
@@ -230,13 +230,18 @@ fn every_release_renders_every_answer_and_nothing_unrendered() {
             let check = if ci == "github" {
                 "goldpath check --format github"
             } else {
-                "goldpath check --format junit"
+                // 1.2.0 quotes the installed binary's path: `"$CARGO_HOME/bin/goldpath" check`.
+                "check --format junit"
             };
             assert!(pipeline.contains(check), "{version} {ci}: no `{check}`");
-            assert!(
-                pipeline.contains("cargo install goldpath --locked"),
-                "{version} {ci}"
-            );
+            // Before 1.2.0 the pipelines installed an unpublished crate name (issue #14); from
+            // 1.2.0 on, a pinned commit of goldpath's repository.
+            let install = if version < "1.2.0" {
+                "cargo install goldpath --locked"
+            } else {
+                "cargo install --locked --git \"$GOLDPATH_REPO\" --rev \"$GOLDPATH_REV\" goldpath"
+            };
+            assert!(pipeline.contains(install), "{version} {ci}");
 
             // The chart ships the alerts promtool tests, byte for byte.
             let rules = if version == "1.0.0" {
@@ -358,16 +363,17 @@ fn bad_answers_are_refused_by_the_questions_validation() {
 }
 
 /// The newest manifest, parsed just enough to check its policies and migrations.
-fn manifest() -> toml::Table {
-    let text =
-        std::fs::read_to_string(repo_root().join("golden-paths/rust-service/1.1.0/bundle.toml"))
-            .expect("bundle.toml");
+fn manifest(version: &str) -> toml::Table {
+    let text = std::fs::read_to_string(
+        repo_root().join(format!("golden-paths/rust-service/{version}/bundle.toml")),
+    )
+    .expect("bundle.toml");
     toml::from_str(&text).expect("bundle.toml parses")
 }
 
 #[test]
 fn file_policies_match_rendered_files_and_migrations_lead_from_1_0_0_to_1_1_0() {
-    let manifest = manifest();
+    let manifest = manifest(NEWEST);
     let rendered: BTreeMap<&str, BTreeMap<String, Vec<u8>>> = CIS
         .iter()
         .map(|ci| (*ci, files(&render(NEWEST, &[("ci", ci)]).dir)))
@@ -394,21 +400,31 @@ fn file_policies_match_rendered_files_and_migrations_lead_from_1_0_0_to_1_1_0() 
             }
         }
     }
-    // The platform owns the pipeline, chart templates and alerts; the team owns its code.
+    // The platform owns the chart templates and alerts; the team owns its code. The pipelines
+    // are shared from 1.2.0 on, so that Renovate can bump their pinned action digests.
+    for path in ["chart/templates/deployment.yaml", "alerts/slo-rules.yaml"] {
+        assert_eq!(policy_of.get(path), Some(&"locked"), "{path}");
+    }
     for path in [
         ".github/workflows/ci.yaml",
         ".gitlab-ci.yml",
-        "chart/templates/deployment.yaml",
-        "alerts/slo-rules.yaml",
+        "rust-toolchain.toml",
     ] {
-        assert_eq!(policy_of.get(path), Some(&"locked"), "{path}");
+        assert_eq!(policy_of.get(path), None, "{path} is shared (merged)");
     }
-    for path in ["src/lib.rs", "tests/http.rs", "Cargo.toml", "README.md"] {
+    for path in [
+        "src/lib.rs",
+        "tests/http.rs",
+        "Cargo.toml",
+        "Cargo.lock",
+        "README.md",
+    ] {
         assert_eq!(policy_of.get(path), Some(&"seed"), "{path}");
     }
 
+    let manifest = self::manifest("1.1.0");
     let old: BTreeMap<String, Vec<u8>> = files(&render("1.0.0", &[]).dir);
-    let new = &rendered["github"];
+    let new = &files(&render("1.1.0", &[]).dir);
     let migrations = manifest["migrations"].as_array().expect("[[migrations]]");
     let renames: Vec<(&str, &str)> = migrations
         .iter()
@@ -864,8 +880,15 @@ fn generated_service_passes_its_own_clippy_and_tests() {
         .join("golden-path-service");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     for args in [
-        &["clippy", "--all-targets", "--", "--deny", "warnings"][..],
-        &["test", "--all-targets"][..],
+        &[
+            "clippy",
+            "--locked",
+            "--all-targets",
+            "--",
+            "--deny",
+            "warnings",
+        ][..],
+        &["test", "--locked", "--all-targets"][..],
     ] {
         let started = Instant::now();
         let out = Process::new(&cargo)

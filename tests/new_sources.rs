@@ -326,7 +326,7 @@ fn the_catalog_folders_are_folder_sources() {
             .args(["list", "--from"])
             .arg(from)
             .success()
-            .stdout_contains("rust-service  1.1.0 (also 1.0.0)\n");
+            .stdout_contains("rust-service  1.2.0 (also 1.1.0, 1.0.0)\n");
     }
     let tmp = tempfile::tempdir().unwrap();
     let sources = [
@@ -376,7 +376,7 @@ fn the_catalog_folders_are_folder_sources() {
     // A folder of releases holds the newer one: the project upgrades from where it was made.
     let project = tmp.path().join("bundle");
     Goldpath::new()
-        .args(["upgrade", "--defaults", "--no-input"])
+        .args(["upgrade", "--to", "1.1.0", "--defaults", "--no-input"])
         .current_dir(&project)
         .success();
     assert_eq!(recorded_bundle(&project)["version"].as_str(), Some("1.1.0"));
@@ -389,7 +389,7 @@ fn the_catalog_folders_are_folder_sources() {
         .current_dir(tmp.path())
         .code(2)
         .stderr_contains(&format!(
-            "error: bundle `rust-service` has no version 9.9.9 in folder {} (available: 1.0.0, 1.1.0)\n",
+            "error: bundle `rust-service` has no version 9.9.9 in folder {} (available: 1.0.0, 1.1.0, 1.2.0)\n",
             catalog.display()
         ));
 }

@@ -428,6 +428,8 @@ fn a_damaged_answers_file_is_named_with_its_line_and_how_to_restore_it() {
             "new",
             "rust-service",
             "svc",
+            "--version",
+            "1.1.0",
             "--defaults",
             "--no-input",
             "--set",

@@ -1,5 +1,7 @@
 //! All integration tests, built as one binary (`autotests = false`): they drive the real
 //! `goldpath` binary in temp dirs and check the results with git2 and by content.
+mod bundle_lint;
+mod bundle_test;
 mod check;
 mod check_ci;
 mod cli_surface;
@@ -7,6 +9,8 @@ mod crash;
 mod forge;
 mod git_rules;
 mod golden_path;
+#[cfg(unix)]
+mod golden_path_pipeline;
 mod harness;
 mod merge_cli;
 mod merge_corpus;
@@ -23,6 +27,7 @@ mod safety_paths;
 mod safety_render;
 mod safety_secrets;
 mod safety_upgrade;
+mod scanners;
 mod upgrade;
 mod upgrade_edge;
 

@@ -27,6 +27,37 @@ pub struct Manifest {
     pub files: FilePolicies,
     #[serde(default)]
     pub migrations: Vec<Migration>,
+    /// What `goldpath bundle test` renders and runs (`[test]`); nothing else reads it.
+    #[serde(default)]
+    pub test: Option<TestPlan>,
+}
+
+/// `[test]`: the answer sets `goldpath bundle test` renders, and the checks it runs in each.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestPlan {
+    /// Render the answer matrix: the defaults, each other choice, each bool flipped.
+    #[serde(default = "yes")]
+    pub matrix: bool,
+    /// Shell commands (`sh -c`) run in each rendered project; each must exit 0.
+    #[serde(default)]
+    pub checks: Vec<String>,
+    /// Named answer sets, rendered besides the matrix.
+    #[serde(default)]
+    pub cases: Vec<TestCase>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    pub name: String,
+    /// Answers by question name; the other questions take their defaults.
+    #[serde(default)]
+    pub answers: toml::Table,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -197,6 +228,7 @@ impl Manifest {
                 }
             }
         }
+        self.check_test_plan(&mut problems);
         for (i, m) in self.migrations.iter().enumerate() {
             self.check_migration(i, m, &mut problems);
         }
@@ -252,6 +284,27 @@ impl Manifest {
         if let Some(run) = &m.run {
             if let Err(e) = crate::tree::RelPath::new(run) {
                 problems.add(&key, format!("run: {e}"));
+            }
+        }
+    }
+
+    /// `[test]`: each case named once, answering only questions the bundle asks.
+    fn check_test_plan(&self, problems: &mut Problems) {
+        let Some(plan) = &self.test else {
+            return;
+        };
+        for (i, case) in plan.cases.iter().enumerate() {
+            let key = format!("test.cases[{i}] ({})", case.name);
+            if plan.cases[..i].iter().any(|c| c.name == case.name) {
+                problems.add(&key, "is named twice; case names must be unique");
+            }
+            for name in case.answers.keys() {
+                if self.question(name).is_none() {
+                    problems.add(
+                        &key,
+                        format!("answers `{name}`, which this bundle does not ask"),
+                    );
+                }
             }
         }
     }

@@ -4,6 +4,7 @@
 mod catalog;
 mod folder;
 mod git_source;
+pub mod lint;
 pub mod manifest;
 mod policy;
 mod release;

@@ -1,6 +1,8 @@
 //! The command line: clap types, one file per command, and error printing. The only place that
 //! prints or prompts.
 
+mod bundle;
+mod bundle_test;
 mod check;
 mod completions;
 mod error;
@@ -60,6 +62,9 @@ enum Command {
     Completions(completions::Args),
     /// Print the manual page (roff) of goldpath or one of its commands: `goldpath man | man -l -`
     Man(man::Args),
+    /// Tools for bundle authors: lint a bundle, test it
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
 }
 
 /// `goldpath merge-file` on its own; see [`run`].
@@ -141,6 +146,7 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<i32, CommandError> 
         Command::MergeFile(args) => Ok(merge_file::run(args)),
         Command::Completions(args) => completions::run(args, out),
         Command::Man(args) => man::run(args, out),
+        Command::Bundle(cmd) => bundle::run(cmd, out),
     }
 }
 
