@@ -3,6 +3,7 @@
 
 mod check;
 mod error;
+mod fleet;
 mod hooks;
 mod list;
 mod merge_file;
@@ -45,6 +46,9 @@ enum Command {
     Hooks(hooks::HooksCommand),
     #[command(about = merge_file::ABOUT)]
     MergeFile(merge_file::Args),
+    /// Upgrade many repositories at once, each on a branch of its own, with a report
+    #[command(subcommand)]
+    Fleet(fleet::FleetCommand),
 }
 
 /// `goldpath merge-file` on its own; see [`run`].
@@ -123,6 +127,7 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<i32, CommandError> 
         // `merge-file` is taken by `run`'s first branch; the variant is there so that
         // `goldpath --help` lists it, and this arm would run it just the same.
         Command::MergeFile(args) => Ok(merge_file::run(args)),
+        Command::Fleet(cmd) => fleet::run(cmd, out),
     }
 }
 
