@@ -2,6 +2,7 @@
 //! `goldpath` binary in temp dirs and check the results with git2 and by content.
 mod check;
 mod crash;
+mod fleet;
 mod golden_path;
 mod harness;
 mod merge_cli;
