@@ -12,9 +12,22 @@ use std::path::{Path, PathBuf};
 const BRANCH: &str = "goldpath/svc-2.0.0";
 
 /// A project `name` made from svc 1.0.0 (or `version`), with `edits` committed on top.
-fn project(s: &Workspace, url: &str, name: &str, version: &str, edits: impl FnOnce(&Path)) -> PathBuf {
+fn project(
+    s: &Workspace,
+    url: &str,
+    name: &str,
+    version: &str,
+    edits: impl FnOnce(&Path),
+) -> PathBuf {
     let p = s.new_project(&[
-        "svc", name, "--from", url, "--version", version, "--set", &format!("service_name={name}"),
+        "svc",
+        name,
+        "--from",
+        url,
+        "--version",
+        version,
+        "--set",
+        &format!("service_name={name}"),
     ]);
     edits(&p);
     if !git(&p, &["status", "--porcelain"]).is_empty() {
@@ -27,7 +40,16 @@ fn project(s: &Workspace, url: &str, name: &str, version: &str, edits: impl FnOn
 fn remote_of(s: &Workspace, dir: &Path, name: &str) -> String {
     let bare = s.path(&format!("remotes/{name}.git"));
     fs::create_dir_all(bare.parent().unwrap()).unwrap();
-    git(s.root(), &["clone", "-q", "--bare", dir.to_str().unwrap(), bare.to_str().unwrap()]);
+    git(
+        s.root(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            dir.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
     git(dir, &["remote", "add", "origin", bare.to_str().unwrap()]);
     git(dir, &["fetch", "-q", "origin"]);
     git(dir, &["remote", "set-head", "origin", "--auto"]);
@@ -37,7 +59,10 @@ fn remote_of(s: &Workspace, dir: &Path, name: &str) -> String {
 /// The file at `path` of `branch` in the bare remote `NAME.git`, `None` when absent.
 fn remote_file(s: &Workspace, name: &str, branch: &str, path: &str) -> Option<String> {
     let out = std::process::Command::new("git")
-        .args(["--git-dir", s.path(&format!("remotes/{name}.git")).to_str().unwrap()])
+        .args([
+            "--git-dir",
+            s.path(&format!("remotes/{name}.git")).to_str().unwrap(),
+        ])
         .args(["show", &format!("{branch}:{path}")])
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -92,8 +117,14 @@ fn report_of(path: &Path) -> Value {
     ))
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&report).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "report does not fit the schema: {errors:?}\n{report:#}");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report does not fit the schema: {errors:?}\n{report:#}"
+    );
     report
 }
 
@@ -102,7 +133,10 @@ fn entry<'a>(report: &'a Value, repo: &str) -> &'a Value {
 }
 
 fn outcome(report: &Value, repo: &str) -> String {
-    entry(report, repo)["outcome"].as_str().unwrap_or("(none)").to_string()
+    entry(report, repo)["outcome"]
+        .as_str()
+        .unwrap_or("(none)")
+        .to_string()
 }
 
 /// Everything of a work tree and its git state a fleet must not change: every file's bytes
@@ -111,7 +145,12 @@ fn fingerprint(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         let in_git = rel.starts_with(".git/") || rel == ".git";
         let kept = !in_git || rel == ".git/index" || rel == ".git/HEAD";
         if entry.file_type().is_file() && kept {
@@ -160,7 +199,10 @@ fn fleet() -> Fleet {
     urls.insert("other", remote_of(&s, &s.path("othersvc"), "other"));
     let plain = plain_repo(&s, "plain", &[("README.md", "no goldpath here\n")]);
     urls.insert("plain", remote_of(&s, &plain, "plain"));
-    urls.insert("unreachable", format!("file://{}", s.path("remotes/nowhere.git").display()));
+    urls.insert(
+        "unreachable",
+        format!("file://{}", s.path("remotes/nowhere.git").display()),
+    );
     let a = project(&s, &url, "mono-a", "1.0.0", |_| {});
     let b = project(&s, &url, "mono-b", "1.0.0", |_| {});
     let mono = plain_repo(&s, "mono", &[("README.md", "monorepo\n")]);
@@ -196,7 +238,15 @@ impl Fleet {
     fn run(&self, args: &[&str]) -> Outcome {
         let mut all = vec!["fleet"];
         all.extend_from_slice(args);
-        all.extend(["--repos", self.list.to_str().unwrap(), "--bundle", "svc", "--to", "2.0.0", "--defaults"]);
+        all.extend([
+            "--repos",
+            self.list.to_str().unwrap(),
+            "--bundle",
+            "svc",
+            "--to",
+            "2.0.0",
+            "--defaults",
+        ]);
         self.s.goldpath(self.s.root(), &all)
     }
 
@@ -210,7 +260,16 @@ fn fleet_upgrade_gives_every_repository_its_outcome_and_pushes_the_branches() {
     let f = fleet();
     let before = fingerprint(&f.dirty);
     let report_path = f.s.path("report.json");
-    let out = f.run(&["upgrade", "--branch", BRANCH, "--push", "--jobs", "2", "--report", report_path.to_str().unwrap()]);
+    let out = f.run(&[
+        "upgrade",
+        "--branch",
+        BRANCH,
+        "--push",
+        "--jobs",
+        "2",
+        "--report",
+        report_path.to_str().unwrap(),
+    ]);
     assert_eq!(out.code, Some(1), "{out}");
     let report = report_of(&report_path);
     let u = &f.urls;
@@ -225,25 +284,60 @@ fn fleet_upgrade_gives_every_repository_its_outcome_and_pushes_the_branches() {
         (u["mono"].as_str(), "upgraded"),
     ];
     for (repo, expected) in want {
-        assert_eq!(outcome(&report, repo), expected, "{repo}: {:#}", entry(&report, repo));
+        assert_eq!(
+            outcome(&report, repo),
+            expected,
+            "{repo}: {:#}",
+            entry(&report, repo)
+        );
     }
-    assert_eq!(outcome(&report, &f.dirty_identity()), "upgraded", "{report:#}");
+    assert_eq!(
+        outcome(&report, &f.dirty_identity()),
+        "upgraded",
+        "{report:#}"
+    );
     assert_eq!(report["repos"].as_object().unwrap().len(), 9);
-    assert!(entry(&report, &u["other"])["detail"].as_str().unwrap().contains("other bundle (other)"));
-    assert!(entry(&report, &u["plain"])["detail"].as_str().unwrap().contains("not a goldpath project"));
-    assert!(entry(&report, &u["unreachable"])["detail"].as_str().unwrap().contains("cannot reach"));
+    assert!(entry(&report, &u["other"])["detail"]
+        .as_str()
+        .unwrap()
+        .contains("other bundle (other)"));
+    assert!(entry(&report, &u["plain"])["detail"]
+        .as_str()
+        .unwrap()
+        .contains("not a goldpath project"));
+    assert!(entry(&report, &u["unreachable"])["detail"]
+        .as_str()
+        .unwrap()
+        .contains("cannot reach"));
 
     // Clean: pushed with v2's files, v1's removed file gone, the new version recorded.
-    assert_eq!(remote_file(&f.s, "clean", BRANCH, "Dockerfile").unwrap(), DOCKERFILE_V2);
+    assert_eq!(
+        remote_file(&f.s, "clean", BRANCH, "Dockerfile").unwrap(),
+        DOCKERFILE_V2
+    );
     assert!(remote_file(&f.s, "clean", BRANCH, ".dockerignore").is_none());
     assert!(remote_file(&f.s, "clean", BRANCH, "alerts/slo-rules.yaml").is_some());
-    assert!(remote_file(&f.s, "clean", BRANCH, ".goldpath.toml").unwrap().contains("version = \"2.0.0\""));
+    assert!(remote_file(&f.s, "clean", BRANCH, ".goldpath.toml")
+        .unwrap()
+        .contains("version = \"2.0.0\""));
     // The default branch itself is untouched.
-    assert!(remote_file(&f.s, "clean", "main", ".goldpath.toml").unwrap().contains("version = \"1.0.0\""));
+    assert!(remote_file(&f.s, "clean", "main", ".goldpath.toml")
+        .unwrap()
+        .contains("version = \"1.0.0\""));
     // Local edits merged.
-    assert!(remote_file(&f.s, "edits", BRANCH, "chart/values.yaml").unwrap().contains("replicaCount: 4\n"));
-    let files = entry(&report, &u["edits"])["files"].as_array().unwrap().clone();
-    assert!(files.contains(&serde_json::json!({"path": "chart/values.yaml", "kind": "local_edits_kept"})), "{files:?}");
+    assert!(remote_file(&f.s, "edits", BRANCH, "chart/values.yaml")
+        .unwrap()
+        .contains("replicaCount: 4\n"));
+    let files = entry(&report, &u["edits"])["files"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        files.contains(
+            &serde_json::json!({"path": "chart/values.yaml", "kind": "local_edits_kept"})
+        ),
+        "{files:?}"
+    );
     assert!(files.contains(&serde_json::json!({"path": "alerts/slo-rules.yaml", "kind": "renamed", "from": "alerts/rules.yaml"})), "{files:?}");
     // Conflicts: committed, not pushed without --push-conflicts; a draft's data says so.
     let c = entry(&report, &u["conflict"]);
@@ -251,71 +345,152 @@ fn fleet_upgrade_gives_every_repository_its_outcome_and_pushes_the_branches() {
     assert_eq!(c["pushed"], false);
     assert!(c["detail"].as_str().unwrap().contains("--push-conflicts"));
     assert_eq!(c["pull_request"]["has_conflicts"], true);
-    assert!(c["pull_request"]["title"].as_str().unwrap().starts_with("[conflicts]"));
-    assert!(c["files"].as_array().unwrap().contains(&serde_json::json!({"path": "Dockerfile", "kind": "conflicted"})));
+    assert!(c["pull_request"]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("[conflicts]"));
+    assert!(c["files"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"path": "Dockerfile", "kind": "conflicted"})));
     // Nothing for the current, skipped and failed ones.
     for name in ["current", "other", "plain"] {
         assert!(!has_branch(&f.s, name, BRANCH), "{name}");
     }
     // Monorepo: one branch with both projects upgraded.
     for p in ["services/a", "services/b"] {
-        assert!(remote_file(&f.s, "mono", BRANCH, &format!("{p}/.goldpath.toml")).unwrap().contains("version = \"2.0.0\""), "{p}");
-        assert_eq!(remote_file(&f.s, "mono", BRANCH, &format!("{p}/Dockerfile")).unwrap(), DOCKERFILE_V2);
+        assert!(
+            remote_file(&f.s, "mono", BRANCH, &format!("{p}/.goldpath.toml"))
+                .unwrap()
+                .contains("version = \"2.0.0\""),
+            "{p}"
+        );
+        assert_eq!(
+            remote_file(&f.s, "mono", BRANCH, &format!("{p}/Dockerfile")).unwrap(),
+            DOCKERFILE_V2
+        );
     }
-    assert_eq!(entry(&report, &u["mono"])["projects"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        entry(&report, &u["mono"])["projects"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     // The dirty local repository: upgraded from main, pushed; its work tree, index and HEAD
     // byte for byte as they were.
     assert_eq!(fingerprint(&f.dirty), before);
     assert!(has_branch(&f.s, "dirty", BRANCH));
-    assert!(remote_file(&f.s, "dirty", BRANCH, "README.md").unwrap().contains("Owned by platform"));
-    assert_eq!(git(&f.dirty, &["rev-parse", "--abbrev-ref", "HEAD"]).trim(), "feature");
+    assert!(remote_file(&f.s, "dirty", BRANCH, "README.md")
+        .unwrap()
+        .contains("Owned by platform"));
+    assert_eq!(
+        git(&f.dirty, &["rev-parse", "--abbrev-ref", "HEAD"]).trim(),
+        "feature"
+    );
     // The summary names what needs someone.
-    assert!(out.stdout.contains("conflicts") && out.stdout.contains("Dockerfile"), "{out}");
-    assert!(out.stderr.contains("failed") && out.stderr.contains(&u["clean"]), "{out}");
+    assert!(
+        out.stdout.contains("conflicts") && out.stdout.contains("Dockerfile"),
+        "{out}"
+    );
+    assert!(
+        out.stderr.contains("failed") && out.stderr.contains(&u["clean"]),
+        "{out}"
+    );
 
     // Run again: idempotent, nothing new committed.
     let clean_head = git(&f.s.path("remotes/clean.git"), &["rev-parse", BRANCH]);
-    let again = f.run(&["upgrade", "--branch", BRANCH, "--push", "--report", report_path.to_str().unwrap()]);
+    let again = f.run(&[
+        "upgrade",
+        "--branch",
+        BRANCH,
+        "--push",
+        "--report",
+        report_path.to_str().unwrap(),
+    ]);
     assert_eq!(again.code, Some(1), "{again}");
     let report = report_of(&report_path);
-    assert!(entry(&report, &u["clean"])["detail"].as_str().unwrap().contains("already holds this upgrade"), "{report:#}");
-    assert_eq!(git(&f.s.path("remotes/clean.git"), &["rev-parse", BRANCH]), clean_head);
+    assert!(
+        entry(&report, &u["clean"])["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already holds this upgrade"),
+        "{report:#}"
+    );
+    assert_eq!(
+        git(&f.s.path("remotes/clean.git"), &["rev-parse", BRANCH]),
+        clean_head
+    );
 }
 
 #[test]
 fn a_branch_a_person_edited_is_left_alone_and_a_conflicted_one_resolves_with_upgrade_continue() {
     let f = fleet();
     let report_path = f.s.path("report.json");
-    let args = ["upgrade", "--branch", BRANCH, "--push", "--push-conflicts", "--report", report_path.to_str().unwrap()];
+    let args = [
+        "upgrade",
+        "--branch",
+        BRANCH,
+        "--push",
+        "--push-conflicts",
+        "--report",
+        report_path.to_str().unwrap(),
+    ];
     f.run(&args);
     assert!(has_branch(&f.s, "conflict", BRANCH));
     let marked = remote_file(&f.s, "conflict", BRANCH, "Dockerfile").unwrap();
-    assert!(marked.contains("<<<<<<<") && marked.contains("rust:1.84-slim") && marked.contains("rust:1.86-slim"), "{marked}");
+    assert!(
+        marked.contains("<<<<<<<")
+            && marked.contains("rust:1.84-slim")
+            && marked.contains("rust:1.86-slim"),
+        "{marked}"
+    );
 
     // A person resolves the conflict exactly as the pull request says.
     let person = f.s.path("person");
-    git(f.s.root(), &["clone", "-q", &f.urls["conflict"], person.to_str().unwrap()]);
+    git(
+        f.s.root(),
+        &["clone", "-q", &f.urls["conflict"], person.to_str().unwrap()],
+    );
     git(&person, &["fetch", "-q"]);
     git(&person, &["switch", "-q", BRANCH]);
-    fs::write(person.join("Dockerfile"), DOCKERFILE_V2.replace("1.86", "1.87")).unwrap();
+    fs::write(
+        person.join("Dockerfile"),
+        DOCKERFILE_V2.replace("1.86", "1.87"),
+    )
+    .unwrap();
     f.s.command(&person, &["upgrade", "--continue"]).success();
     let record = read(person.join(".goldpath.toml"));
-    assert!(record.contains("version = \"2.0.0\"") && !record.contains("[upgrade]"), "{record}");
+    assert!(
+        record.contains("version = \"2.0.0\"") && !record.contains("[upgrade]"),
+        "{record}"
+    );
     crate::harness::assert_clean(&person);
 
     // A person's commit on a fleet branch: the next run leaves it alone.
     let edited = f.s.path("edited");
-    git(f.s.root(), &["clone", "-q", &f.urls["clean"], edited.to_str().unwrap()]);
+    git(
+        f.s.root(),
+        &["clone", "-q", &f.urls["clean"], edited.to_str().unwrap()],
+    );
     git(&edited, &["switch", "-q", BRANCH]);
-    edit_and_commit(&edited, |p| fs::write(p.join("extra.txt"), "mine\n").unwrap());
+    edit_and_commit(&edited, |p| {
+        fs::write(p.join("extra.txt"), "mine\n").unwrap()
+    });
     git(&edited, &["push", "-q", "origin", BRANCH]);
     let head = git(&f.s.path("remotes/clean.git"), &["rev-parse", BRANCH]);
     f.run(&args);
     let report = report_of(&report_path);
     let e = entry(&report, &f.urls["clean"]);
     assert_eq!(e["outcome"], "skipped");
-    assert!(e["detail"].as_str().unwrap().contains("edited by a person"), "{e:#}");
-    assert_eq!(git(&f.s.path("remotes/clean.git"), &["rev-parse", BRANCH]), head);
+    assert!(
+        e["detail"].as_str().unwrap().contains("edited by a person"),
+        "{e:#}"
+    );
+    assert_eq!(
+        git(&f.s.path("remotes/clean.git"), &["rev-parse", BRANCH]),
+        head
+    );
 }
 
 #[test]
@@ -331,7 +506,10 @@ fn fleet_plan_writes_nothing_and_says_what_would_happen() {
     for name in ["clean", "conflict", "mono", "dirty"] {
         assert!(!has_branch(&f.s, name, "goldpath/svc-2.0.0"), "{name}");
     }
-    assert!(git2::Repository::open(&f.dirty).unwrap().find_reference("refs/heads/goldpath/svc-2.0.0").is_err());
+    assert!(git2::Repository::open(&f.dirty)
+        .unwrap()
+        .find_reference("refs/heads/goldpath/svc-2.0.0")
+        .is_err());
 }
 
 /// A fleet of `n` clean repositories with bare remotes; the list file.
@@ -350,8 +528,22 @@ fn clean_fleet(s: &Workspace, n: usize) -> (PathBuf, Vec<String>) {
 
 fn upgrade_args<'a>(list: &'a Path, report: &'a Path) -> Vec<&'a str> {
     vec![
-        "fleet", "upgrade", "--repos", list.to_str().unwrap(), "--bundle", "svc", "--to", "2.0.0",
-        "--branch", BRANCH, "--push", "--jobs", "1", "--report", report.to_str().unwrap(),
+        "fleet",
+        "upgrade",
+        "--repos",
+        list.to_str().unwrap(),
+        "--bundle",
+        "svc",
+        "--to",
+        "2.0.0",
+        "--branch",
+        BRANCH,
+        "--push",
+        "--jobs",
+        "1",
+        "--defaults",
+        "--report",
+        report.to_str().unwrap(),
     ]
 }
 
@@ -368,12 +560,19 @@ fn resume_after_a_kill_in_the_middle_skips_what_was_finished_and_finishes_the_re
         .run();
     assert!(!killed.is_success(), "{killed}");
     let partial = report_of(&report_path);
-    assert_eq!(partial["repos"].as_object().unwrap().len(), 1, "{partial:#}");
+    assert_eq!(
+        partial["repos"].as_object().unwrap().len(),
+        1,
+        "{partial:#}"
+    );
     let mut args = upgrade_args(&list, &report_path);
     args.extend(["--resume", report_path.to_str().unwrap()]);
     let out = s.command(s.root(), &args).run();
     assert_eq!(out.code, Some(0), "{out}");
-    assert!(out.stderr.contains("1 repositories already finished"), "{out}");
+    assert!(
+        out.stderr.contains("1 repositories already finished"),
+        "{out}"
+    );
     let report = report_of(&report_path);
     for (i, u) in urls.iter().enumerate() {
         assert_eq!(outcome(&report, u), "upgraded", "{u}");
@@ -382,7 +581,10 @@ fn resume_after_a_kill_in_the_middle_skips_what_was_finished_and_finishes_the_re
     }
     // Exactly one commit on each branch: the one cut off was reused, not made twice.
     for i in 0..4 {
-        let count = git(&s.path(&format!("remotes/svc{i}.git")), &["rev-list", "--count", &format!("main..{BRANCH}")]);
+        let count = git(
+            &s.path(&format!("remotes/svc{i}.git")),
+            &["rev-list", "--count", &format!("main..{BRANCH}")],
+        );
         assert_eq!(count.trim(), "1");
     }
 }
@@ -401,11 +603,26 @@ fn two_shards_split_the_fleet_and_merge_into_one_report() {
     }
     let a = report_of(&shard_reports[0]);
     let b = report_of(&shard_reports[1]);
-    let (na, nb) = (a["repos"].as_object().unwrap().len(), b["repos"].as_object().unwrap().len());
+    let (na, nb) = (
+        a["repos"].as_object().unwrap().len(),
+        b["repos"].as_object().unwrap().len(),
+    );
     assert_eq!(na + nb, 5);
-    assert!(a["repos"].as_object().unwrap().keys().all(|k| b["repos"].get(k).is_none()));
+    assert!(a["repos"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .all(|k| b["repos"].get(k).is_none()));
     let merged = s
-        .command(s.root(), &["fleet", "merge-reports", shard_reports[0].to_str().unwrap(), shard_reports[1].to_str().unwrap()])
+        .command(
+            s.root(),
+            &[
+                "fleet",
+                "merge-reports",
+                shard_reports[0].to_str().unwrap(),
+                shard_reports[1].to_str().unwrap(),
+            ],
+        )
         .success();
     let merged_path = s.path("merged.json");
     fs::write(&merged_path, &merged.stdout).unwrap();
@@ -424,12 +641,30 @@ fn two_shards_split_the_fleet_and_merge_into_one_report() {
 #[test]
 fn fleet_status_shows_each_projects_version_and_whether_it_is_behind() {
     let f = fleet();
-    let out = f.s.goldpath(f.s.root(), &["fleet", "status", "--repos", f.list.to_str().unwrap()]);
+    let out = f.s.goldpath(
+        f.s.root(),
+        &["fleet", "status", "--repos", f.list.to_str().unwrap()],
+    );
     assert_eq!(out.code, Some(1), "{out}"); // the unreachable remote
-    let line = |u: &str| out.stdout.lines().find(|l| l.starts_with(u)).map(str::to_string).unwrap_or_default();
-    assert!(line(&f.urls["clean"]).contains("1.0.0") && line(&f.urls["clean"]).contains("behind"), "{out}");
-    assert!(line(&f.urls["current"]).contains("2.0.0") && line(&f.urls["current"]).contains("current"), "{out}");
-    assert!(out.stdout.contains("(services/a)") && out.stdout.contains("(services/b)"), "{out}");
+    let line = |u: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(u))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert!(
+        line(&f.urls["clean"]).contains("1.0.0") && line(&f.urls["clean"]).contains("behind"),
+        "{out}"
+    );
+    assert!(
+        line(&f.urls["current"]).contains("2.0.0") && line(&f.urls["current"]).contains("current"),
+        "{out}"
+    );
+    assert!(
+        out.stdout.contains("(services/a)") && out.stdout.contains("(services/b)"),
+        "{out}"
+    );
     assert!(line(&f.urls["unreachable"]).contains("error"), "{out}");
 }
 
@@ -445,14 +680,23 @@ fn two_runs_on_one_repository_at_once_the_second_is_refused() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         use std::os::fd::AsRawFd;
-        assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) }, 0);
+        assert_eq!(
+            unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
+            0
+        );
     }
     let report = s.path("r.json");
     let out = s.command(s.root(), &upgrade_args(&list, &report)).run();
     assert_eq!(out.code, Some(1), "{out}");
     let r = report_of(&report);
     assert_eq!(outcome(&r, &urls[0]), "failed");
-    assert!(entry(&r, &urls[0])["detail"].as_str().unwrap().contains("another goldpath fleet run"), "{r:#}");
+    assert!(
+        entry(&r, &urls[0])["detail"]
+            .as_str()
+            .unwrap()
+            .contains("another goldpath fleet run"),
+        "{r:#}"
+    );
     drop(held);
 }
 
@@ -470,10 +714,21 @@ impl Drop for Daemon {
 fn fleet_upgrade_through_git_daemon_on_loopback() {
     let s = Workspace::new();
     let (list, _) = clean_fleet(&s, 2);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // git-daemon itself, not `git daemon`: the `git` wrapper would leave it running when killed.
+    let exec_path = git(s.root(), &["--exec-path"]);
     let daemon = Daemon(
-        std::process::Command::new("git")
-            .args(["daemon", "--export-all", "--reuseaddr", "--enable=receive-pack", "--listen=127.0.0.1"])
+        std::process::Command::new(Path::new(exec_path.trim()).join("git-daemon"))
+            .args([
+                "--export-all",
+                "--reuseaddr",
+                "--enable=receive-pack",
+                "--listen=127.0.0.1",
+            ])
             .arg(format!("--port={port}"))
             .arg(format!("--base-path={}", s.path("remotes").display()))
             .arg(s.path("remotes"))
@@ -485,10 +740,15 @@ fn fleet_upgrade_through_git_daemon_on_loopback() {
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "git daemon did not start");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "git daemon did not start"
+        );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let urls: Vec<String> = (0..2).map(|i| format!("git://127.0.0.1:{port}/svc{i}.git")).collect();
+    let urls: Vec<String> = (0..2)
+        .map(|i| format!("git://127.0.0.1:{port}/svc{i}.git"))
+        .collect();
     fs::write(&list, urls.join("\n") + "\n").unwrap();
     let report = s.path("r.json");
     let out = s.command(s.root(), &upgrade_args(&list, &report)).run();
@@ -496,7 +756,10 @@ fn fleet_upgrade_through_git_daemon_on_loopback() {
     let r = report_of(&report);
     for (i, u) in urls.iter().enumerate() {
         assert_eq!(outcome(&r, u), "upgraded");
-        assert_eq!(remote_file(&s, &format!("svc{i}"), BRANCH, "Dockerfile").unwrap(), DOCKERFILE_V2);
+        assert_eq!(
+            remote_file(&s, &format!("svc{i}"), BRANCH, "Dockerfile").unwrap(),
+            DOCKERFILE_V2
+        );
     }
     drop(daemon);
 }

@@ -120,7 +120,9 @@ fn campaign(
         None => format!("goldpath/{}", args.bundle),
     });
     if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
-        return Err(usage(format!("--branch `{branch}` is not a valid git branch name")));
+        return Err(usage(format!(
+            "--branch `{branch}` is not a valid git branch name"
+        )));
     }
     let style = args
         .conflict_style
@@ -192,11 +194,12 @@ impl Progress {
             Event::Finished { repo, report } => {
                 let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
                 let total = self.total.load(Ordering::SeqCst);
-                let detail = report.detail.as_deref().unwrap_or("");
+                // One line each, whatever the error's shape.
+                let detail = report.detail.as_deref().unwrap_or("").replace('\n', " ");
                 let line = format!(
                     "[{n}/{total}] {:<9} {repo}{}{detail}",
                     report.outcome.name(),
-                    if detail.is_empty() { "" } else { ": " }
+                    if detail.is_empty() { "" } else { ": " },
                 );
                 let line = crate::redact::redact(&line);
                 if self.terminal {
@@ -271,7 +274,10 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
     } else {
         emit(
             out,
-            format_args!("{:<40} {:<16} {:<10} {:<10} STATE\n", "REPOSITORY", "BUNDLE", "VERSION", "NEWEST"),
+            format_args!(
+                "{:<40} {:<16} {:<10} {:<10} STATE\n",
+                "REPOSITORY", "BUNDLE", "VERSION", "NEWEST"
+            ),
         )?;
         for row in &rows {
             if let Some(e) = &row.error {
@@ -279,7 +285,10 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
                 continue;
             }
             if row.projects.is_empty() {
-                emit(out, format_args!("{:<40} (no goldpath project)\n", row.repo))?;
+                emit(
+                    out,
+                    format_args!("{:<40} (no goldpath project)\n", row.repo),
+                )?;
             }
             for p in &row.projects {
                 let name = if p.path.is_empty() {

@@ -144,8 +144,14 @@ mod tests {
     fn every_action_has_its_kind_and_files_left_alone_have_none() {
         let f = File::new("x\n");
         let cases = [
-            (change("a", None, Action::Create(f.clone())), Some(FileKind::Added)),
-            (change("a", None, Action::Update(f.clone())), Some(FileKind::Updated)),
+            (
+                change("a", None, Action::Create(f.clone())),
+                Some(FileKind::Added),
+            ),
+            (
+                change("a", None, Action::Update(f.clone())),
+                Some(FileKind::Updated),
+            ),
             (
                 change("a", None, Action::Merged(f.clone())),
                 Some(FileKind::LocalEditsKept),
@@ -171,7 +177,8 @@ mod tests {
             title("svc", "2.0.0", true),
             "[conflicts] Upgrade svc to 2.0.0 (golden path)"
         );
-        assert!(resolve_hint("gp/x", &["".into(), "b/".into()])
-            .contains("git switch gp/x && goldpath upgrade --continue && goldpath upgrade --continue b"));
+        assert!(resolve_hint("gp/x", &["".into(), "b/".into()]).contains(
+            "git switch gp/x && goldpath upgrade --continue && goldpath upgrade --continue b"
+        ));
     }
 }

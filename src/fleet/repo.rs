@@ -33,8 +33,13 @@ pub struct Opened {
 pub fn open(repo: &RepoRef, lock: bool) -> Result<Opened, String> {
     match &repo.location {
         RepoLocation::Local(path) => {
-            let git = Repository::open(path)
-                .map_err(|e| format!("{} is not a git repository: {}", path.display(), e.message()))?;
+            let git = Repository::open(path).map_err(|e| {
+                format!(
+                    "{} is not a git repository: {}",
+                    path.display(),
+                    e.message()
+                )
+            })?;
             let git_dir = git.path().to_path_buf();
             let lock = lock
                 .then(|| RepoLock::take(&git_dir.join("goldpath").join("fleet.lock")))
@@ -109,8 +114,13 @@ fn fetch(url: &str, git_dir: &Path) -> Result<Repository, String> {
     let masked = crate::redact::mask_url(url);
     let git = match Repository::open_bare(git_dir) {
         Ok(git) => git,
-        Err(_) => Repository::init_bare(git_dir)
-            .map_err(|e| format!("cannot make the cache {}: {}", git_dir.display(), e.message()))?,
+        Err(_) => Repository::init_bare(git_dir).map_err(|e| {
+            format!(
+                "cannot make the cache {}: {}",
+                git_dir.display(),
+                e.message()
+            )
+        })?,
     };
     let mut ls = git_command(git_dir);
     ls.args(["ls-remote", "--symref", "--", url, "HEAD"]);
@@ -158,10 +168,17 @@ pub fn base_branch(opened: &Opened, local: bool) -> Result<(String, Oid), String
     } else {
         if let Ok(r) = git.find_reference("refs/remotes/origin/HEAD") {
             if let Some(target) = r.symbolic_target().ok().flatten() {
-                names.push(target.trim_start_matches("refs/remotes/origin/").to_string());
+                names.push(
+                    target
+                        .trim_start_matches("refs/remotes/origin/")
+                        .to_string(),
+                );
             }
         }
-        if let Ok(name) = git.config().and_then(|c| c.get_string("init.defaultBranch")) {
+        if let Ok(name) = git
+            .config()
+            .and_then(|c| c.get_string("init.defaultBranch"))
+        {
             names.push(name);
         }
         names.extend(["main".to_string(), "master".to_string()]);
@@ -172,8 +189,11 @@ pub fn base_branch(opened: &Opened, local: bool) -> Result<(String, Oid), String
         }
     }
     for name in names {
-        let found = commit_of(&format!("refs/heads/{name}"))
-            .or_else(|| local.then(|| commit_of(&format!("refs/remotes/origin/{name}"))).flatten());
+        let found = commit_of(&format!("refs/heads/{name}")).or_else(|| {
+            local
+                .then(|| commit_of(&format!("refs/remotes/origin/{name}")))
+                .flatten()
+        });
         if let Some(id) = found {
             return Ok((name, id));
         }
@@ -231,7 +251,9 @@ pub fn edited_tree(
         .and_then(|c| c.tree())
         .map_err(fail("reading the base branch"))?;
     let mut index = git2::Index::new().map_err(fail("making an index"))?;
-    index.read_tree(&base_tree).map_err(fail("reading the base branch"))?;
+    index
+        .read_tree(&base_tree)
+        .map_err(fail("reading the base branch"))?;
     // Removals first, so a file that becomes a folder (or the reverse) has room.
     for (path, _) in edits.iter().filter(|(_, f)| f.is_none()) {
         let _ = index.remove_path(Path::new(path));
@@ -239,7 +261,9 @@ pub fn edited_tree(
     for (path, file) in edits {
         let Some(file) = file else { continue };
         let _ = index.remove_dir(Path::new(path), 0);
-        let id = git.blob(&file.bytes).map_err(fail(&format!("storing {path}")))?;
+        let id = git
+            .blob(&file.bytes)
+            .map_err(fail(&format!("storing {path}")))?;
         let entry = git2::IndexEntry {
             ctime: git2::IndexTime::new(0, 0),
             mtime: git2::IndexTime::new(0, 0),
@@ -254,7 +278,9 @@ pub fn edited_tree(
             flags_extended: 0,
             path: path.as_bytes().to_vec(),
         };
-        index.add(&entry).map_err(fail(&format!("staging {path}")))?;
+        index
+            .add(&entry)
+            .map_err(fail(&format!("staging {path}")))?;
     }
     index.write_tree_to(git).map_err(fail("writing the tree"))
 }
@@ -271,11 +297,14 @@ pub fn commit_branch(
     expected: Option<Oid>,
 ) -> Result<Oid, String> {
     let fail = |what: &'static str| move |e: git2::Error| format!("{what}: {}", e.message());
-    let committer = git2::Signature::now(crate::git::DEFAULT_AUTHOR.0, crate::git::DEFAULT_AUTHOR.1)
-        .map_err(fail("making the committer"))?;
+    let committer =
+        git2::Signature::now(crate::git::DEFAULT_AUTHOR.0, crate::git::DEFAULT_AUTHOR.1)
+            .map_err(fail("making the committer"))?;
     let author = git.signature().unwrap_or_else(|_| committer.clone());
     let tree = git.find_tree(tree).map_err(fail("reading the tree"))?;
-    let parent = git.find_commit(base).map_err(fail("reading the base branch"))?;
+    let parent = git
+        .find_commit(base)
+        .map_err(fail("reading the base branch"))?;
     let message = format!("{message}\n{TRAILER}: {branch}\n");
     let id = git
         .commit(None, &author, &committer, &message, &tree, &[&parent])

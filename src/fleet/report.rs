@@ -184,10 +184,9 @@ impl Report {
                 });
             }
             for (repo, entry) in report.repos {
-                let keep_old = merged
-                    .repos
-                    .get(&repo)
-                    .is_some_and(|old| entry.outcome == Outcome::Failed && old.outcome != Outcome::Failed);
+                let keep_old = merged.repos.get(&repo).is_some_and(|old| {
+                    entry.outcome == Outcome::Failed && old.outcome != Outcome::Failed
+                });
                 if !keep_old {
                     merged.repos.insert(repo, entry);
                 }

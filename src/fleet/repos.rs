@@ -169,7 +169,10 @@ mod tests {
     #[test]
     fn every_repository_is_in_exactly_one_shard() {
         for n in 0..50 {
-            let repo = RepoRef::parse(&format!("https://example.com/acme/r{n}.git"), Path::new("/"));
+            let repo = RepoRef::parse(
+                &format!("https://example.com/acme/r{n}.git"),
+                Path::new("/"),
+            );
             let shards: Vec<u32> = (1..=4)
                 .filter(|&i| repo.in_shard(Shard { index: i, count: 4 }))
                 .collect();
@@ -185,6 +188,9 @@ mod tests {
         let scp = RepoRef::parse("git@example.com:a/b.git", Path::new("/"));
         assert!(matches!(scp.location, RepoLocation::Url(_)));
         let local = RepoRef::parse("repos/a", Path::new("/base"));
-        assert_eq!(local.location, RepoLocation::Local(PathBuf::from("/base/repos/a")));
+        assert_eq!(
+            local.location,
+            RepoLocation::Local(PathBuf::from("/base/repos/a"))
+        );
     }
 }

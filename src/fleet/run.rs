@@ -4,8 +4,8 @@
 
 use super::objects::{projects_in, TreeFiles};
 use super::pull_request::{self, FileChange, FileKind, ProjectVersions, PullRequestPlan};
-use super::report::{Mode, Outcome, RepoReport, Report};
 use super::repo::{self, Opened};
+use super::report::{Mode, Outcome, RepoReport, Report};
 use super::repos::{RepoLocation, RepoRef, Shard};
 use super::Error;
 use crate::bundle::Source;
@@ -48,9 +48,17 @@ pub struct Options {
 pub enum Event<'a> {
     /// How many repositories this run works on (after `--shard` and `--resume`), and how many
     /// `--resume` found finished.
-    Planned { todo: usize, finished: usize },
-    Started { repo: &'a str },
-    Finished { repo: &'a str, report: &'a RepoReport },
+    Planned {
+        todo: usize,
+        finished: usize,
+    },
+    Started {
+        repo: &'a str,
+    },
+    Finished {
+        repo: &'a str,
+        report: &'a RepoReport,
+    },
 }
 
 /// Runs the campaign over `repos`; returns the report (also saved at `options.report`).
@@ -248,7 +256,15 @@ fn try_upgrade_repo(
         ));
         return Ok(entry);
     }
-    write_branch(&opened, local, base, &upgrades, has_conflicts, options, &mut entry)?;
+    write_branch(
+        &opened,
+        local,
+        base,
+        &upgrades,
+        has_conflicts,
+        options,
+        &mut entry,
+    )?;
     Ok(entry)
 }
 
@@ -276,7 +292,10 @@ fn write_branch(
     if let Some(e) = existing.as_ref().filter(|e| !e.goldpaths) {
         let base_branch = entry.base_branch.clone().unwrap_or_default();
         *entry = skipped(
-            &format!("edited by a person: {branch} is at {}, which goldpath did not make; left alone", e.id),
+            &format!(
+                "edited by a person: {branch} is at {}, which goldpath did not make; left alone",
+                e.id
+            ),
             &base_branch,
         );
         return Ok(());
@@ -292,7 +311,14 @@ fn write_branch(
         existing.as_ref().map(|e| e.id).expect("checked above")
     } else {
         let message = commit_message(upgrades, &options.bundle, has_conflicts);
-        repo::commit_branch(git, branch, base, tree, &message, existing.as_ref().map(|e| e.id))?
+        repo::commit_branch(
+            git,
+            branch,
+            base,
+            tree,
+            &message,
+            existing.as_ref().map(|e| e.id),
+        )?
     };
     entry.branch = Some(branch.clone());
     entry.commit = Some(commit.to_string());
@@ -308,9 +334,8 @@ fn write_branch(
             entry.pushed = true;
             detail.push_str("; the remote already has it");
         } else {
-            repo::push(opened, branch, commit, remote_was).map_err(|e| {
-                format!("{detail}, but {e}")
-            })?;
+            repo::push(opened, branch, commit, remote_was)
+                .map_err(|e| format!("{detail}, but {e}"))?;
             entry.pushed = true;
             detail.push_str("; pushed");
         }
@@ -396,7 +421,11 @@ fn commit_message(upgrades: &[ProjectUpgrade], bundle: &str, has_conflicts: bool
                 many.len()
             );
             for u in many {
-                m.push_str(&format!("\n{}:\n{}", project_name(&u.versions.path), u.message));
+                m.push_str(&format!(
+                    "\n{}:\n{}",
+                    project_name(&u.versions.path),
+                    u.message
+                ));
             }
             m
         }

@@ -30,7 +30,10 @@ pub struct ProjectStatus {
 impl ProjectStatus {
     pub fn is_behind(&self) -> bool {
         self.newest.as_ref().is_some_and(|n| {
-            match (semver::Version::parse(n), semver::Version::parse(&self.version)) {
+            match (
+                semver::Version::parse(n),
+                semver::Version::parse(&self.version),
+            ) {
                 (Ok(n), Ok(v)) => n > v,
                 _ => false,
             }

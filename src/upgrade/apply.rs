@@ -306,7 +306,11 @@ pub fn edits(
         if change.action == Action::Delete {
             files.push((change.path.clone(), None));
         }
-        if let Some(from) = change.moved_from.as_ref().filter(|f| !written_at.contains(f)) {
+        if let Some(from) = change
+            .moved_from
+            .as_ref()
+            .filter(|f| !written_at.contains(f))
+        {
             files.push((from.clone(), None));
         }
     }
@@ -344,7 +348,10 @@ pub fn edits(
         &message,
         Some(record),
     )?;
-    files.push((RelPath::new(ANSWERS_FILE)?, Some(File::new(after.to_toml()))));
+    files.push((
+        RelPath::new(ANSWERS_FILE)?,
+        Some(File::new(after.to_toml())),
+    ));
     Ok(Edits {
         files,
         conflicts: marked.all(),
