@@ -101,6 +101,37 @@ impl FileKind {
     }
 }
 
+impl PullRequestPlan {
+    /// The pull request's description (Markdown): the versions, the bundle's release notes,
+    /// the files by kind, and how to resolve conflicts locally.
+    pub fn body(&self) -> String {
+        let mut body = String::new();
+        if self.has_conflicts {
+            body.push_str("**This upgrade has conflicts**: they are committed with their markers. Do not merge before they are resolved.\n\n");
+        }
+        body.push_str("| project | bundle | from | to |\n|---|---|---|---|\n");
+        for p in &self.projects {
+            let path = if p.path.is_empty() { "." } else { &p.path };
+            body.push_str(&format!(
+                "| `{path}` | {} | {} | {} |\n",
+                p.bundle, p.from, p.to
+            ));
+        }
+        if let Some(notes) = &self.release_notes {
+            body.push_str(&format!("\n### Release notes\n\n{}\n", notes.trim_end()));
+        }
+        body.push_str("\n### Files\n\n| file | change |\n|---|---|\n");
+        for f in &self.files {
+            body.push_str(&format!("| `{}` | {} |\n", f.path, f.kind.describe()));
+        }
+        if let Some(resolve) = &self.resolve {
+            body.push_str(&format!("\n### Resolving the conflicts\n\n{resolve}\n"));
+        }
+        body.push_str("\n_Made by `goldpath fleet upgrade`._\n");
+        body
+    }
+}
+
 /// The title of the pull request of `bundle` going to `to`.
 pub fn title(bundle: &str, to: &str, has_conflicts: bool) -> String {
     let title = format!("Upgrade {bundle} to {to} (golden path)");
@@ -168,6 +199,39 @@ mod tests {
         ];
         for (c, want) in cases {
             assert_eq!(FileKind::of(&c, "svc/"), want, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn the_body_has_versions_files_and_the_way_to_resolve() {
+        let plan = PullRequestPlan {
+            remote_url: Some("https://example.com/acme/orders.git".into()),
+            base_branch: "main".into(),
+            branch: "gp/x".into(),
+            title: title("svc", "2.0.0", true),
+            has_conflicts: true,
+            projects: vec![ProjectVersions {
+                path: String::new(),
+                bundle: "svc".into(),
+                from: "1.0.0".into(),
+                to: "2.0.0".into(),
+            }],
+            files: vec![FileChange {
+                path: "Dockerfile".into(),
+                kind: FileKind::Conflicted,
+            }],
+            release_notes: Some("- faster builds\n".into()),
+            resolve: Some(resolve_hint("gp/x", &[String::new()])),
+        };
+        let body = plan.body();
+        for want in [
+            "**This upgrade has conflicts**",
+            "| `.` | svc | 1.0.0 | 2.0.0 |",
+            "- faster builds",
+            "| `Dockerfile` | conflicted |",
+            "git switch gp/x && goldpath upgrade --continue",
+        ] {
+            assert!(body.contains(want), "{want}\n{body}");
         }
     }
 
