@@ -152,9 +152,10 @@ fn make_bundle(root: &Path) -> PathBuf {
 fn make_project(root: &Path, bundle: &Path) -> PathBuf {
     let status = Command::new(GOLDPATH)
         .args(["new", "svc", "model", "--from"])
-        .arg(bundle)
+        .arg(format!("file://{}", bundle.display()))
         .args(["--version", "1.0.0", "--defaults", "--no-input"])
         .current_dir(root)
+        .stdout(std::process::Stdio::null())
         .env("GOLDPATH_CACHE_DIR", root.join("cache"))
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
