@@ -763,3 +763,44 @@ fn fleet_upgrade_through_git_daemon_on_loopback() {
     }
     drop(daemon);
 }
+
+#[test]
+fn a_folder_of_repositories_is_searched_for_projects_at_any_depth() {
+    let f = fleet();
+    let report_path = f.s.path("plan.json");
+    let out = f.s.goldpath(
+        f.s.root(),
+        &[
+            "fleet",
+            "plan",
+            "--repos",
+            f.s.root().to_str().unwrap(),
+            "--bundle",
+            "svc",
+            "--to",
+            "2.0.0",
+            "--defaults",
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, Some(1), "{out}"); // the conflicting one
+    let report = report_of(&report_path);
+    let repos = report["repos"].as_object().unwrap();
+    let local = |name: &str| f.s.path(name).canonicalize().unwrap().display().to_string();
+    // Every work tree with a project, once (the monorepo's two projects are one repository);
+    // bare remotes and bundle repositories hold no `.goldpath.toml` file and are not listed.
+    for name in [
+        "clean", "edits", "conflict", "current", "othersvc", "mono-a", "mono-b", "mono", "dirty",
+    ] {
+        assert!(
+            repos.contains_key(&local(name)),
+            "{name}: {:?}",
+            repos.keys()
+        );
+    }
+    assert_eq!(repos.len(), 9, "{:?}", repos.keys());
+    assert_eq!(outcome(&report, &local("mono")), "upgraded");
+    assert_eq!(outcome(&report, &local("othersvc")), "skipped");
+    assert_eq!(outcome(&report, &local("conflict")), "conflicts");
+}
