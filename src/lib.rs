@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod check;
 pub mod cli;
 pub mod fault;
+pub mod fleet;
 pub mod forge;
 pub mod git;
 pub mod merge;

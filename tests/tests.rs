@@ -6,6 +6,7 @@ mod check;
 mod check_ci;
 mod cli_surface;
 mod crash;
+mod fleet;
 mod forge;
 mod git_rules;
 mod golden_path;

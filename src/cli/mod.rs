@@ -6,6 +6,7 @@ mod bundle_test;
 mod check;
 mod completions;
 mod error;
+mod fleet;
 mod hooks;
 mod list;
 mod man;
@@ -65,6 +66,9 @@ enum Command {
     /// Tools for bundle authors: lint a bundle, test it
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// Upgrade many repositories at once, each on a branch of its own, with a report
+    #[command(subcommand)]
+    Fleet(fleet::FleetCommand),
 }
 
 /// `goldpath merge-file` on its own; see [`run`].
@@ -147,6 +151,7 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<i32, CommandError> 
         Command::Completions(args) => completions::run(args, out),
         Command::Man(args) => man::run(args, out),
         Command::Bundle(cmd) => bundle::run(cmd, out),
+        Command::Fleet(cmd) => fleet::run(cmd, out),
     }
 }
 

@@ -254,16 +254,116 @@ fn record_conflicts(plan: &UpgradePlan, repo: &ProjectRepo) -> Result<Marked, Er
             continue;
         }
         repo.record_conflict(&change.path, base.as_ref(), ours.as_ref(), theirs.as_ref())?;
-        if kind.has_markers() {
-            marked.conflicts.push(change.path.to_string());
-            if let Some(size) = marker_size {
-                marked.marker_sizes.insert(change.path.to_string(), *size);
-            }
-        } else {
-            marked.decisions.push(change.path.to_string());
-        }
+        marked.add(&change.path, *kind, *marker_size);
     }
     Ok(marked)
+}
+
+impl Marked {
+    /// Files a conflict of `kind` at `path` (not one behind an untracked file) where
+    /// `--continue` looks for it.
+    fn add(&mut self, path: &RelPath, kind: ConflictKind, marker_size: Option<usize>) {
+        if kind.has_markers() {
+            self.conflicts.push(path.to_string());
+            if let Some(size) = marker_size {
+                self.marker_sizes.insert(path.to_string(), size);
+            }
+        } else {
+            self.decisions.push(path.to_string());
+        }
+    }
+}
+
+/// An upgrade as edits to the project's files, for a caller that writes them somewhere else
+/// than a work tree (`goldpath fleet` commits them from git objects): see [`edits`].
+#[derive(Debug)]
+pub struct Edits {
+    /// Paths relative to the project to remove (`None`) or write, removals first, the answers
+    /// file last.
+    pub files: Vec<(RelPath, Option<File>)>,
+    /// Paths left in conflict, sorted: marked ones are written with their markers, the others
+    /// (modified here and deleted by the template, binary) keep the project's file.
+    pub conflicts: Vec<String>,
+}
+
+/// The files `plan` writes and removes, computed without writing anything. `ours` are the
+/// project's files the plan was made from, `record` its answers file. With conflicts, the
+/// answers file records the upgrade as waiting, exactly as [`apply`] leaves it, so that once the
+/// edits are checked out `goldpath upgrade --continue` finishes it. Migration hooks run in a
+/// work tree, so a plan with hooks is refused.
+pub fn edits(
+    plan: &UpgradePlan,
+    record: &AnswersFile,
+    ours: &dyn super::CurrentFiles,
+) -> Result<Edits, Error> {
+    if let Some((version, hook)) = plan.hooks.first() {
+        return Err(Error::Hook {
+            version: version.clone(),
+            hook: hook.to_string(),
+            problem: "runs in a work tree, which an upgrade made from git objects does not have; upgrade this project with `goldpath upgrade --trust` in a clone".into(),
+        });
+    }
+    let written_at: BTreeSet<&RelPath> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action.written().is_some())
+        .map(|c| &c.path)
+        .collect();
+    let mut files = Vec::new();
+    for change in &plan.changes {
+        if change.action == Action::Delete {
+            files.push((change.path.clone(), None));
+        }
+        if let Some(from) = change
+            .moved_from
+            .as_ref()
+            .filter(|f| !written_at.contains(f))
+        {
+            files.push((from.clone(), None));
+        }
+    }
+    let mut marked = Marked::default();
+    for change in &plan.changes {
+        if let Some(f) = change.action.written() {
+            files.push((change.path.clone(), Some(f.clone())));
+        }
+        if let Action::Conflict(c) = &change.action {
+            marked.add(&change.path, c.kind, c.marker_size);
+        }
+    }
+    let mut created = BTreeSet::new();
+    for change in &plan.changes {
+        for path in change.paths_written() {
+            if ours.read(path)?.is_none() {
+                created.insert(path.to_string());
+            }
+        }
+    }
+    let mut commit_paths: BTreeSet<String> = plan
+        .changes
+        .iter()
+        .flat_map(|c| c.paths_written())
+        .map(RelPath::to_string)
+        .collect();
+    commit_paths.insert(ANSWERS_FILE.to_string());
+    let commit_paths: Vec<String> = commit_paths.into_iter().collect();
+    let message = plan.commit_message();
+    let after = answers_record_from(
+        plan,
+        &marked,
+        &commit_paths,
+        created.into_iter().collect(),
+        &message,
+        Some(record),
+    )?;
+    files.push((
+        RelPath::new(ANSWERS_FILE)?,
+        Some(File::new(after.to_toml())),
+    ));
+    Ok(Edits {
+        files,
+        conflicts: marked.all(),
+    })
 }
 
 /// What the commit holds: every path the upgrade wrote or removed, and what its hooks changed
@@ -291,6 +391,19 @@ fn answers_record(
     created: Vec<String>,
     message: &str,
 ) -> Result<AnswersFile, Error> {
+    answers_record_from(plan, marked, commit_paths, created, message, None)
+}
+
+/// [`answers_record`] with the project's answers file as it was before the upgrade (`None`:
+/// read from the project's folder).
+fn answers_record_from(
+    plan: &UpgradePlan,
+    marked: &Marked,
+    commit_paths: &[String],
+    created: Vec<String>,
+    message: &str,
+    before: Option<&AnswersFile>,
+) -> Result<AnswersFile, Error> {
     if !marked.any() {
         return Ok(AnswersFile {
             bundle: Recorded {
@@ -305,7 +418,10 @@ fn answers_record(
     }
     // The recorded version stays the old one until the user finishes: a check or a second
     // upgrade must still render the base this upgrade merged against.
-    let old = Project::open(&plan.project_dir)?.record;
+    let old = match before {
+        Some(record) => record.clone(),
+        None => Project::open(&plan.project_dir)?.record,
+    };
     Ok(AnswersFile {
         bundle: old.bundle,
         answers: old.answers,

@@ -5,6 +5,7 @@
 
 use super::error::Error;
 use super::migrate::{self, MigrationNote, Steps};
+use super::ours::{CurrentFiles, WorkTree};
 use super::plan::{self, Action, Change, ConflictKind};
 use super::secrets::{self, SecretNote};
 use super::workspace;
@@ -271,14 +272,41 @@ pub fn prepare(
     prompter: Option<&mut dyn Prompter>,
 ) -> Result<UpgradePlan, Error> {
     let started_dirty = refuse_unready(project, options)?;
+    let ours = WorkTree::open(&project.dir)?;
+    plan_upgrade(project, &ours, source, options, prompter, started_dirty)
+}
+
+/// [`prepare`] with the project's current files read from `ours` instead of its work tree
+/// (a fleet reads them from a commit's tree in git's objects). Such files are always clean,
+/// so only an upgrade in progress is refused.
+pub fn prepare_from(
+    project: &Project,
+    ours: &dyn CurrentFiles,
+    source: &Source,
+    options: &Options,
+    prompter: Option<&mut dyn Prompter>,
+) -> Result<UpgradePlan, Error> {
+    refuse_in_progress(project)?;
+    plan_upgrade(project, ours, source, options, prompter, false)
+}
+
+/// Steps 2 to 8 of [`prepare`].
+fn plan_upgrade(
+    project: &Project,
+    ours: &dyn CurrentFiles,
+    source: &Source,
+    options: &Options,
+    prompter: Option<&mut dyn Prompter>,
+    started_dirty: bool,
+) -> Result<UpgradePlan, Error> {
     let versions = load_versions(project, source, options)?;
     let answers = answer(project, &versions, options, prompter)?;
-    let rendered = render_sides(project, &versions, &answers, &options.set)?;
-    let decided = decide(project, &versions, &rendered, &answers.steps, options.style)?;
-    workspace::check_writable(&project.dir, &decided.changes)?;
+    let rendered = render_sides(project, ours, &versions, &answers, &options.set)?;
+    let decided = decide(ours, &versions, &rendered, &answers.steps, options.style)?;
+    workspace::check_writable(ours, &decided.changes)?;
     let spec = project.source(options.from.as_ref());
     refuse_hooks(&spec, &versions.new, &answers.steps.hooks, options.trust)?;
-    let migrations = report_migrations(project, &answers.steps, &rendered.base, &decided.changes);
+    let migrations = report_migrations(ours, &answers.steps, &rendered.base, &decided.changes);
     let changed_answers = changed_answers(&options.set, &answers, rendered.secrets_rewritten);
     Ok(UpgradePlan {
         name: versions.old.name().to_string(),
@@ -310,12 +338,17 @@ pub fn prepare(
 /// the tree is dirty. Before anything is asked: nobody should answer questions to be told the
 /// tree is dirty.
 fn refuse_unready(project: &Project, options: &Options) -> Result<bool, Error> {
-    if let Some(pending) = &project.record.upgrade {
-        return Err(Error::InProgress {
-            version: pending.version.clone(),
-        });
-    }
+    refuse_in_progress(project)?;
     workspace::check_clean(&project.dir, options.allow_dirty || options.dry_run)
+}
+
+fn refuse_in_progress(project: &Project) -> Result<(), Error> {
+    match &project.record.upgrade {
+        Some(pending) => Err(Error::InProgress {
+            version: pending.version.clone(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The recorded version of the bundle and the one the upgrade goes to.
@@ -428,6 +461,7 @@ struct Rendered {
 /// itself as its base, so it takes the new value (see [`secrets`]).
 fn render_sides(
     project: &Project,
+    ours: &dyn CurrentFiles,
     versions: &Versions,
     answers: &UpgradeAnswers,
     set: &BTreeMap<String, String>,
@@ -436,7 +470,7 @@ fn render_sides(
     let mut base = project.render_recorded(&versions.old, resolved)?;
     let theirs = crate::render::render(&versions.new, resolved)?;
     let from_secrets =
-        secrets::base_for_changed_secrets(project, &versions.old, &base, set, resolved);
+        secrets::base_for_changed_secrets(project, ours, &versions.old, &base, set, resolved);
     let secrets_rewritten = from_secrets
         .unedited
         .iter()
@@ -452,16 +486,14 @@ fn render_sides(
 
 /// Step 5: decides every path (see [`plan::decide`]), reading the user's files as needed.
 fn decide(
-    project: &Project,
+    ours: &dyn CurrentFiles,
     versions: &Versions,
     rendered: &Rendered,
     steps: &Steps,
     style: ConflictStyle,
 ) -> Result<plan::Decided, Error> {
-    let dir = &project.dir;
-    let read = |p: &RelPath| crate::tree::read_file(dir, p);
-    let tracked_paths = crate::git::ProjectRepo::open(dir)?.tracked_paths()?;
-    let tracked = |p: &RelPath| tracked_paths.contains(p.as_str());
+    let read = |p: &RelPath| ours.read(p);
+    let tracked = |p: &RelPath| ours.tracked(p);
     let old_policies = Policies::new(&versions.old.manifest.files);
     let new_policies = Policies::new(&versions.new.manifest.files);
     Ok(plan::decide(&plan::Sides {
@@ -507,7 +539,7 @@ fn refuse_hooks(
 /// Step 8: what the migrations did: the answers and renames they report themselves, the
 /// hooks to run, the user's files left in a folder the template moved, the files deleted.
 fn report_migrations(
-    project: &Project,
+    ours: &dyn CurrentFiles,
     steps: &Steps,
     base: &Tree,
     changes: &[Change],
@@ -526,11 +558,10 @@ fn report_migrations(
     // where the user put them (other files may refer to them there); the report says so, so
     // nobody is surprised by a folder that did not go away.
     for (from, to) in &steps.renames {
-        let folder = project.dir.join(from);
-        if !folder.is_dir() {
+        let Some(files) = ours.folder_files(from) else {
             continue;
-        }
-        for rel in workspace::files_under(&folder) {
+        };
+        for rel in files {
             let path = format!("{from}/{rel}");
             if !base.keys().any(|p| p.as_str() == path) {
                 migrations.push(MigrationNote::StaysInPlace {

@@ -64,6 +64,7 @@ impl fmt::Display for SecretNote {
 /// files whose base is the project's own file, and notes for the others.
 pub(super) fn base_for_changed_secrets(
     project: &Project,
+    ours: &dyn super::ours::CurrentFiles,
     old: &Bundle,
     base: &Tree,
     set: &BTreeMap<String, String>,
@@ -107,7 +108,7 @@ pub(super) fn base_for_changed_secrets(
         if placeholder_render.bytes == with_new.bytes {
             continue; // the file does not use the changed answers
         }
-        let ours = crate::tree::read_file(&project.dir, path).ok().flatten();
+        let ours = ours.read(path).ok().flatten();
         match ours {
             Some(file)
                 if answers::matches_but_placeholders(&placeholder_render.bytes, &file.bytes) =>

@@ -49,7 +49,10 @@ pub(super) fn files_under(dir: &Path) -> Vec<String> {
 /// user's changed `docs` is kept, or turned the folder `docs/` into a file while it holds
 /// files of the user's own. Writing would fail half-way; moving the user's files aside
 /// ourselves would put them where nobody expects them.
-pub(super) fn check_writable(dir: &Path, changes: &[Change]) -> Result<(), Error> {
+pub(super) fn check_writable(
+    ours: &dyn super::ours::CurrentFiles,
+    changes: &[Change],
+) -> Result<(), Error> {
     let written_at: BTreeSet<&RelPath> = changes
         .iter()
         .filter(|c| c.action.written().is_some())
@@ -64,7 +67,7 @@ pub(super) fn check_writable(dir: &Path, changes: &[Change]) -> Result<(), Error
         .filter(|p| !written_at.contains(p))
         .collect();
     for path in &written_at {
-        if let Some(file) = crate::project::file_in_the_way(dir, path) {
+        if let Some(file) = ours.file_in_the_way(path) {
             if !removed.contains(&file) {
                 return Err(Error::FileInTheWay {
                     path: path.to_string(),
@@ -72,9 +75,10 @@ pub(super) fn check_writable(dir: &Path, changes: &[Change]) -> Result<(), Error
                 });
             }
         }
-        let target = path.under(dir);
-        if is_folder(&target) {
-            let kept: Vec<String> = files_under(&target)
+        if ours.is_folder(path.as_str()) {
+            let kept: Vec<String> = ours
+                .folder_files(path.as_str())
+                .unwrap_or_default()
                 .into_iter()
                 .map(|rel| format!("{path}/{rel}"))
                 .filter(|p| !RelPath::new(p).is_ok_and(|p| removed.contains(&p)))

@@ -1,0 +1,48 @@
+//! `goldpath fleet`: one golden-path release upgraded into many repositories, each on a branch
+//! of its own, from git objects alone (a local repository's work tree, index and current branch
+//! are never touched), in parallel, with a report that is saved after every repository so a run
+//! resumes where it was cut off and shards of a CI matrix merge into one.
+//!
+//! The modules, as data flows: `repos` (which repositories, their identity, `--shard`) ->
+//! `repo` (open or fetch, default branch, commit the branch, push) with `objects` (a project's
+//! files from a commit's tree) and `lock` -> the upgrade pipeline ([`crate::upgrade::prepare_from`],
+//! [`crate::upgrade::edits`]) -> `pull_request` (what a pull request needs) -> `report`.
+//! The library prints nothing: progress goes to the caller as [`Event`]s.
+
+mod lock;
+mod objects;
+mod pull_request;
+mod repo;
+mod report;
+mod repos;
+mod run;
+mod status;
+
+pub use objects::{projects_in, FoundProject, TreeFiles};
+pub use pull_request::{FileChange, FileKind, ProjectVersions, PullRequestPlan};
+pub use report::{Mode, Outcome, RepoReport, Report, SCHEMA_VERSION};
+pub use repos::{read_repos, stable_hash, RepoLocation, RepoRef, Shard};
+pub use run::{run, Event, Options};
+pub use status::{status, ProjectStatus, RepoStatus};
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Repos {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("report {}: {message}", path.display())]
+    Report { path: PathBuf, message: String },
+    #[error("no report to merge")]
+    NothingToMerge,
+    #[error("--resume {}: it is the report of another campaign ({found}), not of this one ({wanted})", path.display())]
+    OtherCampaign {
+        path: PathBuf,
+        found: String,
+        wanted: String,
+    },
+}

@@ -1,0 +1,248 @@
+//! What a pull request (or merge request) for one repository's fleet branch needs, as plain
+//! data: the forge client (`crate::forge`) turns a [`PullRequestPlan`] into requests. The fleet
+//! computes it whether or not `--pr` is given, and records it in the report.
+
+use crate::upgrade::{Action, Change};
+use serde::{Deserialize, Serialize};
+
+/// Everything a pull request for a fleet branch says and needs. No token: the forge client
+/// finds its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullRequestPlan {
+    /// The repository's remote (credentials masked), from which the forge and the
+    /// `owner/name` (GitLab: project path) are taken; `None` for a local repository without one.
+    pub remote_url: Option<String>,
+    /// The branch the pull request merges into (the repository's default branch).
+    pub base_branch: String,
+    /// The fleet branch.
+    pub branch: String,
+    pub title: String,
+    /// Some file is in conflict: the pull request is a draft, its title says so, and it is
+    /// never marked for auto-merge.
+    pub has_conflicts: bool,
+    /// Every project the branch upgrades.
+    pub projects: Vec<ProjectVersions>,
+    /// Every file the branch changes, or leaves in conflict.
+    pub files: Vec<FileChange>,
+    /// What the bundle's release notes say of the versions crossed, when it ships a CHANGELOG.
+    pub release_notes: Option<String>,
+    /// How to resolve the conflicts locally, when there are any.
+    pub resolve: Option<String>,
+}
+
+/// One project of the branch: its folder in the repository (`""` at the root) and versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectVersions {
+    pub path: String,
+    pub bundle: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// One file of the branch, its path relative to the repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChange {
+    pub path: String,
+    #[serde(flatten)]
+    pub kind: FileKind,
+}
+
+/// What the branch does to a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FileKind {
+    /// A new file of the template.
+    Added,
+    /// Updated from the template (the project had not changed it).
+    Updated,
+    /// Removed by the template (or a migration).
+    Removed,
+    /// Moved by the template, from `from` (relative to the repository), carrying any local edit.
+    Renamed { from: String },
+    /// Updated from the template with the project's own edits merged in.
+    LocalEditsKept,
+    /// In conflict: marked in the file, or (modified here, removed by the template; binary)
+    /// left as the project had it.
+    Conflicted,
+}
+
+impl FileKind {
+    /// The kind of a change of the upgrade plan; `None` for a file the branch leaves as it is.
+    pub fn of(change: &Change, prefix: &str) -> Option<FileKind> {
+        if let Some(from) = &change.moved_from {
+            if change.action.writes() && !matches!(change.action, Action::Conflict(_)) {
+                return Some(FileKind::Renamed {
+                    from: format!("{prefix}{from}"),
+                });
+            }
+        }
+        Some(match &change.action {
+            Action::Create(_) => FileKind::Added,
+            Action::Update(_) => FileKind::Updated,
+            Action::Merged(_) => FileKind::LocalEditsKept,
+            Action::Delete => FileKind::Removed,
+            Action::Conflict(_) => FileKind::Conflicted,
+            Action::KeptLocal | Action::KeptDeleted | Action::KeptSeed | Action::LeftAlone(_) => {
+                return None
+            }
+        })
+    }
+
+    /// How a pull request's table says it.
+    pub fn describe(&self) -> String {
+        match self {
+            FileKind::Added => "added".into(),
+            FileKind::Updated => "updated".into(),
+            FileKind::Removed => "removed".into(),
+            FileKind::Renamed { from } => format!("renamed from {from}"),
+            FileKind::LocalEditsKept => "updated, local edits kept".into(),
+            FileKind::Conflicted => "conflicted".into(),
+        }
+    }
+}
+
+impl PullRequestPlan {
+    /// The pull request's description (Markdown): the versions, the bundle's release notes,
+    /// the files by kind, and how to resolve conflicts locally.
+    pub fn body(&self) -> String {
+        let mut body = String::new();
+        if self.has_conflicts {
+            body.push_str("**This upgrade has conflicts**: they are committed with their markers. Do not merge before they are resolved.\n\n");
+        }
+        body.push_str("| project | bundle | from | to |\n|---|---|---|---|\n");
+        for p in &self.projects {
+            let path = if p.path.is_empty() { "." } else { &p.path };
+            body.push_str(&format!(
+                "| `{path}` | {} | {} | {} |\n",
+                p.bundle, p.from, p.to
+            ));
+        }
+        if let Some(notes) = &self.release_notes {
+            body.push_str(&format!("\n### Release notes\n\n{}\n", notes.trim_end()));
+        }
+        body.push_str("\n### Files\n\n| file | change |\n|---|---|\n");
+        for f in &self.files {
+            body.push_str(&format!("| `{}` | {} |\n", f.path, f.kind.describe()));
+        }
+        if let Some(resolve) = &self.resolve {
+            body.push_str(&format!("\n### Resolving the conflicts\n\n{resolve}\n"));
+        }
+        body.push_str("\n_Made by `goldpath fleet upgrade`._\n");
+        body
+    }
+}
+
+/// The title of the pull request of `bundle` going to `to`.
+pub fn title(bundle: &str, to: &str, has_conflicts: bool) -> String {
+    let title = format!("Upgrade {bundle} to {to} (golden path)");
+    if has_conflicts {
+        format!("[conflicts] {title}")
+    } else {
+        title
+    }
+}
+
+/// How a person resolves the conflicts of `branch`, for each project folder.
+pub fn resolve_hint(branch: &str, project_paths: &[String]) -> String {
+    let mut hint = format!("git fetch && git switch {branch}");
+    for path in project_paths {
+        if path.is_empty() {
+            hint.push_str(" && goldpath upgrade --continue");
+        } else {
+            hint.push_str(&format!(
+                " && goldpath upgrade --continue {}",
+                path.trim_end_matches('/')
+            ));
+        }
+    }
+    format!("resolve the conflict markers in the files listed, then: {hint} && git push")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::{File, RelPath};
+
+    fn change(path: &str, moved_from: Option<&str>, action: Action) -> Change {
+        Change {
+            path: RelPath::new(path).unwrap(),
+            moved_from: moved_from.map(|p| RelPath::new(p).unwrap()),
+            action,
+        }
+    }
+
+    #[test]
+    fn every_action_has_its_kind_and_files_left_alone_have_none() {
+        let f = File::new("x\n");
+        let cases = [
+            (
+                change("a", None, Action::Create(f.clone())),
+                Some(FileKind::Added),
+            ),
+            (
+                change("a", None, Action::Update(f.clone())),
+                Some(FileKind::Updated),
+            ),
+            (
+                change("a", None, Action::Merged(f.clone())),
+                Some(FileKind::LocalEditsKept),
+            ),
+            (change("a", None, Action::Delete), Some(FileKind::Removed)),
+            (
+                change("new", Some("old"), Action::Update(f.clone())),
+                Some(FileKind::Renamed {
+                    from: "svc/old".into(),
+                }),
+            ),
+            (change("a", None, Action::KeptLocal), None),
+            (change("a", None, Action::KeptSeed), None),
+        ];
+        for (c, want) in cases {
+            assert_eq!(FileKind::of(&c, "svc/"), want, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn the_body_has_versions_files_and_the_way_to_resolve() {
+        let plan = PullRequestPlan {
+            remote_url: Some("https://example.com/acme/orders.git".into()),
+            base_branch: "main".into(),
+            branch: "gp/x".into(),
+            title: title("svc", "2.0.0", true),
+            has_conflicts: true,
+            projects: vec![ProjectVersions {
+                path: String::new(),
+                bundle: "svc".into(),
+                from: "1.0.0".into(),
+                to: "2.0.0".into(),
+            }],
+            files: vec![FileChange {
+                path: "Dockerfile".into(),
+                kind: FileKind::Conflicted,
+            }],
+            release_notes: Some("- faster builds\n".into()),
+            resolve: Some(resolve_hint("gp/x", &[String::new()])),
+        };
+        let body = plan.body();
+        for want in [
+            "**This upgrade has conflicts**",
+            "| `.` | svc | 1.0.0 | 2.0.0 |",
+            "- faster builds",
+            "| `Dockerfile` | conflicted |",
+            "git switch gp/x && goldpath upgrade --continue",
+        ] {
+            assert!(body.contains(want), "{want}\n{body}");
+        }
+    }
+
+    #[test]
+    fn a_conflicted_title_says_so() {
+        assert_eq!(
+            title("svc", "2.0.0", true),
+            "[conflicts] Upgrade svc to 2.0.0 (golden path)"
+        );
+        assert!(resolve_hint("gp/x", &["".into(), "b/".into()]).contains(
+            "git switch gp/x && goldpath upgrade --continue && goldpath upgrade --continue b"
+        ));
+    }
+}

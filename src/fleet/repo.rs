@@ -1,0 +1,364 @@
+//! One repository of a fleet, on git objects only: opened in place (local) or fetched into
+//! goldpath's cache (URL), its default branch read, its fleet branch written as a ref and pushed
+//! with the `git` command. The work tree, index and HEAD of a local repository are never
+//! touched: the upgrade's commit is made from its objects and only `refs/heads/BRANCH` moves.
+
+use super::lock::RepoLock;
+use super::repos::{stable_hash, RepoLocation, RepoRef};
+use crate::tree::{File, RelPath};
+use git2::{Oid, Repository};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The trailer of every commit a fleet makes: with goldpath as committer, it tells goldpath's
+/// commit on a fleet branch from one a person made (or amended).
+pub const TRAILER: &str = "Goldpath-Fleet-Branch";
+
+/// A repository opened for a fleet run.
+pub struct Opened {
+    pub git: Repository,
+    /// The git directory (for the `git` command).
+    pub git_dir: PathBuf,
+    /// Where a project's folder is said to be (the work tree, or the cache).
+    pub root: PathBuf,
+    /// Where `--push` pushes, and the pull request's remote: the URL, or a local repository's
+    /// `origin`.
+    pub remote: Option<String>,
+    /// Held while the run works on the repository.
+    _lock: Option<RepoLock>,
+}
+
+/// Opens `repo`: a local one in place, a URL fetched (incrementally) into the cache. With
+/// `lock`, takes the repository's lock first.
+pub fn open(repo: &RepoRef, lock: bool) -> Result<Opened, String> {
+    match &repo.location {
+        RepoLocation::Local(path) => {
+            let git = Repository::open(path).map_err(|e| {
+                format!(
+                    "{} is not a git repository: {}",
+                    path.display(),
+                    e.message()
+                )
+            })?;
+            let git_dir = git.path().to_path_buf();
+            let lock = lock
+                .then(|| RepoLock::take(&git_dir.join("goldpath").join("fleet.lock")))
+                .transpose()?;
+            let remote = git
+                .find_remote("origin")
+                .ok()
+                .and_then(|r| r.url().ok().map(str::to_string));
+            Ok(Opened {
+                root: git.workdir().unwrap_or(&git_dir).to_path_buf(),
+                git,
+                git_dir,
+                remote,
+                _lock: lock,
+            })
+        }
+        RepoLocation::Url(url) => {
+            if url.starts_with('-') {
+                return Err("a URL cannot start with `-`".into());
+            }
+            for credential in crate::redact::credentials_of(url) {
+                crate::redact::remember(&credential);
+            }
+            // Keyed by the URL without credentials, so no token is in a folder's name.
+            let key = format!("{:016x}", stable_hash(&repo.identity));
+            let git_dir = crate::git::cache_dir()
+                .join("fleet")
+                .join(format!("{key}.git"));
+            let lock = lock
+                .then(|| RepoLock::take(&git_dir.with_extension("lock")))
+                .transpose()?;
+            let git = fetch(url, &git_dir)?;
+            Ok(Opened {
+                root: git_dir.clone(),
+                git,
+                git_dir,
+                remote: Some(url.clone()),
+                _lock: lock,
+            })
+        }
+    }
+}
+
+/// `git` without a terminal to prompt on: a missing credential fails instead of waiting.
+fn git_command(git_dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.env("GIT_TERMINAL_PROMPT", "0")
+        .arg("--git-dir")
+        .arg(git_dir);
+    cmd
+}
+
+/// Runs `cmd`; its error output, credentials masked, when it fails.
+fn run_git(mut cmd: Command, what: &str) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{what}: cannot run git: {e}"))?;
+    if out.status.success() {
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    Err(crate::redact::redact(&format!(
+        "{what}: {}",
+        stderr.trim().replace('\n', "; ")
+    )))
+}
+
+/// Fetches every branch of `url` into the bare repository `git_dir` (made if need be) with the
+/// `git` command (the user's credential helpers and ssh agent), and points its HEAD at the
+/// remote's default branch. The URL is never stored: not in a remote, not in `FETCH_HEAD`.
+fn fetch(url: &str, git_dir: &Path) -> Result<Repository, String> {
+    let masked = crate::redact::mask_url(url);
+    let git = match Repository::open_bare(git_dir) {
+        Ok(git) => git,
+        Err(_) => Repository::init_bare(git_dir).map_err(|e| {
+            format!(
+                "cannot make the cache {}: {}",
+                git_dir.display(),
+                e.message()
+            )
+        })?,
+    };
+    let mut ls = git_command(git_dir);
+    ls.args(["ls-remote", "--symref", "--", url, "HEAD"]);
+    let heads = run_git(ls, &format!("cannot reach {masked}"))?;
+    let default = heads
+        .lines()
+        .find_map(|l| l.strip_prefix("ref: ")?.split_once('\t'))
+        .map(|(r, _)| r.to_string())
+        .ok_or_else(|| format!("{masked} has no default branch (is it empty?)"))?;
+    let mut fetch = git_command(git_dir);
+    fetch.args([
+        "fetch",
+        "--quiet",
+        "--prune",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--",
+        url,
+        "+refs/heads/*:refs/heads/*",
+    ]);
+    run_git(fetch, &format!("cannot fetch {masked}"))?;
+    git.set_head(&default)
+        .map_err(|e| format!("cannot record {masked}'s default branch: {}", e.message()))?;
+    Ok(git)
+}
+
+/// The branch an upgrade starts from: a cache's HEAD (the remote's default branch); for a
+/// local repository, the branch `origin/HEAD` names, else `init.defaultBranch`, `main` or
+/// `master`, else the branch checked out. Returns its name and commit.
+pub fn base_branch(opened: &Opened, local: bool) -> Result<(String, Oid), String> {
+    let git = &opened.git;
+    let commit_of = |r: &str| {
+        git.find_reference(r)
+            .ok()
+            .and_then(|r| r.peel_to_commit().ok())
+            .map(|c| c.id())
+    };
+    let mut names = Vec::new();
+    if !local {
+        if let Ok(head) = git.find_reference("HEAD") {
+            if let Some(target) = head.symbolic_target().ok().flatten() {
+                names.push(target.trim_start_matches("refs/heads/").to_string());
+            }
+        }
+    } else {
+        if let Ok(r) = git.find_reference("refs/remotes/origin/HEAD") {
+            if let Some(target) = r.symbolic_target().ok().flatten() {
+                names.push(
+                    target
+                        .trim_start_matches("refs/remotes/origin/")
+                        .to_string(),
+                );
+            }
+        }
+        if let Ok(name) = git
+            .config()
+            .and_then(|c| c.get_string("init.defaultBranch"))
+        {
+            names.push(name);
+        }
+        names.extend(["main".to_string(), "master".to_string()]);
+        if let Ok(head) = git.find_reference("HEAD") {
+            if let Some(target) = head.symbolic_target().ok().flatten() {
+                names.push(target.trim_start_matches("refs/heads/").to_string());
+            }
+        }
+    }
+    for name in names {
+        let found = commit_of(&format!("refs/heads/{name}")).or_else(|| {
+            local
+                .then(|| commit_of(&format!("refs/remotes/origin/{name}")))
+                .flatten()
+        });
+        if let Some(id) = found {
+            return Ok((name, id));
+        }
+    }
+    Err("no default branch with a commit was found (origin/HEAD, main, master)".into())
+}
+
+/// The fleet branch as it is: its commit, and whether goldpath made it.
+pub struct ExistingBranch {
+    pub id: Oid,
+    pub goldpaths: bool,
+    pub parent: Option<Oid>,
+    pub tree: Oid,
+}
+
+pub fn existing_branch(git: &Repository, branch: &str) -> Option<ExistingBranch> {
+    let commit = git
+        .find_reference(&format!("refs/heads/{branch}"))
+        .ok()?
+        .peel_to_commit()
+        .ok()?;
+    let committer = commit.committer();
+    let goldpaths = committer.email().ok() == Some(crate::git::DEFAULT_AUTHOR.1)
+        && commit
+            .message()
+            .is_ok_and(|m| m.lines().any(|l| l == format!("{TRAILER}: {branch}")));
+    Some(ExistingBranch {
+        id: commit.id(),
+        goldpaths,
+        parent: commit.parent_ids().next(),
+        tree: commit.tree_id(),
+    })
+}
+
+/// Whether a local repository has `branch` checked out (its work tree would have to change).
+pub fn is_checked_out(git: &Repository, branch: &str) -> bool {
+    git.find_reference("HEAD")
+        .ok()
+        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
+        .is_some_and(|t| t == format!("refs/heads/{branch}"))
+}
+
+/// The tree of `base` with `edits` (paths relative to the repository; `None` removes) made, in
+/// an index in memory: nothing of the repository's own index or work tree is read or written.
+pub fn edited_tree(
+    git: &Repository,
+    base: Oid,
+    edits: &[(String, Option<File>)],
+) -> Result<Oid, String> {
+    fn fail(what: &str) -> impl FnOnce(git2::Error) -> String + '_ {
+        move |e| format!("{what}: {}", e.message())
+    }
+    let base_tree = git
+        .find_commit(base)
+        .and_then(|c| c.tree())
+        .map_err(fail("reading the base branch"))?;
+    let mut index = git2::Index::new().map_err(fail("making an index"))?;
+    index
+        .read_tree(&base_tree)
+        .map_err(fail("reading the base branch"))?;
+    // Removals first, so a file that becomes a folder (or the reverse) has room.
+    for (path, _) in edits.iter().filter(|(_, f)| f.is_none()) {
+        let _ = index.remove_path(Path::new(path));
+    }
+    for (path, file) in edits {
+        let Some(file) = file else { continue };
+        let _ = index.remove_dir(Path::new(path), 0);
+        let id = git
+            .blob(&file.bytes)
+            .map_err(fail(&format!("storing {path}")))?;
+        let entry = git2::IndexEntry {
+            ctime: git2::IndexTime::new(0, 0),
+            mtime: git2::IndexTime::new(0, 0),
+            dev: 0,
+            ino: 0,
+            mode: if file.executable { 0o100755 } else { 0o100644 },
+            uid: 0,
+            gid: 0,
+            file_size: file.bytes.len() as u32,
+            id,
+            flags: path.len().min(0xfff) as u16,
+            flags_extended: 0,
+            path: path.as_bytes().to_vec(),
+        };
+        index
+            .add(&entry)
+            .map_err(fail(&format!("staging {path}")))?;
+    }
+    index.write_tree_to(git).map_err(fail("writing the tree"))
+}
+
+/// Commits `tree` on `base` (author: who git config names, else goldpath; committer: goldpath,
+/// which with the trailer marks the commit as goldpath's) and moves `refs/heads/BRANCH` to it,
+/// only if the branch is still at `expected` (`None`: it must not exist).
+pub fn commit_branch(
+    git: &Repository,
+    branch: &str,
+    base: Oid,
+    tree: Oid,
+    message: &str,
+    expected: Option<Oid>,
+) -> Result<Oid, String> {
+    let fail = |what: &'static str| move |e: git2::Error| format!("{what}: {}", e.message());
+    let committer =
+        git2::Signature::now(crate::git::DEFAULT_AUTHOR.0, crate::git::DEFAULT_AUTHOR.1)
+            .map_err(fail("making the committer"))?;
+    let author = git.signature().unwrap_or_else(|_| committer.clone());
+    let tree = git.find_tree(tree).map_err(fail("reading the tree"))?;
+    let parent = git
+        .find_commit(base)
+        .map_err(fail("reading the base branch"))?;
+    let message = format!("{message}\n{TRAILER}: {branch}\n");
+    let id = git
+        .commit(None, &author, &committer, &message, &tree, &[&parent])
+        .map_err(fail("committing"))?;
+    crate::fault::point();
+    let name = format!("refs/heads/{branch}");
+    let log = "goldpath fleet upgrade";
+    match expected {
+        Some(old) => git.reference_matching(&name, id, true, old, log),
+        None => git.reference(&name, id, false, log),
+    }
+    .map_err(fail("moving the branch (did another process move it?)"))?;
+    Ok(id)
+}
+
+/// Pushes `commit` to `refs/heads/BRANCH` of `remote`, only over the commit the remote was
+/// last seen with there (`expected`; `None`: the remote must not have the branch).
+pub fn push(
+    opened: &Opened,
+    branch: &str,
+    commit: Oid,
+    expected: Option<Oid>,
+) -> Result<(), String> {
+    let remote = opened
+        .remote
+        .as_deref()
+        .ok_or("the repository has no remote `origin` to push to")?;
+    let masked = crate::redact::mask_url(remote);
+    let lease = format!(
+        "--force-with-lease=refs/heads/{branch}:{}",
+        expected.map(|id| id.to_string()).unwrap_or_default()
+    );
+    let mut cmd = git_command(&opened.git_dir);
+    cmd.args(["push", "--quiet", "--no-verify", &lease, "--", remote])
+        .arg(format!("{commit}:refs/heads/{branch}"));
+    run_git(cmd, &format!("cannot push {branch} to {masked}")).map(|_| ())
+}
+
+/// The commit the remote has at `refs/heads/BRANCH`, as last fetched: a cache mirrors the
+/// remote's branches; a local repository has `origin/BRANCH`.
+pub fn remote_branch(opened: &Opened, branch: &str, local: bool) -> Option<Oid> {
+    let name = if local {
+        format!("refs/remotes/origin/{branch}")
+    } else {
+        format!("refs/heads/{branch}")
+    };
+    opened
+        .git
+        .find_reference(&name)
+        .ok()
+        .and_then(|r| r.target())
+}
+
+/// A project's path relative to the repository.
+pub fn in_repo(prefix: &str, path: &RelPath) -> String {
+    format!("{prefix}{path}")
+}

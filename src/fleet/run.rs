@@ -1,0 +1,461 @@
+//! Running a campaign: the repositories of the shard that are not finished yet, `jobs` at a
+//! time on threads, each upgraded on its own (one's failure is its own entry in the report, never
+//! another's), the report saved after each.
+
+use super::objects::{projects_in, TreeFiles};
+use super::pull_request::{self, FileChange, FileKind, ProjectVersions, PullRequestPlan};
+use super::repo::{self, Opened};
+use super::report::{Mode, Outcome, RepoReport, Report};
+use super::repos::{RepoLocation, RepoRef, Shard};
+use super::Error;
+use crate::bundle::Source;
+use crate::merge::ConflictStyle;
+use crate::project::Project;
+use crate::tree::File;
+use crate::upgrade;
+use semver::Version;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// What a campaign does.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub mode: Mode,
+    pub bundle: String,
+    /// Default: each project's newest version.
+    pub to: Option<Version>,
+    pub branch: String,
+    pub set: BTreeMap<String, String>,
+    pub defaults: bool,
+    pub trust: bool,
+    pub style: ConflictStyle,
+    pub push: bool,
+    /// Push a branch with conflicts as well (otherwise it is committed, not pushed).
+    pub push_conflicts: bool,
+    /// Repositories worked on at once (at least 1).
+    pub jobs: usize,
+    pub shard: Option<Shard>,
+    /// Where the report is saved after each repository.
+    pub report: Option<PathBuf>,
+    /// The report of an earlier run of the same campaign: its finished repositories are skipped.
+    pub resume: Option<(PathBuf, Report)>,
+}
+
+/// Progress, for the caller to show.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// How many repositories this run works on (after `--shard` and `--resume`), and how many
+    /// `--resume` found finished.
+    Planned {
+        todo: usize,
+        finished: usize,
+    },
+    Started {
+        repo: &'a str,
+    },
+    Finished {
+        repo: &'a str,
+        report: &'a RepoReport,
+    },
+}
+
+/// Runs the campaign over `repos`; returns the report (also saved at `options.report`).
+pub fn run(
+    repos: Vec<RepoRef>,
+    options: &Options,
+    on_event: &(dyn Fn(Event<'_>) + Sync),
+) -> Result<Report, Error> {
+    let to = options.to.as_ref().map(ToString::to_string);
+    let mut report = Report::new(options.mode, &options.bundle, to, &options.branch);
+    if let Some((path, earlier)) = &options.resume {
+        let campaign = |r: &Report| {
+            format!(
+                "{} {} to {}, branch {}",
+                r.mode.name(),
+                r.bundle,
+                r.to.as_deref().unwrap_or("newest"),
+                r.branch
+            )
+        };
+        if (earlier.mode, &earlier.bundle, &earlier.to, &earlier.branch)
+            != (report.mode, &report.bundle, &report.to, &report.branch)
+        {
+            return Err(Error::OtherCampaign {
+                path: path.clone(),
+                found: campaign(earlier),
+                wanted: campaign(&report),
+            });
+        }
+        report.repos = earlier.repos.clone();
+    }
+    let in_shard: Vec<RepoRef> = repos
+        .into_iter()
+        .filter(|r| options.shard.is_none_or(|s| r.in_shard(s)))
+        .collect();
+    let finished = in_shard
+        .iter()
+        .filter(|r| report.is_finished(&r.identity))
+        .count();
+    let todo: Vec<RepoRef> = in_shard
+        .into_iter()
+        .filter(|r| !report.is_finished(&r.identity))
+        .collect();
+    on_event(Event::Planned {
+        todo: todo.len(),
+        finished,
+    });
+    let next = AtomicUsize::new(0);
+    let shared = Mutex::new((report, None::<Error>));
+    let jobs = options.jobs.clamp(1, todo.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                let mut sources = Sources::default();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(repo) = todo.get(i) else { break };
+                    on_event(Event::Started {
+                        repo: &repo.identity,
+                    });
+                    let entry = upgrade_repo(repo, options, &mut sources);
+                    on_event(Event::Finished {
+                        repo: &repo.identity,
+                        report: &entry,
+                    });
+                    let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+                    let (report, failure) = &mut *guard;
+                    report.repos.insert(repo.identity.clone(), entry);
+                    if let Some(path) = &options.report {
+                        if let Err(e) = report.save(path) {
+                            failure.get_or_insert(e);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let (report, failure) = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    match failure {
+        Some(e) => Err(e),
+        None => {
+            if let Some(path) = &options.report {
+                report.save(path)?;
+            }
+            Ok(report)
+        }
+    }
+}
+
+/// The bundle sources a worker opened, by spec: a git source's tags are fetched once a worker,
+/// not once a repository.
+#[derive(Default)]
+struct Sources(HashMap<String, Result<Source, String>>);
+
+impl Sources {
+    fn get(&mut self, spec: &crate::bundle::SourceSpec) -> Result<&Source, String> {
+        self.0
+            .entry(spec.to_string())
+            .or_insert_with(|| spec.open().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// One repository, start to end; every error becomes its entry's `failed` outcome.
+fn upgrade_repo(repo: &RepoRef, options: &Options, sources: &mut Sources) -> RepoReport {
+    match try_upgrade_repo(repo, options, sources) {
+        Ok(entry) => entry,
+        Err(error) => RepoReport::new(Outcome::Failed, Some(crate::redact::redact(&error))),
+    }
+}
+
+/// One project's part of the branch.
+struct ProjectUpgrade {
+    versions: ProjectVersions,
+    files: Vec<FileChange>,
+    edits: Vec<(String, Option<File>)>,
+    message: String,
+    current: bool,
+}
+
+fn try_upgrade_repo(
+    repo: &RepoRef,
+    options: &Options,
+    sources: &mut Sources,
+) -> Result<RepoReport, String> {
+    let local = matches!(repo.location, RepoLocation::Local(_));
+    let opened = repo::open(repo, options.mode == Mode::Upgrade)?;
+    let (base_branch, base) = repo::base_branch(&opened, local)?;
+    let git = &opened.git;
+    let base_tree = git
+        .find_commit(base)
+        .and_then(|c| c.tree())
+        .map_err(|e| format!("reading {base_branch}: {}", e.message()))?;
+    let found = projects_in(git, &base_tree);
+    if found.is_empty() {
+        return Ok(skipped("not a goldpath project", &base_branch));
+    }
+    let mut ours_projects = Vec::new();
+    let mut others = Vec::new();
+    for p in found {
+        let record = p.record?;
+        if record.bundle.name == options.bundle {
+            ours_projects.push((p.prefix, record));
+        } else {
+            others.push(record.bundle.name);
+        }
+    }
+    if ours_projects.is_empty() {
+        others.dedup();
+        return Ok(skipped(
+            &format!("other bundle ({})", others.join(", ")),
+            &base_branch,
+        ));
+    }
+    let mut upgrades = Vec::new();
+    for (prefix, record) in ours_projects {
+        let ours = TreeFiles::new(git, base_tree.clone(), &prefix);
+        upgrades.push(
+            upgrade_project(&opened, &prefix, record, &ours, options, sources)
+                .map_err(|e| format!("{}: {e}", project_name(&prefix)))?,
+        );
+    }
+    let mut entry = RepoReport::new(Outcome::Current, None);
+    entry.base_branch = Some(base_branch.clone());
+    entry.projects = upgrades.iter().map(|u| u.versions.clone()).collect();
+    if upgrades.iter().all(|u| u.current) {
+        return Ok(entry);
+    }
+    entry.files = upgrades.iter().flat_map(|u| u.files.clone()).collect();
+    let has_conflicts = entry.conflicts().next().is_some();
+    entry.outcome = if has_conflicts {
+        Outcome::Conflicts
+    } else {
+        Outcome::Upgraded
+    };
+    let to = common_version(&entry.projects);
+    let paths: Vec<String> = upgrades.iter().map(|u| u.versions.path.clone()).collect();
+    entry.pull_request = Some(PullRequestPlan {
+        remote_url: opened.remote.as_deref().map(crate::redact::mask_url),
+        base_branch: base_branch.clone(),
+        branch: options.branch.clone(),
+        title: pull_request::title(&options.bundle, &to, has_conflicts),
+        has_conflicts,
+        projects: entry.projects.clone(),
+        files: entry.files.clone(),
+        release_notes: None,
+        resolve: has_conflicts.then(|| pull_request::resolve_hint(&options.branch, &paths)),
+    });
+    if options.mode == Mode::Plan {
+        entry.detail = Some(format!(
+            "would commit {} file(s) on {}",
+            entry.files.len(),
+            options.branch
+        ));
+        return Ok(entry);
+    }
+    write_branch(
+        &opened,
+        local,
+        base,
+        &upgrades,
+        has_conflicts,
+        options,
+        &mut entry,
+    )?;
+    Ok(entry)
+}
+
+/// Commits the upgrade on the fleet branch (unless a person edited it, or it already holds
+/// exactly this), and pushes it when asked.
+fn write_branch(
+    opened: &Opened,
+    local: bool,
+    base: git2::Oid,
+    upgrades: &[ProjectUpgrade],
+    has_conflicts: bool,
+    options: &Options,
+    entry: &mut RepoReport,
+) -> Result<(), String> {
+    let git = &opened.git;
+    let branch = &options.branch;
+    if local && repo::is_checked_out(git, branch) {
+        *entry = skipped(
+            &format!("{branch} is checked out in the work tree, which a fleet never touches; switch to another branch"),
+            entry.base_branch.as_deref().unwrap_or_default(),
+        );
+        return Ok(());
+    }
+    let existing = repo::existing_branch(git, branch);
+    if let Some(e) = existing.as_ref().filter(|e| !e.goldpaths) {
+        let base_branch = entry.base_branch.clone().unwrap_or_default();
+        *entry = skipped(
+            &format!(
+                "edited by a person: {branch} is at {}, which goldpath did not make; left alone",
+                e.id
+            ),
+            &base_branch,
+        );
+        return Ok(());
+    }
+    let remote_was = repo::remote_branch(opened, branch, local);
+    let edits: Vec<(String, Option<File>)> =
+        upgrades.iter().flat_map(|u| u.edits.clone()).collect();
+    let tree = repo::edited_tree(git, base, &edits)?;
+    let unchanged = existing
+        .as_ref()
+        .is_some_and(|e| e.tree == tree && e.parent == Some(base));
+    let commit = if unchanged {
+        existing.as_ref().map(|e| e.id).expect("checked above")
+    } else {
+        let message = commit_message(upgrades, &options.bundle, has_conflicts);
+        repo::commit_branch(
+            git,
+            branch,
+            base,
+            tree,
+            &message,
+            existing.as_ref().map(|e| e.id),
+        )?
+    };
+    entry.branch = Some(branch.clone());
+    entry.commit = Some(commit.to_string());
+    let mut detail = match (&existing, unchanged) {
+        (None, _) => format!("{branch} created"),
+        (Some(_), true) => format!("{branch} already holds this upgrade"),
+        (Some(_), false) => format!("{branch} updated"),
+    };
+    if options.push {
+        if has_conflicts && !options.push_conflicts {
+            detail.push_str("; not pushed: it has conflicts (--push-conflicts pushes it)");
+        } else if remote_was == Some(commit) {
+            entry.pushed = true;
+            detail.push_str("; the remote already has it");
+        } else {
+            repo::push(opened, branch, commit, remote_was)
+                .map_err(|e| format!("{detail}, but {e}"))?;
+            entry.pushed = true;
+            detail.push_str("; pushed");
+        }
+    }
+    entry.detail = Some(detail);
+    Ok(())
+}
+
+/// Plans one project of the repository on its files in the base branch's tree.
+fn upgrade_project(
+    opened: &Opened,
+    prefix: &str,
+    record: crate::answers::AnswersFile,
+    ours: &TreeFiles<'_>,
+    options: &Options,
+    sources: &mut Sources,
+) -> Result<ProjectUpgrade, String> {
+    let project = Project {
+        dir: opened.root.join(prefix),
+        record,
+        staged: None,
+    };
+    let spec = project.source(None);
+    let source = sources.get(&spec)?;
+    let upgrade_options = upgrade::Options {
+        to: options.to.clone(),
+        set: options.set.clone(),
+        defaults: options.defaults,
+        style: options.style,
+        trust: options.trust,
+        ..upgrade::Options::default()
+    };
+    let plan = upgrade::prepare_from(&project, ours, source, &upgrade_options, None)
+        .map_err(|e| e.to_string())?;
+    let versions = ProjectVersions {
+        path: prefix.trim_end_matches('/').to_string(),
+        bundle: plan.name.clone(),
+        from: plan.from_version.to_string(),
+        to: plan.to_version.to_string(),
+    };
+    if plan.is_noop() {
+        return Ok(ProjectUpgrade {
+            versions,
+            files: Vec::new(),
+            edits: Vec::new(),
+            message: String::new(),
+            current: true,
+        });
+    }
+    let edits = upgrade::edits(&plan, &project.record, ours).map_err(|e| e.to_string())?;
+    let files = plan
+        .changes
+        .iter()
+        .filter_map(|c| {
+            Some(FileChange {
+                path: repo::in_repo(prefix, &c.path),
+                kind: FileKind::of(c, prefix)?,
+            })
+        })
+        .collect();
+    Ok(ProjectUpgrade {
+        versions,
+        files,
+        edits: edits
+            .files
+            .into_iter()
+            .map(|(p, f)| (repo::in_repo(prefix, &p), f))
+            .collect(),
+        message: plan.commit_message(),
+        current: false,
+    })
+}
+
+/// The commit message: the upgrade's own for one project; for a monorepo, a title and each
+/// project's message under its folder.
+fn commit_message(upgrades: &[ProjectUpgrade], bundle: &str, has_conflicts: bool) -> String {
+    let changed: Vec<&ProjectUpgrade> = upgrades.iter().filter(|u| !u.current).collect();
+    let mut message = match changed.as_slice() {
+        [one] => one.message.clone(),
+        many => {
+            let to = common_version(&many.iter().map(|u| u.versions.clone()).collect::<Vec<_>>());
+            let mut m = format!(
+                "Upgrade {} projects of {bundle} to {to} (golden path)\n",
+                many.len()
+            );
+            for u in many {
+                m.push_str(&format!(
+                    "\n{}:\n{}",
+                    project_name(&u.versions.path),
+                    u.message
+                ));
+            }
+            m
+        }
+    };
+    if has_conflicts {
+        message.push_str("\nConflicts are committed with their markers: resolve them, then run `goldpath upgrade --continue` in the project.\n");
+    }
+    message
+}
+
+/// The version every project goes to, or the versions joined.
+fn common_version(projects: &[ProjectVersions]) -> String {
+    let mut tos: Vec<&str> = projects.iter().map(|p| p.to.as_str()).collect();
+    tos.sort();
+    tos.dedup();
+    tos.join(", ")
+}
+
+fn project_name(prefix: &str) -> String {
+    match prefix.trim_end_matches('/') {
+        "" => "the project at the root".into(),
+        p => format!("project {p}"),
+    }
+}
+
+fn skipped(why: &str, base_branch: &str) -> RepoReport {
+    let mut entry = RepoReport::new(Outcome::Skipped, Some(why.to_string()));
+    if !base_branch.is_empty() {
+        entry.base_branch = Some(base_branch.to_string());
+    }
+    entry
+}
