@@ -1,5 +1,6 @@
 //! All integration tests, built as one binary (`autotests = false`): they drive the real
 //! `goldpath` binary in temp dirs and check the results with git2 and by content.
+mod adopt;
 mod check;
 mod check_ci;
 mod cli_surface;

@@ -153,12 +153,7 @@ fn distance(adoption: &Adoption, out: &mut dyn Write) -> Result<i32, CommandErro
         };
         emit_report(
             out,
-            &format!(
-                "  {:<9}  {}{stat}{}\n",
-                f.standing.name(),
-                f.path,
-                note(f)
-            ),
+            &format!("  {:<9}  {}{stat}{}\n", f.standing.name(), f.path, note(f)),
         )?;
     }
     let count = |s: fn(&Standing) -> bool| adoption.files.iter().filter(|f| s(&f.standing)).count();
@@ -221,7 +216,9 @@ fn distance_json(adoption: &Adoption) -> serde_json::Value {
         .iter()
         .map(|f| {
             let (added, removed) = match f.standing {
-                Standing::Differs { lines: Some((a, r)) } => (Some(a), Some(r)),
+                Standing::Differs {
+                    lines: Some((a, r)),
+                } => (Some(a), Some(r)),
                 _ => (None, None),
             };
             serde_json::json!({
@@ -234,7 +231,13 @@ fn distance_json(adoption: &Adoption) -> serde_json::Value {
             })
         })
         .collect();
-    let count = |name: &str| adoption.files.iter().filter(|f| f.standing.name() == name).count();
+    let count = |name: &str| {
+        adoption
+            .files
+            .iter()
+            .filter(|f| f.standing.name() == name)
+            .count()
+    };
     serde_json::json!({
         "project": super::upgrade::project_name(&plan.project_dir),
         "bundle": plan.name,

@@ -188,4 +188,3 @@ fn compare(
     }
     Ok(files)
 }
-

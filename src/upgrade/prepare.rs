@@ -159,7 +159,10 @@ impl UpgradePlan {
         }
         section("Renamed by the template", self.renames());
         if let Some(as_is) = &self.adopting {
-            section("Adopted as they are (the same as the template's)", lines(as_is));
+            section(
+                "Adopted as they are (the same as the template's)",
+                lines(as_is),
+            );
         }
         for (title, of_kind) in LAST_SECTIONS {
             section(title, self.paths_where(of_kind));
