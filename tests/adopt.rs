@@ -526,3 +526,49 @@ fn a_dirty_tree_is_refused_before_any_question() {
     );
     assert!(!p.join(".goldpath.toml").exists());
 }
+
+#[test]
+fn an_adoption_killed_at_any_write_is_undone_exactly_by_upgrade_abort() {
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let (mut finished, mut kills) = (false, 0);
+    for n in 0..40 {
+        let p = with_own_dockerfile(&s);
+        fs::remove_file(p.join("docs/notes.md")).unwrap();
+        commit_all(&p, "no notes");
+        let (tree, index, head) = (
+            snapshot(&p),
+            git(&p, &["ls-files", "--stage"]),
+            git(&p, &["rev-parse", "HEAD"]),
+        );
+        let out = s
+            .command(&p, &adopt_args(&url, &[]))
+            .env("GOLDPATH_FAULT_AFTER_WRITES", n.to_string())
+            .run();
+        if out.code == Some(1) {
+            // Past the last write point: the adoption stopped on its conflict as it should.
+            assert!(
+                read(p.join(".goldpath.toml")).contains("[upgrade]"),
+                "{out}"
+            );
+            finished = true;
+            break;
+        }
+        assert_eq!(out.code, None, "killed at write {n}: {out}");
+        kills += 1;
+        let abort = s.goldpath(&p, &["upgrade", "--abort"]);
+        assert_eq!(abort.code, Some(0), "after a kill at write {n}: {abort}");
+        assert_eq!(snapshot(&p), tree, "after a kill at write {n}");
+        assert_eq!(
+            git(&p, &["ls-files", "--stage"]),
+            index,
+            "after a kill at write {n}"
+        );
+        assert_eq!(git(&p, &["rev-parse", "HEAD"]), head);
+        assert_eq!(status(&p), "", "after a kill at write {n}");
+        fs::remove_dir_all(&p).unwrap();
+    }
+    assert!(finished, "the adoption never got past its write points");
+    // The file it creates, the conflict written and recorded, the answers file.
+    assert!(kills >= 4, "only {kills} write points");
+}
