@@ -309,6 +309,12 @@ fn a_repository_far_from_the_golden_path_is_merged_file_by_file_with_locked_drif
     let again = s.goldpath(&p, &["upgrade", "--no-input"]);
     assert_eq!(again.code, Some(2), "{again}");
     assert!(again.stderr.contains("in progress"), "{again}");
+    let readopt = s.goldpath(&p, &adopt_args(&url, &[]));
+    assert_eq!(readopt.code, Some(2), "{readopt}");
+    assert!(
+        readopt.stderr.contains("in progress") && readopt.stderr.contains("upgrade --continue"),
+        "{readopt}"
+    );
 
     // Resolved: the README keeps both, the locked pipeline takes the template's.
     fs::write(

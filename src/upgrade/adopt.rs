@@ -76,10 +76,19 @@ impl Adoption {
 
 /// Refuses a folder that cannot adopt a bundle (the checks [`adopt`] starts with), so the CLI
 /// can refuse before asking any question: one that already has an answers file (that project
-/// upgrades), and a dirty tree unless `options.allow_dirty` or `options.dry_run`. Returns
+/// upgrades; one whose adoption or upgrade stopped on conflicts finishes it), and a dirty tree unless `options.allow_dirty` or `options.dry_run`. Returns
 /// whether the tree is dirty.
 pub fn ready_to_adopt(dir: &Path, options: &Options) -> Result<bool, Error> {
     if std::fs::symlink_metadata(dir.join(ANSWERS_FILE)).is_ok() {
+        // An adoption (or upgrade) stopped on its conflicts is finished or undone, not redone.
+        if let Some(pending) = crate::project::Project::open(dir)
+            .ok()
+            .and_then(|p| p.record.upgrade)
+        {
+            return Err(Error::InProgress {
+                version: pending.version,
+            });
+        }
         return Err(Error::Adopted {
             path: dir.join(ANSWERS_FILE).display().to_string(),
         });
