@@ -578,3 +578,31 @@ fn an_adoption_killed_at_any_write_is_undone_exactly_by_upgrade_abort() {
     // The file it creates, the conflict written and recorded, the answers file.
     assert!(kills >= 4, "only {kills} write points");
 }
+
+/// In a terminal, `adopt` asks the bundle's questions as `new` does.
+#[cfg(unix)]
+#[test]
+fn adopt_asks_the_questions_in_a_terminal() {
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let p = legacy(&s, "orders-api", &[("Makefile", "all:\n")]);
+    let mut pty = s
+        .command(&p, &["adopt", "svc", "--from", &url, "--version", "1.0.0"])
+        .pty();
+    // The svc bundle gives no prompt texts: the questions are asked by name.
+    pty.expect("? service_name")
+        .send_line("orders-api")
+        .expect("? team")
+        .send_line("squad-7");
+    let (code, shown) = pty.finish();
+    assert_eq!(code, 0, "{shown}");
+    let record = read(p.join(".goldpath.toml"));
+    assert!(
+        record.contains("service_name = \"orders-api\"") && record.contains("team = \"squad-7\""),
+        "{record}"
+    );
+    assert_eq!(
+        read(p.join("README.md")),
+        "# orders-api\n\nOwned by squad-7.\n"
+    );
+}
