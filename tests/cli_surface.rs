@@ -259,10 +259,11 @@ fn bash_completes(script: &Path, words: &[&str]) -> Vec<String> {
         .collect()
 }
 
-const COMMANDS: [&str; 9] = [
+const COMMANDS: [&str; 10] = [
     "list",
     "new",
     "upgrade",
+    "adopt",
     "check",
     "diff",
     "hooks",

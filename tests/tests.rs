@@ -1,5 +1,6 @@
 //! All integration tests, built as one binary (`autotests = false`): they drive the real
 //! `goldpath` binary in temp dirs and check the results with git2 and by content.
+mod adopt;
 mod bundle_lint;
 mod bundle_test;
 mod check;

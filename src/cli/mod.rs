@@ -1,6 +1,7 @@
 //! The command line: clap types, one file per command, and error printing. The only place that
 //! prints or prompts.
 
+mod adopt;
 mod bundle;
 mod bundle_test;
 mod check;
@@ -50,6 +51,8 @@ enum Command {
     New(new::Args),
     /// Upgrade a project to a newer version of its golden path, keeping local edits
     Upgrade(upgrade::Args),
+    /// Bring an existing repository under a golden path: merge the bundle in as an upgrade from nothing
+    Adopt(adopt::Args),
     /// Check a project against its golden path: outdated, drifted locked files, conflict markers
     Check(check::Args),
     /// Show how the project differs from a fresh render of its recorded golden-path version
@@ -142,6 +145,7 @@ fn dispatch(command: Command, out: &mut dyn Write) -> Result<i32, CommandError> 
         Command::List(args) => list::run(args, out),
         Command::New(args) => new::run(args, out),
         Command::Upgrade(args) => upgrade::run(args, out),
+        Command::Adopt(args) => adopt::run(args, out),
         Command::Check(args) => check::run(args, out),
         Command::Diff(args) => check::diff(args, out),
         Command::Hooks(cmd) => hooks::run(cmd, out),

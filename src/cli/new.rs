@@ -105,48 +105,13 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         .map_err(|e| super::error::version_error(e, "--version"))?;
     let bundle = source.load(&args.bundle, Some(&version))?;
 
-    let mut given = match &args.answers {
-        Some(path) => read_answers_file(path)?,
-        None => BTreeMap::new(),
-    };
-    for (k, v) in &args.set {
-        given.insert(k.clone(), Given::Raw(v.clone()));
-    }
-    let inputs = Inputs {
-        given,
-        defaults: args.defaults,
-        allow_unknown: false,
-    };
-    let mut terminal = if args.no_input {
-        None
-    } else {
-        TerminalPrompter::if_interactive()
-    };
-    let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
-    // A problem in the bundle itself (an expression in bundle.toml, a template) names the
-    // bundle, so the user knows whose maintainers to tell and where to look.
-    let in_bundle = || {
-        let at = bundle.origin.commit.as_ref();
-        format!(
-            "the bundle is {} {} from {}{}",
-            bundle.name(),
-            bundle.version(),
-            bundle.origin.source,
-            at.map(|c| format!(" at {c}")).unwrap_or_default()
-        )
-    };
-    let blame = |err: CommandError, bundle_fault: bool| {
-        if bundle_fault {
-            err.hint(in_bundle())
-        } else {
-            err
-        }
-    };
-    let resolved =
-        answers::resolve(&bundle.manifest.questions, &inputs, prompter).map_err(|e| {
-            let fault = matches!(e, answers::Error::Expression { .. });
-            blame(e.into(), fault)
-        })?;
+    let resolved = resolve_answers(
+        &bundle,
+        args.answers.as_deref(),
+        &args.set,
+        args.defaults,
+        args.no_input,
+    )?;
 
     let created = crate::scaffold::create(
         &bundle,
@@ -157,7 +122,7 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     )
     .map_err(|e| {
         let fault = matches!(e, crate::scaffold::Error::Render(_));
-        blame(e.into(), fault)
+        blame(&bundle, e.into(), fault)
     })?;
     emit(
         out,
@@ -184,4 +149,58 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         ),
     )?;
     Ok(0)
+}
+
+/// The answers to `bundle`'s questions, as `new` takes them: `--answers FILE`, then `--set` on
+/// top, then the prompter (on a terminal, unless `no_input`) or the defaults (`--defaults`).
+/// `adopt` takes them the same way.
+pub(super) fn resolve_answers(
+    bundle: &crate::bundle::Bundle,
+    answers_file: Option<&Path>,
+    set: &[(String, String)],
+    defaults: bool,
+    no_input: bool,
+) -> Result<answers::Resolved, CommandError> {
+    let mut given = match answers_file {
+        Some(path) => read_answers_file(path)?,
+        None => BTreeMap::new(),
+    };
+    for (k, v) in set {
+        given.insert(k.clone(), Given::Raw(v.clone()));
+    }
+    let inputs = Inputs {
+        given,
+        defaults,
+        allow_unknown: false,
+    };
+    let mut terminal = if no_input {
+        None
+    } else {
+        TerminalPrompter::if_interactive()
+    };
+    let prompter = terminal.as_mut().map(|p| p as &mut dyn Prompter);
+    answers::resolve(&bundle.manifest.questions, &inputs, prompter).map_err(|e| {
+        let fault = matches!(e, answers::Error::Expression { .. });
+        blame(bundle, e.into(), fault)
+    })
+}
+
+/// `err`, with a hint naming the bundle when the bundle itself is at fault (an expression in
+/// bundle.toml, a template), so the user knows whose maintainers to tell and where to look.
+pub(super) fn blame(
+    bundle: &crate::bundle::Bundle,
+    err: CommandError,
+    bundle_fault: bool,
+) -> CommandError {
+    if !bundle_fault {
+        return err;
+    }
+    let at = bundle.origin.commit.as_ref();
+    err.hint(format!(
+        "the bundle is {} {} from {}{}",
+        bundle.name(),
+        bundle.version(),
+        bundle.origin.source,
+        at.map(|c| format!(" at {c}")).unwrap_or_default()
+    ))
 }

@@ -307,7 +307,7 @@ fn report_applied(
 }
 
 /// The project's folder name (`.` says nothing when run inside it).
-fn project_name(dir: &std::path::Path) -> String {
+pub(super) fn project_name(dir: &std::path::Path) -> String {
     let abs = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     abs.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -353,6 +353,12 @@ fn report(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
             ),
         )?;
     }
+    report_files(plan, out)
+}
+
+/// The plan's files, one line each: a mark, the path, what happens to it. `adopt` lists its
+/// plan the same way.
+pub(super) fn report_files(plan: &UpgradePlan, out: &mut dyn Write) -> Result<(), CommandError> {
     emit(out, format_args!("Files:\n"))?;
     for c in &plan.changes {
         let (mark, what) = match &c.action {

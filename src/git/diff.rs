@@ -177,9 +177,28 @@ pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> String {
     }
 }
 
+/// The lines a diff from `old` to `new` adds and removes, as `git diff --numstat` counts them;
+/// `None` for binary content (git counts no lines there either).
+pub fn line_stat(old: &[u8], new: &[u8]) -> Option<(usize, usize)> {
+    if crate::merge::is_binary(old) || crate::merge::is_binary(new) {
+        return None;
+    }
+    let patch = git2::Patch::from_buffers(old, None, new, None, None).ok()?;
+    let (_, added, removed) = patch.line_stats().ok()?;
+    Some((added, removed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_stats_count_as_numstat_does() {
+        assert_eq!(line_stat(b"a\nb\nc\n", b"a\nB\nc\nd\n"), Some((2, 1)));
+        assert_eq!(line_stat(b"", b"x\ny\n"), Some((2, 0)));
+        assert_eq!(line_stat(b"same\n", b"same\n"), Some((0, 0)));
+        assert_eq!(line_stat(b"\0bin", b"text\n"), None);
+    }
 
     #[test]
     fn file_diffs_show_mode_changes_as_git_does() {

@@ -51,7 +51,12 @@ fn paths_written(plan: &UpgradePlan) -> (Vec<String>, Vec<String>) {
             restore.insert(change.path.to_string());
         }
     }
-    restore.insert(ANSWERS_FILE.to_string());
+    // An adoption creates the answers file: undoing it removes the file, not restores it.
+    if std::fs::symlink_metadata(dir.join(ANSWERS_FILE)).is_ok() {
+        restore.insert(ANSWERS_FILE.to_string());
+    } else {
+        created.insert(ANSWERS_FILE.to_string());
+    }
     (restore.into_iter().collect(), created.into_iter().collect())
 }
 
@@ -404,23 +409,26 @@ fn answers_record_from(
     message: &str,
     before: Option<&AnswersFile>,
 ) -> Result<AnswersFile, Error> {
+    let upgraded = AnswersFile {
+        bundle: Recorded {
+            name: plan.name.clone(),
+            version: plan.to_version.clone(),
+            source: plan.source.to_string(),
+            commit: plan.commit.clone(),
+        },
+        answers: plan.recorded_answers.clone(),
+        upgrade: None,
+    };
     if !marked.any() {
-        return Ok(AnswersFile {
-            bundle: Recorded {
-                name: plan.name.clone(),
-                version: plan.to_version.clone(),
-                source: plan.source.to_string(),
-                commit: plan.commit.clone(),
-            },
-            answers: plan.recorded_answers.clone(),
-            upgrade: None,
-        });
+        return Ok(upgraded);
     }
     // The recorded version stays the old one until the user finishes: a check or a second
-    // upgrade must still render the base this upgrade merged against.
-    let old = match before {
-        Some(record) => record.clone(),
-        None => Project::open(&plan.project_dir)?.record,
+    // upgrade must still render the base this upgrade merged against. An adoption has none
+    // (its base is empty): it records the version it adopts, which `--abort` removes.
+    let old = match (before, &plan.adopting) {
+        (Some(record), _) => record.clone(),
+        (None, Some(_)) => upgraded,
+        (None, None) => Project::open(&plan.project_dir)?.record,
     };
     Ok(AnswersFile {
         bundle: old.bundle,

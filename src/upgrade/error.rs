@@ -58,4 +58,6 @@ pub enum Error {
     Interrupted { journal: String },
     #[error("{path}: {problem}; this file is goldpath's journal of an upgrade in progress: if no goldpath command is running, `goldpath upgrade --abort` after `git stash` of any work, or delete the file and check `git status`")]
     Journal { path: String, problem: String },
+    #[error("{path} exists: this project already follows a golden path")]
+    Adopted { path: String },
 }

@@ -11,8 +11,10 @@
 //! The modules, in the order data flows through them (none imports one that imports it back):
 //! `migrate` (what the migrations ask) and `secrets` feed `prepare`, which runs `plan` (the
 //! decision for every path) and asks `workspace` whether the tree is clean and the plan can be
-//! written; `apply` writes the plan under a `journal`.
+//! written; `apply` writes the plan under a `journal`. `adopt` plans an adoption (an upgrade
+//! from nothing) that `apply` writes the same way.
 
+mod adopt;
 mod apply;
 mod error;
 mod journal;
@@ -23,6 +25,7 @@ mod prepare;
 mod secrets;
 mod workspace;
 
+pub use adopt::{adopt, ready_to_adopt, Adoption, Standing, TemplateFile};
 pub use apply::{abort, apply, edits, finish, Applied, Edits};
 pub use error::Error;
 pub use journal::{recover, Asking, Recovered};

@@ -77,6 +77,10 @@ pub struct UpgradePlan {
     pub style: ConflictStyle,
     /// The tree had uncommitted changes (allowed by `--allow-dirty`).
     pub started_dirty: bool,
+    /// `Some` when the plan adopts the bundle (`goldpath adopt`, an upgrade from nothing; see
+    /// [`super::adopt`]): the repository's files that already were the template's, adopted as
+    /// they are. `from_version` is then `to_version`.
+    pub adopting: Option<Vec<RelPath>>,
 }
 
 /// A question new in this version and its answer.
@@ -132,10 +136,13 @@ impl UpgradePlan {
 
     /// The commit message: versions, migrations and the local changes that were kept.
     pub fn commit_message(&self) -> String {
-        let mut m = format!(
-            "Upgrade {} {} -> {} (golden path)\n",
-            self.name, self.from_version, self.to_version
-        );
+        let mut m = match &self.adopting {
+            None => format!(
+                "Upgrade {} {} -> {} (golden path)\n",
+                self.name, self.from_version, self.to_version
+            ),
+            Some(_) => format!("Adopt {} {} (golden path)\n", self.name, self.to_version),
+        };
         let mut section = |title: &str, lines: Vec<String>| {
             if !lines.is_empty() {
                 m.push_str(&format!("\n{title}:\n"));
@@ -152,6 +159,12 @@ impl UpgradePlan {
             section(title, self.paths_where(of_kind));
         }
         section("Renamed by the template", self.renames());
+        if let Some(as_is) = &self.adopting {
+            section(
+                "Adopted as they are (the same as the template's)",
+                lines(as_is),
+            );
+        }
         for (title, of_kind) in LAST_SECTIONS {
             section(title, self.paths_where(of_kind));
         }
@@ -331,6 +344,7 @@ fn plan_upgrade(
         project_dir: project.dir.clone(),
         style: options.style,
         started_dirty,
+        adopting: None,
     })
 }
 
