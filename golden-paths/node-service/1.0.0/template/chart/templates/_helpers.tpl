@@ -46,6 +46,24 @@ helm.sh/chart: {{ include "node-service.chart" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 {{- end }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/component: api
+{{- with .Values.partOf }}
+app.kubernetes.io/part-of: {{ . }}
+{{- end }}
+{{- with .Values.owner }}
+owner: {{ . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The image reference: by digest when image.digest is set, else by tag (default: appVersion).
+*/}}
+{{- define "node-service.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
 {{- end }}
 
 {{/*
