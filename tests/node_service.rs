@@ -14,7 +14,7 @@
 //!   (node's test runner), then the built server on 127.0.0.1 answering /healthz, /readyz and
 //!   /metrics and exiting 0 on SIGTERM. About 20 s with a warm cache, 40 s cold.
 
-use crate::golden_path::{Report, Tools, tools};
+use crate::golden_path::{tools, Report, Tools};
 use crate::harness::Goldpath;
 use globset::Glob;
 use std::collections::BTreeMap;
@@ -137,7 +137,10 @@ fn node_service_renders_every_answer_and_nothing_unrendered() {
                 );
             }
             for placeholder in ["TODO", "FIXME", "lorem", "CHANGEME"] {
-                assert!(!content.contains(placeholder), "{ci} {path}: `{placeholder}`");
+                assert!(
+                    !content.contains(placeholder),
+                    "{ci} {path}: `{placeholder}`"
+                );
             }
         }
         for (path, needle) in [
@@ -148,10 +151,16 @@ fn node_service_renders_every_answer_and_nothing_unrendered() {
             ),
             ("package-lock.json", "\"name\": \"orders-api\""),
             ("src/config.ts", "export const DEFAULT_PORT = 8080;"),
-            ("src/service.ts", "export const SERVICE_NAME = \"orders-api\";"),
+            (
+                "src/service.ts",
+                "export const SERVICE_NAME = \"orders-api\";",
+            ),
             ("Dockerfile", "ENTRYPOINT [\"node\", \"dist/src/main.js\"]"),
             ("Dockerfile", "USER 65532:65532"),
-            ("Dockerfile", "RUN --mount=type=cache,target=/root/.npm npm ci"),
+            (
+                "Dockerfile",
+                "RUN --mount=type=cache,target=/root/.npm npm ci",
+            ),
             ("Dockerfile", "org.opencontainers.image.source=\"https://"),
             ("chart/Chart.yaml", "name: orders-api"),
             ("chart/values.yaml", "repository: ghcr.io/acme/orders-api"),
@@ -165,7 +174,10 @@ fn node_service_renders_every_answer_and_nothing_unrendered() {
             ("README.md", "OTEL_EXPORTER_OTLP_ENDPOINT"),
             ("docs/runbook.md", "trace_id"),
         ] {
-            assert!(text(&p, path).contains(needle), "{ci} {path}: no `{needle}`");
+            assert!(
+                text(&p, path).contains(needle),
+                "{ci} {path}: no `{needle}`"
+            );
         }
         let pipeline = if ci == "github" {
             ".github/workflows/ci.yaml"
@@ -262,10 +274,8 @@ fn one_node_version_for_the_image_ci_engines_and_the_lock() {
 #[test]
 fn node_service_file_policies_match_the_rendered_files() {
     let manifest: toml::Table = toml::from_str(
-        &std::fs::read_to_string(
-            repo_root().join("golden-paths/node-service/1.0.0/bundle.toml"),
-        )
-        .expect("bundle.toml"),
+        &std::fs::read_to_string(repo_root().join("golden-paths/node-service/1.0.0/bundle.toml"))
+            .expect("bundle.toml"),
     )
     .expect("bundle.toml parses");
     let rendered: Vec<BTreeMap<String, Vec<u8>>> = CIS
@@ -282,7 +292,10 @@ fn node_service_file_policies_match_the_rendered_files() {
                 .flat_map(|f| f.keys())
                 .filter(|p| matcher.is_match(p.as_str()))
                 .collect();
-            assert!(!matched.is_empty(), "{policy} glob `{glob}` matches nothing");
+            assert!(
+                !matched.is_empty(),
+                "{policy} glob `{glob}` matches nothing"
+            );
             for path in matched {
                 if let Some(other) = policy_of.insert(path.clone(), policy) {
                     assert_eq!(other, policy, "{path} is both {other} and {policy}");
@@ -309,7 +322,12 @@ fn node_service_file_policies_match_the_rendered_files() {
     ] {
         assert_eq!(policy_of.get(path), Some(&"seed"), "{path}");
     }
-    for shared in ["Dockerfile", "tsconfig.json", "chart/values.yaml", ".node-version"] {
+    for shared in [
+        "Dockerfile",
+        "tsconfig.json",
+        "chart/values.yaml",
+        ".node-version",
+    ] {
         assert_eq!(policy_of.get(shared), None, "{shared} is shared");
     }
 }
@@ -466,7 +484,12 @@ fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) 
         );
     }
     // The JSON files parse (npm, tsc and Renovate read them).
-    for json in ["package.json", "package-lock.json", "tsconfig.json", "renovate.json"] {
+    for json in [
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "renovate.json",
+    ] {
         let parsed = serde_json::from_slice::<serde_json::Value>(&all[json]);
         report.check(label, parsed.is_ok(), &format!("{json} is JSON"));
     }
@@ -523,7 +546,12 @@ fn node_service_passes_the_real_validators() {
         ("min_replicas", "5"),
         ("metrics_operator", "false"),
     ]);
-    validate(&tools, &mut report, &format!("{VERSION} edge answers"), &edge);
+    validate(
+        &tools,
+        &mut report,
+        &format!("{VERSION} edge answers"),
+        &edge,
+    );
     println!("validators took {:.1}s", started.elapsed().as_secs_f64());
     report.finish();
 }
@@ -574,10 +602,9 @@ fn node_lts() -> Option<PathBuf> {
 /// `npm` run by Node 26: its bin directory first on PATH, so npm, tsc and `node --test` use it.
 fn npm(node: &Path, project: &Path, args: &[&str]) -> String {
     let bin = node.parent().expect("node's bin dir");
-    let path = std::env::join_paths(
-        std::iter::once(bin.to_path_buf())
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
     .expect("PATH");
     let started = Instant::now();
     let out = Process::new("npm")
@@ -702,7 +729,10 @@ fn generated_node_service_passes_its_own_tests_and_serves() {
         r#"http_request_duration_seconds_count{method="GET",route="/readyz",status="200"} 1"#,
         "process_cpu_seconds_total",
     ] {
-        assert!(metrics.contains(series), "/metrics has no `{series}`:\n{metrics}");
+        assert!(
+            metrics.contains(series),
+            "/metrics has no `{series}`:\n{metrics}"
+        );
     }
 
     let kill = Process::new("kill")
@@ -743,7 +773,11 @@ fn generated_node_service_passes_its_own_tests_and_serves() {
         serde_json::from_str::<serde_json::Value>(line)
             .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
     }
-    assert!(log.iter().any(|l| l.contains(r#""msg":"stopped""#)), "{}", log.join("\n"));
+    assert!(
+        log.iter().any(|l| l.contains(r#""msg":"stopped""#)),
+        "{}",
+        log.join("\n")
+    );
     assert!(
         log.iter().any(|l| l.contains(r#""request_id":"#)),
         "no request id in the logs"
