@@ -15,7 +15,7 @@
 //!   /metrics and exiting 0 on SIGTERM. About 20 s with a warm cache, 40 s cold.
 
 use crate::golden_path::{tools, Report, Tools};
-use crate::harness::Goldpath;
+use crate::harness::{git, Goldpath, Workspace};
 use globset::Glob;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -329,6 +329,45 @@ fn node_service_file_policies_match_the_rendered_files() {
         ".node-version",
     ] {
         assert_eq!(policy_of.get(shared), None, "{shared} is shared");
+    }
+}
+
+#[test]
+fn a_new_node_service_is_committed_and_checks_clean_for_both_cis() {
+    // The pipeline runs `goldpath check`: a project just made must pass it, and an edit to a
+    // locked file (the chart's Deployment) must be reported.
+    for ci in CIS {
+        let ws = Workspace::new();
+        let dir = ws.new_project(&[
+            BUNDLE,
+            "orders-api",
+            "--set",
+            "service_name=orders-api",
+            "--set",
+            &format!("ci={ci}"),
+        ]);
+        assert_eq!(
+            git(&dir, &["status", "--porcelain"]),
+            "",
+            "{ci}: new left changes"
+        );
+        let out = ws.goldpath(&dir, &["check"]);
+        assert_eq!(out.code, Some(0), "{ci}: check after new\n{out}");
+        assert!(out.stdout.contains("node-service 1.0.0"), "{ci}: {out}");
+        let deployment = dir.join("chart/templates/deployment.yaml");
+        let mut edited = std::fs::read_to_string(&deployment).expect("deployment.yaml");
+        edited.push_str("# a local edit\n");
+        std::fs::write(&deployment, edited).expect("write");
+        let out = ws.goldpath(&dir, &["check"]);
+        assert_ne!(
+            out.code,
+            Some(0),
+            "{ci}: a locked file's edit passed check\n{out}"
+        );
+        assert!(
+            format!("{}{}", out.stdout, out.stderr).contains("chart/templates/deployment.yaml"),
+            "{ci}: {out}"
+        );
     }
 }
 
