@@ -23,6 +23,7 @@ mod new_errors;
 #[cfg(unix)]
 mod new_interactive;
 mod new_sources;
+mod node_service;
 mod path_oracle;
 mod path_properties;
 mod safety_paths;

