@@ -459,7 +459,7 @@ fn file_policies_match_rendered_files_and_migrations_lead_from_1_0_0_to_1_1_0() 
 // The real validators
 
 /// Finds `name` on PATH.
-fn which(name: &str) -> Option<PathBuf> {
+pub(crate) fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
@@ -467,22 +467,22 @@ fn which(name: &str) -> Option<PathBuf> {
 }
 
 /// The validators, found on PATH, with what is needed to call each.
-struct Tools {
-    promtool: PathBuf,
-    hadolint: PathBuf,
-    yamllint: PathBuf,
-    check_jsonschema: PathBuf,
-    kubernetes_validate: PathBuf,
-    actionlint: PathBuf,
-    node: PathBuf,
-    node_modules: PathBuf,
-    python: PathBuf,
+pub(crate) struct Tools {
+    pub(crate) promtool: PathBuf,
+    pub(crate) hadolint: PathBuf,
+    pub(crate) yamllint: PathBuf,
+    pub(crate) check_jsonschema: PathBuf,
+    pub(crate) kubernetes_validate: PathBuf,
+    pub(crate) actionlint: PathBuf,
+    pub(crate) node: PathBuf,
+    pub(crate) node_modules: PathBuf,
+    pub(crate) python: PathBuf,
     cargo: PathBuf,
 }
 
 /// Every validator, or `None` (after printing what is missing) when some are missing and
 /// `GOLDPATH_VALIDATORS=1` is not set. With it set, a missing tool panics.
-fn tools() -> Option<Tools> {
+pub(crate) fn tools() -> Option<Tools> {
     let mut missing = Vec::new();
     let mut find = |name: &str| {
         which(name).or_else(|| {
@@ -555,13 +555,13 @@ fn tools() -> Option<Tools> {
 
 /// Runs validator commands, collecting every failure so one run reports them all.
 #[derive(Default)]
-struct Report {
+pub(crate) struct Report {
     passed: Vec<String>,
     failed: Vec<String>,
 }
 
 impl Report {
-    fn run(&mut self, label: &str, dir: &Path, program: &Path, args: &[&str]) {
+    pub(crate) fn run(&mut self, label: &str, dir: &Path, program: &Path, args: &[&str]) {
         // Long file lists (kubernetes-validate) are shortened in the report.
         let shown_args = if args.len() > 8 {
             format!("{} ... ({} arguments)", args[..6].join(" "), args.len())
@@ -585,7 +585,7 @@ impl Report {
         }
     }
 
-    fn run_cmd(&mut self, label: &str, mut cmd: Process) {
+    pub(crate) fn run_cmd(&mut self, label: &str, mut cmd: Process) {
         let shown = format!("{label}: {cmd:?}");
         match cmd.output() {
             Ok(out) if out.status.success() => self.passed.push(shown),
@@ -599,7 +599,7 @@ impl Report {
         }
     }
 
-    fn check(&mut self, label: &str, ok: bool, what: &str) {
+    pub(crate) fn check(&mut self, label: &str, ok: bool, what: &str) {
         if ok {
             self.passed.push(format!("{label}: {what}"));
         } else {
@@ -607,7 +607,7 @@ impl Report {
         }
     }
 
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         for line in &self.passed {
             println!("ok   {line}");
         }

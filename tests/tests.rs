@@ -19,6 +19,7 @@ mod new_interactive;
 mod new_sources;
 mod path_oracle;
 mod path_properties;
+mod python_service;
 mod safety_paths;
 mod safety_render;
 mod safety_secrets;
