@@ -11,7 +11,7 @@
 //!   the lock file is unchanged), `ruff` and `pytest`, then `python -m app` on 127.0.0.1 answering
 //!   /healthz, /readyz and /metrics and exiting 0 on SIGTERM.
 
-use crate::golden_path::{Report, Tools, tools, which};
+use crate::golden_path::{tools, which, Report, Tools};
 use crate::harness::Goldpath;
 use globset::Glob;
 use std::collections::BTreeMap;
@@ -106,11 +106,15 @@ fn str_path(p: &Path) -> &str {
 
 #[test]
 fn the_catalog_lists_python_service() {
-    Goldpath::new()
-        .arg("list")
-        .success()
-        .stdout_contains("python-service")
-        .stdout_contains(VERSION);
+    let out = Goldpath::new().arg("list").success();
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["python-service", VERSION]),
+        "{}",
+        out.stdout
+    );
+    out.stdout_contains("rust-service");
 }
 
 #[test]
@@ -121,9 +125,12 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
         for (path, bytes) in &all {
             let content = String::from_utf8_lossy(bytes);
             for leftover in ["{%", "%}", "{#", "#}", "{{ ", " }}"] {
-                // GitHub expressions (`${{ ... }}`) and Helm templates are not tera's.
+                // GitHub expressions (`${{ ... }}`), Helm templates and Prometheus' alert
+                // templates (`{{ $labels.namespace }}`) are not tera's.
                 if (leftover.contains("{{") || leftover.contains("}}"))
-                    && (path.starts_with("chart/templates/") || path.starts_with(".github/"))
+                    && ["chart/", ".github/", "alerts/"]
+                        .iter()
+                        .any(|dir| path.starts_with(dir))
                 {
                     continue;
                 }
@@ -132,13 +139,24 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
                     "{ci} {path}: unrendered tera `{leftover}`"
                 );
             }
-            for placeholder in ["TODO", "FIXME", "lorem", "CHANGEME", "rust-service", "cargo"] {
-                if placeholder == "cargo" && (path == ".gitlab-ci.yml" || path.starts_with(".github/"))
+            for placeholder in [
+                "TODO",
+                "FIXME",
+                "lorem",
+                "CHANGEME",
+                "rust-service",
+                "cargo",
+            ] {
+                if placeholder == "cargo"
+                    && (path == ".gitlab-ci.yml" || path.starts_with(".github/"))
                 {
                     // CI builds goldpath itself with cargo.
                     continue;
                 }
-                assert!(!content.contains(placeholder), "{ci} {path}: `{placeholder}`");
+                assert!(
+                    !content.contains(placeholder),
+                    "{ci} {path}: `{placeholder}`"
+                );
             }
         }
         let expect: &[(&str, &str)] = &[
@@ -168,7 +186,10 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
             ("alerts/slo-rules.yaml", "(14.4 * (1 - 99.9 / 100))"),
         ];
         for (path, needle) in expect {
-            assert!(text(&p, path).contains(needle), "{ci} {path}: no `{needle}`");
+            assert!(
+                text(&p, path).contains(needle),
+                "{ci} {path}: no `{needle}`"
+            );
         }
         // Every pinned package carries its hashes: pip --require-hashes installs nothing else.
         for lock in ["requirements.txt", "requirements-dev.txt"] {
@@ -203,7 +224,10 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
             "cosign sign --yes",
             "provenance",
         ] {
-            assert!(pipeline.contains(needle), "{ci}: the pipeline has no `{needle}`");
+            assert!(
+                pipeline.contains(needle),
+                "{ci}: the pipeline has no `{needle}`"
+            );
         }
         let slug_key = format!("{ci}.com/project-slug: acme/orders-api");
         assert!(text(&p, "catalog-info.yaml").contains(&slug_key), "{ci}");
@@ -235,22 +259,22 @@ fn one_python_version_for_the_image_ci_and_the_project() {
             .collect();
         assert_eq!(images.len(), 2, "{ci}: a build and a runtime stage");
         for image in images {
-            assert_eq!(python_of_image(image), Some(pinned.as_str()), "{ci}: {image}");
+            assert_eq!(
+                python_of_image(image),
+                Some(pinned.as_str()),
+                "{ci}: {image}"
+            );
         }
         assert!(
             text(&p, "pyproject.toml").contains("requires-python = \">=3.11,<3.12\""),
             "{ci}"
         );
         if ci == "github" {
-            assert!(
-                text(&p, ".github/workflows/ci.yaml")
-                    .contains("python-version-file: .python-version")
-            );
+            assert!(text(&p, ".github/workflows/ci.yaml")
+                .contains("python-version-file: .python-version"));
         } else {
-            assert!(
-                text(&p, ".gitlab-ci.yml")
-                    .contains("image: docker.io/library/python:3.11-slim-bookworm")
-            );
+            assert!(text(&p, ".gitlab-ci.yml")
+                .contains("image: docker.io/library/python:3.11-slim-bookworm"));
         }
     }
 }
@@ -283,7 +307,10 @@ fn python_service_file_policies_match_the_rendered_files() {
                     }
                 }
             }
-            assert!(matched, "{policy} pattern `{pattern}` matches no rendered file");
+            assert!(
+                matched,
+                "{policy} pattern `{pattern}` matches no rendered file"
+            );
         }
     }
     for path in [
@@ -479,7 +506,12 @@ fn python_service_passes_the_real_validators() {
         ("min_replicas", "5"),
         ("metrics_operator", "false"),
     ]);
-    validate(&tools, &mut report, &format!("{VERSION} edge answers"), &edge);
+    validate(
+        &tools,
+        &mut report,
+        &format!("{VERSION} edge answers"),
+        &edge,
+    );
     println!("validators took {:.1}s", started.elapsed().as_secs_f64());
     report.finish();
 }
@@ -504,7 +536,8 @@ fn python_service_alert_tests_pass_across_the_slo_range() {
 // The generated service's own tests, and the service itself
 
 /// A venv under `.tools/` with the rendered project's locked dev dependencies, reused while the
-/// lock file is unchanged; wheels are cached in `.tools/pip-cache` so a rebuild downloads nothing.
+/// lock file is unchanged; the wheels stay in `.tools/python-wheels`, so a new venv installs
+/// offline.
 fn service_venv(requirements: &Path) -> PathBuf {
     let lock = std::fs::read(requirements).expect("requirements-dev.txt");
     // The lock's own bytes name the venv's content; a changed lock makes a new venv.
@@ -534,20 +567,35 @@ fn service_venv(requirements: &Path) -> PathBuf {
         Process::new(&python).arg("-m").arg("venv").arg(&venv),
         "python3 -m venv",
     );
-    run(
-        Process::new(venv.join("bin/pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--require-hashes",
-                "--no-deps",
-                "-r",
-            ])
+    // Wheels are kept in .tools/python-wheels: once downloaded, a new venv installs offline.
+    let wheels = tools_dir.join("python-wheels");
+    let pip = |args: &[&str]| {
+        let mut cmd = Process::new(venv.join("bin/pip"));
+        cmd.args(["--quiet", "--disable-pip-version-check"])
+            .args(args)
+            .args(["--require-hashes", "--no-deps", "-r"])
             .arg(requirements)
-            .env("PIP_CACHE_DIR", tools_dir.join("pip-cache")),
-        "pip install --require-hashes -r requirements-dev.txt",
-    );
+            .env_remove("PIP_FIND_LINKS");
+        cmd
+    };
+    let offline = pip(&["install", "--no-index", "--find-links", str_path(&wheels)])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !offline {
+        run(
+            &mut pip(&[
+                "download",
+                "--only-binary=:all:",
+                "--dest",
+                str_path(&wheels),
+            ]),
+            "pip download --require-hashes -r requirements-dev.txt (from PyPI)",
+        );
+        run(
+            &mut pip(&["install", "--no-index", "--find-links", str_path(&wheels)]),
+            "pip install --require-hashes -r requirements-dev.txt",
+        );
+    }
     std::fs::write(&stamp_file, &stamp).expect("write the stamp");
     venv
 }
@@ -600,7 +648,10 @@ fn generated_python_service_passes_its_own_tests_and_serves() {
     for (program, args) in [
         ("ruff", &["check", "--no-cache", "."][..]),
         ("ruff", &["format", "--no-cache", "--check", "."][..]),
-        ("python", &["-m", "pytest", "-p", "no:cacheprovider", "-q"][..]),
+        (
+            "python",
+            &["-m", "pytest", "-p", "no:cacheprovider", "-q"][..],
+        ),
     ] {
         let out = Process::new(bin.join(program))
             .args(args)
@@ -696,7 +747,11 @@ fn generated_python_service_passes_its_own_tests_and_serves() {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    for message in ["\"listening\"", "\"shutdown requested: draining\"", "\"stopped\""] {
+    for message in [
+        "\"listening\"",
+        "\"shutdown requested: draining\"",
+        "\"stopped\"",
+    ] {
         assert!(stdout.contains(message), "no {message} log line:\n{stdout}");
     }
     println!(
