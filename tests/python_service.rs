@@ -700,7 +700,7 @@ fn generated_python_service_passes_its_own_tests_and_serves() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let ready = ready.unwrap_or_else(|| {
+    let Some(ready) = ready else {
         let _ = child.kill();
         let out = child.wait_with_output().expect("output");
         panic!(
@@ -708,7 +708,7 @@ fn generated_python_service_passes_its_own_tests_and_serves() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         )
-    });
+    };
     assert_eq!(ready.0, 200, "/readyz: {}", ready.1);
     assert_eq!(
         get(port, "/healthz"),
