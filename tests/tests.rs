@@ -26,6 +26,7 @@ mod new_sources;
 mod node_service;
 mod path_oracle;
 mod path_properties;
+mod python_service;
 mod safety_paths;
 mod safety_render;
 mod safety_secrets;

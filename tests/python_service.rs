@@ -1,0 +1,763 @@
+//! The built-in `python-service` golden path (issue #15), rendered by the real binary
+//! (`goldpath new`) and checked three ways:
+//!
+//! - what it renders for fixed answers: every answer lands, nothing is left unrendered, the file
+//!   policies cover the files, and one Python version is shared by the image, CI and the project;
+//! - the real validators `tests/golden_path.rs` runs on rust-service (promtool, hadolint, yamllint,
+//!   check-jsonschema, the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog
+//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`;
+//! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks: its
+//!   locked dependencies installed from PyPI into a venv under `.tools/` (kept between runs while
+//!   the lock file is unchanged), `ruff` and `pytest`, then `python -m app` on 127.0.0.1 answering
+//!   /healthz, /readyz and /metrics and exiting 0 on SIGTERM.
+
+use crate::golden_path::{tools, which, Report, Tools};
+use crate::harness::Goldpath;
+use globset::Glob;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+const BUNDLE: &str = "python-service";
+const VERSION: &str = "1.0.0";
+const CIS: [&str; 2] = ["github", "gitlab"];
+
+const ANSWERS: &[(&str, &str)] = &[
+    ("service_name", "orders-api"),
+    ("description", "Takes, prices and tracks customer orders"),
+    ("owner", "team-orders"),
+    ("repo_slug", "acme/orders-api"),
+    ("image_registry", "ghcr.io/acme"),
+    ("port", "8080"),
+    ("slo_target", "99.9"),
+];
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn validators_dir() -> PathBuf {
+    repo_root().join("tests/validators")
+}
+
+fn flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| v == "1")
+}
+
+struct Project {
+    _tmp: TempDir,
+    dir: PathBuf,
+}
+
+fn render(extra: &[(&str, &str)]) -> Project {
+    let mut answers: BTreeMap<&str, &str> = ANSWERS.iter().copied().collect();
+    answers.extend(extra.iter().copied());
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("orders-api");
+    let mut cmd = Goldpath::new().args(["new", BUNDLE]).arg(&dir).args([
+        "--version",
+        VERSION,
+        "--defaults",
+        "--no-input",
+        "--no-commit",
+    ]);
+    for (k, v) in answers {
+        cmd = cmd.arg("--set").arg(format!("{k}={v}"));
+    }
+    cmd.success();
+    Project { _tmp: tmp, dir }
+}
+
+/// Every file of a rendered project by path, except the answers file goldpath writes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.expect("walk");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("under dir")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel != ".goldpath.toml" {
+            out.insert(rel, std::fs::read(entry.path()).expect("read"));
+        }
+    }
+    out
+}
+
+fn text(project: &Project, path: &str) -> String {
+    std::fs::read_to_string(project.dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn str_path(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+// ---------------------------------------------------------------------------------------------
+// What it renders
+
+#[test]
+fn the_catalog_lists_python_service() {
+    let out = Goldpath::new().arg("list").success();
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["python-service", VERSION]),
+        "{}",
+        out.stdout
+    );
+    out.stdout_contains("rust-service");
+}
+
+#[test]
+fn python_service_renders_every_answer_and_nothing_unrendered() {
+    for ci in CIS {
+        let p = render(&[("ci", ci)]);
+        let all = files(&p.dir);
+        for (path, bytes) in &all {
+            let content = String::from_utf8_lossy(bytes);
+            for leftover in ["{%", "%}", "{#", "#}", "{{ ", " }}"] {
+                // GitHub expressions (`${{ ... }}`), Helm templates and Prometheus' alert
+                // templates (`{{ $labels.namespace }}`) are not tera's.
+                if (leftover.contains("{{") || leftover.contains("}}"))
+                    && ["chart/", ".github/", "alerts/"]
+                        .iter()
+                        .any(|dir| path.starts_with(dir))
+                {
+                    continue;
+                }
+                assert!(
+                    !content.contains(leftover),
+                    "{ci} {path}: unrendered tera `{leftover}`"
+                );
+            }
+            for placeholder in [
+                "TODO",
+                "FIXME",
+                "lorem",
+                "CHANGEME",
+                "rust-service",
+                "cargo",
+            ] {
+                if placeholder == "cargo"
+                    && (path == ".gitlab-ci.yml" || path.starts_with(".github/"))
+                {
+                    // CI builds goldpath itself with cargo.
+                    continue;
+                }
+                assert!(
+                    !content.contains(placeholder),
+                    "{ci} {path}: `{placeholder}`"
+                );
+            }
+        }
+        let expect: &[(&str, &str)] = &[
+            ("pyproject.toml", "name = \"orders-api\""),
+            (
+                "pyproject.toml",
+                "description = \"Takes, prices and tracks customer orders\"",
+            ),
+            ("app/config.py", "SERVICE_NAME = \"orders-api\""),
+            ("app/config.py", "DEFAULT_PORT = 8080"),
+            (
+                "Dockerfile",
+                "ENTRYPOINT [\"/opt/venv/bin/python\", \"-m\", \"app\"]",
+            ),
+            ("Dockerfile", "USER 65532:65532"),
+            (
+                "Dockerfile",
+                "--require-hashes --no-deps --only-binary=:all: -r requirements.txt",
+            ),
+            ("chart/Chart.yaml", "name: orders-api"),
+            ("chart/values.yaml", "repository: ghcr.io/acme/orders-api"),
+            ("chart/values.yaml", "containerPort: 8080"),
+            ("CODEOWNERS", "* @acme/team-orders"),
+            ("catalog-info.yaml", "owner: group:team-orders"),
+            ("score.yaml", "PORT: \"8080\""),
+            ("requirements.txt", "# via orders-api (pyproject.toml)"),
+            ("alerts/slo-rules.yaml", "(14.4 * (1 - 99.9 / 100))"),
+        ];
+        for (path, needle) in expect {
+            assert!(
+                text(&p, path).contains(needle),
+                "{ci} {path}: no `{needle}`"
+            );
+        }
+        // Every pinned package carries its hashes: pip --require-hashes installs nothing else.
+        for lock in ["requirements.txt", "requirements-dev.txt"] {
+            let body = text(&p, lock);
+            let pins = body.lines().filter(|l| l.contains("==")).count();
+            let hashed = body
+                .lines()
+                .filter(|l| l.contains("==") && l.ends_with(" \\"))
+                .count();
+            assert!(pins >= 20, "{ci} {lock}: {pins} pins");
+            assert_eq!(pins, hashed, "{ci} {lock}: a pin without hashes");
+            assert!(!body.contains("--find-links"), "{ci} {lock}");
+        }
+
+        let ci_files: Vec<&String> = all
+            .keys()
+            .filter(|k| k.starts_with(".github/") || k.as_str() == ".gitlab-ci.yml")
+            .collect();
+        let want = if ci == "github" {
+            ".github/workflows/ci.yaml"
+        } else {
+            ".gitlab-ci.yml"
+        };
+        assert_eq!(ci_files, [want], "{ci}");
+        let pipeline = text(&p, want);
+        for needle in [
+            "pip install --require-hashes --no-deps -r requirements-dev.txt",
+            "ruff check .",
+            "python -m pytest",
+            "check --format",
+            "cargo install --locked --git \"$GOLDPATH_REPO\" --rev \"$GOLDPATH_REV\" goldpath",
+            "cosign sign --yes",
+            "provenance",
+        ] {
+            assert!(
+                pipeline.contains(needle),
+                "{ci}: the pipeline has no `{needle}`"
+            );
+        }
+        let slug_key = format!("{ci}.com/project-slug: acme/orders-api");
+        assert!(text(&p, "catalog-info.yaml").contains(&slug_key), "{ci}");
+        // The chart ships the alerts promtool tests, byte for byte.
+        assert_eq!(
+            all["alerts/slo-rules.yaml"], all["chart/files/prometheus-rules.yaml"],
+            "{ci}: the chart's copy of the rules differs"
+        );
+    }
+}
+
+/// `3.11` from `FROM docker.io/library/python:3.11-slim-bookworm`.
+fn python_of_image(line: &str) -> Option<&str> {
+    line.strip_prefix("FROM docker.io/library/python:")?
+        .split('-')
+        .next()
+}
+
+#[test]
+fn one_python_version_for_the_image_ci_and_the_project() {
+    for ci in CIS {
+        let p = render(&[("ci", ci)]);
+        let pinned = text(&p, ".python-version").trim().to_string();
+        assert_eq!(pinned, "3.11", "{ci}: the Python this suite tests with");
+        let dockerfile = text(&p, "Dockerfile");
+        let images: Vec<&str> = dockerfile
+            .lines()
+            .filter(|l| l.starts_with("FROM "))
+            .collect();
+        assert_eq!(images.len(), 2, "{ci}: a build and a runtime stage");
+        for image in images {
+            assert_eq!(
+                python_of_image(image),
+                Some(pinned.as_str()),
+                "{ci}: {image}"
+            );
+        }
+        assert!(
+            text(&p, "pyproject.toml").contains("requires-python = \">=3.11,<3.12\""),
+            "{ci}"
+        );
+        if ci == "github" {
+            assert!(text(&p, ".github/workflows/ci.yaml")
+                .contains("python-version-file: .python-version"));
+        } else {
+            assert!(text(&p, ".gitlab-ci.yml")
+                .contains("image: docker.io/library/python:3.11-slim-bookworm"));
+        }
+    }
+}
+
+#[test]
+fn python_service_file_policies_match_the_rendered_files() {
+    let manifest: toml::Table = toml::from_str(
+        &std::fs::read_to_string(
+            repo_root().join(format!("golden-paths/{BUNDLE}/{VERSION}/bundle.toml")),
+        )
+        .expect("bundle.toml"),
+    )
+    .expect("bundle.toml parses");
+    let rendered: BTreeMap<&str, BTreeMap<String, Vec<u8>>> = CIS
+        .iter()
+        .map(|ci| (*ci, files(&render(&[("ci", ci)]).dir)))
+        .collect();
+    let mut policy_of: BTreeMap<String, &str> = BTreeMap::new();
+    for policy in ["locked", "seed"] {
+        let patterns = manifest["files"][policy].as_array().expect(policy);
+        for pattern in patterns {
+            let pattern = pattern.as_str().expect("pattern");
+            let glob = Glob::new(pattern).expect("glob").compile_matcher();
+            let mut matched = false;
+            for files in rendered.values() {
+                for path in files.keys() {
+                    if glob.is_match(path) {
+                        matched = true;
+                        policy_of.insert(path.clone(), policy);
+                    }
+                }
+            }
+            assert!(
+                matched,
+                "{policy} pattern `{pattern}` matches no rendered file"
+            );
+        }
+    }
+    for path in [
+        ".github/workflows/ci.yaml",
+        ".gitlab-ci.yml",
+        "chart/templates/deployment.yaml",
+        "alerts/slo-rules.yaml",
+    ] {
+        assert_eq!(policy_of.get(path), Some(&"locked"), "{path}");
+    }
+    for path in [
+        "app/main.py",
+        "tests/test_http.py",
+        "pyproject.toml",
+        "requirements.txt",
+        "requirements-dev.txt",
+        "README.md",
+    ] {
+        assert_eq!(policy_of.get(path), Some(&"seed"), "{path}");
+    }
+    for path in ["Dockerfile", ".python-version", "chart/values.yaml"] {
+        assert_eq!(policy_of.get(path), None, "{path} is shared (merged)");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real validators
+
+fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
+    let dir = &project.dir;
+    let all = files(dir);
+    let schemas = validators_dir().join("schemas");
+
+    let alerts = dir.join("alerts");
+    report.run(
+        label,
+        &alerts,
+        &tools.promtool,
+        &["check", "rules", "slo-rules.yaml"],
+    );
+    report.run(
+        label,
+        &alerts,
+        &tools.promtool,
+        &["test", "rules", "slo-rules.test.yaml"],
+    );
+    if all.contains_key("chart/files/prometheus-rules.yaml") {
+        report.run(
+            label,
+            dir,
+            &tools.promtool,
+            &["check", "rules", "chart/files/prometheus-rules.yaml"],
+        );
+    }
+    report.run(
+        label,
+        dir,
+        &tools.hadolint,
+        &["--no-color", "--failure-threshold", "info", "Dockerfile"],
+    );
+    let yamllint_config = validators_dir().join("yamllint.yaml");
+    report.run(
+        label,
+        dir,
+        &tools.yamllint,
+        &["--strict", "-c", str_path(&yamllint_config), "."],
+    );
+    if all.contains_key(".github/workflows/ci.yaml") {
+        report.run(
+            label,
+            dir,
+            &tools.check_jsonschema,
+            &[
+                "--builtin-schema",
+                "vendor.github-workflows",
+                ".github/workflows/ci.yaml",
+            ],
+        );
+        report.run(
+            label,
+            dir,
+            &tools.actionlint,
+            &[".github/workflows/ci.yaml"],
+        );
+    }
+    if all.contains_key(".gitlab-ci.yml") {
+        report.run(
+            label,
+            dir,
+            &tools.check_jsonschema,
+            &["--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
+        );
+    }
+    report.run(
+        label,
+        dir,
+        &tools.check_jsonschema,
+        &["--builtin-schema", "vendor.renovate", "renovate.json"],
+    );
+    let score_schema = schemas.join("score-v1b1.json");
+    report.run(
+        label,
+        dir,
+        &tools.check_jsonschema,
+        &["--schemafile", str_path(&score_schema), "score.yaml"],
+    );
+    report.run(
+        label,
+        dir,
+        &tools.check_jsonschema,
+        &[
+            "--schemafile",
+            "chart/values.schema.json",
+            "chart/values.yaml",
+        ],
+    );
+    let mut backstage = Process::new(&tools.node);
+    backstage
+        .arg(validators_dir().join("backstage.cjs"))
+        .arg("catalog-info.yaml")
+        .current_dir(dir)
+        .env("NODE_PATH", &tools.node_modules);
+    report.run_cmd(label, backstage);
+
+    let rendered = dir.parent().expect("temp dir").join("rendered");
+    let mut helm = Process::new(&tools.python);
+    helm.arg(validators_dir().join("helm_check.py"))
+        .arg(dir.join("chart"))
+        .arg(&rendered)
+        .current_dir(dir);
+    report.run_cmd(label, helm);
+    let mut core = Vec::new();
+    let mut rules = Vec::new();
+    for entry in walkdir::WalkDir::new(&rendered).sort_by_file_name() {
+        let entry = entry.expect("walk rendered");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path().to_string_lossy().into_owned();
+        if name.contains("-prometheusrule-") {
+            rules.push(path);
+        } else if !name.contains("-servicemonitor-") && !name.contains("-httproute-") {
+            core.push(path);
+        }
+    }
+    report.check(
+        label,
+        core.len() >= 18,
+        &format!("the chart rendered {} core objects", core.len()),
+    );
+    let mut args = vec!["-k", "1.30.0", "--strict", "--quiet"];
+    args.extend(core.iter().map(String::as_str));
+    report.run(label, dir, &tools.kubernetes_validate, &args);
+    let operator = all.contains_key("chart/templates/prometheusrule.yaml");
+    report.check(
+        label,
+        rules.len() == usize::from(operator),
+        "a PrometheusRule renders iff metrics_operator",
+    );
+    let rule_schema = schemas.join("schema-prometheusrule-v1.json");
+    for rule in &rules {
+        report.run(
+            label,
+            dir,
+            &tools.check_jsonschema,
+            &["--schemafile", str_path(&rule_schema), rule],
+        );
+    }
+}
+
+#[test]
+fn python_service_passes_the_real_validators() {
+    let Some(tools) = tools() else { return };
+    let started = Instant::now();
+    let mut report = Report::default();
+    for ci in CIS {
+        let project = render(&[("ci", ci)]);
+        validate(&tools, &mut report, &format!("{VERSION} {ci}"), &project);
+    }
+    // The answers that change the most: no Prometheus Operator, the longest name, a description
+    // full of YAML, TOML and Dockerfile syntax, a nested GitLab group, a registry with a port.
+    let edge = render(&[
+        ("ci", "gitlab"),
+        ("service_name", "a234567890b234567890c234567890d23456789z"),
+        (
+            "description",
+            "Takes \"orders\" & prices them: fast, safe — #1 {{ not tera }}",
+        ),
+        ("repo_slug", "acme/platform/services/a-very-long-name"),
+        ("image_registry", "registry.example.com:5000/acme/services"),
+        ("port", "9443"),
+        ("min_replicas", "5"),
+        ("metrics_operator", "false"),
+    ]);
+    validate(
+        &tools,
+        &mut report,
+        &format!("{VERSION} edge answers"),
+        &edge,
+    );
+    println!("validators took {:.1}s", started.elapsed().as_secs_f64());
+    report.finish();
+}
+
+#[test]
+fn python_service_alert_tests_pass_across_the_slo_range() {
+    let Some(tools) = tools() else { return };
+    let mut report = Report::default();
+    for slo in ["90", "99.5", "99.999"] {
+        let project = render(&[("slo_target", slo)]);
+        report.run(
+            &format!("slo_target={slo}"),
+            &project.dir.join("alerts"),
+            &tools.promtool,
+            &["test", "rules", "slo-rules.test.yaml"],
+        );
+    }
+    report.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generated service's own tests, and the service itself
+
+/// A venv under `.tools/` with the rendered project's locked dev dependencies, reused while the
+/// lock file is unchanged; the wheels stay in `.tools/python-wheels`, so a new venv installs
+/// offline.
+fn service_venv(requirements: &Path) -> PathBuf {
+    let lock = std::fs::read(requirements).expect("requirements-dev.txt");
+    // The lock's own bytes name the venv's content; a changed lock makes a new venv.
+    let stamp = format!("{:016x}", fnv1a(&lock));
+    let tools_dir = repo_root().join(".tools");
+    let venv = tools_dir.join("python-service-venv");
+    let stamp_file = venv.join("goldpath-lock-stamp");
+    if std::fs::read_to_string(&stamp_file).is_ok_and(|s| s == stamp) {
+        return venv;
+    }
+    let python = which("python3.11")
+        .or_else(|| which("python3"))
+        .expect("python3 on PATH");
+    if venv.exists() {
+        std::fs::remove_dir_all(&venv).expect("remove the stale venv goldpath's tests made");
+    }
+    let run = |cmd: &mut Process, what: &str| {
+        let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(
+            out.status.success(),
+            "{what} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(
+        Process::new(&python).arg("-m").arg("venv").arg(&venv),
+        "python3 -m venv",
+    );
+    // Wheels are kept in .tools/python-wheels: once downloaded, a new venv installs offline.
+    let wheels = tools_dir.join("python-wheels");
+    let pip = |args: &[&str]| {
+        let mut cmd = Process::new(venv.join("bin/pip"));
+        cmd.args(["--quiet", "--disable-pip-version-check"])
+            .args(args)
+            .args(["--require-hashes", "--no-deps", "-r"])
+            .arg(requirements)
+            .env_remove("PIP_FIND_LINKS");
+        cmd
+    };
+    let offline = pip(&["install", "--no-index", "--find-links", str_path(&wheels)])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !offline {
+        run(
+            &mut pip(&[
+                "download",
+                "--only-binary=:all:",
+                "--dest",
+                str_path(&wheels),
+            ]),
+            "pip download --require-hashes -r requirements-dev.txt (from PyPI)",
+        );
+        run(
+            &mut pip(&["install", "--no-index", "--find-links", str_path(&wheels)]),
+            "pip install --require-hashes -r requirements-dev.txt",
+        );
+    }
+    std::fs::write(&stamp_file, &stamp).expect("write the stamp");
+    venv
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Status and body of `GET path` on 127.0.0.1:port, or None when nothing answers.
+fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n")?.1.to_string();
+    Some((status, body))
+}
+
+#[cfg(unix)]
+#[test]
+fn generated_python_service_passes_its_own_tests_and_serves() {
+    if !flag("GOLDPATH_VALIDATORS") {
+        eprintln!(
+            "SKIPPED the generated Python service's own tests: set GOLDPATH_VALIDATORS=1 \
+             (installs its locked dependencies from PyPI into .tools/python-service-venv)"
+        );
+        return;
+    }
+    let project = render(&[]);
+    let dir = &project.dir;
+    let started = Instant::now();
+    let venv = service_venv(&dir.join("requirements-dev.txt"));
+    let installed = started.elapsed();
+    let bin = venv.join("bin");
+    for (program, args) in [
+        ("ruff", &["check", "--no-cache", "."][..]),
+        ("ruff", &["format", "--no-cache", "--check", "."][..]),
+        (
+            "python",
+            &["-m", "pytest", "-p", "no:cacheprovider", "-q"][..],
+        ),
+    ] {
+        let out = Process::new(bin.join(program))
+            .args(args)
+            .current_dir(dir)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .output()
+            .expect("run the service's checks");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{program} {} failed in the generated service:\n{stdout}\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if program == "python" {
+            assert!(
+                stdout.contains(" passed") && !stdout.contains("failed"),
+                "{stdout}"
+            );
+        }
+    }
+    let tested = started.elapsed();
+
+    // The service as its container runs it, on a free port, stopped by SIGTERM.
+    let port = free_port();
+    let mut child = Process::new(bin.join("python"))
+        .args(["-m", "app"])
+        .current_dir(dir)
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("SHUTDOWN_DELAY_SECONDS", "0.5")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start python -m app");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut ready = None;
+    while Instant::now() < deadline {
+        if let Some(answer) = get(port, "/readyz") {
+            ready = Some(answer);
+            break;
+        }
+        if child.try_wait().expect("poll").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let Some(ready) = ready else {
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("output");
+        panic!(
+            "the service never answered on 127.0.0.1:{port}:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    assert_eq!(ready.0, 200, "/readyz: {}", ready.1);
+    assert_eq!(
+        get(port, "/healthz"),
+        Some((200, "{\"status\":\"ok\"}".into()))
+    );
+    let (status, metrics) = get(port, "/metrics").expect("/metrics");
+    assert_eq!(status, 200);
+    for series in [
+        "http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1.0",
+        "http_request_duration_seconds_bucket{le=\"0.005\",method=\"GET\",route=\"/readyz\",status=\"200\"}",
+        "http_requests_in_flight",
+    ] {
+        assert!(metrics.contains(series), "/metrics has no `{series}`:\n{metrics}");
+    }
+    let kill = Process::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(kill.success());
+    // Draining: not ready while it still serves, for SHUTDOWN_DELAY_SECONDS.
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(get(port, "/readyz").map(|r| r.0), Some(503));
+    let stop_deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("poll").is_none() {
+        if Instant::now() > stop_deadline {
+            let _ = child.kill();
+            panic!("the service did not exit within 20s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "exit {:?} after SIGTERM:\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for message in [
+        "\"listening\"",
+        "\"shutdown requested: draining\"",
+        "\"stopped\"",
+    ] {
+        assert!(stdout.contains(message), "no {message} log line:\n{stdout}");
+    }
+    println!(
+        "generated Python service: venv {:.1}s, ruff + pytest {:.1}s, serve and SIGTERM {:.1}s",
+        installed.as_secs_f64(),
+        (tested - installed).as_secs_f64(),
+        (started.elapsed() - tested).as_secs_f64()
+    );
+}
