@@ -81,6 +81,7 @@ for n in 23 "$EXTRA"; do
   python3 "$BENCHES/make_reference_bundle.py" "$W/tpl/gp-$n" --extra "$x"
 done
 [[ -n $KICKSTART ]] && python3 "$BENCHES/make_reference_bundle.py" "$W/tpl/kickstart-23" --kickstart
+[[ -n $KICKSTART ]] && python3 "$BENCHES/make_reference_bundle.py" "$W/tpl/kickstart-$EXTRA" --kickstart --extra "$EXTRA"
 
 GP_VERSION=$("$GP" --version); COPIER_V=$("$COPIER" --version 2>&1 | tail -n1)
 KS_V=$([[ -n $KICKSTART ]] && "$KICKSTART" --version || echo "not installed")
@@ -193,9 +194,15 @@ else
   RUST_SERVICE_ROW=(--row "new rust-service (builtin) vs copier ref-23|goldpath new rust-service|copier copy ref-23|30")
 fi
 python3 "$BENCHES/timing.py" run --results "$RESULTS" --group new-23 --runs "$RUNS" --warmup "$WARMUP" "${NEW_CASES[@]}"
-python3 "$BENCHES/timing.py" run --results "$RESULTS" --group "new-$EXTRA" --runs "$SLOW_RUNS" --warmup 1 \
-  --case "goldpath new ref-$EXTRA" "rm -rf $O/g" "$GP new reference-service $O/g --from file://$W/tpl/gp-$EXTRA --version 1.0.0 --defaults --no-input --set service_name=orders-api" \
+# At 23+EXTRA files kickstart and `new --no-commit` run in the same alternation (issue #16: `new`
+# with its commit no slower than kickstart without one, at both sizes).
+NEW_EXTRA_CASES=(
+  --case "goldpath new ref-$EXTRA" "rm -rf $O/g" "$GP new reference-service $O/g --from file://$W/tpl/gp-$EXTRA --version 1.0.0 --defaults --no-input --set service_name=orders-api"
+  --case "goldpath new ref-$EXTRA --no-commit" "rm -rf $O/gn" "$GP new reference-service $O/gn --from file://$W/tpl/gp-$EXTRA --version 1.0.0 --defaults --no-input --set service_name=orders-api --no-commit"
   --case "copier copy ref-$EXTRA" "rm -rf $O/c" "$COPIER copy --quiet --defaults --vcs-ref v1.0.0 -d service_name=orders-api $W/tpl/copier-$EXTRA $O/c"
+)
+[[ -n $KICKSTART ]] && NEW_EXTRA_CASES+=(--case "kickstart ref-$EXTRA" "rm -rf $O/k" "$KICKSTART $W/tpl/kickstart-$EXTRA -o $O/k -i $W/tpl/kickstart-$EXTRA/answers.json")
+python3 "$BENCHES/timing.py" run --results "$RESULTS" --group "new-$EXTRA" --runs "$SLOW_RUNS" --warmup 1 "${NEW_EXTRA_CASES[@]}"
 
 # ---------------------------------------------------------------------------------------------
 say "2. upgrade v1.0.0 -> v2.0.0 after local edits"
@@ -287,7 +294,9 @@ note "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 KS_ROWS=()
 [[ -n $KICKSTART ]] && KS_ROWS=(--row "new ref-23 vs kickstart|goldpath new ref-23|kickstart ref-23||"
-                                --row "new ref-23 --no-commit vs kickstart|goldpath new ref-23 --no-commit|kickstart ref-23||")
+                                --row "new ref-23 --no-commit vs kickstart|goldpath new ref-23 --no-commit|kickstart ref-23||"
+                                --row "new ref-$EXTRA vs kickstart|goldpath new ref-$EXTRA|kickstart ref-$EXTRA||"
+                                --row "new ref-$EXTRA --no-commit vs kickstart|goldpath new ref-$EXTRA --no-commit|kickstart ref-$EXTRA||")
 python3 "$BENCHES/timing.py" table --results "$RESULTS" \
   --row "new reference-service, $(files 23)|goldpath new ref-23|copier copy ref-23|30" \
   --row "new reference-service, $(files 23), --no-commit|goldpath new ref-23 --no-commit|copier copy ref-23|30" \
