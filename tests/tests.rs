@@ -8,6 +8,7 @@ mod cli_surface;
 mod crash;
 mod fleet;
 mod forge;
+mod forge_server;
 mod git_rules;
 mod golden_path;
 #[cfg(unix)]
