@@ -119,6 +119,8 @@ fn fleet_pr_opens_pull_requests_then_a_rerun_updates_them() {
     assert_eq!(clean_pr["draft"], false);
     let body = clean_pr["body"].as_str().unwrap();
     for want in [
+        "## Release notes",
+        "- Rust 1.86 in the Dockerfile",
         "| Project | From | To |",
         "1.0.0",
         "2.0.0",
@@ -127,6 +129,10 @@ fn fleet_pr_opens_pull_requests_then_a_rerun_updates_them() {
     ] {
         assert!(body.contains(want), "{want} not in\n{body}");
     }
+    assert!(
+        !body.contains("- first"),
+        "1.0.0's notes are not crossed\n{body}"
+    );
     let conflict_pr = creates
         .iter()
         .find(|r| r.path() == "/api/v3/repos/acme/conflict/pulls")

@@ -173,6 +173,35 @@ impl PullRequestPlan {
     }
 }
 
+/// The sections of a Keep-a-Changelog style `changelog` for the versions after `from` up to
+/// `to` (headings `## [1.4.0] - date` or `## 1.4.0`), newest first as the file has them; `None`
+/// when none is there. A heading that is not a version (`## [Unreleased]`) ends a section.
+pub fn release_notes(
+    changelog: &str,
+    from: &semver::Version,
+    to: &semver::Version,
+) -> Option<String> {
+    let mut notes = String::new();
+    let mut keep = false;
+    for line in changelog.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            let word = heading
+                .trim_start_matches('[')
+                .split(|c: char| c == ']' || c.is_whitespace())
+                .next()
+                .unwrap_or_default();
+            let word = word.strip_prefix('v').unwrap_or(word);
+            keep = semver::Version::parse(word).is_ok_and(|v| &v > from && &v <= to);
+        }
+        if keep {
+            notes.push_str(line);
+            notes.push('\n');
+        }
+    }
+    let notes = notes.trim();
+    (!notes.is_empty()).then(|| notes.to_string())
+}
+
 /// The title of the pull request of `bundle` going to `to`.
 pub fn title(bundle: &str, to: &str, has_conflicts: bool) -> String {
     let title = format!("Upgrade {bundle} to {to} (golden path)");
@@ -276,6 +305,27 @@ mod tests {
         for want in ["1.0.0", "2.0.0", "- faster builds", "`Dockerfile`", "gp/x"] {
             assert!(body.contains(want), "{want}\n{body}");
         }
+    }
+
+    #[test]
+    fn release_notes_are_the_sections_between_the_versions() {
+        let changelog = "# Changelog\n\n## [Unreleased]\n- next\n\n## [2.0.0] - 2026-01-02\n### Changed\n- faster builds\n\n## 1.5.0\n- a chart\n\n## [1.0.0] - 2025-01-01\n- first\n";
+        let v = |s: &str| semver::Version::parse(s).unwrap();
+        let notes = release_notes(changelog, &v("1.0.0"), &v("2.0.0")).unwrap();
+        assert_eq!(
+            notes,
+            "## [2.0.0] - 2026-01-02\n### Changed\n- faster builds\n\n## 1.5.0\n- a chart"
+        );
+        let only = release_notes(changelog, &v("1.5.0"), &v("1.5.0"));
+        assert_eq!(only, None, "nothing is crossed");
+        assert_eq!(
+            release_notes(changelog, &v("1.0.0"), &v("1.5.0")).unwrap(),
+            "## 1.5.0\n- a chart"
+        );
+        assert_eq!(
+            release_notes("no headings\n", &v("1.0.0"), &v("2.0.0")),
+            None
+        );
     }
 
     #[test]

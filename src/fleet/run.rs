@@ -264,6 +264,8 @@ struct ProjectUpgrade {
     edits: Vec<(String, Option<File>)>,
     message: String,
     current: bool,
+    /// The bundle CHANGELOG's sections for the versions crossed.
+    release_notes: Option<String>,
 }
 
 fn try_upgrade_repo(
@@ -331,7 +333,11 @@ fn try_upgrade_repo(
         has_conflicts,
         projects: entry.projects.clone(),
         files: entry.files.clone(),
-        release_notes: None,
+        // A monorepo's projects share the bundle: the widest range's notes, once.
+        release_notes: upgrades
+            .iter()
+            .filter_map(|u| u.release_notes.clone())
+            .max_by_key(String::len),
         resolve: has_conflicts.then(|| pull_request::resolve_hint(&options.branch, &paths)),
     });
     if options.mode == Mode::Plan {
@@ -469,9 +475,14 @@ fn upgrade_project(
             edits: Vec::new(),
             message: String::new(),
             current: true,
+            release_notes: None,
         });
     }
     let edits = upgrade::edits(&plan, &project.record, ours).map_err(|e| e.to_string())?;
+    let release_notes =
+        plan.new_bundle.changelog.as_deref().and_then(|text| {
+            pull_request::release_notes(text, &plan.from_version, &plan.to_version)
+        });
     let files = plan
         .changes
         .iter()
@@ -492,6 +503,7 @@ fn upgrade_project(
             .collect(),
         message: plan.commit_message(),
         current: false,
+        release_notes,
     })
 }
 
