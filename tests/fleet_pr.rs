@@ -290,3 +290,61 @@ fn fleet_pr_without_push_is_a_usage_error() {
     assert_eq!(out.code, Some(2), "{out}");
     assert!(out.stderr.contains("--push"), "{out}");
 }
+
+#[test]
+fn fleet_pr_close_superseded_closes_an_older_campaigns_pull_request() {
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let clean = project(&s, &url, "clean", "1.0.0", |_| {});
+    let clean_url = remote_of(&s, &clean, "acme/clean");
+    let list = s.path("repos.txt");
+    fs::write(&list, format!("{clean_url}\n")).unwrap();
+    let fake = fake_github();
+    let older = |number: u64, head: &str| {
+        serde_json::json!({
+            "number": number, "node_id": format!("PR_node{number}"),
+            "html_url": format!("{}/acme/clean/pull/{number}", fake.server.url()),
+            "state": "open", "title": "old", "body": "", "draft": false,
+            "head": { "ref": head, "repo": { "full_name": "acme/clean" } },
+            "base": { "ref": "main" },
+        })
+    };
+    {
+        let mut state = fake.state.lock().unwrap();
+        state.prs.push(older(1, "goldpath/svc-1.5.0"));
+        // A newer campaign's is left open.
+        state.prs.push(older(2, "goldpath/svc-3.0.0"));
+    }
+    let forge_url = fake.server.url();
+    let report = s.path("report.json");
+    let out = upgrade(
+        &s,
+        &list,
+        &report,
+        &[
+            "--forge",
+            "github",
+            "--forge-url",
+            &forge_url,
+            "--close-superseded",
+        ],
+        ("GITHUB_TOKEN", GITHUB_TOKEN),
+    );
+    assert_eq!(out.code, Some(0), "{out}");
+    let state = fake.state.lock().unwrap();
+    assert_eq!(state.prs.len(), 3, "{:?}", fake.server.lines());
+    assert_eq!(state.prs[0]["state"], "closed");
+    assert_eq!(state.prs[1]["state"], "open");
+    assert_eq!(state.prs[2]["head"]["ref"], BRANCH);
+    let new_url = state.prs[2]["html_url"].as_str().unwrap().to_string();
+    assert!(
+        state
+            .comments
+            .iter()
+            .any(|(n, text)| *n == 1 && text.contains(&new_url)),
+        "{:?}",
+        state.comments
+    );
+    assert!(out.stderr.contains("as superseded"), "{out}");
+    assert_no_token(GITHUB_TOKEN, &out, &report);
+}
