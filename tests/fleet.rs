@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 const BRANCH: &str = "goldpath/svc-2.0.0";
 
 /// A project `name` made from svc 1.0.0 (or `version`), with `edits` committed on top.
-fn project(
+pub(crate) fn project(
     s: &Workspace,
     url: &str,
     name: &str,
@@ -37,7 +37,7 @@ fn project(
 }
 
 /// A bare remote `remotes/NAME.git` of the repository at `dir`, set as its `origin`; its URL.
-fn remote_of(s: &Workspace, dir: &Path, name: &str) -> String {
+pub(crate) fn remote_of(s: &Workspace, dir: &Path, name: &str) -> String {
     let bare = s.path(&format!("remotes/{name}.git"));
     fs::create_dir_all(bare.parent().unwrap()).unwrap();
     git(
@@ -57,7 +57,7 @@ fn remote_of(s: &Workspace, dir: &Path, name: &str) -> String {
 }
 
 /// The file at `path` of `branch` in the bare remote `NAME.git`, `None` when absent.
-fn remote_file(s: &Workspace, name: &str, branch: &str, path: &str) -> Option<String> {
+pub(crate) fn remote_file(s: &Workspace, name: &str, branch: &str, path: &str) -> Option<String> {
     let out = std::process::Command::new("git")
         .args([
             "--git-dir",
@@ -110,7 +110,7 @@ fn copy_project(from: &Path, to: &Path) {
     }
 }
 
-fn report_of(path: &Path) -> Value {
+pub(crate) fn report_of(path: &Path) -> Value {
     let report: Value = serde_json::from_str(&read(path)).unwrap();
     let schema: Value = serde_json::from_str(&read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/fleet-report.schema.json"),

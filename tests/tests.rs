@@ -8,7 +8,9 @@ mod check_ci;
 mod cli_surface;
 mod crash;
 mod fleet;
+mod fleet_pr;
 mod forge;
+mod forge_server;
 mod git_rules;
 mod golden_path;
 #[cfg(unix)]

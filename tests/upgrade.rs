@@ -117,6 +117,10 @@ pub fn svc_bundle(s: &Workspace) -> String {
         ),
         ("template/docs/notes.md", "Notes v2\n"),
         ("template/config.yaml", "log_level: info\n"),
+        (
+            "CHANGELOG.md",
+            "# Changelog\n\n## [2.0.0] - 2026-01-02\n- Rust 1.86 in the Dockerfile\n\n## [1.0.0]\n- first\n",
+        ),
     ]);
     repo.commit_tag("v2.0.0");
     repo.url()

@@ -170,7 +170,10 @@ impl Releases for GitSource {
         let files = self
             .repo
             .read_tree(&release.commit, &release.prefix, |top| {
-                matches!(top, "bundle.toml" | "template" | "hooks" | "partials")
+                matches!(
+                    top,
+                    "bundle.toml" | "template" | "hooks" | "partials" | "CHANGELOG.md"
+                )
             })
             .map_err(|e| match e {
                 crate::git::Error::Entry { path, reason } => Error::Entry {

@@ -106,8 +106,14 @@ pub struct Bundle {
     /// Include-only templates under `partials/`: templates `{% include "partials/NAME" %}`
     /// them, and they are never written to a project.
     pub partials: Tree,
+    /// The bundle's `CHANGELOG.md`, when it ships one (and it is UTF-8 and not huge): the
+    /// release notes of a fleet's pull requests.
+    pub changelog: Option<String>,
     pub origin: Origin,
 }
+
+/// A CHANGELOG larger than this is not kept (a pull request shows at most 20,000 characters of it).
+const MAX_CHANGELOG_BYTES: usize = 1 << 20;
 
 impl Bundle {
     pub fn name(&self) -> &str {
@@ -125,10 +131,14 @@ impl Bundle {
         let mut hooks = Tree::new();
         let mut partials = Tree::new();
         let mut manifest_text = None;
+        let mut changelog = None;
         for (path, file) in files {
             let p = path.as_str();
             if p == "bundle.toml" {
                 manifest_text = Some(file.bytes);
+            } else if p == "CHANGELOG.md" && file.bytes.len() <= MAX_CHANGELOG_BYTES {
+                // Optional: one that is not text is left out rather than failing the bundle.
+                changelog = String::from_utf8(file.bytes).ok();
             } else if let Some(rest) = p.strip_prefix("template/") {
                 template.insert(RelPath::in_bundle(rest)?, file);
             } else if let Some(rest) = p.strip_prefix("hooks/") {
@@ -143,6 +153,7 @@ impl Bundle {
             template,
             hooks,
             partials,
+            changelog,
             origin,
         })
     }

@@ -5,9 +5,11 @@
 use super::error::CommandError;
 use super::output::emit;
 use crate::fleet::{self, Event, Mode, Outcome, Report};
+use crate::forge;
 use crate::merge::ConflictStyle;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(clap::Subcommand)]
 pub enum FleetCommand {
@@ -71,6 +73,57 @@ pub struct UpgradeArgs {
     /// Push branches with conflicts too (they are committed with their markers either way)
     #[arg(long, requires = "push")]
     push_conflicts: bool,
+    /// Open (or update) a pull request, or GitLab merge request, for each pushed branch
+    #[arg(long, requires = "push")]
+    pr: bool,
+    /// Open the pull requests as drafts (one with conflicts is a draft anyway)
+    #[arg(long, requires = "pr")]
+    draft: bool,
+    /// The forge, when the remote URL does not say (GitHub Enterprise, self-hosted GitLab)
+    #[arg(long, value_name = "KIND", value_parser = ["github", "gitlab"], requires = "pr")]
+    forge: Option<String>,
+    /// The forge's web address, with --forge (default: github.com or gitlab.com)
+    #[arg(long, value_name = "URL", requires = "forge")]
+    forge_url: Option<String>,
+    /// Add this label to each pull request; repeatable
+    #[arg(long = "label", value_name = "LABEL", requires = "pr")]
+    labels: Vec<String>,
+    /// Ask this person (GitHub: or `org/team`) for a review when a pull request is opened; repeatable
+    #[arg(long = "reviewer", value_name = "USER", requires = "pr")]
+    reviewers: Vec<String>,
+    /// Close the open pull requests of older campaigns of the bundle (`goldpath/BUNDLE-OLDER`)
+    #[arg(long, requires = "pr")]
+    close_superseded: bool,
+}
+
+impl UpgradeArgs {
+    fn pull_requests(&self) -> Result<Option<fleet::PrSettings>, CommandError> {
+        if !self.pr {
+            return Ok(None);
+        }
+        let forge = match &self.forge {
+            None => None,
+            Some(kind) => {
+                let kind: forge::ForgeKind = kind
+                    .parse()
+                    .map_err(|e: forge::Error| usage(e.to_string()))?;
+                Some(match &self.forge_url {
+                    Some(url) => forge::ForgeOverride {
+                        kind,
+                        url: url.trim_end_matches('/').to_string(),
+                    },
+                    None => forge::ForgeOverride::public(kind),
+                })
+            }
+        };
+        Ok(Some(fleet::PrSettings {
+            draft: self.draft,
+            labels: self.labels.clone(),
+            reviewers: self.reviewers.clone(),
+            close_superseded: self.close_superseded,
+            forge,
+        }))
+    }
 }
 
 #[derive(clap::Args)]
@@ -95,9 +148,17 @@ pub struct MergeArgs {
 
 pub fn run(cmd: FleetCommand, out: &mut dyn Write) -> Result<i32, CommandError> {
     match cmd {
-        FleetCommand::Plan(args) => campaign(args, Mode::Plan, false, false, out),
+        FleetCommand::Plan(args) => campaign(args, Mode::Plan, false, false, None, out),
         FleetCommand::Upgrade(args) => {
-            campaign(args.run, Mode::Upgrade, args.push, args.push_conflicts, out)
+            let pull_requests = args.pull_requests()?;
+            campaign(
+                args.run,
+                Mode::Upgrade,
+                args.push,
+                args.push_conflicts,
+                pull_requests,
+                out,
+            )
         }
         FleetCommand::Status(args) => status(args, out),
         FleetCommand::MergeReports(args) => merge_reports(args, out),
@@ -113,6 +174,7 @@ fn campaign(
     mode: Mode,
     push: bool,
     push_conflicts: bool,
+    pull_requests: Option<fleet::PrSettings>,
     out: &mut dyn Write,
 ) -> Result<i32, CommandError> {
     let branch = args.branch.clone().unwrap_or_else(|| match &args.to {
@@ -155,12 +217,33 @@ fn campaign(
         // `--resume` without `--report` keeps saving into the report it resumes.
         report: args.report.clone().or_else(|| args.resume.clone()),
         resume,
+        pull_requests,
     };
+    let forges = options.pull_requests.as_ref().map(|settings| {
+        // The governor's waits, on the waiting thread: the report already holds every branch
+        // pushed (the fleet saves it before asking the forge). The pacing between requests is
+        // too short to mention.
+        let observer: forge::governor::Observer = Arc::new(|wait: &forge::Wait| {
+            if wait.reason != forge::WaitReason::Pacing || wait.duration.as_secs() >= 5 {
+                eprintln!("{}", crate::redact::redact(&wait.describe()));
+            }
+        });
+        forge::Forges::new(
+            settings.forge.clone(),
+            forge::Governors::new(
+                forge::Options::default(),
+                Arc::new(forge::SystemClock::default()),
+                Some(observer),
+            ),
+        )
+    });
     let progress = Progress::new();
-    let report = fleet::run(repos, &options, &|e| progress.show(&e)).map_err(|e| match e {
-        fleet::Error::OtherCampaign { .. } => usage(e.to_string()),
-        e => CommandError::environment(e.to_string()),
-    })?;
+    let report = fleet::run(repos, &options, forges.as_ref(), &|e| progress.show(&e)).map_err(
+        |e| match e {
+            fleet::Error::OtherCampaign { .. } => usage(e.to_string()),
+            e => CommandError::environment(e.to_string()),
+        },
+    )?;
     summary(&report, out)?;
     Ok(report.exit_code())
 }
@@ -240,6 +323,19 @@ fn summary(report: &Report, out: &mut dyn Write) -> Result<(), CommandError> {
             count(Outcome::Failed),
         ),
     )?;
+    let warned: Vec<_> = report
+        .repos
+        .iter()
+        .filter(|(_, r)| !r.pull_request_warnings.is_empty())
+        .collect();
+    if !warned.is_empty() {
+        emit(out, format_args!("\nPull request warnings:\n"))?;
+        for (name, r) in warned {
+            for w in &r.pull_request_warnings {
+                emit(out, format_args!("  {name}: {w}\n"))?;
+            }
+        }
+    }
     for (title, outcome) in [
         ("Conflicts", Outcome::Conflicts),
         ("Skipped", Outcome::Skipped),

@@ -19,7 +19,7 @@ mod run;
 mod status;
 
 pub use objects::{projects_in, FoundProject, TreeFiles};
-pub use pull_request::{FileChange, FileKind, ProjectVersions, PullRequestPlan};
+pub use pull_request::{FileChange, FileKind, PrSettings, ProjectVersions, PullRequestPlan};
 pub use report::{Mode, Outcome, RepoReport, Report, SCHEMA_VERSION};
 pub use repos::{read_repos, stable_hash, RepoLocation, RepoRef, Shard};
 pub use run::{run, Event, Options};

@@ -101,35 +101,105 @@ impl FileKind {
     }
 }
 
+/// What `--pr` adds to each repository's pull request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrSettings {
+    /// Open every pull request as a draft (one with conflicts is a draft whatever this says).
+    pub draft: bool,
+    pub labels: Vec<String>,
+    pub reviewers: Vec<String>,
+    /// Close the open pull requests of older campaigns of the bundle (`goldpath/BUNDLE-OLDER`).
+    pub close_superseded: bool,
+    /// `--forge KIND [--forge-url URL]`; `None`: taken from each remote URL.
+    pub forge: Option<crate::forge::ForgeOverride>,
+}
+
 impl PullRequestPlan {
-    /// The pull request's description (Markdown): the versions, the bundle's release notes,
-    /// the files by kind, and how to resolve conflicts locally.
-    pub fn body(&self) -> String {
-        let mut body = String::new();
-        if self.has_conflicts {
-            body.push_str("**This upgrade has conflicts**: they are committed with their markers. Do not merge before they are resolved.\n\n");
-        }
-        body.push_str("| project | bundle | from | to |\n|---|---|---|---|\n");
-        for p in &self.projects {
-            let path = if p.path.is_empty() { "." } else { &p.path };
-            body.push_str(&format!(
-                "| `{path}` | {} | {} | {} |\n",
-                p.bundle, p.from, p.to
-            ));
-        }
-        if let Some(notes) = &self.release_notes {
-            body.push_str(&format!("\n### Release notes\n\n{}\n", notes.trim_end()));
-        }
-        body.push_str("\n### Files\n\n| file | change |\n|---|---|\n");
-        for f in &self.files {
-            body.push_str(&format!("| `{}` | {} |\n", f.path, f.kind.describe()));
-        }
-        if let Some(resolve) = &self.resolve {
-            body.push_str(&format!("\n### Resolving the conflicts\n\n{resolve}\n"));
-        }
-        body.push_str("\n_Made by `goldpath fleet upgrade`._\n");
-        body
+    /// The forge client's pull request for this plan; its body is rendered by the forge client
+    /// (which words it for GitHub or GitLab and keeps it under their size limits). `None` when
+    /// the repository has no remote to open it on.
+    pub fn to_forge(
+        &self,
+        bundle: &str,
+        settings: &PrSettings,
+    ) -> Option<crate::forge::PullRequest> {
+        use crate::forge;
+        let remote = self.remote_url.clone()?;
+        let files = self
+            .files
+            .iter()
+            .map(|f| forge::FileRow {
+                path: f.path.clone(),
+                kind: match &f.kind {
+                    FileKind::Added => forge::FileKind::Added,
+                    FileKind::Updated => forge::FileKind::Updated,
+                    FileKind::Removed => forge::FileKind::Removed,
+                    FileKind::Renamed { from } => forge::FileKind::Renamed { from: from.clone() },
+                    FileKind::LocalEditsKept => forge::FileKind::LocalEditsKept,
+                    FileKind::Conflicted => forge::FileKind::Conflicted,
+                },
+            })
+            .collect();
+        let projects = self
+            .projects
+            .iter()
+            .map(|p| forge::ProjectRow {
+                dir: if p.path.is_empty() {
+                    ".".into()
+                } else {
+                    p.path.clone()
+                },
+                from: p.from.clone(),
+                to: p.to.clone(),
+            })
+            .collect();
+        Some(forge::PullRequest {
+            repo_remote: remote,
+            base: self.base_branch.clone(),
+            head_branch: self.branch.clone(),
+            title: self.title.clone(),
+            body_input: forge::PrBody {
+                bundle: bundle.to_string(),
+                projects,
+                release_notes: self.release_notes.clone(),
+                files,
+                conflicts: self.has_conflicts,
+                branch: self.branch.clone(),
+            },
+            draft: settings.draft,
+            labels: settings.labels.clone(),
+            reviewers: settings.reviewers.clone(),
+        })
     }
+}
+
+/// The sections of a Keep-a-Changelog style `changelog` for the versions after `from` up to
+/// `to` (headings `## [1.4.0] - date` or `## 1.4.0`), newest first as the file has them; `None`
+/// when none is there. A heading that is not a version (`## [Unreleased]`) ends a section.
+pub fn release_notes(
+    changelog: &str,
+    from: &semver::Version,
+    to: &semver::Version,
+) -> Option<String> {
+    let mut notes = String::new();
+    let mut keep = false;
+    for line in changelog.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            let word = heading
+                .trim_start_matches('[')
+                .split(|c: char| c == ']' || c.is_whitespace())
+                .next()
+                .unwrap_or_default();
+            let word = word.strip_prefix('v').unwrap_or(word);
+            keep = semver::Version::parse(word).is_ok_and(|v| &v > from && &v <= to);
+        }
+        if keep {
+            notes.push_str(line);
+            notes.push('\n');
+        }
+    }
+    let notes = notes.trim();
+    (!notes.is_empty()).then(|| notes.to_string())
 }
 
 /// The title of the pull request of `bundle` going to `to`.
@@ -203,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn the_body_has_versions_files_and_the_way_to_resolve() {
+    fn the_forge_body_has_versions_release_notes_files_and_the_branch() {
         let plan = PullRequestPlan {
             remote_url: Some("https://example.com/acme/orders.git".into()),
             base_branch: "main".into(),
@@ -223,16 +293,39 @@ mod tests {
             release_notes: Some("- faster builds\n".into()),
             resolve: Some(resolve_hint("gp/x", &[String::new()])),
         };
-        let body = plan.body();
-        for want in [
-            "**This upgrade has conflicts**",
-            "| `.` | svc | 1.0.0 | 2.0.0 |",
-            "- faster builds",
-            "| `Dockerfile` | conflicted |",
-            "git switch gp/x && goldpath upgrade --continue",
-        ] {
+        let settings = PrSettings {
+            labels: vec!["golden-path".into()],
+            ..PrSettings::default()
+        };
+        let pr = plan.to_forge("svc", &settings).unwrap();
+        assert!(pr.is_draft(), "a conflicted pull request is a draft");
+        assert_eq!(pr.title(), "[conflicts] Upgrade svc to 2.0.0 (golden path)");
+        assert_eq!(pr.labels, ["golden-path"]);
+        let body = pr.body("pull request");
+        for want in ["1.0.0", "2.0.0", "- faster builds", "`Dockerfile`", "gp/x"] {
             assert!(body.contains(want), "{want}\n{body}");
         }
+    }
+
+    #[test]
+    fn release_notes_are_the_sections_between_the_versions() {
+        let changelog = "# Changelog\n\n## [Unreleased]\n- next\n\n## [2.0.0] - 2026-01-02\n### Changed\n- faster builds\n\n## 1.5.0\n- a chart\n\n## [1.0.0] - 2025-01-01\n- first\n";
+        let v = |s: &str| semver::Version::parse(s).unwrap();
+        let notes = release_notes(changelog, &v("1.0.0"), &v("2.0.0")).unwrap();
+        assert_eq!(
+            notes,
+            "## [2.0.0] - 2026-01-02\n### Changed\n- faster builds\n\n## 1.5.0\n- a chart"
+        );
+        let only = release_notes(changelog, &v("1.5.0"), &v("1.5.0"));
+        assert_eq!(only, None, "nothing is crossed");
+        assert_eq!(
+            release_notes(changelog, &v("1.0.0"), &v("1.5.0")).unwrap(),
+            "## 1.5.0\n- a chart"
+        );
+        assert_eq!(
+            release_notes("no headings\n", &v("1.0.0"), &v("2.0.0")),
+            None
+        );
     }
 
     #[test]

@@ -82,6 +82,12 @@ pub struct RepoReport {
     pub pushed: bool,
     /// Set by the forge client once it opened or updated a pull request.
     pub pull_request_url: Option<String>,
+    /// The pull request's number (GitLab: the merge request's `iid`).
+    #[serde(default)]
+    pub pull_request_number: Option<u64>,
+    /// What the forge refused without undoing the pull request (a label, a reviewer, a draft).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pull_request_warnings: Vec<String>,
     pub projects: Vec<ProjectVersions>,
     pub files: Vec<FileChange>,
     /// What a pull request for the branch needs (see [`PullRequestPlan`]).
@@ -98,6 +104,8 @@ impl RepoReport {
             commit: None,
             pushed: false,
             pull_request_url: None,
+            pull_request_number: None,
+            pull_request_warnings: Vec::new(),
             projects: Vec::new(),
             files: Vec::new(),
             pull_request: None,

@@ -3,12 +3,15 @@
 //! another's), the report saved after each.
 
 use super::objects::{projects_in, TreeFiles};
-use super::pull_request::{self, FileChange, FileKind, ProjectVersions, PullRequestPlan};
+use super::pull_request::{
+    self, FileChange, FileKind, PrSettings, ProjectVersions, PullRequestPlan,
+};
 use super::repo::{self, Opened};
 use super::report::{Mode, Outcome, RepoReport, Report};
 use super::repos::{RepoLocation, RepoRef, Shard};
 use super::Error;
 use crate::bundle::Source;
+use crate::forge::Forges;
 use crate::merge::ConflictStyle;
 use crate::project::Project;
 use crate::tree::File;
@@ -41,6 +44,8 @@ pub struct Options {
     pub report: Option<PathBuf>,
     /// The report of an earlier run of the same campaign: its finished repositories are skipped.
     pub resume: Option<(PathBuf, Report)>,
+    /// `--pr`: open or update a pull request for each pushed branch.
+    pub pull_requests: Option<PrSettings>,
 }
 
 /// Progress, for the caller to show.
@@ -62,9 +67,11 @@ pub enum Event<'a> {
 }
 
 /// Runs the campaign over `repos`; returns the report (also saved at `options.report`).
+/// `forges` opens the pull requests when `options.pull_requests` asks for them.
 pub fn run(
     repos: Vec<RepoRef>,
     options: &Options,
+    forges: Option<&Forges>,
     on_event: &(dyn Fn(Event<'_>) + Sync),
 ) -> Result<Report, Error> {
     let to = options.to.as_ref().map(ToString::to_string);
@@ -119,19 +126,30 @@ pub fn run(
                     on_event(Event::Started {
                         repo: &repo.identity,
                     });
-                    let entry = upgrade_repo(repo, options, &mut sources);
+                    let save = |entry: &RepoReport| {
+                        let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
+                        let (report, failure) = &mut *guard;
+                        report.repos.insert(repo.identity.clone(), entry.clone());
+                        if let Some(path) = &options.report {
+                            if let Err(e) = report.save(path) {
+                                failure.get_or_insert(e);
+                            }
+                        }
+                    };
+                    let mut entry = upgrade_repo(repo, options, &mut sources);
+                    if let (Some(settings), Some(forges)) = (&options.pull_requests, forges) {
+                        if entry.pushed && entry.pull_request.is_some() {
+                            // Saved before the forge is asked: a rate limit's long wait, or a
+                            // kill during it, loses nothing of the branch already pushed.
+                            save(&entry);
+                            open_pull_request(&mut entry, options, settings, forges);
+                        }
+                    }
                     on_event(Event::Finished {
                         repo: &repo.identity,
                         report: &entry,
                     });
-                    let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
-                    let (report, failure) = &mut *guard;
-                    report.repos.insert(repo.identity.clone(), entry);
-                    if let Some(path) = &options.report {
-                        if let Err(e) = report.save(path) {
-                            failure.get_or_insert(e);
-                        }
-                    }
+                    save(&entry);
                 }
             });
         }
@@ -145,6 +163,74 @@ pub fn run(
             }
             Ok(report)
         }
+    }
+}
+
+/// Opens or updates the pull request of `entry`'s pushed branch and records its URL; a forge
+/// error fails the entry (so `--resume` tries again, and finds the pull request if it was made).
+fn open_pull_request(
+    entry: &mut RepoReport,
+    options: &Options,
+    settings: &PrSettings,
+    forges: &Forges,
+) {
+    let Some(plan) = &entry.pull_request else {
+        return;
+    };
+    let Some(pr) = plan.to_forge(&options.bundle, settings) else {
+        entry.outcome = Outcome::Failed;
+        entry.detail = Some(format!(
+            "{}; no pull request: the repository has no remote",
+            entry.detail.as_deref().unwrap_or_default()
+        ));
+        return;
+    };
+    let result = forges.connect(&pr.repo_remote).and_then(|forge| {
+        let opened = forge.open_or_update(&pr)?;
+        let mut closed = Vec::new();
+        if settings.close_superseded {
+            let prefix = superseded_prefix(options);
+            let comment = format!("Superseded by {}.", opened.url);
+            closed = forge.close_superseded(&prefix, &options.branch, &comment)?;
+        }
+        Ok((opened, closed, forge.target().kind.noun()))
+    });
+    let mut detail = entry.detail.clone().unwrap_or_default();
+    match result {
+        Ok((opened, closed, noun)) => {
+            let verb = match opened.action {
+                crate::forge::Action::Created => "opened",
+                crate::forge::Action::Updated => "updated",
+            };
+            let draft = if opened.draft { " (draft)" } else { "" };
+            detail.push_str(&format!("; {noun} {verb}{draft}: {}", opened.url));
+            for c in &closed {
+                detail.push_str(&format!("; closed {} as superseded", c.url));
+            }
+            for w in &opened.warnings {
+                detail.push_str(&format!("; warning: {w}"));
+            }
+            entry.pull_request_url = Some(opened.url);
+            entry.pull_request_number = Some(opened.number);
+            entry.pull_request_warnings = opened.warnings;
+        }
+        Err(e) => {
+            entry.outcome = Outcome::Failed;
+            detail.push_str(&format!("; pull request failed: {e}"));
+        }
+    }
+    entry.detail = Some(crate::redact::redact(&detail));
+}
+
+/// The branch prefix older campaigns of the bundle share: `goldpath/rust-service-` for
+/// `goldpath/rust-service-1.4.0`.
+fn superseded_prefix(options: &Options) -> String {
+    match &options.to {
+        Some(to) => match options.branch.strip_suffix(&to.to_string()) {
+            Some(prefix) if !prefix.is_empty() => prefix.to_string(),
+            _ => format!("goldpath/{}-", options.bundle),
+        },
+        None => format!("goldpath/{}-", options.bundle),
     }
 }
 
@@ -178,6 +264,8 @@ struct ProjectUpgrade {
     edits: Vec<(String, Option<File>)>,
     message: String,
     current: bool,
+    /// The bundle CHANGELOG's sections for the versions crossed.
+    release_notes: Option<String>,
 }
 
 fn try_upgrade_repo(
@@ -245,7 +333,11 @@ fn try_upgrade_repo(
         has_conflicts,
         projects: entry.projects.clone(),
         files: entry.files.clone(),
-        release_notes: None,
+        // A monorepo's projects share the bundle: the widest range's notes, once.
+        release_notes: upgrades
+            .iter()
+            .filter_map(|u| u.release_notes.clone())
+            .max_by_key(String::len),
         resolve: has_conflicts.then(|| pull_request::resolve_hint(&options.branch, &paths)),
     });
     if options.mode == Mode::Plan {
@@ -383,9 +475,14 @@ fn upgrade_project(
             edits: Vec::new(),
             message: String::new(),
             current: true,
+            release_notes: None,
         });
     }
     let edits = upgrade::edits(&plan, &project.record, ours).map_err(|e| e.to_string())?;
+    let release_notes =
+        plan.new_bundle.changelog.as_deref().and_then(|text| {
+            pull_request::release_notes(text, &plan.from_version, &plan.to_version)
+        });
     let files = plan
         .changes
         .iter()
@@ -406,6 +503,7 @@ fn upgrade_project(
             .collect(),
         message: plan.commit_message(),
         current: false,
+        release_notes,
     })
 }
 

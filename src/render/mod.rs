@@ -687,6 +687,7 @@ mod tests {
             template,
             hooks: Tree::new(),
             partials: Tree::new(),
+            changelog: None,
             origin: Origin {
                 source: SourceSpec::Builtin,
                 commit: None,

@@ -270,6 +270,7 @@ set_answer = { name = "replicas", value = 3 }
             template: Default::default(),
             hooks: Default::default(),
             partials: Default::default(),
+            changelog: None,
             origin: crate::bundle::Origin {
                 source: crate::bundle::SourceSpec::Builtin,
                 commit: None,
