@@ -160,7 +160,8 @@ fn a_corrupt_answers_file_is_an_error_naming_it() {
     assert_eq!(out.code, Some(2));
     assert!(
         out.stderr
-            .contains(".goldpath.toml: not found: this folder was not made by `goldpath new`"),
+            .contains(".goldpath.toml: not found: this folder was not made by `goldpath new`")
+            && out.stderr.contains("`goldpath adopt BUNDLE`"),
         "{}",
         out.stderr
     );

@@ -130,7 +130,7 @@ impl AnswersFile {
             file: path.display().to_string(),
             line: None,
             message: if e.kind() == std::io::ErrorKind::NotFound {
-                "not found: this folder was not made by `goldpath new` (or the file was deleted; restore it from git)".to_string()
+                "not found: this folder was not made by `goldpath new` (bring an existing repository under a golden path with `goldpath adopt BUNDLE`; if the file was deleted, restore it from git)".to_string()
             } else {
                 e.to_string()
             },
