@@ -20,85 +20,15 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
-use tempfile::TempDir;
 
 const BUNDLE: &str = "python-service";
 const VERSION: &str = "1.0.0";
 const CIS: [&str; 2] = ["github", "gitlab"];
 
-const ANSWERS: &[(&str, &str)] = &[
-    ("service_name", "orders-api"),
-    ("description", "Takes, prices and tracks customer orders"),
-    ("owner", "team-orders"),
-    ("repo_slug", "acme/orders-api"),
-    ("image_registry", "ghcr.io/acme"),
-    ("port", "8080"),
-    ("slo_target", "99.9"),
-];
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn validators_dir() -> PathBuf {
-    repo_root().join("tests/validators")
-}
-
-fn flag(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| v == "1")
-}
-
-struct Project {
-    _tmp: TempDir,
-    dir: PathBuf,
-}
+use crate::catalog_service::{files, flag, repo_root, str_path, text, validators_dir, Project};
 
 fn render(extra: &[(&str, &str)]) -> Project {
-    let mut answers: BTreeMap<&str, &str> = ANSWERS.iter().copied().collect();
-    answers.extend(extra.iter().copied());
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("orders-api");
-    let mut cmd = Goldpath::new().args(["new", BUNDLE]).arg(&dir).args([
-        "--version",
-        VERSION,
-        "--defaults",
-        "--no-input",
-        "--no-commit",
-    ]);
-    for (k, v) in answers {
-        cmd = cmd.arg("--set").arg(format!("{k}={v}"));
-    }
-    cmd.success();
-    Project { _tmp: tmp, dir }
-}
-
-/// Every file of a rendered project by path, except the answers file goldpath writes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir) {
-        let entry = entry.expect("walk");
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .expect("under dir")
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel != ".goldpath.toml" {
-            out.insert(rel, std::fs::read(entry.path()).expect("read"));
-        }
-    }
-    out
-}
-
-fn text(project: &Project, path: &str) -> String {
-    std::fs::read_to_string(project.dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn str_path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
+    crate::catalog_service::render(BUNDLE, VERSION, extra)
 }
 
 // ---------------------------------------------------------------------------------------------

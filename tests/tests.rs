@@ -3,6 +3,7 @@
 mod adopt;
 mod bundle_lint;
 mod bundle_test;
+mod catalog_service;
 mod check;
 mod check_ci;
 mod cli_surface;
