@@ -606,3 +606,44 @@ fn adopt_asks_the_questions_in_a_terminal() {
         "# orders-api\n\nOwned by squad-7.\n"
     );
 }
+
+/// An untracked file where the template has one is the user's: adopt refuses the tree as
+/// dirty and leaves it byte for byte (an ignored one is covered above). A committed symlinked folder where the template has files
+/// is refused before anything is written, naming the link, and nothing reaches what it points at.
+#[cfg(unix)]
+#[test]
+fn an_untracked_file_and_a_symlinked_folder_in_the_way_survive_adopt() {
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let p = legacy(&s, "untracked", &[("Makefile", "all:\n")]);
+    write(&p, &[("README.md", "my own readme, never committed\n")]);
+    let before = git_dir(&p);
+    let out = s.goldpath(&p, &adopt_args(&url, &[]));
+    // An untracked file counts as uncommitted work: refused before anything is written.
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stderr.contains("README.md"), "{out}");
+    assert_eq!(
+        read(p.join("README.md")),
+        "my own readme, never committed\n"
+    );
+    assert!(!p.join(".goldpath.toml").exists());
+    assert_eq!(git_dir(&p), before);
+
+    let outside = s.path("elsewhere");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(outside.join("notes.md"), "outside\n").unwrap();
+    let q = legacy(&s, "linked", &[("Makefile", "all:\n")]);
+    std::os::unix::fs::symlink(&outside, q.join("docs")).unwrap();
+    commit_all(&q, "docs is a link");
+    let before = git_dir(&q);
+    let out = s.goldpath(&q, &adopt_args(&url, &[]));
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stderr.contains("symlink `docs`"), "{out}");
+    assert_eq!(
+        fs::read_to_string(outside.join("notes.md")).unwrap(),
+        "outside\n"
+    );
+    assert_eq!(fs::read_dir(&outside).unwrap().count(), 1);
+    assert!(!q.join(".goldpath.toml").exists());
+    assert_eq!(git_dir(&q), before);
+}
