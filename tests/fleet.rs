@@ -80,7 +80,7 @@ fn has_branch(s: &Workspace, name: &str, branch: &str) -> bool {
         .is_ok()
 }
 
-fn plain_repo(s: &Workspace, name: &str, files: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn plain_repo(s: &Workspace, name: &str, files: &[(&str, &str)]) -> PathBuf {
     let dir = s.path(name);
     fs::create_dir_all(&dir).unwrap();
     git(&dir, &["init", "-q", "-b", "main"]);
@@ -94,7 +94,7 @@ fn plain_repo(s: &Workspace, name: &str, files: &[(&str, &str)]) -> PathBuf {
 }
 
 /// Copies the files of the project at `from` (not its `.git`) into `to`.
-fn copy_project(from: &Path, to: &Path) {
+pub(crate) fn copy_project(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from)
         .into_iter()
         .filter_entry(|e| e.file_name() != ".git")
@@ -141,7 +141,7 @@ fn outcome(report: &Value, repo: &str) -> String {
 
 /// Everything of a work tree and its git state a fleet must not change: every file's bytes
 /// (the `.git` folder's index and HEAD included, not its objects or refs).
-fn fingerprint(dir: &Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn fingerprint(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.unwrap();

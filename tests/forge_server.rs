@@ -63,6 +63,22 @@ pub(crate) fn answer(status: u16, body: Value) -> Answer {
 
 pub(crate) type Route = dyn FnMut(&Request) -> Answer + Send;
 
+/// Which request a [`Server::fault_on`] answer is for.
+pub(crate) type Matcher = dyn Fn(&Request) -> bool + Send;
+
+/// GitHub's secondary rate limit: a 403 asking to wait `retry_after` seconds.
+pub(crate) fn secondary_limit(retry_after: u64) -> Answer {
+    Answer {
+        status: 403,
+        headers: vec![("Retry-After".into(), retry_after.to_string())],
+        body: json!({
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+        })
+        .to_string(),
+    }
+}
+
 /// An HTTP/1.1 server on 127.0.0.1 answering one connection at a time (`Connection: close`),
 /// recording each request; stopped and joined when dropped.
 pub(crate) struct Server {
@@ -72,6 +88,8 @@ pub(crate) struct Server {
     pub(crate) faults: Arc<Mutex<VecDeque<Answer>>>,
     pub(crate) stop: Arc<AtomicBool>,
     pub(crate) thread: Option<JoinHandle<()>>,
+    /// Answers given once each to the first request they match (after `faults`).
+    pub(crate) faults_on: Arc<Mutex<Vec<(Box<Matcher>, Answer)>>>,
 }
 
 impl Server {
@@ -82,6 +100,8 @@ impl Server {
         let faults: Arc<Mutex<VecDeque<Answer>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (log2, faults2, stop2) = (log.clone(), faults.clone(), stop.clone());
+        let faults_on: Arc<Mutex<Vec<(Box<Matcher>, Answer)>>> = Arc::default();
+        let faults_on2 = faults_on.clone();
         let thread = std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if stop2.load(Ordering::SeqCst) {
@@ -92,7 +112,11 @@ impl Server {
                     continue;
                 };
                 log2.lock().unwrap().push(request.clone());
-                let fault = faults2.lock().unwrap().pop_front();
+                let fault = faults2.lock().unwrap().pop_front().or_else(|| {
+                    let mut on = faults_on2.lock().unwrap();
+                    let i = on.iter().position(|(matches, _)| matches(&request))?;
+                    Some(on.remove(i).1)
+                });
                 let answer = fault.unwrap_or_else(|| route(&request));
                 write_answer(stream, answer);
             }
@@ -103,6 +127,7 @@ impl Server {
             faults,
             stop,
             thread: Some(thread),
+            faults_on,
         }
     }
 
@@ -120,6 +145,19 @@ impl Server {
 
     pub(crate) fn fault(&self, answer: Answer) {
         self.faults.lock().unwrap().push_back(answer);
+    }
+
+    /// Answers `answer`, once, to the first request `matches` accepts (a 403 for one
+    /// repository's pull request, whichever request comes before it).
+    pub(crate) fn fault_on(
+        &self,
+        matches: impl Fn(&Request) -> bool + Send + 'static,
+        answer: Answer,
+    ) {
+        self.faults_on
+            .lock()
+            .unwrap()
+            .push((Box::new(matches), answer));
     }
 
     pub(crate) fn clear(&self) {

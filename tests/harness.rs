@@ -285,6 +285,24 @@ impl Goldpath {
     }
 }
 
+impl Goldpath {
+    /// [`Goldpath::spawn`] with stderr piped (`child.stderr`): for a test that reads the
+    /// progress to know when to kill.
+    pub fn spawn_reading_stderr(mut self) -> Spawned {
+        let child = self
+            .command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting goldpath");
+        Spawned {
+            child,
+            _home: self.home,
+        }
+    }
+}
+
 /// A run started by [`Goldpath::spawn`]; its home lives as long as it does.
 pub struct Spawned {
     pub child: Child,

@@ -219,13 +219,19 @@ fn campaign(
         resume,
         pull_requests,
     };
+    let progress = Arc::new(Progress::new());
     let forges = options.pull_requests.as_ref().map(|settings| {
         // The governor's waits, on the waiting thread: the report already holds every branch
         // pushed (the fleet saves it before asking the forge). The pacing between requests is
         // too short to mention.
-        let observer: forge::governor::Observer = Arc::new(|wait: &forge::Wait| {
+        let progress = progress.clone();
+        let observer: forge::governor::Observer = Arc::new(move |wait: &forge::Wait| {
             if wait.reason != forge::WaitReason::Pacing || wait.duration.as_secs() >= 5 {
-                eprintln!("{}", crate::redact::redact(&wait.describe()));
+                eprintln!(
+                    "{}; {}",
+                    crate::redact::redact(&wait.describe()),
+                    progress.time_left(wait.duration)
+                );
             }
         });
         forge::Forges::new(
@@ -237,7 +243,6 @@ fn campaign(
             ),
         )
     });
-    let progress = Progress::new();
     let report = fleet::run(repos, &options, forges.as_ref(), &|e| progress.show(&e)).map_err(
         |e| match e {
             fleet::Error::OtherCampaign { .. } => usage(e.to_string()),
@@ -253,6 +258,7 @@ struct Progress {
     total: std::sync::atomic::AtomicUsize,
     done: std::sync::atomic::AtomicUsize,
     terminal: bool,
+    started: std::time::Instant,
 }
 
 impl Progress {
@@ -261,7 +267,19 @@ impl Progress {
             total: 0.into(),
             done: 0.into(),
             terminal: std::io::stderr().is_terminal(),
+            started: std::time::Instant::now(),
         }
+    }
+
+    /// The time left, said when the forge makes the run wait `wait`: see [`time_left`].
+    fn time_left(&self, wait: std::time::Duration) -> String {
+        use std::sync::atomic::Ordering;
+        time_left(
+            wait,
+            self.started.elapsed(),
+            self.done.load(Ordering::SeqCst),
+            self.total.load(Ordering::SeqCst),
+        )
     }
 
     fn show(&self, event: &Event<'_>) {
@@ -426,4 +444,77 @@ fn merge_reports(args: MergeArgs, out: &mut dyn Write) -> Result<i32, CommandErr
     let json = serde_json::to_string_pretty(&merged).expect("a report serialises");
     emit(out, format_args!("{json}\n"))?;
     Ok(merged.exit_code())
+}
+
+/// An estimate of the time a run has left when it is about to wait `wait`, `elapsed` into it,
+/// with `done` of its `total` repositories finished: the wait, then the repositories not finished
+/// at the pace of those that are (the waiting one included: the wait is a pause in its work).
+/// Before any is finished there is no pace to go by, so only the wait is certain.
+fn time_left(
+    wait: std::time::Duration,
+    elapsed: std::time::Duration,
+    done: usize,
+    total: usize,
+) -> String {
+    let left = total.saturating_sub(done);
+    let pace = elapsed.checked_div(done as u32);
+    match pace {
+        Some(pace) if left > 0 => format!(
+            "about {} left for the {left} of {total} repositories not finished",
+            duration_words(wait + pace.saturating_mul(left as u32))
+        ),
+        _ => format!(
+            "at least {} left for the {left} of {total} repositories not finished",
+            duration_words(wait)
+        ),
+    }
+}
+
+/// `45 s`, `12 min`, `2 h 5 min`: rounded up, a reader plans by the upper bound.
+fn duration_words(d: std::time::Duration) -> String {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s.div_ceil(60)),
+        s => {
+            let minutes = s.div_ceil(60);
+            format!("{} h {} min", minutes / 60, minutes % 60)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{duration_words, time_left};
+    use std::time::Duration;
+
+    #[test]
+    fn time_left_is_the_wait_then_the_rest_at_the_pace_so_far() {
+        let s = Duration::from_secs;
+        // 2 of 5 done in 10 s: 3 left at 5 s each, after a 600 s wait.
+        assert_eq!(
+            time_left(s(600), s(10), 2, 5),
+            "about 11 min left for the 3 of 5 repositories not finished"
+        );
+        // Nothing finished yet: no pace, only the wait.
+        assert_eq!(
+            time_left(s(37), s(3), 0, 4),
+            "at least 37 s left for the 4 of 4 repositories not finished"
+        );
+        assert_eq!(
+            time_left(s(3600), s(7200), 1, 3),
+            "about 5 h 0 min left for the 2 of 3 repositories not finished"
+        );
+    }
+
+    #[test]
+    fn durations_are_said_rounded_up() {
+        let ms = Duration::from_millis;
+        assert_eq!(duration_words(ms(0)), "0 s");
+        assert_eq!(duration_words(ms(1500)), "2 s");
+        assert_eq!(duration_words(ms(59_000)), "59 s");
+        assert_eq!(duration_words(ms(60_001)), "2 min");
+        assert_eq!(duration_words(ms(3_600_000)), "1 h 0 min");
+        assert_eq!(duration_words(ms(3_660_001)), "1 h 2 min");
+    }
 }

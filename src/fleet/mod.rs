@@ -9,6 +9,7 @@
 //! [`crate::upgrade::edits`]) -> `pull_request` (what a pull request needs) -> `report`.
 //! The library prints nothing: progress goes to the caller as [`Event`]s.
 
+mod checkout;
 mod lock;
 mod objects;
 mod pull_request;

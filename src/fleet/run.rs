@@ -2,6 +2,7 @@
 //! time on threads, each upgraded on its own (one's failure is its own entry in the report, never
 //! another's), the report saved after each.
 
+use super::checkout::Checkout;
 use super::objects::{projects_in, TreeFiles};
 use super::pull_request::{
     self, FileChange, FileKind, PrSettings, ProjectVersions, PullRequestPlan,
@@ -14,8 +15,8 @@ use crate::bundle::Source;
 use crate::forge::Forges;
 use crate::merge::ConflictStyle;
 use crate::project::Project;
-use crate::tree::File;
-use crate::upgrade;
+use crate::tree::{File, RelPath, ANSWERS_FILE};
+use crate::upgrade::{self, CurrentFiles};
 use semver::Version;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -140,8 +141,11 @@ pub fn run(
                     if let (Some(settings), Some(forges)) = (&options.pull_requests, forges) {
                         if entry.pushed && entry.pull_request.is_some() {
                             // Saved before the forge is asked: a rate limit's long wait, or a
-                            // kill during it, loses nothing of the branch already pushed.
-                            save(&entry);
+                            // kill during it, loses nothing of the branch already pushed. Saved
+                            // as failed until the forge has answered, so that `--resume` after
+                            // such a kill opens the pull request instead of taking the
+                            // repository for finished.
+                            save(&awaiting_pull_request(&entry));
                             open_pull_request(&mut entry, options, settings, forges);
                         }
                     }
@@ -164,6 +168,18 @@ pub fn run(
             Ok(report)
         }
     }
+}
+
+/// `entry` as the report holds it while its pull request is being asked for: `failed` (so
+/// `--resume` goes on with it) with the branch pushed and a detail that says so.
+fn awaiting_pull_request(entry: &RepoReport) -> RepoReport {
+    let mut waiting = entry.clone();
+    waiting.outcome = Outcome::Failed;
+    waiting.detail = Some(format!(
+        "{}; the pull request was not opened yet when this report was saved (`--resume` opens or updates it)",
+        entry.detail.as_deref().unwrap_or_default()
+    ));
+    waiting
 }
 
 /// Opens or updates the pull request of `entry`'s pushed branch and records its URL; a forge
@@ -266,6 +282,8 @@ struct ProjectUpgrade {
     current: bool,
     /// The bundle CHANGELOG's sections for the versions crossed.
     release_notes: Option<String>,
+    /// The migration hooks its upgrade runs, by name.
+    hooks: Vec<String>,
 }
 
 fn try_upgrade_repo(
@@ -305,10 +323,18 @@ fn try_upgrade_repo(
     let mut upgrades = Vec::new();
     for (prefix, record) in ours_projects {
         let ours = TreeFiles::new(git, base_tree.clone(), &prefix);
-        upgrades.push(
-            upgrade_project(&opened, &prefix, record, &ours, options, sources)
-                .map_err(|e| format!("{}: {e}", project_name(&prefix)))?,
-        );
+        match upgrade_project(&opened, base, &prefix, record, &ours, options, sources) {
+            Ok(upgrade) => upgrades.push(upgrade),
+            Err(ProjectError::NeedsTrust(why)) => {
+                return Ok(skipped(
+                    &format!("{}: {why}", project_name(&prefix)),
+                    &base_branch,
+                ))
+            }
+            Err(ProjectError::Failed(e)) => {
+                return Err(format!("{}: {e}", project_name(&prefix)))
+            }
+        }
     }
     let mut entry = RepoReport::new(Outcome::Current, None);
     entry.base_branch = Some(base_branch.clone());
@@ -341,11 +367,23 @@ fn try_upgrade_repo(
         resolve: has_conflicts.then(|| pull_request::resolve_hint(&options.branch, &paths)),
     });
     if options.mode == Mode::Plan {
-        entry.detail = Some(format!(
+        let mut detail = format!(
             "would commit {} file(s) on {}",
             entry.files.len(),
             options.branch
-        ));
+        );
+        let hooks: Vec<&str> = upgrades
+            .iter()
+            .flat_map(|u| u.hooks.iter().map(String::as_str))
+            .collect();
+        if !hooks.is_empty() {
+            // A plan runs nothing: what the hooks will change is not in the list.
+            detail.push_str(&format!(
+                ", then run the migration hook(s) {} on them",
+                hooks.join(", ")
+            ));
+        }
+        entry.detail = Some(detail);
         return Ok(entry);
     }
     write_branch(
@@ -436,15 +474,31 @@ fn write_branch(
     Ok(())
 }
 
-/// Plans one project of the repository on its files in the base branch's tree.
+/// Why a project of the repository is not upgraded.
+enum ProjectError {
+    /// Its upgrade runs a hook from a source that is not trusted: the repository is skipped.
+    NeedsTrust(String),
+    /// The repository fails with this.
+    Failed(String),
+}
+
+impl From<String> for ProjectError {
+    fn from(e: String) -> ProjectError {
+        ProjectError::Failed(e)
+    }
+}
+
+/// Plans one project of the repository on its files in the base branch's tree (the tree of
+/// commit `base`); in an upgrade, runs its migration hooks on the result (see [`run_hooks`]).
 fn upgrade_project(
     opened: &Opened,
+    base: git2::Oid,
     prefix: &str,
     record: crate::answers::AnswersFile,
     ours: &TreeFiles<'_>,
     options: &Options,
     sources: &mut Sources,
-) -> Result<ProjectUpgrade, String> {
+) -> Result<ProjectUpgrade, ProjectError> {
     let project = Project {
         dir: opened.root.join(prefix),
         record,
@@ -460,8 +514,15 @@ fn upgrade_project(
         trust: options.trust,
         ..upgrade::Options::default()
     };
-    let plan = upgrade::prepare_from(&project, ours, source, &upgrade_options, None)
-        .map_err(|e| e.to_string())?;
+    let plan = match upgrade::prepare_from(&project, ours, source, &upgrade_options, None) {
+        Ok(plan) => plan,
+        Err(e @ upgrade::Error::Untrusted { .. }) => {
+            return Err(ProjectError::NeedsTrust(format!(
+                "{e}; read the hook in the bundle's hooks/ folder, and if you trust the source, run again with --trust"
+            )))
+        }
+        Err(e) => return Err(e.to_string().into()),
+    };
     let versions = ProjectVersions {
         path: prefix.trim_end_matches('/').to_string(),
         bundle: plan.name.clone(),
@@ -476,14 +537,32 @@ fn upgrade_project(
             message: String::new(),
             current: true,
             release_notes: None,
+            hooks: Vec::new(),
         });
     }
-    let edits = upgrade::edits(&plan, &project.record, ours).map_err(|e| e.to_string())?;
+    let mut edits = upgrade::edits(&plan, &project.record, ours).map_err(|e| e.to_string())?;
+    let mut hook_changes = Vec::new();
+    if options.mode == Mode::Upgrade && !plan.hooks.is_empty() {
+        let changed = run_hooks(&opened.git, base, prefix, &plan, &edits)?;
+        hook_changes = changed
+            .iter()
+            .filter(|(path, _)| path.as_str() != ANSWERS_FILE)
+            .map(|(path, file)| FileChange {
+                path: repo::in_repo(prefix, path),
+                kind: match file {
+                    None => FileKind::Removed,
+                    Some(_) if ours.tracked(path) => FileKind::Updated,
+                    Some(_) => FileKind::Added,
+                },
+            })
+            .collect();
+        edits = edits.with_hook_changes(changed).map_err(|e| e.to_string())?;
+    }
     let release_notes =
         plan.new_bundle.changelog.as_deref().and_then(|text| {
             pull_request::release_notes(text, &plan.from_version, &plan.to_version)
         });
-    let files = plan
+    let mut files: Vec<FileChange> = plan
         .changes
         .iter()
         .filter_map(|c| {
@@ -493,6 +572,13 @@ fn upgrade_project(
             })
         })
         .collect();
+    // What the hooks changed that the template did not (a file the template writes stays as
+    // the plan describes it: updated, merged, in conflict).
+    for change in hook_changes {
+        if !files.iter().any(|f| f.path == change.path) {
+            files.push(change);
+        }
+    }
     Ok(ProjectUpgrade {
         versions,
         files,
@@ -504,7 +590,31 @@ fn upgrade_project(
         message: plan.commit_message(),
         current: false,
         release_notes,
+        hooks: plan.hooks.iter().map(|(_, hook)| hook.to_string()).collect(),
     })
+}
+
+/// Runs the migration hooks of `plan` as `goldpath upgrade` does, in the folder of the project
+/// at `prefix`, in a private checkout of the commit `base` with the upgrade's `edits` (the
+/// answers file still as it was: `upgrade` writes it after the hooks). Returns what they
+/// changed in the project. A hook that fails is the repository's error: nothing has been written
+/// into the repository then.
+fn run_hooks(
+    git: &git2::Repository,
+    base: git2::Oid,
+    prefix: &str,
+    plan: &upgrade::UpgradePlan,
+    edits: &upgrade::Edits,
+) -> Result<Vec<(RelPath, Option<File>)>, String> {
+    let before: Vec<(String, Option<File>)> = edits
+        .files
+        .iter()
+        .filter(|(path, _)| path.as_str() != ANSWERS_FILE)
+        .map(|(path, file)| (repo::in_repo(prefix, path), file.clone()))
+        .collect();
+    let checkout = Checkout::new(git, base, &before)?;
+    upgrade::run_hooks_in(plan, &checkout.project_dir(prefix)).map_err(|e| e.to_string())?;
+    checkout.changes(prefix)
 }
 
 /// The commit message: the upgrade's own for one project; for a monorepo, a title and each

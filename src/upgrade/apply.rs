@@ -86,7 +86,7 @@ pub fn apply(plan: &UpgradePlan, options: &Options) -> Result<Applied, Error> {
     write_files(plan, &mut writer)?;
     let marked = record_conflicts(plan, &repo)?;
     for (version, hook) in &plan.hooks {
-        run_hook(plan, version, hook)?;
+        run_hook(plan, version, hook, dir, HookOutput::Inherited)?;
     }
     let commit_paths = commit_paths(plan, &repo)?;
     let record = answers_record(plan, &marked, &commit_paths, created, &message)?;
@@ -289,25 +289,56 @@ pub struct Edits {
     /// Paths left in conflict, sorted: marked ones are written with their markers, the others
     /// (modified here and deleted by the template, binary) keep the project's file.
     pub conflicts: Vec<String>,
+    /// The answers file written last in `files`, kept so that [`Edits::with_hook_changes`] can
+    /// record what the hooks changed in it.
+    record: AnswersFile,
+}
+
+impl Edits {
+    /// Adds what the plan's hooks changed (paths relative to the project; `None`: removed), as a
+    /// caller read it back from a checkout of these edits (see [`run_hooks_in`]). As in [`apply`]:
+    /// the answers file is the upgrade's own whatever a hook did to it (it is written after the
+    /// hooks), and an upgrade waiting on conflicts lists the hooks' paths among those it touched.
+    pub fn with_hook_changes(
+        mut self,
+        changed: Vec<(RelPath, Option<File>)>,
+    ) -> Result<Edits, Error> {
+        let changed: Vec<_> = changed
+            .into_iter()
+            .filter(|(p, _)| p.as_str() != ANSWERS_FILE)
+            .collect();
+        if changed.is_empty() {
+            return Ok(self);
+        }
+        if let Some(pending) = &mut self.record.upgrade {
+            pending
+                .touched
+                .extend(changed.iter().map(|(p, _)| p.to_string()));
+            pending.touched.sort();
+            pending.touched.dedup();
+        }
+        self.files
+            .retain(|(p, _)| p.as_str() != ANSWERS_FILE && !changed.iter().any(|(c, _)| c == p));
+        self.files.extend(changed);
+        self.files.push((
+            RelPath::new(ANSWERS_FILE)?,
+            Some(File::new(self.record.to_toml())),
+        ));
+        Ok(self)
+    }
 }
 
 /// The files `plan` writes and removes, computed without writing anything. `ours` are the
 /// project's files the plan was made from, `record` its answers file. With conflicts, the
 /// answers file records the upgrade as waiting, exactly as [`apply`] leaves it, so that once the
-/// edits are checked out `goldpath upgrade --continue` finishes it. Migration hooks run in a
-/// work tree, so a plan with hooks is refused.
+/// edits are checked out `goldpath upgrade --continue` finishes it. The plan's hooks are not run:
+/// they need a work tree, which the caller makes of these edits ([`run_hooks_in`]), adding what
+/// they changed with [`Edits::with_hook_changes`].
 pub fn edits(
     plan: &UpgradePlan,
     record: &AnswersFile,
     ours: &dyn super::CurrentFiles,
 ) -> Result<Edits, Error> {
-    if let Some((version, hook)) = plan.hooks.first() {
-        return Err(Error::Hook {
-            version: version.clone(),
-            hook: hook.to_string(),
-            problem: "runs in a work tree, which an upgrade made from git objects does not have; upgrade this project with `goldpath upgrade --trust` in a clone".into(),
-        });
-    }
     let written_at: BTreeSet<&RelPath> = plan
         .changes
         .iter()
@@ -368,6 +399,7 @@ pub fn edits(
     Ok(Edits {
         files,
         conflicts: marked.all(),
+        record: after,
     })
 }
 
@@ -450,9 +482,39 @@ fn answers_record_from(
     })
 }
 
-/// Runs a migration hook from the bundle's `hooks/` in the project folder. Only reached for
-/// trusted sources (checked when planning).
-fn run_hook(plan: &UpgradePlan, version: &semver::Version, hook: &RelPath) -> Result<(), Error> {
+/// Where a hook's output goes.
+#[derive(Clone, Copy, PartialEq)]
+enum HookOutput {
+    /// To the user's terminal, as `upgrade` runs it.
+    Inherited,
+    /// Kept (no input either): many repositories are upgraded at once and the terminal belongs
+    /// to the progress and the table; a failing hook's stderr becomes its error.
+    Captured,
+}
+
+/// Runs the plan's migration hooks, in order, in `dir`: the project's folder in a checkout of
+/// [`edits`] that the caller made (`goldpath fleet` has no work tree). The environment is
+/// [`apply`]'s; their output is kept, and a hook that fails is an error holding the end of its
+/// stderr. Only reached for trusted sources (checked when planning).
+pub fn run_hooks_in(plan: &UpgradePlan, dir: &Path) -> Result<(), Error> {
+    for (version, hook) in &plan.hooks {
+        run_hook(plan, version, hook, dir, HookOutput::Captured)?;
+    }
+    Ok(())
+}
+
+/// The last lines of a hook's stderr that an error quotes.
+const HOOK_STDERR_LINES: usize = 20;
+
+/// Runs a migration hook from the bundle's `hooks/` in the project folder `dir`. Only reached
+/// for trusted sources (checked when planning).
+fn run_hook(
+    plan: &UpgradePlan,
+    version: &semver::Version,
+    hook: &RelPath,
+    dir: &Path,
+    output: HookOutput,
+) -> Result<(), Error> {
     let err = |problem: String| Error::Hook {
         version: version.clone(),
         hook: hook.to_string(),
@@ -472,18 +534,37 @@ fn run_hook(plan: &UpgradePlan, version: &semver::Version, hook: &RelPath) -> Re
             executable: true,
         },
     )?;
-    let status = std::process::Command::new(&script)
-        .current_dir(&plan.project_dir)
+    let mut command = std::process::Command::new(&script);
+    command
+        .current_dir(dir)
         .env("GOLDPATH_BUNDLE", &plan.name)
         .env("GOLDPATH_FROM_VERSION", plan.from_version.to_string())
         .env("GOLDPATH_TO_VERSION", plan.to_version.to_string())
-        .env("GOLDPATH_MIGRATION_VERSION", version.to_string())
-        .status()
-        .map_err(|e| {
-            err(format!(
-                "could not start: {e} (does it start with a #! line?)"
-            ))
-        })?;
+        .env("GOLDPATH_MIGRATION_VERSION", version.to_string());
+    let started = |e: std::io::Error| {
+        err(format!(
+            "could not start: {e} (does it start with a #! line?)"
+        ))
+    };
+    if output == HookOutput::Captured {
+        let out = command
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(started)?;
+        if !out.status.success() {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let lines: Vec<&str> = stderr.trim_end().lines().collect();
+            let tail = lines[lines.len().saturating_sub(HOOK_STDERR_LINES)..].join("\n");
+            let said = if tail.trim().is_empty() {
+                " and said nothing on stderr".to_string()
+            } else {
+                format!(": {tail}")
+            };
+            return Err(err(format!("failed ({}){said}", out.status)));
+        }
+        return Ok(());
+    }
+    let status = command.status().map_err(started)?;
     if !status.success() {
         return Err(err(format!("failed ({status}); the files are written but not committed: fix and commit, or `git checkout . && git clean -fd`")));
     }

@@ -26,7 +26,7 @@ mod secrets;
 mod workspace;
 
 pub use adopt::{adopt, ready_to_adopt, Adoption, Standing, TemplateFile};
-pub use apply::{abort, apply, edits, finish, Applied, Edits};
+pub use apply::{abort, apply, edits, finish, run_hooks_in, Applied, Edits};
 pub use error::Error;
 pub use journal::{recover, Asking, Recovered};
 pub use migrate::MigrationNote;
