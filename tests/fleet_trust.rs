@@ -66,6 +66,7 @@ fn trust_fleet() -> TrustFleet {
     edit_and_commit(&mono_dir, |_| {});
     let mono = remote_of(&s, &mono_dir, "mono");
     let local = project(&s, &url, "local", "1.0.0", |_| {});
+    remote_of(&s, &local, "local");
     git(&local, &["switch", "-q", "-c", "feature"]);
     fs::write(local.join("README.md"), "work in progress\n").unwrap();
     fs::write(local.join("staged.txt"), "staged\n").unwrap();
@@ -74,6 +75,7 @@ fn trust_fleet() -> TrustFleet {
     let opted_out = project(&s, &url, "opted-out", "1.0.0", |p| {
         fs::write(p.join("KEEP-OLD-LAYOUT"), "\n").unwrap();
     });
+    remote_of(&s, &opted_out, "opted-out");
     let list = s.path("repos.txt");
     fs::write(&list, format!("{plain}\n{mono}\nlocal\nopted-out\n")).unwrap();
     let tmp = s.path("tmp");
@@ -179,7 +181,11 @@ fn fleet_upgrade_with_trust_commits_what_a_run_migration_did() {
     let r = report(&report_path);
     for (repo, prefix, file) in [
         (f.plain.as_str(), "", Some(("plain", ""))),
-        (f.mono.as_str(), "services/b/", Some(("mono", "services/b/"))),
+        (
+            f.mono.as_str(),
+            "services/b/",
+            Some(("mono", "services/b/")),
+        ),
         (&TrustFleet::identity(&f.local), "", None),
     ] {
         let e = entry(&r, repo);
@@ -194,7 +200,11 @@ fn fleet_upgrade_with_trust_commits_what_a_run_migration_did() {
         assert_eq!(kind("docs/handbook.md").as_deref(), Some("added"), "{e:#}");
         assert_eq!(kind("docs/notes.md").as_deref(), Some("removed"), "{e:#}");
         assert_eq!(kind("MIGRATED").as_deref(), Some("added"), "{e:#}");
-        assert_eq!(kind("build.log"), None, "ignored, so not the upgrade's: {e:#}");
+        assert_eq!(
+            kind("build.log"),
+            None,
+            "ignored, so not the upgrade's: {e:#}"
+        );
         let show = |path: &str| match file {
             Some((remote, p)) => remote_file(&f.s, remote, BRANCH, &format!("{p}{path}")),
             None => {
@@ -224,7 +234,10 @@ fn fleet_upgrade_with_trust_commits_what_a_run_migration_did() {
         assert!(!answers.contains("[upgrade]"), "{answers}");
     }
     let message = git(&f.local, &["log", "-1", "--format=%B", BRANCH]);
-    assert!(message.contains("2.1.0: runs hook handbook.sh"), "{message}");
+    assert!(
+        message.contains("2.1.0: runs hook handbook.sh"),
+        "{message}"
+    );
 
     // The hook that failed: that repository alone, with the hook's message; nothing written
     // into it (no branch, not one object).
@@ -237,6 +250,7 @@ fn fleet_upgrade_with_trust_commits_what_a_run_migration_did() {
         "{detail}"
     );
     assert!(!has_local_branch(&f.opted_out));
+    assert!(remote_file(&f.s, "opted-out", BRANCH, ".goldpath.toml").is_none());
     assert_eq!(objects(&f.opted_out), opted_out_objects);
 
     // The local work trees, indexes and checked-out branches are as they were.
@@ -260,9 +274,8 @@ fn fleet_upgrade_with_trust_commits_what_a_run_migration_did() {
 #[test]
 fn fleet_plan_with_trust_runs_no_hook_and_says_which_would_run() {
     let f = trust_fleet();
-    let out = f
-        .s
-        .command(
+    let out =
+        f.s.command(
             f.s.root(),
             &[
                 "fleet",
@@ -282,13 +295,16 @@ fn fleet_plan_with_trust_runs_no_hook_and_says_which_would_run() {
         .env("TMPDIR", &f.tmp)
         .run();
     assert_eq!(out.code, Some(0), "{out}");
-    assert!(
-        out.stdout
-            .contains("then run the migration hook(s) handbook.sh on them"),
+    // Not even the opted-out project fails: nothing ran.
+    assert!(out.stdout.contains("would upgrade   4\n"), "{out}");
+    assert_eq!(
+        out.stderr
+            .matches("then run the migration hook(s) handbook.sh on them")
+            .count(),
+        4,
         "{out}"
     );
-    // Not even the opted-out project fails: nothing ran.
-    assert!(!out.stdout.contains("failed") && !out.stdout.contains("KEEP-OLD-LAYOUT"), "{out}");
+    assert!(!out.stderr.contains("KEEP-OLD-LAYOUT"), "{out}");
     assert_eq!(fs::read_dir(&f.tmp).unwrap().count(), 0);
 }
 
@@ -305,7 +321,8 @@ fn a_kill_during_a_forge_wait_then_resume_opens_each_pull_request_once() {
     let s = Workspace::new();
     let url = svc_bundle(&s);
     let mut urls = Vec::new();
-    for name in ["one", "two", "three"] {
+    // Named so that they are worked on in this order (by identity).
+    for name in ["r1", "r2", "r3"] {
         let p = project(&s, &url, name, "1.0.0", |_| {});
         urls.push(remote_of(&s, &p, &format!("acme/{name}")));
     }
@@ -314,7 +331,7 @@ fn a_kill_during_a_forge_wait_then_resume_opens_each_pull_request_once() {
     let report_path = s.path("report.json");
     let fake = crate::forge_server::fake_github();
     fake.server.fault_on(
-        |r| r.method == "POST" && r.path() == "/api/v3/repos/acme/two/pulls",
+        |r| r.method == "POST" && r.path() == "/api/v3/repos/acme/r2/pulls",
         crate::forge_server::secondary_limit(600),
     );
     let forge_url = fake.server.url();
@@ -370,7 +387,10 @@ fn a_kill_during_a_forge_wait_then_resume_opens_each_pull_request_once() {
             Ok(line) => progress.push(line),
             Err(e) => {
                 let _ = run.child.kill();
-                panic!("no wait announced ({e}); the progress was:\n{}", progress.join("\n"));
+                panic!(
+                    "no wait announced ({e}); the progress was:\n{}",
+                    progress.join("\n")
+                );
             }
         }
     };
@@ -387,7 +407,7 @@ fn a_kill_during_a_forge_wait_then_resume_opens_each_pull_request_once() {
     assert_eq!(one["outcome"], "upgraded", "{saved:#}");
     assert!(one["pull_request_url"]
         .as_str()
-        .is_some_and(|u| u.ends_with("/acme/one/pull/1")));
+        .is_some_and(|u| u.ends_with("/acme/r1/pull/1")));
     let two = entry(&saved, &urls[1]);
     assert_eq!(two["outcome"], "failed", "{saved:#}");
     assert_eq!(two["pushed"], true, "{saved:#}");
@@ -411,7 +431,10 @@ fn a_kill_during_a_forge_wait_then_resume_opens_each_pull_request_once() {
         .env("GITHUB_TOKEN", GITHUB_TOKEN)
         .run();
     assert_eq!(out.code, Some(0), "{out}");
-    assert!(out.stderr.contains("1 repositories already finished"), "{out}");
+    assert!(
+        out.stderr.contains("1 repositories already finished"),
+        "{out}"
+    );
     let report = crate::fleet::report_of(&report_path);
     for u in &urls {
         let e = entry(&report, u);
@@ -425,11 +448,13 @@ fn a_kill_during_a_forge_wait_then_resume_opens_each_pull_request_once() {
         fake.server
             .requests()
             .iter()
-            .filter(|r| r.method == "POST" && r.path() == format!("/api/v3/repos/acme/{name}/pulls"))
+            .filter(|r| {
+                r.method == "POST" && r.path() == format!("/api/v3/repos/acme/{name}/pulls")
+            })
             .count()
     };
     assert_eq!(
-        (creates("one"), creates("two"), creates("three")),
+        (creates("r1"), creates("r2"), creates("r3")),
         (1, 2, 1),
         "{:#?}",
         fake.server.lines()
@@ -440,17 +465,24 @@ fn a_kill_during_a_forge_wait_then_resume_opens_each_pull_request_once() {
         .map(|p| p["head"]["repo"]["full_name"].as_str().unwrap())
         .collect();
     heads.sort();
-    assert_eq!(heads, ["acme/one", "acme/three", "acme/two"]);
+    assert_eq!(heads, ["acme/r1", "acme/r2", "acme/r3"]);
     // The token: in every request's Authorization header, nowhere else.
     for r in fake.server.requests() {
         assert!(
-            r.header("authorization").unwrap_or("").contains(GITHUB_TOKEN),
+            r.header("authorization")
+                .unwrap_or("")
+                .contains(GITHUB_TOKEN),
             "{}",
             r.line()
         );
         assert!(!r.target.contains(GITHUB_TOKEN) && !r.body.contains(GITHUB_TOKEN));
     }
-    for text in [&out.stdout, &out.stderr, &killed_stderr, &read(&report_path)] {
+    for text in [
+        &out.stdout,
+        &out.stderr,
+        &killed_stderr,
+        &read(&report_path),
+    ] {
         assert!(!text.contains(GITHUB_TOKEN), "token leaked: {text}");
     }
 }

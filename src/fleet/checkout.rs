@@ -27,7 +27,12 @@ impl Checkout {
     ) -> Result<Checkout, String> {
         let fail = |what: &str| {
             let what = what.to_string();
-            move |e: git2::Error| format!("checking out the upgrade for its hooks: {what}: {}", e.message())
+            move |e: git2::Error| {
+                format!(
+                    "checking out the upgrade for its hooks: {what}: {}",
+                    e.message()
+                )
+            }
         };
         let dir = tempfile::Builder::new()
             .prefix("goldpath-fleet-hooks-")

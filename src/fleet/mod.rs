@@ -6,7 +6,8 @@
 //! The modules, as data flows: `repos` (which repositories, their identity, `--shard`) ->
 //! `repo` (open or fetch, default branch, commit the branch, push) with `objects` (a project's
 //! files from a commit's tree) and `lock` -> the upgrade pipeline ([`crate::upgrade::prepare_from`],
-//! [`crate::upgrade::edits`]) -> `pull_request` (what a pull request needs) -> `report`.
+//! [`crate::upgrade::edits`]; with `--trust`, the migration hooks in a `checkout` of the result)
+//! -> `pull_request` (what a pull request needs) -> `report`.
 //! The library prints nothing: progress goes to the caller as [`Event`]s.
 
 mod checkout;

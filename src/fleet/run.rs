@@ -331,9 +331,7 @@ fn try_upgrade_repo(
                     &base_branch,
                 ))
             }
-            Err(ProjectError::Failed(e)) => {
-                return Err(format!("{}: {e}", project_name(&prefix)))
-            }
+            Err(ProjectError::Failed(e)) => return Err(format!("{}: {e}", project_name(&prefix))),
         }
     }
     let mut entry = RepoReport::new(Outcome::Current, None);
@@ -556,7 +554,9 @@ fn upgrade_project(
                 },
             })
             .collect();
-        edits = edits.with_hook_changes(changed).map_err(|e| e.to_string())?;
+        edits = edits
+            .with_hook_changes(changed)
+            .map_err(|e| e.to_string())?;
     }
     let release_notes =
         plan.new_bundle.changelog.as_deref().and_then(|text| {
@@ -572,11 +572,18 @@ fn upgrade_project(
             })
         })
         .collect();
-    // What the hooks changed that the template did not (a file the template writes stays as
-    // the plan describes it: updated, merged, in conflict).
+    // What the hooks changed. A file the template also wrote keeps the plan's word for it
+    // (updated, local edits kept, conflicted) unless the hook removed it, or brought back one
+    // the template removed.
     for change in hook_changes {
-        if !files.iter().any(|f| f.path == change.path) {
-            files.push(change);
+        match files.iter_mut().find(|f| f.path == change.path) {
+            Some(planned)
+                if change.kind == FileKind::Removed || planned.kind == FileKind::Removed =>
+            {
+                *planned = change
+            }
+            Some(_) => {}
+            None => files.push(change),
         }
     }
     Ok(ProjectUpgrade {
@@ -590,7 +597,11 @@ fn upgrade_project(
         message: plan.commit_message(),
         current: false,
         release_notes,
-        hooks: plan.hooks.iter().map(|(_, hook)| hook.to_string()).collect(),
+        hooks: plan
+            .hooks
+            .iter()
+            .map(|(_, hook)| hook.to_string())
+            .collect(),
     })
 }
 
