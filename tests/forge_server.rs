@@ -66,6 +66,9 @@ pub(crate) type Route = dyn FnMut(&Request) -> Answer + Send;
 /// Which request a [`Server::fault_on`] answer is for.
 pub(crate) type Matcher = dyn Fn(&Request) -> bool + Send;
 
+/// The [`Server::fault_on`] answers not given yet, each with the request it is for.
+pub(crate) type FaultsOn = Arc<Mutex<Vec<(Box<Matcher>, Answer)>>>;
+
 /// GitHub's secondary rate limit: a 403 asking to wait `retry_after` seconds.
 pub(crate) fn secondary_limit(retry_after: u64) -> Answer {
     Answer {
@@ -89,7 +92,7 @@ pub(crate) struct Server {
     pub(crate) stop: Arc<AtomicBool>,
     pub(crate) thread: Option<JoinHandle<()>>,
     /// Answers given once each to the first request they match (after `faults`).
-    pub(crate) faults_on: Arc<Mutex<Vec<(Box<Matcher>, Answer)>>>,
+    pub(crate) faults_on: FaultsOn,
 }
 
 impl Server {
@@ -100,7 +103,7 @@ impl Server {
         let faults: Arc<Mutex<VecDeque<Answer>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         let (log2, faults2, stop2) = (log.clone(), faults.clone(), stop.clone());
-        let faults_on: Arc<Mutex<Vec<(Box<Matcher>, Answer)>>> = Arc::default();
+        let faults_on: FaultsOn = Arc::default();
         let faults_on2 = faults_on.clone();
         let thread = std::thread::spawn(move || {
             for stream in listener.incoming() {
