@@ -115,3 +115,96 @@ fn absolute(path: &Path) -> PathBuf {
             .unwrap_or_else(|_| path.to_path_buf())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A repository with one commit: `project/keep.txt` and `project/old.txt`; its commit.
+    fn repo() -> (tempfile::TempDir, Repository, Oid) {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Repository::init(dir.path()).unwrap();
+        let mut index = git.index().unwrap();
+        for (path, text) in [("project/keep.txt", "keep\n"), ("project/old.txt", "old\n")] {
+            let file = dir.path().join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, text).unwrap();
+            index.add_path(Path::new(path)).unwrap();
+        }
+        let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
+        let who = git2::Signature::now("t", "t@example.com").unwrap();
+        let commit = git.commit(None, &who, &who, "one", &tree, &[]).unwrap();
+        drop(tree);
+        (dir, git, commit)
+    }
+
+    fn objects(git: &Repository) -> usize {
+        let mut n = 0;
+        git.odb()
+            .unwrap()
+            .foreach(|_| {
+                n += 1;
+                true
+            })
+            .unwrap();
+        n
+    }
+
+    #[test]
+    fn the_edits_are_checked_out_and_what_changed_since_is_read_back() {
+        let (_dir, git, base) = repo();
+        let before = objects(&git);
+        let edits = vec![
+            ("project/new.txt".to_string(), Some(File::new("new\n"))),
+            ("project/old.txt".to_string(), None),
+        ];
+        let checkout = Checkout::new(&git, base, &edits).unwrap();
+        let dir = checkout.project_dir("project/");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("new.txt")).unwrap(),
+            "new\n"
+        );
+        assert!(!dir.join("old.txt").exists());
+        // Nothing went into the repository's object store.
+        assert_eq!(objects(&git), before);
+        assert!(checkout.changes("project/").unwrap().is_empty());
+        std::fs::write(dir.join("keep.txt"), "changed\n").unwrap();
+        std::fs::remove_file(dir.join("new.txt")).unwrap();
+        std::fs::write(dir.join("made.txt"), "made\n").unwrap();
+        let changes: Vec<(String, Option<Vec<u8>>)> = checkout
+            .changes("project/")
+            .unwrap()
+            .into_iter()
+            .map(|(p, f)| (p.to_string(), f.map(|f| f.bytes)))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                ("keep.txt".to_string(), Some(b"changed\n".to_vec())),
+                ("made.txt".to_string(), Some(b"made\n".to_vec())),
+                ("new.txt".to_string(), None),
+            ]
+        );
+        let root = checkout.dir.path().to_path_buf();
+        drop(checkout);
+        assert!(!root.exists(), "the checkout is removed when dropped");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_left_behind_is_refused_never_followed() {
+        let (_dir, git, base) = repo();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "outside\n").unwrap();
+        let checkout = Checkout::new(&git, base, &[]).unwrap();
+        let dir = checkout.project_dir("project/");
+        std::fs::remove_file(dir.join("keep.txt")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.txt"), dir.join("keep.txt"))
+            .unwrap();
+        let e = checkout.changes("project/").unwrap_err();
+        assert!(
+            e.contains("symbolic link at project/keep.txt") && !e.contains("outside\n"),
+            "{e}"
+        );
+    }
+}

@@ -809,3 +809,75 @@ pub fn abort(dir: &Path) -> Result<(), Error> {
     super::journal::undo(dir, &repo, &journal)?;
     Journal::end(&repo)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edits_waiting_on_conflicts() -> Edits {
+        let record = AnswersFile::parse_bytes(
+            b"[bundle]\nname = \"svc\"\nversion = \"1.0.0\"\nsource = \"builtin\"\n\n\
+              [upgrade]\nversion = \"2.0.0\"\nsource = \"builtin\"\nconflicts = [\"a.txt\"]\n\
+              touched = [\"a.txt\", \"b.txt\"]\n",
+            ANSWERS_FILE,
+        )
+        .unwrap();
+        let path = |p: &str| RelPath::new(p).unwrap();
+        Edits {
+            files: vec![
+                (path("gone.txt"), None),
+                (path("a.txt"), Some(File::new("<<<<<<< markers\n"))),
+                (path("b.txt"), Some(File::new("template\n"))),
+                (path(ANSWERS_FILE), Some(File::new(record.to_toml()))),
+            ],
+            conflicts: vec!["a.txt".into()],
+            record,
+        }
+    }
+
+    #[test]
+    fn hook_changes_join_the_edits_and_the_waiting_upgrade_touches_them() {
+        let path = |p: &str| RelPath::new(p).unwrap();
+        let edits = edits_waiting_on_conflicts()
+            .with_hook_changes(vec![
+                (path("b.txt"), Some(File::new("rewritten by the hook\n"))),
+                (path("c.txt"), None),
+                (path("new/d.txt"), Some(File::new("made by the hook\n"))),
+                // The answers file is the upgrade's, whatever a hook wrote.
+                (path(ANSWERS_FILE), Some(File::new("hacked = true\n"))),
+            ])
+            .unwrap();
+        let files: Vec<(&str, Option<&[u8]>)> = edits
+            .files
+            .iter()
+            .map(|(p, f)| (p.as_str(), f.as_ref().map(|f| f.bytes.as_slice())))
+            .collect();
+        assert_eq!(
+            &files[..4],
+            &[
+                ("gone.txt", None),
+                ("a.txt", Some(&b"<<<<<<< markers\n"[..])),
+                ("b.txt", Some(&b"rewritten by the hook\n"[..])),
+                ("c.txt", None),
+            ]
+        );
+        assert_eq!(files[4], ("new/d.txt", Some(&b"made by the hook\n"[..])));
+        let (last, answers) = &edits.files[5];
+        assert_eq!((last.as_str(), edits.files.len()), (ANSWERS_FILE, 6));
+        let answers =
+            AnswersFile::parse_bytes(&answers.as_ref().unwrap().bytes, ANSWERS_FILE).unwrap();
+        assert_eq!(
+            answers.upgrade.unwrap().touched,
+            ["a.txt", "b.txt", "c.txt", "new/d.txt"]
+        );
+        assert_eq!(edits.conflicts, ["a.txt"]);
+    }
+
+    #[test]
+    fn no_hook_change_leaves_the_edits_as_they_were() {
+        let before = edits_waiting_on_conflicts();
+        let files = before.files.clone();
+        let after = before.with_hook_changes(Vec::new()).unwrap();
+        assert_eq!(after.files, files);
+    }
+}
