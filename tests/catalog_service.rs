@@ -81,3 +81,85 @@ pub(crate) fn text(project: &Project, path: &str) -> String {
 pub(crate) fn str_path(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
+
+/// `goldpath new BUNDLE --version VERSION` with `owner` set to each of `bad`: refused with the
+/// question named, exit 2 (a user error), nothing written.
+pub(crate) fn assert_owner_refused(bundle: &str, version: &str, bad: &[&str]) {
+    for owner in bad {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("orders-api");
+        let out = Goldpath::new()
+            .args(["new", bundle])
+            .arg(&dir)
+            .args(["--version", version, "--defaults", "--no-input", "--no-commit"])
+            .args(["--set", "service_name=orders-api", "--set"])
+            .arg(format!("owner={owner}"))
+            .run();
+        assert_eq!(out.code, Some(2), "{bundle} owner={owner:?}: {out}");
+        assert!(out.stderr.contains("owner"), "{bundle} owner={owner:?}: {out}");
+        assert!(!dir.exists(), "{bundle} owner={owner:?} wrote {}", dir.display());
+    }
+}
+
+/// For each CI, an unedited project made by `goldpath new BUNDLE --version FROM` (committed)
+/// upgraded with `goldpath upgrade --to TO --defaults`: no conflict, TO recorded, `goldpath
+/// check` passes and nothing is left uncommitted. Returns the workspace and the projects by CI.
+pub(crate) fn upgrade_unedited(
+    bundle: &str,
+    from: &str,
+    to: &str,
+) -> (crate::harness::Workspace, Vec<(&'static str, PathBuf)>) {
+    let s = crate::harness::Workspace::new();
+    let mut projects = Vec::new();
+    for ci in ["github", "gitlab"] {
+        let name = format!("svc-{ci}");
+        let ci_answer = format!("ci={ci}");
+        let p = s.new_project(&[
+            bundle,
+            &name,
+            "--version",
+            from,
+            "--set",
+            &ci_answer,
+            "--set",
+            "service_name=orders-api",
+        ]);
+        let out = s.goldpath(&p, &["upgrade", "--to", to, "--defaults", "--no-input"]);
+        assert_eq!(out.code, Some(0), "{bundle} {from} -> {to} {ci}: {out}");
+        assert!(
+            !out.stdout.contains("conflict"),
+            "{bundle} {from} -> {to} {ci}: {out}"
+        );
+        let recorded = crate::harness::read(p.join(".goldpath.toml"));
+        assert!(
+            recorded.contains(&format!("version = \"{to}\"")),
+            "{recorded}"
+        );
+        let out = s.goldpath(&p, &["check"]);
+        assert_eq!(out.code, Some(0), "{bundle} {to} {ci}: check after upgrade: {out}");
+        crate::harness::assert_clean(&p);
+        projects.push((ci, p));
+    }
+    (s, projects)
+}
+
+/// Every `uses:` of a GitHub workflow is `owner/action@<40-hex commit>  # vX...`: pinned to a
+/// commit, its version in a comment (two spaces before `#`, yamllint's comments rule).
+pub(crate) fn assert_actions_pinned(workflow: &str) {
+    let uses: Vec<&str> = workflow
+        .lines()
+        .filter_map(|l| l.split_once("uses: ").map(|(_, u)| u))
+        .collect();
+    assert!(uses.len() >= 5, "{workflow}");
+    for u in uses {
+        let (action, rest) = u.split_once('@').unwrap_or_else(|| panic!("`{u}` has no @"));
+        let (commit, comment) = rest.split_once("  # v").unwrap_or((rest, ""));
+        assert!(
+            !action.is_empty()
+                && commit.len() == 40
+                && commit.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                && comment.starts_with(|c: char| c.is_ascii_digit()),
+            "`uses: {u}` is not pinned to a commit id with its version in a comment"
+        );
+    }
+}
