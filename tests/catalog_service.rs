@@ -91,13 +91,26 @@ pub(crate) fn assert_owner_refused(bundle: &str, version: &str, bad: &[&str]) {
         let out = Goldpath::new()
             .args(["new", bundle])
             .arg(&dir)
-            .args(["--version", version, "--defaults", "--no-input", "--no-commit"])
+            .args([
+                "--version",
+                version,
+                "--defaults",
+                "--no-input",
+                "--no-commit",
+            ])
             .args(["--set", "service_name=orders-api", "--set"])
             .arg(format!("owner={owner}"))
             .run();
         assert_eq!(out.code, Some(2), "{bundle} owner={owner:?}: {out}");
-        assert!(out.stderr.contains("owner"), "{bundle} owner={owner:?}: {out}");
-        assert!(!dir.exists(), "{bundle} owner={owner:?} wrote {}", dir.display());
+        assert!(
+            out.stderr.contains("owner"),
+            "{bundle} owner={owner:?}: {out}"
+        );
+        assert!(
+            !dir.exists(),
+            "{bundle} owner={owner:?} wrote {}",
+            dir.display()
+        );
     }
 }
 
@@ -136,7 +149,11 @@ pub(crate) fn upgrade_unedited(
             "{recorded}"
         );
         let out = s.goldpath(&p, &["check"]);
-        assert_eq!(out.code, Some(0), "{bundle} {to} {ci}: check after upgrade: {out}");
+        assert_eq!(
+            out.code,
+            Some(0),
+            "{bundle} {to} {ci}: check after upgrade: {out}"
+        );
         crate::harness::assert_clean(&p);
         projects.push((ci, p));
     }
@@ -152,14 +169,56 @@ pub(crate) fn assert_actions_pinned(workflow: &str) {
         .collect();
     assert!(uses.len() >= 5, "{workflow}");
     for u in uses {
-        let (action, rest) = u.split_once('@').unwrap_or_else(|| panic!("`{u}` has no @"));
+        let (action, rest) = u
+            .split_once('@')
+            .unwrap_or_else(|| panic!("`{u}` has no @"));
         let (commit, comment) = rest.split_once("  # v").unwrap_or((rest, ""));
         assert!(
             !action.is_empty()
                 && commit.len() == 40
-                && commit.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                && commit
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
                 && comment.starts_with(|c: char| c.is_ascii_digit()),
             "`uses: {u}` is not pinned to a commit id with its version in a comment"
         );
     }
+}
+
+/// `tests/validators/dashboard_check.py check` on a rendered project: every dashboard decodes into
+/// Grafana's model and every query parses as PromQL.
+pub(crate) fn check_dashboards(
+    tools: &crate::golden_path::Tools,
+    report: &mut crate::golden_path::Report,
+    label: &str,
+    dir: &Path,
+) {
+    let mut cmd = std::process::Command::new(&tools.python);
+    cmd.arg(validators_dir().join("dashboard_check.py"))
+        .arg("check")
+        .arg(dir)
+        .arg("--promtool")
+        .arg(&tools.promtool);
+    report.run_cmd(label, cmd);
+}
+
+/// Every metric the project's dashboards and alert rules query is in `exposition`, a `/metrics`
+/// response of the running service (`dashboard_check.py exported`, which names each one missing).
+pub(crate) fn assert_exports_what_is_queried(dir: &Path, exposition: &str) {
+    let python = crate::golden_path::which("python3").expect("python3 on PATH");
+    let saved = dir.parent().expect("temp dir").join("metrics.txt");
+    std::fs::write(&saved, exposition).expect("save /metrics");
+    let out = std::process::Command::new(python)
+        .arg(validators_dir().join("dashboard_check.py"))
+        .arg("exported")
+        .arg(dir)
+        .arg(&saved)
+        .output()
+        .expect("run dashboard_check.py");
+    assert!(
+        out.status.success(),
+        "the dashboards or alerts query metrics the running service does not export:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

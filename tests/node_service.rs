@@ -293,7 +293,10 @@ fn a_new_node_service_is_committed_and_checks_clean_for_both_cis() {
         );
         let out = ws.goldpath(&dir, &["check"]);
         assert_eq!(out.code, Some(0), "{ci}: check after new\n{out}");
-        assert!(out.stdout.contains("node-service 1.0.0"), "{ci}: {out}");
+        assert!(
+            out.stdout.contains(&format!("node-service {VERSION}")),
+            "{ci}: {out}"
+        );
         let deployment = dir.join("chart/templates/deployment.yaml");
         let mut edited = std::fs::read_to_string(&deployment).expect("deployment.yaml");
         edited.push_str("# a local edit\n");
@@ -325,7 +328,7 @@ fn node_service_refuses_an_owner_ending_with_a_dash() {
 #[test]
 fn node_service_metrics_port_steps_aside_for_a_service_on_9090() {
     let p = render(&[("port", "9090")]);
-    assert!(text(&p, "chart/values.yaml").contains("containerPort: 9090\nmetricsPort: 9091"));
+    assert!(text(&p, "chart/values.yaml").contains("\nmetricsPort: 9091\n"));
     assert!(text(&p, "src/config.ts").contains("export const DEFAULT_METRICS_PORT = 9091;"));
     assert!(text(&p, "Dockerfile").contains("METRICS_PORT=9091"));
 }
@@ -350,6 +353,7 @@ fn unedited_node_service_1_0_0_projects_upgrade_to_1_1_0() {
 
 fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
     let dir = &project.dir;
+    crate::catalog_service::check_dashboards(tools, report, label, dir);
     let all = files(dir);
     let schemas = validators_dir().join("schemas");
 
@@ -751,6 +755,7 @@ fn generated_node_service_passes_its_own_tests_and_serves() {
             "/metrics has no `{series}`:\n{metrics}"
         );
     }
+    crate::catalog_service::assert_exports_what_is_queried(dir, &metrics);
 
     let kill = Process::new("kill")
         .args(["-TERM", &child.id().to_string()])

@@ -38,9 +38,9 @@ fn render(extra: &[(&str, &str)]) -> Project {
 fn the_catalog_lists_python_service() {
     let out = Goldpath::new().arg("list").success();
     assert!(
-        out.stdout
-            .lines()
-            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["python-service", VERSION]),
+        out.stdout.lines().any(
+            |l| l.split_whitespace().take(2).collect::<Vec<_>>() == ["python-service", VERSION]
+        ),
         "{}",
         out.stdout
     );
@@ -123,7 +123,10 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
             // Labels and the image digest.
             ("chart/values.yaml", "owner: team-orders"),
             ("chart/values.yaml", "digest: \"\""),
-            ("chart/templates/_helpers.tpl", "app.kubernetes.io/component: api"),
+            (
+                "chart/templates/_helpers.tpl",
+                "app.kubernetes.io/component: api",
+            ),
         ];
         for (path, needle) in expect {
             assert!(
@@ -290,7 +293,7 @@ fn python_service_refuses_an_owner_ending_with_a_dash() {
 #[test]
 fn python_service_metrics_port_steps_aside_for_a_service_on_9090() {
     let p = render(&[("port", "9090")]);
-    assert!(text(&p, "chart/values.yaml").contains("containerPort: 9090\nmetricsPort: 9091"));
+    assert!(text(&p, "chart/values.yaml").contains("\nmetricsPort: 9091\n"));
     assert!(text(&p, "app/config.py").contains("DEFAULT_METRICS_PORT = 9091"));
     assert!(text(&p, "Dockerfile").contains("METRICS_PORT=9091"));
 }
@@ -318,6 +321,7 @@ fn unedited_python_service_1_0_0_projects_upgrade_to_1_1_0() {
 
 fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
     let dir = &project.dir;
+    crate::catalog_service::check_dashboards(tools, report, label, dir);
     let all = files(dir);
     let schemas = validators_dir().join("schemas");
 
@@ -704,6 +708,7 @@ fn generated_python_service_passes_its_own_tests_and_serves() {
     ] {
         assert!(metrics.contains(series), "/metrics has no `{series}`:\n{metrics}");
     }
+    crate::catalog_service::assert_exports_what_is_queried(dir, &metrics);
     let kill = Process::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -68,7 +68,7 @@ class MetricsServer(ThreadingHTTPServer):
 
     def __init__(self, sock: socket.socket, registry: CollectorRegistry) -> None:
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 if urlsplit(self.path).path != "/metrics":
                     self.send_error(404)
                     return
@@ -79,7 +79,7 @@ class MetricsServer(ThreadingHTTPServer):
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 # Scrapes every few seconds would drown the access log; failures show as `up`.
                 pass
 
