@@ -127,7 +127,13 @@ fn node_service_renders_every_answer_and_nothing_unrendered() {
             .collect();
         assert_eq!(ci_files, [pipeline], "{ci}");
         let pipeline = text(&p, pipeline);
-        for needle in ["npm ci", "npm test", "goldpath check --format", "hadolint"] {
+        for needle in [
+            "npm ci",
+            "npm test",
+            "check --format",
+            "hadolint",
+            "cargo install --locked --git \"$GOLDPATH_REPO\" --rev \"$GOLDPATH_REV\" goldpath",
+        ] {
             assert!(pipeline.contains(needle), "{ci}: CI has no `{needle}`");
         }
         if ci == "github" {
