@@ -222,3 +222,34 @@ pub(crate) fn assert_exports_what_is_queried(dir: &Path, exposition: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// zizmor (the conformance suite's GitHub Actions audit, `tests/scanners.rs`) finds nothing of
+/// medium severity or above in a rendered workflow; skipped without zizmor on PATH unless
+/// `GOLDPATH_VALIDATORS=1`.
+pub(crate) fn assert_zizmor_clean(workflow: &Path) {
+    let Some(zizmor) = crate::golden_path::which("zizmor") else {
+        assert!(
+            !flag("GOLDPATH_VALIDATORS"),
+            "zizmor is not on PATH (tests/install-validators installs it)"
+        );
+        eprintln!("SKIPPED zizmor: not on PATH");
+        return;
+    };
+    let out = std::process::Command::new(zizmor)
+        .args(["--offline", "--min-severity", "medium", "--format", "plain"])
+        .arg(workflow)
+        .output()
+        .expect("run zizmor");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Audited at all: a workflow zizmor could not read would report nothing too.
+    assert!(
+        stderr.contains("completed"),
+        "zizmor did not audit: {stderr}"
+    );
+    assert!(
+        out.status.success() && stdout.contains("No findings"),
+        "zizmor findings in {}:\n{stdout}\n{stderr}",
+        workflow.display()
+    );
+}

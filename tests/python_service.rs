@@ -322,6 +322,9 @@ fn unedited_python_service_1_0_0_projects_upgrade_to_1_1_0() {
 fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
     let dir = &project.dir;
     crate::catalog_service::check_dashboards(tools, report, label, dir);
+    if dir.join(".github/workflows/ci.yaml").is_file() {
+        crate::catalog_service::assert_zizmor_clean(&dir.join(".github/workflows/ci.yaml"));
+    }
     let all = files(dir);
     let schemas = validators_dir().join("schemas");
 
