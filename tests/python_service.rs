@@ -5,11 +5,14 @@
 //!   policies cover the files, and one Python version is shared by the image, CI and the project;
 //! - the real validators `tests/golden_path.rs` runs on rust-service (promtool, hadolint, yamllint,
 //!   check-jsonschema, the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog
-//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`;
+//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`,
+//!   plus the Grafana dashboard's checks (`tests/validators/dashboard_check.py`) and zizmor on the
+//!   GitHub workflow;
 //! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks: its
 //!   locked dependencies installed from PyPI into a venv under `.tools/` (kept between runs while
 //!   the lock file is unchanged), `ruff` and `pytest`, then `python -m app` on 127.0.0.1 answering
-//!   /healthz and /readyz, /metrics on its own port (METRICS_PORT) only, and exiting 0 on SIGTERM.
+//!   /healthz and /readyz, /metrics on its own port (METRICS_PORT) only with every metric the
+//!   dashboard and the alerts query, and exiting 0 on SIGTERM.
 
 use crate::golden_path::{tools, which, Report, Tools};
 use crate::harness::Goldpath;
