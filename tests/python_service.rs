@@ -5,11 +5,14 @@
 //!   policies cover the files, and one Python version is shared by the image, CI and the project;
 //! - the real validators `tests/golden_path.rs` runs on rust-service (promtool, hadolint, yamllint,
 //!   check-jsonschema, the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog
-//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`;
+//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`,
+//!   plus the Grafana dashboard's checks (`tests/validators/dashboard_check.py`) and zizmor on the
+//!   GitHub workflow;
 //! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks: its
 //!   locked dependencies installed from PyPI into a venv under `.tools/` (kept between runs while
 //!   the lock file is unchanged), `ruff` and `pytest`, then `python -m app` on 127.0.0.1 answering
-//!   /healthz, /readyz and /metrics and exiting 0 on SIGTERM.
+//!   /healthz and /readyz, /metrics on its own port (METRICS_PORT) only with every metric the
+//!   dashboard and the alerts query, and exiting 0 on SIGTERM.
 
 use crate::golden_path::{tools, which, Report, Tools};
 use crate::harness::Goldpath;
@@ -22,7 +25,7 @@ use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 const BUNDLE: &str = "python-service";
-const VERSION: &str = "1.0.0";
+const VERSION: &str = "1.1.0";
 const CIS: [&str; 2] = ["github", "gitlab"];
 
 use crate::catalog_service::{files, flag, repo_root, str_path, text, validators_dir, Project};
@@ -38,9 +41,9 @@ fn render(extra: &[(&str, &str)]) -> Project {
 fn the_catalog_lists_python_service() {
     let out = Goldpath::new().arg("list").success();
     assert!(
-        out.stdout
-            .lines()
-            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["python-service", VERSION]),
+        out.stdout.lines().any(
+            |l| l.split_whitespace().take(2).collect::<Vec<_>>() == ["python-service", VERSION]
+        ),
         "{}",
         out.stdout
     );
@@ -114,6 +117,19 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
             ("score.yaml", "PORT: \"8080\""),
             ("requirements.txt", "# via orders-api (pyproject.toml)"),
             ("alerts/slo-rules.yaml", "(14.4 * (1 - 99.9 / 100))"),
+            // Metrics on a port of their own, the same everywhere.
+            ("app/config.py", "DEFAULT_METRICS_PORT = 9090"),
+            ("Dockerfile", "METRICS_PORT=9090"),
+            ("chart/values.yaml", "metricsPort: 9090"),
+            ("score.yaml", "METRICS_PORT: \"9090\""),
+            ("chart/templates/servicemonitor.yaml", "- port: metrics"),
+            // Labels and the image digest.
+            ("chart/values.yaml", "owner: team-orders"),
+            ("chart/values.yaml", "digest: \"\""),
+            (
+                "chart/templates/_helpers.tpl",
+                "app.kubernetes.io/component: api",
+            ),
         ];
         for (path, needle) in expect {
             assert!(
@@ -158,6 +174,9 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
                 pipeline.contains(needle),
                 "{ci}: the pipeline has no `{needle}`"
             );
+        }
+        if ci == "github" {
+            crate::catalog_service::assert_actions_pinned(&pipeline);
         }
         let slug_key = format!("{ci}.com/project-slug: acme/orders-api");
         assert!(text(&p, "catalog-info.yaml").contains(&slug_key), "{ci}");
@@ -266,11 +285,49 @@ fn python_service_file_policies_match_the_rendered_files() {
     }
 }
 
+#[test]
+fn python_service_refuses_an_owner_ending_with_a_dash() {
+    crate::catalog_service::assert_owner_refused(BUNDLE, VERSION, &["team-", "Team", "-team", ""]);
+    // The longest slug still passes.
+    let p = render(&[("owner", &format!("t{}", "a".repeat(62)))]);
+    assert!(text(&p, "CODEOWNERS").contains(&format!("@acme/t{}", "a".repeat(62))));
+}
+
+#[test]
+fn python_service_metrics_port_steps_aside_for_a_service_on_9090() {
+    let p = render(&[("port", "9090")]);
+    assert!(text(&p, "chart/values.yaml").contains("\nmetricsPort: 9091\n"));
+    assert!(text(&p, "app/config.py").contains("DEFAULT_METRICS_PORT = 9091"));
+    assert!(text(&p, "Dockerfile").contains("METRICS_PORT=9091"));
+}
+
+#[test]
+fn unedited_python_service_1_0_0_projects_upgrade_to_1_1_0() {
+    let (_s, projects) = crate::catalog_service::upgrade_unedited(BUNDLE, "1.0.0", VERSION);
+    for (ci, p) in projects {
+        // The platform's files moved on; the team's service code (seed files) did not.
+        let values = crate::harness::read(p.join("chart/values.yaml"));
+        assert!(values.contains("metricsPort: 9090"), "{ci}: {values}");
+        let monitor = crate::harness::read(p.join("chart/templates/servicemonitor.yaml"));
+        assert!(monitor.contains("- port: metrics"), "{ci}");
+        assert!(crate::harness::read(p.join("app/main.py")).contains("@app.get(\"/metrics\")"));
+        if ci == "github" {
+            crate::catalog_service::assert_actions_pinned(&crate::harness::read(
+                p.join(".github/workflows/ci.yaml"),
+            ));
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The real validators
 
 fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
     let dir = &project.dir;
+    crate::catalog_service::check_dashboards(tools, report, label, dir);
+    if dir.join(".github/workflows/ci.yaml").is_file() {
+        crate::catalog_service::assert_zizmor_clean(&dir.join(".github/workflows/ci.yaml"));
+    }
     let all = files(dir);
     let schemas = validators_dir().join("schemas");
 
@@ -607,11 +664,13 @@ fn generated_python_service_passes_its_own_tests_and_serves() {
 
     // The service as its container runs it, on a free port, stopped by SIGTERM.
     let port = free_port();
+    let metrics_port = free_port();
     let mut child = Process::new(bin.join("python"))
         .args(["-m", "app"])
         .current_dir(dir)
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
+        .env("METRICS_PORT", metrics_port.to_string())
         .env("SHUTDOWN_DELAY_SECONDS", "0.5")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdout(Stdio::piped())
@@ -644,7 +703,9 @@ fn generated_python_service_passes_its_own_tests_and_serves() {
         get(port, "/healthz"),
         Some((200, "{\"status\":\"ok\"}".into()))
     );
-    let (status, metrics) = get(port, "/metrics").expect("/metrics");
+    // Metrics on their own port only: the HTTP port is the one an Ingress exposes.
+    assert_eq!(get(port, "/metrics").map(|r| r.0), Some(404));
+    let (status, metrics) = get(metrics_port, "/metrics").expect("/metrics");
     assert_eq!(status, 200);
     for series in [
         "http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1.0",
@@ -653,6 +714,7 @@ fn generated_python_service_passes_its_own_tests_and_serves() {
     ] {
         assert!(metrics.contains(series), "/metrics has no `{series}`:\n{metrics}");
     }
+    crate::catalog_service::assert_exports_what_is_queried(dir, &metrics);
     let kill = Process::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
