@@ -8,6 +8,13 @@ Usage: helm_check.py CHART_DIR OUT_DIR
    checks what each must (and must not) contain: the restricted Pod Security Standard, probes,
    the PodDisruptionBudget and NetworkPolicy, and the Prometheus Operator objects appearing only
    when the cluster serves monitoring.coreos.com/v1.
+   Charts that declare them (older releases do not, and are checked as before) are also checked
+   for: a `metricsPort` value (metrics on their own container port `metrics`, exposed by the
+   Service, scraped by the ServiceMonitor, never routed to by the Ingress or HTTPRoute, and
+   admitted by the NetworkPolicy from the monitoring namespace only, the Gateway's namespace
+   being admitted to the HTTP port when the HTTPRoute is on); an `image.digest` value
+   (repository@digest); `owner`/`component`/`partOf` values (labels on every object and pod);
+   a `dashboard` value (a ConfigMap labelled for Grafana's sidecar holding the dashboard JSON).
 3. Checks values.schema.json rejects values that would break the chart's guarantees.
 4. Writes every rendered object to OUT_DIR/<scenario>/<n>-<kind>-<name>.yaml (one per file) for
    kubernetes-validate and check-jsonschema.
@@ -105,9 +112,125 @@ def check_deployment(deploy: dict, scenario: str, values: dict) -> None:
             window = startup.get("periodSeconds", 10) * startup.get("failureThreshold", 3)
             if window < 10:
                 fail(f"{cw}: the startup probe allows only {window}s to start")
-        ports = [p.get("containerPort") for p in c.get("ports", [])]
-        if ports != [values["containerPort"]]:
-            fail(f"{cw}: ports {ports}, expected [{values['containerPort']}]")
+        ports = [(p.get("name"), p.get("containerPort")) for p in c.get("ports", [])]
+        expected = [("http", values["containerPort"])]
+        if "metricsPort" in values:
+            expected.append(("metrics", values["metricsPort"]))
+        if [port for _, port in ports] != [port for _, port in expected] or (
+            "metricsPort" in values and ports != expected
+        ):
+            fail(f"{cw}: ports {ports}, expected {expected}")
+        if values.get("image", {}).get("digest"):
+            want = f"{values['image']['repository']}@{values['image']['digest']}"
+            if c.get("image") != want:
+                fail(f"{cw}: image {c.get('image')}, expected {want}")
+
+
+LABELS = {
+    "owner": "owner",
+    "component": "app.kubernetes.io/component",
+    "partOf": "app.kubernetes.io/part-of",
+}
+
+
+def check_labels(objects: list[dict], scenario: str, values: dict) -> None:
+    """Every object, and the pods of the Deployment, carry the values' ownership labels."""
+    wanted = {label: str(values[key]) for key, label in LABELS.items() if values.get(key)}
+    if not wanted:
+        return
+    for o in objects:
+        labels = o.get("metadata", {}).get("labels", {}) or {}
+        where = f"{scenario}: {o.get('kind')} {o.get('metadata', {}).get('name')}"
+        for label, value in wanted.items():
+            if labels.get(label) != value:
+                fail(f"{where}: label {label} is {labels.get(label)!r}, expected {value!r}")
+        if o.get("kind") == "Deployment":
+            pod_labels = o["spec"]["template"]["metadata"].get("labels", {})
+            for label, value in wanted.items():
+                if pod_labels.get(label) != value:
+                    fail(f"{where}: pod label {label} is {pod_labels.get(label)!r}, expected {value!r}")
+
+
+def peers(rule: dict) -> list[str]:
+    """The namespaces a NetworkPolicy ingress rule admits (`*` for a peer without one)."""
+    out = []
+    for peer in rule.get("from", []) or [{}]:
+        ns = (peer.get("namespaceSelector") or {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+        out.append(ns if ns else ("<own namespace>" if "podSelector" in peer and "namespaceSelector" not in peer else "*"))
+    return out
+
+
+def check_metrics_port(objects: list[dict], scenario: str, values: dict) -> None:
+    """Metrics on their own port: exposed to Prometheus, never routed, admitted from monitoring only."""
+    if "metricsPort" not in values:
+        return
+    service = next((o for o in objects if o["kind"] == "Service"), None)
+    if service is None:
+        return
+    ports = {p.get("name"): p for p in service["spec"].get("ports", [])}
+    if ports.get("metrics", {}).get("targetPort") != "metrics":
+        fail(f"{scenario}: the Service exposes no `metrics` port targeting the container's: {list(ports)}")
+    metrics_port = ports.get("metrics", {}).get("port")
+    http_port = ports.get("http", {}).get("port")
+    for o in objects:
+        if o["kind"] == "Ingress":
+            for r in o["spec"].get("rules", []):
+                for path in r.get("http", {}).get("paths", []):
+                    port = path["backend"]["service"]["port"]
+                    if port.get("number") != http_port or port.get("name") == "metrics":
+                        fail(f"{scenario}: the Ingress routes to port {port}, not the HTTP port {http_port}")
+        if o["kind"] == "HTTPRoute":
+            for r in o["spec"].get("rules", []):
+                for ref in r.get("backendRefs", []):
+                    if ref.get("port") != http_port:
+                        fail(f"{scenario}: the HTTPRoute routes to port {ref.get('port')}, not the HTTP port {http_port}")
+        if o["kind"] == "ServiceMonitor":
+            endpoints = o["spec"].get("endpoints", [])
+            if [e.get("port") for e in endpoints] != ["metrics"]:
+                fail(f"{scenario}: the ServiceMonitor scrapes {endpoints}, expected the `metrics` port")
+        if o["kind"] == "NetworkPolicy":
+            rules = o["spec"].get("ingress", [])
+            by_port: dict[str, list[str]] = {}
+            for rule in rules:
+                for port in rule.get("ports", []) or [{"port": "*"}]:
+                    by_port.setdefault(str(port.get("port")), []).extend(peers(rule))
+            monitoring = values.get("networkPolicy", {}).get("monitoring", {}).get("namespace")
+            if by_port.get("metrics") != [monitoring]:
+                fail(f"{scenario}: the NetworkPolicy admits {by_port.get('metrics')} to the metrics port, expected only {monitoring!r}")
+            if "*" in by_port:
+                fail(f"{scenario}: the NetworkPolicy has a rule for every port")
+            gateway = values.get("networkPolicy", {}).get("gateway", {}).get("namespace")
+            routed = any(x["kind"] == "HTTPRoute" for x in objects)
+            if gateway and routed != (gateway in by_port.get("http", [])):
+                fail(f"{scenario}: the Gateway namespace {gateway!r} must be admitted to the HTTP port exactly when the HTTPRoute is on: {by_port.get('http')}")
+    if metrics_port is not None and metrics_port == http_port:
+        fail(f"{scenario}: the Service's metrics and HTTP ports are the same")
+
+
+def check_dashboard(objects: list[dict], scenario: str, values: dict) -> None:
+    """The dashboard ConfigMap: labelled for Grafana's sidecar, holding one dashboard's JSON."""
+    if not values.get("dashboard", {}).get("enabled"):
+        return
+    maps = [o for o in objects if o["kind"] == "ConfigMap"]
+    if len(maps) != 1:
+        fail(f"{scenario}: expected one dashboard ConfigMap, found {len(maps)}")
+        return
+    cm = maps[0]
+    labels = cm["metadata"].get("labels", {})
+    for k, v in values["dashboard"].get("labels", {}).items():
+        if labels.get(k) != v:
+            fail(f"{scenario}: the dashboard ConfigMap lacks the sidecar label {k}={v!r}")
+    data = cm.get("data", {})
+    if len(data) != 1 or not next(iter(data)).endswith(".json"):
+        fail(f"{scenario}: the dashboard ConfigMap holds {list(data)}, expected one .json key")
+        return
+    try:
+        dash = json.loads(next(iter(data.values())))
+    except ValueError as e:
+        fail(f"{scenario}: the dashboard ConfigMap's JSON does not parse: {e}")
+        return
+    if not dash.get("uid") or not dash.get("panels"):
+        fail(f"{scenario}: the dashboard in the ConfigMap has no uid or no panels")
 
 
 def main(chart_dir: str, out_dir: str) -> int:
@@ -145,6 +268,9 @@ def main(chart_dir: str, out_dir: str) -> int:
         # The Gateway API route instead of the Ingress.
         "gateway": ({"httpRoute": {"enabled": True}}, []),
     }
+    if "digest" in values.get("image", {}):
+        # The image by digest: what CI built and signed, whatever the tag points at now.
+        scenarios["gateway"][0]["image"] = {"digest": "sha256:" + "ab" * 32}
     rendered = {}
     for name, (overrides, api_versions) in scenarios.items():
         try:
@@ -154,6 +280,8 @@ def main(chart_dir: str, out_dir: str) -> int:
             rendered[name] = []
 
     base = ["Deployment", "NetworkPolicy", "Pod", "PodDisruptionBudget", "Service", "ServiceAccount"]
+    if values.get("dashboard", {}).get("enabled"):
+        base = sorted(base + ["ConfigMap"])
     expect = {
         "default": base,
         "full": sorted(base + ["HorizontalPodAutoscaler", "Ingress"] + (["PrometheusRule", "ServiceMonitor"] if operator else [])),
@@ -163,8 +291,12 @@ def main(chart_dir: str, out_dir: str) -> int:
         if kinds(objects) != expect[name]:
             fail(f"{name}: rendered {kinds(objects)}, expected {expect[name]}")
         deploy = one(objects, "Deployment", name)
+        scenario_values = {**values, "image": {**values.get("image", {}), **scenarios[name][0].get("image", {})}}
         if deploy:
-            check_deployment(deploy, name, values)
+            check_deployment(deploy, name, scenario_values)
+        check_labels(objects, name, values)
+        check_metrics_port(objects, name, values)
+        check_dashboard(objects, name, values)
         test_pod = one(objects, "Pod", name)
         if test_pod and test_pod.get("metadata", {}).get("annotations", {}).get("helm.sh/hook") != "test":
             fail(f"{name}: the Pod must be the `helm test` hook")
@@ -194,6 +326,12 @@ def main(chart_dir: str, out_dir: str) -> int:
         "a misspelled key": {"replicaCont": 3},
         "a port below 1024": {"containerPort": 80},
     }
+    if "digest" in values.get("image", {}):
+        bad_values["a digest that is no sha256 digest"] = {"image": {"digest": "latest"}}
+    if "owner" in values:
+        bad_values["an owner label ending with -"] = {"owner": "team-"}
+    if "metricsPort" in values:
+        bad_values["a metrics port below 1024"] = {"metricsPort": 80}
     for what, overrides in bad_values.items():
         try:
             chart.validate_schema(chart.merge_values(overrides))
