@@ -4,13 +4,17 @@
 
 use crate::harness::{Goldpath, Outcome};
 use std::path::Path;
+use std::time::Duration;
 
 fn bundle_test(dir: &Path, format: &str) -> Outcome {
+    // rust-service's suite is 20 cases (5 answer sets, each new and upgraded from 3 releases),
+    // each a few goldpath runs and shell checks: about 20 s on an idle machine, several times
+    // that on a loaded one, so it gets a bound of its own.
     Goldpath::new()
         .args(["bundle", "test", "--format", format])
         .arg(dir)
         .current_dir(std::env::temp_dir())
-        .run()
+        .run_within(Duration::from_secs(600))
 }
 
 #[test]

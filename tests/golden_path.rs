@@ -185,7 +185,14 @@ fn every_release_renders_every_answer_and_nothing_unrendered() {
                     "description = \"Takes, prices and tracks customer orders\"",
                 ),
                 ("src/config.rs", "pub const DEFAULT_PORT: u16 = 8080;"),
-                ("src/main.rs", "use orders_api::{AppState, Config, router};"),
+                (
+                    "src/main.rs",
+                    if version < "1.3.0" {
+                        "use orders_api::{AppState, Config, router};"
+                    } else {
+                        "use orders_api::{AppState, Config, metrics_router, router};"
+                    },
+                ),
                 ("Dockerfile", "ENTRYPOINT [\"/usr/local/bin/orders-api\"]"),
                 ("Dockerfile", "USER 65532:65532"),
                 ("chart/Chart.yaml", "name: orders-api"),
@@ -1171,7 +1178,7 @@ fn dashboard_check_fails_on_a_broken_dashboard_and_a_missing_metric() {
 
 #[test]
 fn owner_is_a_label_value_of_up_to_63_characters() {
-    let owner = format!("t{}", "0123456789".repeat(6).get(..61).unwrap());
+    let owner = format!("t{}", "0123456789".repeat(7).get(..61).unwrap());
     let owner = format!("{owner}z");
     assert_eq!(owner.len(), 63);
     let p = render(NEWEST, &[("owner", &owner)]);

@@ -132,10 +132,12 @@ mod tests {
         let metrics = Metrics::new("1.2.3");
         let first = metrics.in_flight();
         let second = metrics.in_flight();
-        assert!(metrics.encode().unwrap().contains("http_requests_in_flight 2"));
+        let text = metrics.encode().unwrap();
+        assert!(text.contains("http_requests_in_flight 2"), "{text}");
         drop(first);
         drop(second);
-        assert!(metrics.encode().unwrap().contains("http_requests_in_flight 0"));
+        let text = metrics.encode().unwrap();
+        assert!(text.contains("http_requests_in_flight 0"), "{text}");
     }
 
     #[test]
