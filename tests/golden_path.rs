@@ -347,7 +347,10 @@ fn bad_answers_are_refused_by_the_questions_validation() {
         ("owner", "Team Orders"),
         // The owner is a Kubernetes label value from 1.3.0 on: no trailing `-`, 63 characters.
         ("owner", "team-orders-"),
-        ("owner", "t234567890123456789012345678901234567890123456789012345678901234"),
+        (
+            "owner",
+            "t234567890123456789012345678901234567890123456789012345678901234",
+        ),
         ("port", "80"),
         ("slo_target", "99.9999"),
         ("slo_target", "89"),
@@ -696,12 +699,20 @@ fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) 
 
     // Dashboards (1.3.0 on): Grafana's dashboard model and Prometheus' PromQL parser, through the
     // shared tooling the other bundles use too; the chart ships the same bytes as a ConfigMap.
-    let dashboards: Vec<&String> = all.keys().filter(|k| k.starts_with("dashboards/")).collect();
+    let dashboards: Vec<&String> = all
+        .keys()
+        .filter(|k| k.starts_with("dashboards/"))
+        .collect();
     if !dashboards.is_empty() {
         let mut check = Process::new(&tools.python);
         check
             .arg(validators_dir().join("dashboard_check.py"))
-            .args(["check", str_path(dir), "--promtool", str_path(&tools.promtool)]);
+            .args([
+                "check",
+                str_path(dir),
+                "--promtool",
+                str_path(&tools.promtool),
+            ]);
         report.run_cmd(label, check);
         report.check(
             label,
@@ -1014,9 +1025,7 @@ impl Drop for Running {
 #[test]
 fn the_running_service_exports_every_metric_its_dashboard_and_alerts_query() {
     if !flag("GOLDPATH_VALIDATORS") {
-        eprintln!(
-            "SKIPPED building and running the generated service: set GOLDPATH_VALIDATORS=1"
-        );
+        eprintln!("SKIPPED building and running the generated service: set GOLDPATH_VALIDATORS=1");
         return;
     }
     let Some(tools) = tools() else { return };
@@ -1055,7 +1064,10 @@ fn the_running_service_exports_every_metric_its_dashboard_and_alerts_query() {
     let mut service = Running(child);
     let deadline = Instant::now() + std::time::Duration::from_secs(20);
     while http_get(port, "/healthz").is_none() {
-        assert!(Instant::now() < deadline, "the service did not answer in 20s");
+        assert!(
+            Instant::now() < deadline,
+            "the service did not answer in 20s"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(http_get(port, "/").map(|r| r.0), Some(200));
@@ -1079,7 +1091,10 @@ fn the_running_service_exports_every_metric_its_dashboard_and_alerts_query() {
         "http_requests_in_flight",
         "build_info",
     ] {
-        assert!(names.lines().any(|l| l == name), "{name} not queried:\n{names}");
+        assert!(
+            names.lines().any(|l| l == name),
+            "{name} not queried:\n{names}"
+        );
     }
     // Recording rules' outputs and Prometheus' own `up` are not the service's to export.
     assert!(!names.contains("namespace_job:") && !names.lines().any(|l| l == "up"));

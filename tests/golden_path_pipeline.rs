@@ -342,8 +342,14 @@ fn unedited_projects_of_each_earlier_release_upgrade_cleanly_and_pass_check() {
             // 1.3.0's dashboard, metrics port and labels arrive; the team's code is left alone.
             assert!(p.join(format!("dashboards/{name}.json")).is_file());
             let values = read(p.join("chart/values.yaml"));
-            assert!(values.contains("\nmetricsPort: 9090\n") && values.contains("\n  digest: \"\"\n"));
-            assert_eq!(read(p.join("src/main.rs")), main_rs, "{from} {ci}: src/ is seed");
+            assert!(
+                values.contains("\nmetricsPort: 9090\n") && values.contains("\n  digest: \"\"\n")
+            );
+            assert_eq!(
+                read(p.join("src/main.rs")),
+                main_rs,
+                "{from} {ci}: src/ is seed"
+            );
         }
     }
 }

@@ -328,7 +328,14 @@ fn the_catalog_folders_are_folder_sources() {
             out.stdout
                 .lines()
                 .any(|l| l.split_whitespace().collect::<Vec<_>>()
-                    == ["rust-service", "1.3.0", "(also", "1.2.0,", "1.1.0,", "1.0.0)"]),
+                    == [
+                        "rust-service",
+                        "1.3.0",
+                        "(also",
+                        "1.2.0,",
+                        "1.1.0,",
+                        "1.0.0)"
+                    ]),
             "{}",
             out.stdout
         );
