@@ -7,6 +7,9 @@
 //!   the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog model, rustfmt), found
 //!   on `PATH`: without `GOLDPATH_VALIDATORS=1` a missing tool skips that test (with a message),
 //!   with it a missing tool fails. `tests/install-validators` installs them all;
+//! - the dashboard (from 1.3.0) with `tests/validators/dashboard_check.py`, and, with
+//!   `GOLDPATH_VALIDATORS=1`, the newest service built and run: every metric its dashboard and
+//!   rules query is on its `/metrics`, served on the metrics port only;
 //! - with `GOLDPATH_SLOW_TESTS=1`, the generated service's own `cargo clippy` and `cargo test`.
 
 use crate::harness::Goldpath;
@@ -882,7 +885,7 @@ fn every_release_passes_the_real_validators() {
             ("metrics_operator", "false"),
         ],
     );
-    validate(&tools, &mut report, "1.1.0 edge answers", &edge);
+    validate(&tools, &mut report, "newest, edge answers", &edge);
     println!("validators took {:.1}s", started.elapsed().as_secs_f64());
     report.finish();
 }
