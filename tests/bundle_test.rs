@@ -4,13 +4,17 @@
 
 use crate::harness::{Goldpath, Outcome};
 use std::path::Path;
+use std::time::Duration;
 
 fn bundle_test(dir: &Path, format: &str) -> Outcome {
+    // rust-service's suite is 20 cases (5 answer sets, each new and upgraded from 3 releases),
+    // each a few goldpath runs and shell checks: about 20 s on an idle machine, several times
+    // that on a loaded one, so it gets a bound of its own.
     Goldpath::new()
         .args(["bundle", "test", "--format", format])
         .arg(dir)
         .current_dir(std::env::temp_dir())
-        .run()
+        .run_within(Duration::from_secs(600))
 }
 
 #[test]
@@ -24,16 +28,19 @@ fn the_catalogs_newest_release_passes_its_conformance_suite() {
     let out = bundle_test(&newest, "junit");
     assert_eq!(out.code, Some(0), "{out}");
     let version = newest.file_name().unwrap().to_string_lossy().to_string();
-    // 4 answer sets (defaults, ci=gitlab, metrics_operator=false, one named case), each
+    // 5 answer sets (defaults, ci=gitlab, metrics_operator=false, two named cases), each
     // rendered and upgraded from each earlier release.
-    let earlier = ["1.0.0", "1.1.0"];
-    let cases = 4 * (1 + earlier.len());
+    let earlier = ["1.0.0", "1.1.0", "1.2.0"];
+    let cases = 5 * (1 + earlier.len());
     out.stdout_contains(&format!(
         "<testsuite name=\"goldpath bundle test rust-service {version}\" tests=\"{cases}\" failures=\"0\""
     ));
     for from in earlier {
         out.stdout_contains(&format!(
             "name=\"upgrade {from} -&gt; {version} gitlab, one replica, no operator\""
+        ));
+        out.stdout_contains(&format!(
+            "name=\"upgrade {from} -&gt; {version} service on 9090\""
         ));
     }
     assert_eq!(out.stdout.matches("<testcase ").count(), cases, "{out}");

@@ -7,6 +7,9 @@
 //!   the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog model, rustfmt), found
 //!   on `PATH`: without `GOLDPATH_VALIDATORS=1` a missing tool skips that test (with a message),
 //!   with it a missing tool fails. `tests/install-validators` installs them all;
+//! - the dashboard (from 1.3.0) with `tests/validators/dashboard_check.py`, and, with
+//!   `GOLDPATH_VALIDATORS=1`, the newest service built and run: every metric its dashboard and
+//!   rules query is on its `/metrics`, served on the metrics port only;
 //! - with `GOLDPATH_SLOW_TESTS=1`, the generated service's own `cargo clippy` and `cargo test`.
 
 use crate::harness::Goldpath;
@@ -18,8 +21,8 @@ use std::time::Instant;
 use tempfile::TempDir;
 
 const BUNDLE: &str = "rust-service";
-const VERSIONS: [&str; 3] = ["1.0.0", "1.1.0", "1.2.0"];
-const NEWEST: &str = "1.2.0";
+const VERSIONS: [&str; 4] = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"];
+const NEWEST: &str = "1.3.0";
 const CIS: [&str; 2] = ["github", "gitlab"];
 
 /// The answers every render here is made with; questions left out take their defaults.
@@ -139,13 +142,13 @@ fn paths(files: &BTreeMap<String, Vec<u8>>) -> String {
 #[test]
 fn rust_service_newest_github_renders_as_reviewed() {
     let p = render(NEWEST, &[("ci", "github")]);
-    snapshot("rust_service_1_2_0_github", listing(&files(&p.dir)));
+    snapshot("rust_service_1_3_0_github", listing(&files(&p.dir)));
 }
 
 #[test]
 fn rust_service_newest_gitlab_renders_these_files() {
     let p = render(NEWEST, &[("ci", "gitlab")]);
-    snapshot("rust_service_1_2_0_gitlab_paths", paths(&files(&p.dir)));
+    snapshot("rust_service_1_3_0_gitlab_paths", paths(&files(&p.dir)));
 }
 
 #[test]
@@ -185,7 +188,14 @@ fn every_release_renders_every_answer_and_nothing_unrendered() {
                     "description = \"Takes, prices and tracks customer orders\"",
                 ),
                 ("src/config.rs", "pub const DEFAULT_PORT: u16 = 8080;"),
-                ("src/main.rs", "use orders_api::{AppState, Config, router};"),
+                (
+                    "src/main.rs",
+                    if version < "1.3.0" {
+                        "use orders_api::{AppState, Config, router};"
+                    } else {
+                        "use orders_api::{AppState, Config, metrics_router, router};"
+                    },
+                ),
                 ("Dockerfile", "ENTRYPOINT [\"/usr/local/bin/orders-api\"]"),
                 ("Dockerfile", "USER 65532:65532"),
                 ("chart/Chart.yaml", "name: orders-api"),
@@ -338,6 +348,12 @@ fn bad_answers_are_refused_by_the_questions_validation() {
         ("service_name", "Orders_API"),
         ("service_name", "orders-"),
         ("owner", "Team Orders"),
+        // The owner is a Kubernetes label value from 1.3.0 on: no trailing `-`, 63 characters.
+        ("owner", "team-orders-"),
+        (
+            "owner",
+            "t234567890123456789012345678901234567890123456789012345678901234",
+        ),
         ("port", "80"),
         ("slo_target", "99.9999"),
         ("slo_target", "89"),
@@ -536,11 +552,17 @@ pub(crate) fn tools() -> Option<Tools> {
     }
     if let Some(python) = &python {
         let ok = Process::new(python)
-            .args(["-c", "import helm_python, yaml"])
+            .args([
+                "-c",
+                "import helm_python, yaml, promql_parser, grafana_foundation_sdk",
+            ])
             .output()
             .is_ok_and(|o| o.status.success());
         if !ok {
-            missing.push("helm-python-sdk (python3 -c 'import helm_python')".into());
+            missing.push(
+                "helm-python-sdk, promql-parser, grafana-foundation-sdk (python3 -c 'import ...')"
+                    .into(),
+            );
         }
     }
     if !missing.is_empty() {
@@ -675,6 +697,31 @@ fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) 
             dir,
             &tools.promtool,
             &["check", "rules", "chart/files/prometheus-rules.yaml"],
+        );
+    }
+
+    // Dashboards (1.3.0 on): Grafana's dashboard model and Prometheus' PromQL parser, through the
+    // shared tooling the other bundles use too; the chart ships the same bytes as a ConfigMap.
+    let dashboards: Vec<&String> = all
+        .keys()
+        .filter(|k| k.starts_with("dashboards/"))
+        .collect();
+    if !dashboards.is_empty() {
+        let mut check = Process::new(&tools.python);
+        check
+            .arg(validators_dir().join("dashboard_check.py"))
+            .args([
+                "check",
+                str_path(dir),
+                "--promtool",
+                str_path(&tools.promtool),
+            ]);
+        report.run_cmd(label, check);
+        report.check(
+            label,
+            dashboards.len() == 1
+                && all.get("chart/files/dashboard.json") == Some(&all[dashboards[0]]),
+            "the chart's chart/files/dashboard.json is the dashboard, byte for byte",
         );
     }
 
@@ -838,7 +885,7 @@ fn every_release_passes_the_real_validators() {
             ("metrics_operator", "false"),
         ],
     );
-    validate(&tools, &mut report, "1.1.0 edge answers", &edge);
+    validate(&tools, &mut report, "newest, edge answers", &edge);
     println!("validators took {:.1}s", started.elapsed().as_secs_f64());
     report.finish();
 }
@@ -922,4 +969,236 @@ fn generated_service_passes_its_own_clippy_and_tests() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The dashboard and the rules query only metrics the running service exports
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Status and body of `GET path` on 127.0.0.1:port, or None when nothing answers.
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n")?.1.to_string();
+    Some((status, body))
+}
+
+/// `dashboard_check.py ARGS...` with the validators' python; its outcome.
+fn dashboard_check(tools: &Tools, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Process::new(&tools.python)
+        .arg(validators_dir().join("dashboard_check.py"))
+        .args(args)
+        .output()
+        .expect("run dashboard_check.py")
+}
+
+/// Kills the service if the test fails before stopping it.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Builds the newest release's service, runs it on two free ports, and checks that every metric
+/// its dashboard and rules query is on its /metrics page, served on the metrics port only. Runs
+/// with `GOLDPATH_VALIDATORS=1`: the first build compiles the service's dependencies (a few
+/// minutes, into target/golden-path-service, shared with the slow test above); later ones take
+/// seconds.
+#[cfg(unix)]
+#[test]
+fn the_running_service_exports_every_metric_its_dashboard_and_alerts_query() {
+    if !flag("GOLDPATH_VALIDATORS") {
+        eprintln!("SKIPPED building and running the generated service: set GOLDPATH_VALIDATORS=1");
+        return;
+    }
+    let Some(tools) = tools() else { return };
+    let project = render(NEWEST, &[]);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+        .join("golden-path-service");
+    let started = Instant::now();
+    let out = Process::new(&tools.cargo)
+        .args(["build", "--locked", "--bin", "orders-api"])
+        .current_dir(&project.dir)
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("run cargo build");
+    assert!(
+        out.status.success(),
+        "cargo build failed in the generated service:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!(
+        "generated service built in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let (port, metrics_port) = (free_port(), free_port());
+    let child = Process::new(target.join("debug/orders-api"))
+        .env_clear()
+        .env("PORT", port.to_string())
+        .env("METRICS_PORT", metrics_port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the service");
+    let mut service = Running(child);
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    while http_get(port, "/healthz").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the service did not answer in 20s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(http_get(port, "/").map(|r| r.0), Some(200));
+    // Metrics are for Prometheus only: not on the port the Ingress and HTTPRoute route to.
+    assert_eq!(http_get(port, "/metrics").map(|r| r.0), Some(404));
+    let (status, metrics) = http_get(metrics_port, "/metrics").expect("/metrics");
+    assert_eq!(status, 200, "{metrics}");
+    assert!(
+        metrics.contains(r#"http_requests_total{method="GET",route="/",status="200"} 1"#),
+        "{metrics}"
+    );
+    let exposition = project.dir.parent().unwrap().join("metrics.txt");
+    std::fs::write(&exposition, &metrics).unwrap();
+
+    let queried = dashboard_check(&tools, &["metrics".as_ref(), project.dir.as_os_str()]);
+    let names = String::from_utf8_lossy(&queried.stdout).to_string();
+    assert!(queried.status.success(), "{names}");
+    for name in [
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+        "http_requests_in_flight",
+        "build_info",
+    ] {
+        assert!(
+            names.lines().any(|l| l == name),
+            "{name} not queried:\n{names}"
+        );
+    }
+    // Recording rules' outputs and Prometheus' own `up` are not the service's to export.
+    assert!(!names.contains("namespace_job:") && !names.lines().any(|l| l == "up"));
+    let compared = dashboard_check(
+        &tools,
+        &[
+            "exported".as_ref(),
+            project.dir.as_os_str(),
+            exposition.as_os_str(),
+        ],
+    );
+    assert!(
+        compared.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&compared.stdout),
+        String::from_utf8_lossy(&compared.stderr)
+    );
+
+    // SIGTERM: readiness fails, the traffic drains, both listeners stop, exit 0.
+    let pid = service.0.id().to_string();
+    let term = Process::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = service.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no exit 10s after SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    assert!(http_get(metrics_port, "/metrics").is_none());
+}
+
+/// The shared dashboard tooling fails on what it is there to catch: a field Grafana's model does
+/// not know, a query that is not PromQL, a variable never defined, and a queried metric the
+/// service does not export, each named.
+#[test]
+fn dashboard_check_fails_on_a_broken_dashboard_and_a_missing_metric() {
+    let Some(tools) = tools() else { return };
+    let project = render(NEWEST, &[]);
+    let dashboard = project.dir.join("dashboards/orders-api.json");
+    let original = std::fs::read_to_string(&dashboard).unwrap();
+    let mut dash: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let panels = dash["panels"].as_array_mut().unwrap();
+    let traffic = panels.iter_mut().find(|p| p["title"] == "Traffic").unwrap();
+    traffic["targets"][0]["expr"] = "sum(rate(http_requests_total[$__rate_interval])".into();
+    traffic["gridpos"] = serde_json::json!({"h": 8});
+    let errors = panels.iter_mut().find(|p| p["title"] == "Errors").unwrap();
+    errors["targets"][0]["expr"] = "sum(rate(http_requests_total{pod=\"$pod\"}[5m]))".into();
+    std::fs::write(&dashboard, serde_json::to_string_pretty(&dash).unwrap()).unwrap();
+    let out = dashboard_check(
+        &tools,
+        &[
+            "check".as_ref(),
+            project.dir.as_os_str(),
+            "--promtool".as_ref(),
+            tools.promtool.as_os_str(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for needle in [
+        "gridpos: not a field of Grafana's model",
+        "panel 6 \"Traffic\" target A: not PromQL",
+        "$pod is not a variable of the dashboard",
+    ] {
+        assert!(stderr.contains(needle), "no `{needle}` in:\n{stderr}");
+    }
+
+    std::fs::write(&dashboard, original).unwrap();
+    let exposition = project.dir.parent().unwrap().join("metrics.txt");
+    std::fs::write(
+        &exposition,
+        "# TYPE http_requests counter\nhttp_requests_total{route=\"/\"} 1\n# EOF\n",
+    )
+    .unwrap();
+    let out = dashboard_check(
+        &tools,
+        &[
+            "exported".as_ref(),
+            project.dir.as_os_str(),
+            exposition.as_os_str(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "http_requests_in_flight: queried by the dashboards or rules, not exported on /metrics"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("http_requests_total:"), "{stderr}");
+}
+
+#[test]
+fn owner_is_a_label_value_of_up_to_63_characters() {
+    let owner = format!("t{}", "0123456789".repeat(7).get(..61).unwrap());
+    let owner = format!("{owner}z");
+    assert_eq!(owner.len(), 63);
+    let p = render(NEWEST, &[("owner", &owner)]);
+    assert!(text(&p, "chart/values.yaml").contains(&format!("\nowner: {owner}\n")));
 }

@@ -1,13 +1,14 @@
-//! rust-service 1.2.0 (issue #14): the generated pipelines get goldpath from a pinned commit and
-//! their check job's own commands pass against a locally built goldpath; Cargo.lock is shipped and
-//! every build is `--locked`; actions are pinned to commit ids; one toolchain for CI and the image;
-//! the README deploys a tag the pipeline pushes; unedited 1.0.0 and 1.1.0 projects upgrade to it
-//! without conflicts and pass `check`.
+//! rust-service's newest release (1.2.0 for issue #14, 1.3.0 for issue #15): the generated
+//! pipelines get goldpath from a pinned commit and their check job's own commands pass against a
+//! locally built goldpath; Cargo.lock is shipped and every build is `--locked`; actions are pinned
+//! to commit ids; one toolchain for CI and the image; the README deploys a tag the pipeline
+//! pushes; unedited projects of every earlier release upgrade to it without conflicts and pass
+//! `check`.
 
 use crate::harness::{read, Workspace};
 use std::path::{Path, PathBuf};
 
-const NEWEST: &str = "1.2.0";
+const NEWEST: &str = "1.3.0";
 const REV: &str = "0123456789abcdef0123456789abcdef01234567";
 const REPO: &str = "https://git.example.com/platform/goldpath.git";
 
@@ -319,20 +320,36 @@ fn the_readme_deploys_a_tag_the_pipeline_pushes() {
 #[test]
 fn unedited_projects_of_each_earlier_release_upgrade_cleanly_and_pass_check() {
     let s = Workspace::new();
-    for from in ["1.0.0", "1.1.0"] {
+    for from in ["1.0.0", "1.1.0", "1.2.0"] {
         for ci in ["github", "gitlab"] {
             let name = format!("svc-{}-{ci}", from.replace('.', "-"));
             let p = project(&s, &name, from, ci, &[]);
-            assert!(!p.join("Cargo.lock").exists());
+            // Cargo.lock ships from 1.2.0 on.
+            assert_eq!(p.join("Cargo.lock").exists(), from == "1.2.0");
+            let main_rs = read(p.join("src/main.rs"));
             let out = s.goldpath(&p, &["upgrade", "--to", NEWEST, "--defaults", "--no-input"]);
             assert_eq!(out.code, Some(0), "{from} {ci}: {out}");
             assert!(!out.stdout.contains("conflict"), "{from} {ci}: {out}");
             assert!(p.join("Cargo.lock").is_file() && p.join("rust-toolchain.toml").is_file());
             let recorded = read(p.join(".goldpath.toml"));
-            assert!(recorded.contains("version = \"1.2.0\""), "{recorded}");
+            assert!(
+                recorded.contains(&format!("version = \"{NEWEST}\"")),
+                "{recorded}"
+            );
             let out = s.goldpath(&p, &["check"]);
             assert_eq!(out.code, Some(0), "{from} {ci}: {out}");
             crate::harness::assert_clean(&p);
+            // 1.3.0's dashboard, metrics port and labels arrive; the team's code is left alone.
+            assert!(p.join(format!("dashboards/{name}.json")).is_file());
+            let values = read(p.join("chart/values.yaml"));
+            assert!(
+                values.contains("\nmetricsPort: 9090\n") && values.contains("\n  digest: \"\"\n")
+            );
+            assert_eq!(
+                read(p.join("src/main.rs")),
+                main_rs,
+                "{from} {ci}: src/ is seed"
+            );
         }
     }
 }

@@ -216,8 +216,14 @@ impl Goldpath {
 
     /// Runs to completion (or [`TIMEOUT`]) without checking the exit code.
     pub fn run(self) -> Outcome {
+        self.run_within(TIMEOUT)
+    }
+
+    /// [`Goldpath::run`] bounded by `timeout` instead of [`TIMEOUT`]: for a run known to take
+    /// longer (`goldpath bundle test` over a bundle's whole answer matrix and upgrades).
+    pub fn run_within(self, timeout: Duration) -> Outcome {
         let mut command = assert_cmd::Command::from_std(self.command);
-        command.timeout(TIMEOUT).write_stdin(self.stdin);
+        command.timeout(timeout).write_stdin(self.stdin);
         let output = command.output().expect("running goldpath");
         Outcome {
             code: output.status.code(),

@@ -328,7 +328,14 @@ fn the_catalog_folders_are_folder_sources() {
             out.stdout
                 .lines()
                 .any(|l| l.split_whitespace().collect::<Vec<_>>()
-                    == ["rust-service", "1.2.0", "(also", "1.1.0,", "1.0.0)"]),
+                    == [
+                        "rust-service",
+                        "1.3.0",
+                        "(also",
+                        "1.2.0,",
+                        "1.1.0,",
+                        "1.0.0)"
+                    ]),
             "{}",
             out.stdout
         );
@@ -394,7 +401,7 @@ fn the_catalog_folders_are_folder_sources() {
         .current_dir(tmp.path())
         .code(2)
         .stderr_contains(&format!(
-            "error: bundle `rust-service` has no version 9.9.9 in folder {} (available: 1.0.0, 1.1.0, 1.2.0)\n",
+            "error: bundle `rust-service` has no version 9.9.9 in folder {} (available: 1.0.0, 1.1.0, 1.2.0, 1.3.0)\n",
             catalog.display()
         ));
 }
