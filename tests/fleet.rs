@@ -80,7 +80,7 @@ fn has_branch(s: &Workspace, name: &str, branch: &str) -> bool {
         .is_ok()
 }
 
-fn plain_repo(s: &Workspace, name: &str, files: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn plain_repo(s: &Workspace, name: &str, files: &[(&str, &str)]) -> PathBuf {
     let dir = s.path(name);
     fs::create_dir_all(&dir).unwrap();
     git(&dir, &["init", "-q", "-b", "main"]);
@@ -94,7 +94,7 @@ fn plain_repo(s: &Workspace, name: &str, files: &[(&str, &str)]) -> PathBuf {
 }
 
 /// Copies the files of the project at `from` (not its `.git`) into `to`.
-fn copy_project(from: &Path, to: &Path) {
+pub(crate) fn copy_project(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from)
         .into_iter()
         .filter_entry(|e| e.file_name() != ".git")
@@ -636,36 +636,6 @@ fn two_shards_split_the_fleet_and_merge_into_one_report() {
     let bad = s.command(s.root(), &args).run();
     assert_eq!(bad.code, Some(2), "{bad}");
     assert!(bad.stderr.contains("I/N"), "{bad}");
-}
-
-#[test]
-fn fleet_status_shows_each_projects_version_and_whether_it_is_behind() {
-    let f = fleet();
-    let out = f.s.goldpath(
-        f.s.root(),
-        &["fleet", "status", "--repos", f.list.to_str().unwrap()],
-    );
-    assert_eq!(out.code, Some(1), "{out}"); // the unreachable remote
-    let line = |u: &str| {
-        out.stdout
-            .lines()
-            .find(|l| l.starts_with(u))
-            .map(str::to_string)
-            .unwrap_or_default()
-    };
-    assert!(
-        line(&f.urls["clean"]).contains("1.0.0") && line(&f.urls["clean"]).contains("behind"),
-        "{out}"
-    );
-    assert!(
-        line(&f.urls["current"]).contains("2.0.0") && line(&f.urls["current"]).contains("current"),
-        "{out}"
-    );
-    assert!(
-        out.stdout.contains("(services/a)") && out.stdout.contains("(services/b)"),
-        "{out}"
-    );
-    assert!(line(&f.urls["unreachable"]).contains("error"), "{out}");
 }
 
 #[test]

@@ -18,7 +18,7 @@ use crate::project::Project;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// The schema version of [`FleetStatus`] (docs/fleet-status.schema.json).
 pub const STATUS_SCHEMA: u32 = 1;
@@ -259,8 +259,9 @@ pub struct StatusOptions {
     pub generated_at: String,
 }
 
-/// The status of every repository, in the order given. `on_done` is called after each with
-/// the number done so far, the total and the repository's status.
+/// The status of every repository, in the order of `repos` (as `read_repos` gives them:
+/// sorted by identity). `on_done` is called after each with the number done so far, the total
+/// and the repository's status.
 pub fn status(
     repos: &[RepoRef],
     options: &StatusOptions,
@@ -270,18 +271,16 @@ pub fn status(
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<RepoStatus>>> = Mutex::new(vec![None; repos.len()]);
     let jobs = options.jobs.clamp(1, repos.len().max(1));
+    let sources = Sources::default();
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            scope.spawn(|| {
-                let mut sources = Sources::default();
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(repo) = repos.get(i) else { break };
-                    let status = repo_status(repo, options, &mut sources);
-                    let n = done.fetch_add(1, Ordering::SeqCst) + 1;
-                    on_done(n, repos.len(), &status);
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(status);
-                }
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(repo) = repos.get(i) else { break };
+                let status = repo_status(repo, options, &sources);
+                let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+                on_done(n, repos.len(), &status);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(status);
             });
         }
     });
@@ -299,7 +298,7 @@ pub fn status(
 }
 
 /// One repository: every error becomes its `error`, redacted.
-fn repo_status(repo: &RepoRef, options: &StatusOptions, sources: &mut Sources) -> RepoStatus {
+fn repo_status(repo: &RepoRef, options: &StatusOptions, sources: &Sources) -> RepoStatus {
     let mut out = RepoStatus {
         repo: repo.identity.clone(),
         web_url: None,
@@ -340,7 +339,7 @@ fn open_upgrade(report: &Report, identity: &str) -> Option<OpenUpgrade> {
 fn read_repo(
     repo: &RepoRef,
     options: &StatusOptions,
-    sources: &mut Sources,
+    sources: &Sources,
     out: &mut RepoStatus,
 ) -> Result<(), String> {
     let opened = super::repo::open(repo, false)?;
@@ -389,7 +388,7 @@ fn project_status(
     path: String,
     project: &Project,
     files: &TreeFiles<'_>,
-    sources: &mut Sources,
+    sources: &Sources,
 ) -> ProjectStatus {
     let rec = &project.record.bundle;
     let spec = project.current_source(None);
@@ -412,9 +411,9 @@ fn project_status(
             .map(|u| u.version.to_string()),
         error: None,
     };
-    let report = sources
-        .get(&spec)
-        .and_then(|source| check::check(project, files, source, None).map_err(|e| e.to_string()));
+    let report = sources.with(&spec, |source| {
+        check::check(project, files, source, None).map_err(|e| e.to_string())
+    });
     match report {
         Ok(report) => {
             // With the source read from goldpath's cache, newer versions are unknown.
@@ -458,19 +457,31 @@ impl ProjectStatus {
     }
 }
 
-/// The bundle sources a worker opened, by spec, as `check` opens one: a remote that cannot be
-/// reached is read from goldpath's cache. A git source's tags are fetched once a worker, not
-/// once a repository.
+/// The bundle sources of a run, by spec, shared by its workers: each is opened once per run
+/// (a git source's tags fetched once), as `check` opens one: a remote that cannot be reached
+/// is read from goldpath's cache. A source is used by one worker at a time (it is not `Sync`);
+/// reading the repositories' objects goes on in parallel meanwhile.
 #[derive(Default)]
-struct Sources(HashMap<String, Result<Source, String>>);
+struct Sources(Mutex<HashMap<String, Arc<Mutex<Option<Result<Source, String>>>>>>);
 
 impl Sources {
-    fn get(&mut self, spec: &SourceSpec) -> Result<&Source, String> {
-        self.0
-            .entry(spec.to_string())
-            .or_insert_with(|| spec.open_with(Network::Fallback).map_err(|e| e.to_string()))
-            .as_ref()
-            .map_err(Clone::clone)
+    /// Runs `with` on the source `spec` names, opening it the first time.
+    fn with<T>(
+        &self,
+        spec: &SourceSpec,
+        with: impl FnOnce(&Source) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let slot = {
+            let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            map.entry(spec.to_string()).or_default().clone()
+        };
+        let mut opened = slot.lock().unwrap_or_else(|e| e.into_inner());
+        let source = opened
+            .get_or_insert_with(|| spec.open_with(Network::Fallback).map_err(|e| e.to_string()));
+        match source {
+            Ok(source) => with(source),
+            Err(e) => Err(e.clone()),
+        }
     }
 }
 
