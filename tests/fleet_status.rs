@@ -37,22 +37,13 @@ locked = ["ci/**"]
 /// The `web` bundle: 1.0.0 and 1.1.0 (the README's heading changes), `[bundle] owner = "team"`.
 fn web_bundle(s: &Workspace) -> String {
     let repo = BundleRepo::at(&s.path("web-bundle"));
-    let files = |heading: &str| {
-        vec![
-            ("README.md.tera", format!("{heading} {{{{ name }}}}\n")),
-            (
-                "ci/pipeline.yml".into(),
-                "steps:\n  - run: make test\n".into(),
-            ),
-            ("config.yaml".into(), "port: 8080\n".into()),
-        ]
-    };
     for (tag, version, heading) in [("v1.0.0", "1.0.0", "#"), ("v1.1.0", "1.1.0", "# Service")] {
-        let owned = files(heading);
-        let files: Vec<(&str, &str)> = owned
-            .iter()
-            .map(|(p, t)| (p.as_ref(), t.as_str()))
-            .collect();
+        let readme = format!("{heading} {{{{ name }}}}\n");
+        let files = [
+            ("README.md.tera", readme.as_str()),
+            ("ci/pipeline.yml", "steps:\n  - run: make test\n"),
+            ("config.yaml", "port: 8080\n"),
+        ];
         repo.release(tag, &WEB_V1.replace("1.0.0", version), &files, |_| {});
     }
     repo.url()

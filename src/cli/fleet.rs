@@ -1,6 +1,7 @@
 //! `goldpath fleet plan|upgrade|status|merge-reports`: one golden-path release across many
 //! repositories. Exit codes: 0 every repository upgraded, current or skipped; 1 any has
-//! conflicts or failed; 2 a usage error.
+//! conflicts or failed; 2 a usage error. `fleet status` is a report, not a gate: 0, or 2 on a
+//! usage error.
 
 use super::error::CommandError;
 use super::output::emit;
@@ -17,7 +18,7 @@ pub enum FleetCommand {
     Plan(RunArgs),
     /// Upgrade every repository on a branch of its own (never its work tree), optionally pushed
     Upgrade(UpgradeArgs),
-    /// Adoption: every repository's projects, bundle, version, and whether a newer one exists
+    /// The fleet at a glance: every project's version, how far behind, drift and owner, as check computes them; writes nothing
     Status(StatusArgs),
     /// Join shard reports (`--report` of `--shard` runs) into one, printed as JSON
     MergeReports(MergeArgs),

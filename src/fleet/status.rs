@@ -462,7 +462,10 @@ impl ProjectStatus {
 /// is read from goldpath's cache. A source is used by one worker at a time (it is not `Sync`);
 /// reading the repositories' objects goes on in parallel meanwhile.
 #[derive(Default)]
-struct Sources(Mutex<HashMap<String, Arc<Mutex<Option<Result<Source, String>>>>>>);
+struct Sources(Mutex<HashMap<String, Arc<SourceSlot>>>);
+
+/// One source: not opened yet, opened, or why it could not be.
+type SourceSlot = Mutex<Option<Result<Source, String>>>;
 
 impl Sources {
     /// Runs `with` on the source `spec` names, opening it the first time.

@@ -421,7 +421,12 @@ pub fn prometheus(status: &FleetStatus) -> String {
             label(p.owner.as_deref().unwrap_or(""))
         );
     }
-    let gauges: [(&str, &str, fn(&ProjectStatus) -> Option<usize>); 5] = [
+    type Gauge = (
+        &'static str,
+        &'static str,
+        fn(&ProjectStatus) -> Option<usize>,
+    );
+    let gauges: [Gauge; 5] = [
         (
             "goldpath_project_versions_behind",
             "Released versions of the bundle after the project's (absent when unknown).",
