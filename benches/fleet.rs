@@ -31,6 +31,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let bundle = make_bundle(dir.path());
     let template = make_project(dir.path(), &bundle);
+    measure_status(dir.path(), &template, measuring, [small, large], jobs);
     if !measuring {
         let run = fleet_run(dir.path(), &template, 3, jobs);
         assert!(run.success, "the fleet check failed");
@@ -253,4 +254,68 @@ fn wait_with_peak(child: std::process::Child) -> (bool, i64) {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn wait_with_peak(mut child: std::process::Child) -> (bool, i64) {
     (child.wait().unwrap().success(), 0)
+}
+
+/// `goldpath fleet status` over `n` local repositories (bare clones of the model, read in
+/// place), for each `n` of `sizes`: wall time and peak memory, and the ratio of the peaks
+/// (issue #13: at most 5 s for 500 on 2 cores, memory flat). Without `measuring`, a check on 3.
+fn measure_status(root: &Path, model: &Path, measuring: bool, sizes: [usize; 2], jobs: usize) {
+    let sizes: &[usize] = if measuring { &sizes } else { &[3] };
+    let mut peaks = Vec::new();
+    for &n in sizes {
+        let fleet = root.join(format!("status-{n}"));
+        std::fs::create_dir_all(&fleet).unwrap();
+        let mut list = String::new();
+        for i in 0..n {
+            let bare = fleet.join(format!("r{i}.git"));
+            let (from, to) = (model.to_str().unwrap(), bare.to_str().unwrap());
+            git(&fleet, &["clone", "-q", "--bare", "--local", from, to]);
+            list.push_str(&format!("r{i}.git\n"));
+        }
+        std::fs::write(fleet.join("repos.txt"), list).unwrap();
+        let start = Instant::now();
+        let child = Command::new(GOLDPATH)
+            .args([
+                "fleet",
+                "status",
+                "--repos",
+                "repos.txt",
+                "--format",
+                "json",
+            ])
+            .args(["--jobs", &jobs.to_string(), "--output", "status.json"])
+            .current_dir(&fleet)
+            .env("GOLDPATH_CACHE_DIR", fleet.join("cache"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("goldpath runs");
+        let (success, peak_kib) = wait_with_peak(child);
+        let wall = start.elapsed();
+        let status = std::fs::read_to_string(fleet.join("status.json")).unwrap_or_default();
+        assert!(
+            success && status.matches("\"version\": \"1.0.0\"").count() == n,
+            "fleet status of {n} failed"
+        );
+        if !measuring {
+            println!("fleet bench: status of 3 repositories read (check only)");
+            return;
+        }
+        println!(
+            "{n:>5} repositories, fleet status --jobs {jobs}: wall {:>7.2} s, {:>6.1} ms per repository, peak memory {:>6.1} MiB",
+            wall.as_secs_f64(),
+            wall.as_secs_f64() * 1000.0 / n as f64,
+            peak_kib as f64 / 1024.0
+        );
+        peaks.push(peak_kib);
+        std::fs::remove_dir_all(&fleet).unwrap();
+    }
+    println!(
+        "fleet status peak memory {} / {} repositories: {:.2}x",
+        sizes[1],
+        sizes[0],
+        peaks[1] as f64 / peaks[0] as f64
+    );
 }

@@ -4,6 +4,7 @@
 use crate::answers::{self, Answers, AnswersFile, Inputs};
 use crate::bundle::{self, Bundle, Source, SourceSpec};
 use crate::tree::{self, Tree};
+use crate::upgrade::Staged;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,18 +38,12 @@ pub enum Error {
     Git(#[from] crate::git::Error),
 }
 
+/// A project's record. Where its files are read from is a [`crate::upgrade::CurrentFiles`]
+/// given beside it (the work tree, the index, a commit's tree), so `check` and `upgrade` read
+/// every kind the same way.
 pub struct Project {
     pub dir: PathBuf,
     pub record: AnswersFile,
-    /// The files as the index has them, when the project is read as it is about to be
-    /// committed ([`Project::open_staged`]) rather than from the work tree.
-    pub staged: Option<Staged>,
-}
-
-/// A project's files in the index: the files, and its symlinks with their targets.
-pub struct Staged {
-    pub files: Tree,
-    pub links: std::collections::BTreeMap<tree::RelPath, String>,
 }
 
 impl Project {
@@ -58,14 +53,13 @@ impl Project {
         Ok(Project {
             dir: dir.to_path_buf(),
             record: AnswersFile::read(dir)?,
-            staged: None,
         })
     }
 
     /// The project at `dir` as the index has it: what `git commit` would commit now, answers
-    /// file included. The pre-commit hook checks this, so that unstaged edits neither block a
-    /// commit nor hide staged drift.
-    pub fn open_staged(dir: &Path) -> Result<Project, Error> {
+    /// file included, with its files ([`Staged`]). The pre-commit hook checks this, so that
+    /// unstaged edits neither block a commit nor hide staged drift.
+    pub fn open_staged(dir: &Path) -> Result<(Project, Staged), Error> {
         let (files, links) = crate::git::ProjectRepo::open(dir)?.staged_files()?;
         let answers = tree::RelPath::new(tree::ANSWERS_FILE)?;
         let shown = format!("{} (staged)", dir.join(tree::ANSWERS_FILE).display());
@@ -74,35 +68,11 @@ impl Project {
             // As the work tree's missing answers file is reported.
             None => AnswersFile::read(dir)?,
         };
-        Ok(Project {
+        let project = Project {
             dir: dir.to_path_buf(),
             record,
-            staged: Some(Staged { files, links }),
-        })
-    }
-
-    /// The project's file at `path`: from the index when the project was opened staged, else
-    /// from the work tree ([`tree::read_file`]); `None` when there is none. A symlink at or on
-    /// the way to `path` is [`tree::Error::Symlink`] either way.
-    pub fn read_file(&self, path: &tree::RelPath) -> Result<Option<tree::File>, tree::Error> {
-        let Some(staged) = &self.staged else {
-            return tree::read_file(&self.dir, path);
         };
-        let mut so_far = String::new();
-        for part in path.as_str().split('/') {
-            if !so_far.is_empty() {
-                so_far.push('/');
-            }
-            so_far.push_str(part);
-            let is_link = tree::RelPath::new(&so_far).is_ok_and(|p| staged.links.contains_key(&p));
-            if is_link {
-                return Err(tree::Error::Symlink {
-                    path: path.to_string(),
-                    link: so_far,
-                });
-            }
-        }
-        Ok(staged.files.get(path).cloned())
+        Ok((project, Staged { files, links }))
     }
 
     /// The recorded source, unless `from` overrides it (`--from`).

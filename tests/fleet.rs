@@ -639,36 +639,6 @@ fn two_shards_split_the_fleet_and_merge_into_one_report() {
 }
 
 #[test]
-fn fleet_status_shows_each_projects_version_and_whether_it_is_behind() {
-    let f = fleet();
-    let out = f.s.goldpath(
-        f.s.root(),
-        &["fleet", "status", "--repos", f.list.to_str().unwrap()],
-    );
-    assert_eq!(out.code, Some(1), "{out}"); // the unreachable remote
-    let line = |u: &str| {
-        out.stdout
-            .lines()
-            .find(|l| l.starts_with(u))
-            .map(str::to_string)
-            .unwrap_or_default()
-    };
-    assert!(
-        line(&f.urls["clean"]).contains("1.0.0") && line(&f.urls["clean"]).contains("behind"),
-        "{out}"
-    );
-    assert!(
-        line(&f.urls["current"]).contains("2.0.0") && line(&f.urls["current"]).contains("current"),
-        "{out}"
-    );
-    assert!(
-        out.stdout.contains("(services/a)") && out.stdout.contains("(services/b)"),
-        "{out}"
-    );
-    assert!(line(&f.urls["unreachable"]).contains("error"), "{out}");
-}
-
-#[test]
 fn two_runs_on_one_repository_at_once_the_second_is_refused() {
     let s = Workspace::new();
     let (list, urls) = clean_fleet(&s, 1);

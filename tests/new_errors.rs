@@ -165,7 +165,7 @@ fn an_invalid_manifest_names_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = broken("unknown-key");
     refused(tmp.path(), &["new", "unknown-key", "svc", "--from", &dir]).stderr_is(&format!(
-        "error: {dir}/bundle.toml:4: unknown field `descripton`, expected one of `name`, `version`, `description`\n\
+        "error: {dir}/bundle.toml:4: unknown field `descripton`, expected one of `name`, `version`, `description`, `owner`\n\
          hint: the bundle format is described in docs/bundles.md\n"
     ));
     let dir = broken("unknown-type");

@@ -67,6 +67,10 @@ pub struct BundleInfo {
     pub version: Version,
     #[serde(default)]
     pub description: String,
+    /// The question whose answer names a project's owner (`goldpath fleet status` shows it);
+    /// without it, an answer named `owner` is taken if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -228,6 +232,7 @@ impl Manifest {
                 }
             }
         }
+        self.check_owner(&mut problems);
         self.check_test_plan(&mut problems);
         for (i, m) in self.migrations.iter().enumerate() {
             self.check_migration(i, m, &mut problems);
@@ -240,6 +245,29 @@ impl Manifest {
             );
         }
         problems.0
+    }
+
+    /// `[bundle] owner` must name a question whose answer is recorded (a secret never is).
+    fn check_owner(&self, problems: &mut Problems) {
+        let Some(owner) = &self.bundle.owner else {
+            return;
+        };
+        match self.questions.iter().find(|q| &q.name == owner) {
+            None => problems.add(
+                "bundle.owner",
+                format!("`{owner}` is no question of the bundle; name the question whose answer is the project's owner"),
+            ),
+            Some(q) if q.kind == QuestionType::Secret => problems.add(
+                "bundle.owner",
+                format!("`{owner}` is a secret, which is never recorded; name a question whose answer is recorded"),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    /// The question naming a project's owner: `[bundle] owner`, else one named `owner`.
+    pub fn owner_question(&self) -> &str {
+        self.bundle.owner.as_deref().unwrap_or("owner")
     }
 
     fn check_migration(&self, i: usize, m: &Migration, problems: &mut Problems) {
@@ -469,6 +497,28 @@ mod tests {
             .into_iter()
             .map(|p| p.to_string())
             .collect()
+    }
+
+    #[test]
+    fn owner_names_a_recorded_question() {
+        let with = |owner: &str| {
+            problems(&format!(
+                "[bundle]\nname = \"b\"\nversion = \"1.0.0\"\nowner = \"{owner}\"\n\
+                 [[questions]]\nname = \"team\"\ntype = \"string\"\n\
+                 [[questions]]\nname = \"token\"\ntype = \"secret\"\n"
+            ))
+        };
+        assert_eq!(with("team"), Vec::<String>::new());
+        assert_eq!(
+            with("teem"),
+            ["bundle.owner: `teem` is no question of the bundle; name the question whose answer is the project's owner"]
+        );
+        assert_eq!(
+            with("token"),
+            ["bundle.owner: `token` is a secret, which is never recorded; name a question whose answer is recorded"]
+        );
+        let plain = Manifest::parse("[bundle]\nname = \"b\"\nversion = \"1.0.0\"\n").unwrap();
+        assert_eq!(plain.owner_question(), "owner");
     }
 
     #[test]

@@ -90,11 +90,17 @@ pub fn diff_with(
     let drift = match scope {
         Scope::All => None,
         Scope::Locked => Some(
-            super::compare(project, &bundle, &rendered, &expected.secrets)?
-                .drift
-                .into_iter()
-                .map(|d| d.path)
-                .collect(),
+            super::compare(
+                project,
+                &crate::upgrade::WorkTree::without_index(&project.dir),
+                &bundle,
+                &rendered,
+                &expected.secrets,
+            )?
+            .drift
+            .into_iter()
+            .map(|d| d.path)
+            .collect(),
         ),
     };
     Ok(Diff {

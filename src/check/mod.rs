@@ -19,6 +19,7 @@ use crate::bundle::{Bundle, Network, Policies, Policy, Source, SourceSpec, Stale
 use crate::git::file_diff;
 use crate::project::Project;
 use crate::tree::{self, File, RelPath, Tree};
+use crate::upgrade::CurrentFiles;
 use semver::Version;
 use std::collections::BTreeMap;
 
@@ -44,8 +45,9 @@ pub fn open_source_with(
     })
 }
 
-/// Checks `project` against its golden path, read from `source`: the one `from` names or the
-/// project's current one, opened by the caller ([`open_source`]; a fleet opens it once).
+/// Checks `project`, its files read from `files` (the work tree, the index, a commit's tree),
+/// against its golden path, read from `source`: the one `from` names or the project's current
+/// one, opened by the caller ([`open_source`]; a fleet opens it once).
 ///
 /// While an upgrade waits on its conflicts, the files are already the new version's (merged
 /// with the user's edits), so that version is what they are compared with, read from the
@@ -54,16 +56,18 @@ pub fn open_source_with(
 /// (`goldpath diff | git apply -R`) would have undone the upgrade.
 pub fn check(
     project: &Project,
+    files: &dyn CurrentFiles,
     source: &Source,
     from: Option<&SourceSpec>,
 ) -> Result<Report, Error> {
-    check_with(project, source, from, &Supplied::default())
+    check_with(project, files, source, from, &Supplied::default())
 }
 
 /// [`check`], with answers the user `supplied` for secrets: files that read a secret not
 /// supplied are compared around it, or reported as not verifiable.
 pub fn check_with(
     project: &Project,
+    files: &dyn CurrentFiles,
     source: &Source,
     from: Option<&SourceSpec>,
     supplied: &Supplied,
@@ -82,8 +86,18 @@ pub fn check_with(
     };
     let expected = secrets::expected(project, source, supplied)?;
     let rendered = &expected.rendered;
-    let mut found = compare(project, &expected.bundle, rendered, &expected.secrets)?;
-    found.conflict_markers_elsewhere(project, rendered)?;
+    let mut found = compare(
+        project,
+        files,
+        &expected.bundle,
+        rendered,
+        &expected.secrets,
+    )?;
+    found.conflict_markers_elsewhere(project, files, rendered)?;
+    let owner = project
+        .expected_answers()
+        .get(expected.bundle.manifest.owner_question())
+        .map(|v| v.to_string());
     Ok(Report {
         bundle: rec.name.clone(),
         version: rec.version.clone(),
@@ -98,6 +112,7 @@ pub fn check_with(
         files: rendered.len(),
         not_verifiable: found.not_verifiable,
         newer_unknown,
+        owner,
     })
 }
 
@@ -137,6 +152,7 @@ struct Found {
 /// secret ([`secrets::expected`]).
 fn compare(
     project: &Project,
+    files: &dyn CurrentFiles,
     bundle: &Bundle,
     rendered: &Tree,
     secrets: &BTreeMap<RelPath, SecretUse>,
@@ -155,7 +171,7 @@ fn compare(
     let mut found = Found::default();
     for (path, expected) in rendered {
         let policy = policies.of(path);
-        let actual = match project.read_file(path) {
+        let actual = match files.read(path) {
             Ok(actual) => actual,
             // A symlink where a template file belongs is drift of what the template owns, not a
             // reason to give up the check; the link itself is never followed.
@@ -269,6 +285,7 @@ impl Found {
     fn conflict_markers_elsewhere(
         &mut self,
         project: &Project,
+        files: &dyn CurrentFiles,
         rendered: &Tree,
     ) -> Result<(), Error> {
         let Some(pending) = &project.record.upgrade else {
@@ -279,7 +296,7 @@ impl Found {
             if rendered.contains_key(&path) {
                 continue;
             }
-            if let Some(actual) = project.read_file(&path)? {
+            if let Some(actual) = files.read(&path)? {
                 if crate::merge::has_conflict_markers(&actual.bytes) {
                     self.conflict_markers.push(path);
                 }

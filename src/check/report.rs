@@ -110,6 +110,8 @@ pub struct Report {
     pub not_verifiable: Vec<NotVerifiable>,
     /// Set when newer versions were not looked up; `latest` is then the recorded version.
     pub newer_unknown: Option<NewerUnknown>,
+    /// The answer naming the project's owner (`[bundle] owner`, else an answer `owner`).
+    pub owner: Option<String>,
 }
 
 impl Report {

@@ -7,6 +7,7 @@ use super::output::{emit, emit_report, Progress};
 use crate::bundle::{Network, SourceSpec};
 use crate::check::{self, Difference, Finding, Supplied};
 use crate::project::Project;
+use crate::upgrade::{CurrentFiles, WorkTree};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -79,7 +80,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         return run_staged(args, out);
     }
     let project = Project::open(&args.dir)?;
-    check_one(&args, &project, out)
+    let files = WorkTree::without_index(&args.dir);
+    check_one(&args, &project, &files, out)
 }
 
 /// `check --staged`: each project the staged changes touch, as the index has it; exit 1 if
@@ -97,17 +99,22 @@ fn run_staged(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     }
     let mut code = 0;
     for dir in &projects {
-        let project = Project::open_staged(dir)?;
+        let (project, files) = Project::open_staged(dir)?;
         if projects.len() > 1 && matches!(args.format, Format::Text) {
             emit(out, format_args!("{} (staged):\n", dir.display()))?;
         }
-        code = code.max(check_one(&args, &project, out)?);
+        code = code.max(check_one(&args, &project, &files, out)?);
     }
     Ok(code)
 }
 
 /// Checks `project` and prints its report; 1 when it fails.
-fn check_one(args: &Args, project: &Project, out: &mut dyn Write) -> Result<i32, CommandError> {
+fn check_one(
+    args: &Args,
+    project: &Project,
+    files: &dyn CurrentFiles,
+    out: &mut dyn Write,
+) -> Result<i32, CommandError> {
     let from = args.from.as_deref().map(SourceSpec::parse);
     let spec = project.current_source(from.as_ref());
     let fetching = (matches!(spec, SourceSpec::Git(_)) && !args.offline)
@@ -115,7 +122,7 @@ fn check_one(args: &Args, project: &Project, out: &mut dyn Write) -> Result<i32,
     let source = check::open_source_with(project, from.as_ref(), network(args.offline))?;
     drop(fetching);
     let supplied = supplied(&args.set);
-    let report = check::check_with(project, &source, from.as_ref(), &supplied)?;
+    let report = check::check_with(project, files, &source, from.as_ref(), &supplied)?;
     let text = match args.format {
         Format::Text => {
             emit_report(out, &check::text(&report, &args.fail_on))?;

@@ -1,6 +1,7 @@
 //! `goldpath fleet plan|upgrade|status|merge-reports`: one golden-path release across many
 //! repositories. Exit codes: 0 every repository upgraded, current or skipped; 1 any has
-//! conflicts or failed; 2 a usage error.
+//! conflicts or failed; 2 a usage error. `fleet status` is a report, not a gate: 0, or 2 on a
+//! usage error.
 
 use super::error::CommandError;
 use super::output::emit;
@@ -17,7 +18,7 @@ pub enum FleetCommand {
     Plan(RunArgs),
     /// Upgrade every repository on a branch of its own (never its work tree), optionally pushed
     Upgrade(UpgradeArgs),
-    /// Adoption: every repository's projects, bundle, version, and whether a newer one exists
+    /// The fleet at a glance: every project's version, how far behind, drift and owner, as check computes them; writes nothing
     Status(StatusArgs),
     /// Join shard reports (`--report` of `--shard` runs) into one, printed as JSON
     MergeReports(MergeArgs),
@@ -134,9 +135,19 @@ pub struct StatusArgs {
     /// Only projects of this bundle
     #[arg(long, value_name = "NAME")]
     bundle: Option<String>,
-    /// `table` (default) or `json`
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+    /// `table` (default), `json`, `csv`, `markdown` or `prometheus`
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = fleet::Format::NAMES)]
     format: String,
+    /// Write the status to this file (atomically) instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// A fleet upgrade report (`fleet upgrade --report`): each repository's upgrade branch,
+    /// outcome and pull request
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Repositories read at once (default: the number of cores)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
 }
 
 #[derive(clap::Args)]
@@ -259,6 +270,8 @@ struct Progress {
     done: std::sync::atomic::AtomicUsize,
     terminal: bool,
     started: std::time::Instant,
+    /// Nothing is shown before then ([`Progress::quiet_for`]).
+    quiet_until: std::sync::OnceLock<std::time::Instant>,
 }
 
 impl Progress {
@@ -268,6 +281,7 @@ impl Progress {
             done: 0.into(),
             terminal: std::io::stderr().is_terminal(),
             started: std::time::Instant::now(),
+            quiet_until: std::sync::OnceLock::new(),
         }
     }
 
@@ -295,24 +309,44 @@ impl Progress {
             Event::Finished { repo, report } => {
                 let n = self.done.fetch_add(1, Ordering::SeqCst) + 1;
                 let total = self.total.load(Ordering::SeqCst);
-                // One line each, whatever the error's shape.
-                let detail = report.detail.as_deref().unwrap_or("").replace('\n', " ");
-                let line = format!(
-                    "[{n}/{total}] {:<9} {repo}{}{detail}",
-                    report.outcome.name(),
-                    if detail.is_empty() { "" } else { ": " },
-                );
-                let line = crate::redact::redact(&line);
-                if self.terminal {
-                    // One line, rewritten: the terminal keeps the table, not 500 lines.
-                    eprint!("\r\x1b[2K{line}");
-                    if n == total {
-                        eprintln!();
-                    }
-                } else {
-                    eprintln!("{line}");
-                }
+                let detail = report.detail.as_deref().unwrap_or("");
+                self.step(n, total, report.outcome.name(), repo, detail);
             }
+        }
+    }
+
+    /// Stays silent until `quiet` has passed (a fleet read in a second needs no progress).
+    fn quiet_for(&self, quiet: std::time::Duration) {
+        let _ = self.quiet_until.set(self.started + quiet);
+    }
+
+    /// The `n`-th of `total` repositories is done: one line, or on a terminal one line
+    /// rewritten in place.
+    fn step(&self, n: usize, total: usize, state: &str, repo: &str, detail: &str) {
+        if self
+            .quiet_until
+            .get()
+            .is_some_and(|t| std::time::Instant::now() < *t)
+        {
+            return;
+        }
+        // One line each, whatever the error's shape.
+        let detail = detail.replace('\n', " ");
+        let line = format!(
+            "[{n}/{total}] {state:<9} {repo}{}{detail}",
+            if detail.is_empty() { "" } else { ": " },
+        );
+        let line = crate::redact::redact(&line);
+        if self.terminal {
+            // One line, rewritten: the terminal keeps the table, not 500 lines.
+            eprint!("\r\x1b[2K{line}");
+            if n == total {
+                eprintln!();
+            }
+        } else if self.quiet_until.get().is_none() {
+            // Off a terminal (CI logs) only the upgrade lists its repositories; a status is
+            // its output alone.
+            eprintln!("{line}");
         }
     }
 }
@@ -379,57 +413,95 @@ fn summary(report: &Report, out: &mut dyn Write) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// `fleet status`: a report, not a gate, so 0 whatever the fleet's state; 2 on a usage error.
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
-    let repos = fleet::read_repos(&args.repos).map_err(|e| usage(e.to_string()))?;
-    let rows = fleet::status(&repos, args.bundle.as_deref());
-    if args.format == "json" {
-        let json = serde_json::to_string_pretty(&rows).expect("a status serialises");
-        emit(out, format_args!("{json}\n"))?;
-    } else {
-        emit(
-            out,
-            format_args!(
-                "{:<40} {:<16} {:<10} {:<10} STATE\n",
-                "REPOSITORY", "BUNDLE", "VERSION", "NEWEST"
-            ),
-        )?;
-        for row in &rows {
-            if let Some(e) = &row.error {
-                emit(out, format_args!("{:<40} error: {e}\n", row.repo))?;
-                continue;
-            }
-            if row.projects.is_empty() {
-                emit(
-                    out,
-                    format_args!("{:<40} (no goldpath project)\n", row.repo),
-                )?;
-            }
-            for p in &row.projects {
-                let name = if p.path.is_empty() {
-                    row.repo.clone()
-                } else {
-                    format!("{} ({})", row.repo, p.path)
-                };
-                let state = match (&p.upgrade_waiting, p.is_behind(), &p.newest) {
-                    (Some(v), _, _) => format!("upgrade to {v} waiting on conflicts"),
-                    (None, true, _) => "behind".into(),
-                    (None, false, Some(_)) => "current".into(),
-                    (None, false, None) => "unknown (source unreadable)".into(),
-                };
-                emit(
-                    out,
-                    format_args!(
-                        "{name:<40} {:<16} {:<10} {:<10} {state}\n",
-                        p.bundle,
-                        p.version,
-                        p.newest.as_deref().unwrap_or("?")
-                    ),
-                )?;
-            }
-        }
+    let format = fleet::Format::parse(&args.format)
+        .ok_or_else(|| usage(format!("--format {}: unknown format", args.format)))?;
+    if let Some(path) = &args.output {
+        refuse_output(path)?;
     }
-    let problem = rows.iter().any(|r| r.error.is_some());
-    Ok(i32::from(problem))
+    let repos = fleet::read_repos(&args.repos).map_err(|e| usage(e.to_string()))?;
+    let report = match &args.report {
+        Some(path) => Some(Report::read(path).map_err(|e| usage(e.to_string()))?),
+        None => None,
+    };
+    let options = fleet::StatusOptions {
+        bundle: args.bundle.clone(),
+        jobs: jobs(args.jobs),
+        report,
+        generated_at: fleet::rfc3339(now()),
+    };
+    let progress = Progress::new();
+    progress.quiet_for(std::time::Duration::from_secs(1));
+    let status = fleet::status(&repos, &options, &|n, total, repo| {
+        let state = if repo.error.is_some() {
+            "error"
+        } else if repo.projects.is_empty() {
+            "not adopted"
+        } else {
+            "read"
+        };
+        progress.step(
+            n,
+            total,
+            state,
+            &repo.repo,
+            repo.error.as_deref().unwrap_or(""),
+        );
+    });
+    // Redacted as everything printed is: a credential must not reach a file either.
+    let text = crate::redact::redact(&format.render(&status));
+    match &args.output {
+        Some(path) => write_output(path, &text)?,
+        None => emit(out, format_args!("{text}"))?,
+    }
+    Ok(0)
+}
+
+fn jobs(asked: Option<u16>) -> usize {
+    asked.map(usize::from).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    })
+}
+
+/// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (reproducible reports, tests), else
+/// the clock.
+fn now() -> u64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        })
+}
+
+/// `--output` is refused before any work when it is a folder or a symlink: the report replaces
+/// a file, never writes through a link to wherever it points.
+fn refuse_output(path: &std::path::Path) -> Result<(), CommandError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(usage(format!(
+            "--output {}: it is a symbolic link; goldpath never writes through one. Name the file itself",
+            path.display()
+        ))),
+        Ok(m) if m.is_dir() => Err(usage(format!(
+            "--output {}: it is a folder; name a file in it",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Writes `text` to `path` atomically (a temp file in its folder, renamed over it).
+fn write_output(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
+    refuse_output(path)?;
+    let file = crate::tree::File {
+        bytes: text.as_bytes().to_vec(),
+        executable: false,
+    };
+    crate::tree::write_file_atomic(path, &file)
+        .map_err(|e| CommandError::environment(format!("--output: {e}")))
 }
 
 fn merge_reports(args: MergeArgs, out: &mut dyn Write) -> Result<i32, CommandError> {

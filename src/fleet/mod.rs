@@ -25,7 +25,10 @@ pub use pull_request::{FileChange, FileKind, PrSettings, ProjectVersions, PullRe
 pub use report::{Mode, Outcome, RepoReport, Report, SCHEMA_VERSION};
 pub use repos::{read_repos, stable_hash, RepoLocation, RepoRef, Shard};
 pub use run::{run, Event, Options};
-pub use status::{status, ProjectStatus, RepoStatus};
+pub use status::{
+    rfc3339, state, status, summary_line, BundleSummary, FleetStatus, Format, OpenUpgrade,
+    ProjectStatus, RepoStatus, StatusOptions, Summary, VersionCount, STATUS_SCHEMA,
+};
 
 use std::path::PathBuf;
 

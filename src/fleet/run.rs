@@ -500,7 +500,6 @@ fn upgrade_project(
     let project = Project {
         dir: opened.root.join(prefix),
         record,
-        staged: None,
     };
     let spec = project.source(None);
     let source = sources.get(&spec)?;

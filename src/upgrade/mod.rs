@@ -30,7 +30,7 @@ pub use apply::{abort, apply, edits, finish, run_hooks_in, Applied, Edits};
 pub use error::Error;
 pub use journal::{recover, Asking, Recovered};
 pub use migrate::MigrationNote;
-pub use ours::{CurrentFiles, WorkTree};
+pub use ours::{CurrentFiles, Staged, WorkTree};
 pub use plan::{Action, Change, Conflict, ConflictKind, LeftAlone};
 pub use prepare::{prepare, prepare_from, ChangedAnswer, NewAnswer, Options, UpgradePlan};
 pub use secrets::SecretNote;
