@@ -134,9 +134,13 @@ pub struct StatusArgs {
     /// Only projects of this bundle
     #[arg(long, value_name = "NAME")]
     bundle: Option<String>,
-    /// `table` (default) or `json`
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+    /// `table` (default), `json` or `html` (one self-contained page)
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json", "html"])]
     format: String,
+    /// Keep this run's JSON document as DIR/<UTC time>.json (created when missing); `html` draws
+    /// adoption over time from every snapshot there
+    #[arg(long, value_name = "DIR")]
+    history: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -363,10 +367,37 @@ fn summary(report: &Report, out: &mut dyn Write) -> Result<(), CommandError> {
 
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
     let repos = fleet::read_repos(&args.repos).map_err(|e| usage(e.to_string()))?;
-    let rows = fleet::status(&repos, args.bundle.as_deref());
+    let document = fleet::FleetStatus::new(
+        fleet::status(&repos, args.bundle.as_deref()),
+        now_unix_seconds()?,
+    );
+    let rows = &document.repos;
+    if let Some(dir) = &args.history {
+        fleet::status_history::store(dir, &document)
+            .map_err(|e| CommandError::user(e.to_string()))?;
+    }
     if args.format == "json" {
-        let json = serde_json::to_string_pretty(&rows).expect("a status serialises");
+        let json = serde_json::to_string_pretty(&document).expect("a status serialises");
         emit(out, format_args!("{json}\n"))?;
+    } else if args.format == "html" {
+        let history = match &args.history {
+            Some(dir) => {
+                let loaded = fleet::status_history::load(dir)
+                    .map_err(|e| CommandError::user(e.to_string()))?;
+                for skipped in &loaded.skipped {
+                    eprintln!(
+                        "warning: --history: skipped {}: {}",
+                        skipped.path.display(),
+                        skipped.why
+                    );
+                }
+                loaded.snapshots
+            }
+            None => Vec::new(),
+        };
+        let page = fleet::status_html::render(&document, &history);
+        out.write_all(page.as_bytes())
+            .map_err(CommandError::from_io)?;
     } else {
         emit(
             out,
@@ -375,7 +406,7 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
                 "REPOSITORY", "BUNDLE", "VERSION", "NEWEST"
             ),
         )?;
-        for row in &rows {
+        for row in rows {
             if let Some(e) = &row.error {
                 emit(out, format_args!("{:<40} error: {e}\n", row.repo))?;
                 continue;
@@ -392,7 +423,7 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
                 } else {
                     format!("{} ({})", row.repo, p.path)
                 };
-                let state = match (&p.upgrade_waiting, p.is_behind(), &p.newest) {
+                let state = match (&p.upgrade_in_progress, p.is_behind(), &p.latest) {
                     (Some(v), _, _) => format!("upgrade to {v} waiting on conflicts"),
                     (None, true, _) => "behind".into(),
                     (None, false, Some(_)) => "current".into(),
@@ -404,7 +435,7 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
                         "{name:<40} {:<16} {:<10} {:<10} {state}\n",
                         p.bundle,
                         p.version,
-                        p.newest.as_deref().unwrap_or("?")
+                        p.latest.as_deref().unwrap_or("?")
                     ),
                 )?;
             }
@@ -412,6 +443,21 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
     }
     let problem = rows.iter().any(|r| r.error.is_some());
     Ok(i32::from(problem))
+}
+
+/// Now, or `SOURCE_DATE_EPOCH` when set (the reproducible-builds convention): a page or snapshot
+/// made in CI can be dated by the commit it describes, and tests date runs without waiting.
+fn now_unix_seconds() -> Result<i64, CommandError> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v.trim().parse().map_err(|_| {
+            usage(format!(
+                "SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970"
+            ))
+        }),
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)),
+    }
 }
 
 fn merge_reports(args: MergeArgs, out: &mut dyn Write) -> Result<i32, CommandError> {

@@ -17,13 +17,15 @@ mod report;
 mod repos;
 mod run;
 mod status;
+pub mod status_history;
+pub mod status_html;
 
 pub use objects::{projects_in, FoundProject, TreeFiles};
 pub use pull_request::{FileChange, FileKind, PrSettings, ProjectVersions, PullRequestPlan};
 pub use report::{Mode, Outcome, RepoReport, Report, SCHEMA_VERSION};
 pub use repos::{read_repos, stable_hash, RepoLocation, RepoRef, Shard};
 pub use run::{run, Event, Options};
-pub use status::{status, ProjectStatus, RepoStatus};
+pub use status::{status, FleetStatus, OpenUpgrade, ProjectStatus, RepoStatus, Summary};
 
 use std::path::PathBuf;
 
