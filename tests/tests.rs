@@ -35,6 +35,7 @@ mod safety_render;
 mod safety_secrets;
 mod safety_upgrade;
 mod scanners;
+mod status_html;
 mod upgrade;
 mod upgrade_edge;
 
