@@ -103,7 +103,9 @@ fn fleet() -> (Workspace, PathBuf) {
     plain_repo(&s, "legacy");
     let list = repos_file(
         &s,
-        &["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "legacy"],
+        &[
+            "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "legacy",
+        ],
     );
     (s, list)
 }
@@ -158,7 +160,10 @@ impl Chromium {
                 "--enable-logging=stderr",
                 "--v=0",
             ])
-            .arg(format!("--user-data-dir={}", work.path().join("profile").display()))
+            .arg(format!(
+                "--user-data-dir={}",
+                work.path().join("profile").display()
+            ))
             .arg(format!("--log-net-log={}", net_log.display()))
             .args(extra)
             .arg(format!("file://{}", page.display()))
@@ -222,7 +227,11 @@ fn page_requests(net_log: &Path) -> Vec<String> {
         .unwrap()
         .iter()
         .filter(|e| e["type"].as_u64() == Some(start_job))
-        .filter(|e| e["params"]["initiator"].as_str().is_some_and(|i| i != "not an origin"))
+        .filter(|e| {
+            e["params"]["initiator"]
+                .as_str()
+                .is_some_and(|i| i != "not an origin")
+        })
         .filter_map(|e| e["params"]["url"].as_str().map(str::to_string))
         .collect()
 }
@@ -282,7 +291,11 @@ function type(id, value) {
 
 /// The JSON a probe reported in the dumped DOM.
 fn probe_result(run: &Run) -> Value {
-    let start = run.dom.find("<pre id=\"probe\">").expect("the probe's element") + 16;
+    let start = run
+        .dom
+        .find("<pre id=\"probe\">")
+        .expect("the probe's element")
+        + 16;
     let end = start + run.dom[start..].find("</pre>").unwrap();
     let text = run.dom[start..end]
         .replace("&lt;", "<")
@@ -314,10 +327,20 @@ fn the_html_report_shows_the_fleet_in_chromium_and_sorts_and_filters_without_a_n
 
     // The page as it is: the script ran (the filters are shown), no request, no console message.
     let plain = chromium.open(&page, &["--dump-dom"]);
-    assert!(plain.requests.is_empty(), "the page made requests: {:?}", plain.requests);
-    assert!(plain.console.is_empty(), "console messages: {:#?}", plain.console);
     assert!(
-        plain.dom.contains("<form class=\"filters\" id=\"filters\" role=\"search\">"),
+        plain.requests.is_empty(),
+        "the page made requests: {:?}",
+        plain.requests
+    );
+    assert!(
+        plain.console.is_empty(),
+        "console messages: {:#?}",
+        plain.console
+    );
+    assert!(
+        plain
+            .dom
+            .contains("<form class=\"filters\" id=\"filters\" role=\"search\">"),
         "the script did not show the filters:\n{}",
         plain.dom
     );
@@ -342,7 +365,11 @@ report(seen);
         "probed.html",
     );
     let run = chromium.open(&probe, &["--dump-dom"]);
-    assert!(run.console.is_empty(), "console messages: {:#?}", run.console);
+    assert!(
+        run.console.is_empty(),
+        "console messages: {:#?}",
+        run.console
+    );
     let seen = probe_result(&run);
 
     let drifted_in_model = json["repos"]
@@ -359,7 +386,10 @@ report(seen);
 
     // One bar per version, as tall as its count: 3, 1, 2 projects -> 160, 53.33, 106.67.
     let bars = seen["bars"].as_array().unwrap();
-    let versions: Vec<&str> = bars.iter().map(|b| b["version"].as_str().unwrap()).collect();
+    let versions: Vec<&str> = bars
+        .iter()
+        .map(|b| b["version"].as_str().unwrap())
+        .collect();
     assert_eq!(versions, ["1.0.0", "1.1.0", "2.0.0"], "{seen}");
     let counts: Vec<u64> = bars.iter().map(|b| b["count"].as_u64().unwrap()).collect();
     assert_eq!(counts, [3, 1, 2], "{seen}");
@@ -367,7 +397,10 @@ report(seen);
     assert!(heights[0] > 0.0, "{seen}");
     for (h, c) in heights.iter().zip(&counts) {
         let expected = heights[0] * *c as f64 / 3.0;
-        assert!((h - expected).abs() < 1.0, "bar heights {heights:?} for counts {counts:?}");
+        assert!(
+            (h - expected).abs() < 1.0,
+            "bar heights {heights:?} for counts {counts:?}"
+        );
     }
     assert_eq!(
         bars.iter().filter(|b| b["latest"] == true).count(),
@@ -379,16 +412,30 @@ report(seen);
     // Every repository in the run's order: six projects and the one without goldpath.
     let repos = column(&seen["rows"], 0);
     assert_eq!(repos.len(), 7, "{seen}");
-    for (row, name) in repos.iter().zip(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "legacy"]) {
+    for (row, name) in repos.iter().zip([
+        "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "legacy",
+    ]) {
         assert!(row.ends_with(name), "{repos:?}");
     }
     let delta = &seen["rows"][3];
     assert_eq!(delta[3], "web", "{seen}");
     assert_eq!(delta[4], "1.1.0", "{seen}");
     assert_eq!(delta[5], "1", "{seen}");
-    assert!(delta[7].as_str().unwrap().starts_with("behind (1.1.0 → 2.0.0)"), "{seen}");
+    assert!(
+        delta[7]
+            .as_str()
+            .unwrap()
+            .starts_with("behind (1.1.0 → 2.0.0)"),
+        "{seen}"
+    );
     assert_eq!(seen["rows"][0][5], "2 major", "{seen}");
-    assert!(seen["rows"][6][7].as_str().unwrap().starts_with("not adopted"), "{seen}");
+    assert!(
+        seen["rows"][6][7]
+            .as_str()
+            .unwrap()
+            .starts_with("not adopted"),
+        "{seen}"
+    );
 
     // Sorting: by version ascending, then descending; by versions behind (numbers, not text).
     assert_eq!(seen["sortVersion"], "ascending");
@@ -404,24 +451,54 @@ report(seen);
         "{seen}"
     );
     let behind: Vec<&str> = column(&seen["byBehind"], 5);
-    assert_eq!(behind, ["", "0", "0", "1", "2 major", "2 major", "2 major"], "{seen}");
+    assert_eq!(
+        behind,
+        ["", "0", "0", "1", "2 major", "2 major", "2 major"],
+        "{seen}"
+    );
 
     // Filtering: text (any case), state, bundle.
     let only_charlie = column(&seen["filteredText"], 0);
-    assert!(only_charlie.len() == 1 && only_charlie[0].ends_with("charlie"), "{seen}");
+    assert!(
+        only_charlie.len() == 1 && only_charlie[0].ends_with("charlie"),
+        "{seen}"
+    );
     assert_eq!(seen["shownText"], "1 of 7 shown");
     let legacy = column(&seen["notAdopted"], 0);
     assert!(legacy.len() == 1 && legacy[0].ends_with("legacy"), "{seen}");
     assert_eq!(seen["behindRows"].as_array().unwrap().len(), 4, "{seen}");
     let current = column(&seen["currentRows"], 0);
-    assert!(current.len() == 2 && current.iter().all(|r| r.ends_with("echo") || r.ends_with("foxtrot")), "{seen}");
+    assert!(
+        current.len() == 2
+            && current
+                .iter()
+                .all(|r| r.ends_with("echo") || r.ends_with("foxtrot")),
+        "{seen}"
+    );
     assert_eq!(seen["webRows"].as_array().unwrap().len(), 6, "{seen}");
 
     // Without JavaScript the page still reads: every row, the counts and the bars, no filters.
-    let no_js = chromium.open(&page, &["--blink-settings=scriptEnabled=false", "--dump-dom"]);
-    assert!(no_js.dom.contains("id=\"filters\" role=\"search\" hidden"), "{}", no_js.dom);
-    assert_eq!(no_js.dom.matches("<tr data-bundle=").count(), 7, "{}", no_js.dom);
-    assert_eq!(no_js.dom.matches("<g class=\"bar").count(), 3, "{}", no_js.dom);
+    let no_js = chromium.open(
+        &page,
+        &["--blink-settings=scriptEnabled=false", "--dump-dom"],
+    );
+    assert!(
+        no_js.dom.contains("id=\"filters\" role=\"search\" hidden"),
+        "{}",
+        no_js.dom
+    );
+    assert_eq!(
+        no_js.dom.matches("<tr data-bundle=").count(),
+        7,
+        "{}",
+        no_js.dom
+    );
+    assert_eq!(
+        no_js.dom.matches("<g class=\"bar").count(),
+        3,
+        "{}",
+        no_js.dom
+    );
 
     // A screenshot, kept for a person to look at (its path is printed).
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("status_html");
@@ -430,10 +507,17 @@ report(seen);
     let _ = fs::remove_file(&shot);
     chromium.open(
         &page,
-        &[&format!("--screenshot={}", shot.display()), "--window-size=1280,900"],
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,900",
+        ],
     );
     let png = fs::read(&shot).expect("chromium wrote the screenshot");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
     eprintln!("screenshot: {}", shot.display());
 }
 
@@ -455,7 +539,11 @@ fn a_page_that_requests_the_network_or_logs_an_error_is_caught() {
     .unwrap();
     let run = chromium.open(&page, &["--dump-dom"]);
     assert_eq!(run.requests, ["http://status.example.invalid/pixel.png"]);
-    assert!(run.console.iter().any(|l| l.contains("boom")), "{:?}", run.console);
+    assert!(
+        run.console.iter().any(|l| l.contains("boom")),
+        "{:?}",
+        run.console
+    );
 }
 
 #[test]
@@ -474,23 +562,45 @@ fn history_keeps_a_snapshot_per_run_and_draws_how_fast_each_release_reaches_the_
     let history = s.path("status-history");
     let history_arg = history.to_str().unwrap();
     let upgrade = |name: &str, to: &str| {
-        s.command(&s.path(name), &["upgrade", "--to", to, "--defaults", "--no-input"])
-            .success();
+        s.command(
+            &s.path(name),
+            &["upgrade", "--to", to, "--defaults", "--no-input"],
+        )
+        .success();
     };
 
     // Day 1: everyone on 1.0.0, the only release. The folder does not exist yet.
-    status(&s, &list, NOW, &["--format", "json", "--history", history_arg]);
+    status(
+        &s,
+        &list,
+        NOW,
+        &["--format", "json", "--history", history_arg],
+    );
     // Day 2: 1.1.0 is out and one project took it. A file of someone else's sits in the folder.
     release(&bundle, "1.1.0");
     upgrade("alpha", "1.1.0");
-    fs::write(history.join("README.txt"), "snapshots of goldpath fleet status\n").unwrap();
-    status(&s, &list, NOW + DAY, &["--format", "table", "--history", history_arg]);
+    fs::write(
+        history.join("README.txt"),
+        "snapshots of goldpath fleet status\n",
+    )
+    .unwrap();
+    status(
+        &s,
+        &list,
+        NOW + DAY,
+        &["--format", "table", "--history", history_arg],
+    );
     // Day 3: 2.0.0 is out; two projects are on it, one is still on 1.0.0.
     release(&bundle, "2.0.0");
     upgrade("alpha", "2.0.0");
     upgrade("bravo", "2.0.0");
     let first = fs::read(history.join("2026-11-30T150000Z.json")).unwrap();
-    let out = status(&s, &list, NOW + 2 * DAY, &["--format", "html", "--history", history_arg]);
+    let out = status(
+        &s,
+        &list,
+        NOW + 2 * DAY,
+        &["--format", "html", "--history", history_arg],
+    );
     out.stderr_contains("warning: --history: skipped")
         .stderr_contains("README.txt");
 
@@ -508,13 +618,22 @@ fn history_keeps_a_snapshot_per_run_and_draws_how_fast_each_release_reaches_the_
             "README.txt"
         ]
     );
-    assert_eq!(fs::read(history.join("2026-11-30T150000Z.json")).unwrap(), first, "a snapshot was rewritten");
+    assert_eq!(
+        fs::read(history.join("2026-11-30T150000Z.json")).unwrap(),
+        first,
+        "a snapshot was rewritten"
+    );
     let day3: Value = serde_json::from_str(&read(history.join("2026-12-02T150000Z.json"))).unwrap();
     assert_eq!(day3["schema"], 1);
     assert_eq!(day3["generated_at"], "2026-12-02T15:00:00Z");
 
     // A run in the same second keeps both snapshots.
-    status(&s, &list, NOW + 2 * DAY, &["--format", "json", "--history", history_arg]);
+    status(
+        &s,
+        &list,
+        NOW + 2 * DAY,
+        &["--format", "json", "--history", history_arg],
+    );
     assert!(history.join("2026-12-02T150000Z-2.json").is_file());
     fs::remove_file(history.join("2026-12-02T150000Z-2.json")).unwrap();
 
@@ -541,7 +660,11 @@ report({ head: head, body: body, lines: lines });
     assert!(run.requests.is_empty(), "{:?}", run.requests);
     assert!(run.console.is_empty(), "{:#?}", run.console);
     let seen = probe_result(&run);
-    assert_eq!(seen["head"], serde_json::json!(["Snapshot", "Projects", "1.0.0", "1.1.0", "2.0.0"]), "{seen}");
+    assert_eq!(
+        seen["head"],
+        serde_json::json!(["Snapshot", "Projects", "1.0.0", "1.1.0", "2.0.0"]),
+        "{seen}"
+    );
     assert_eq!(
         seen["body"],
         serde_json::json!([
@@ -558,6 +681,11 @@ report({ head: head, body: body, lines: lines });
     assert_eq!(newest.len(), 1);
     assert_eq!(newest[0]["version"], "2.0.0");
     // 2.0.0's line: flat at 0% then up to 67% (SVG y grows downwards).
-    let ys: Vec<f64> = newest[0]["ys"].as_array().unwrap().iter().map(|y| y.as_f64().unwrap()).collect();
+    let ys: Vec<f64> = newest[0]["ys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y.as_f64().unwrap())
+        .collect();
     assert!(ys[0] == ys[1] && ys[2] < ys[1], "{ys:?}");
 }

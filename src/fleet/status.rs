@@ -315,6 +315,76 @@ mod tests {
         assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
     }
 
+    fn project(version: &str, behind: usize, drifted: &[&str]) -> ProjectStatus {
+        ProjectStatus {
+            path: String::new(),
+            bundle: "svc".into(),
+            source: "builtin".into(),
+            version: version.into(),
+            latest: Some("2.0.0".into()),
+            behind: Some(behind),
+            major_jump: false,
+            owner: None,
+            drifted: drifted.iter().map(ToString::to_string).collect(),
+            customised: vec![],
+            conflict_markers: vec![],
+            upgrade_in_progress: None,
+            error: None,
+        }
+    }
+
+    fn repo(projects: Vec<ProjectStatus>, error: Option<&str>) -> RepoStatus {
+        RepoStatus {
+            repo: "r".into(),
+            web_url: None,
+            base_branch: None,
+            projects,
+            upgrade: None,
+            error: error.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_summary_counts_projects_by_state_and_version() {
+        let status = FleetStatus::new(
+            vec![
+                repo(
+                    vec![project("1.0.0", 2, &[]), project("1.0.0", 2, &["ci.yml"])],
+                    None,
+                ),
+                repo(
+                    vec![project("2.0.0", 0, &[]), project("2.0.0", 0, &["ci.yml"])],
+                    None,
+                ),
+                repo(vec![], None),
+                repo(vec![], Some("unreachable")),
+            ],
+            0,
+        );
+        let s = Summary::of(&status);
+        assert_eq!(
+            (s.repos, s.adopted, s.not_adopted, s.unreadable, s.projects),
+            (4, 2, 1, 1, 4)
+        );
+        assert_eq!((s.current, s.behind, s.drifted), (1, 2, 2));
+        let svc = &s.bundles["svc"];
+        assert_eq!(svc.latest.as_deref(), Some("2.0.0"));
+        assert_eq!(
+            svc.versions,
+            [("1.0.0".to_string(), 2), ("2.0.0".to_string(), 2)]
+        );
+    }
+
+    #[test]
+    fn the_newest_release_is_listed_even_with_no_project_on_it() {
+        let status = FleetStatus::new(vec![repo(vec![project("1.0.0", 1, &[])], None)], 0);
+        let s = Summary::of(&status);
+        assert_eq!(
+            s.bundles["svc"].versions,
+            [("1.0.0".to_string(), 1), ("2.0.0".to_string(), 0)]
+        );
+    }
+
     #[test]
     fn versions_sort_by_semver_then_text() {
         let mut v = vec!["10.0.0", "2.0.0", "garbage", "2.0.0-rc.1"];

@@ -324,10 +324,8 @@ fn open_upgrade(repo: &RepoStatus) -> String {
         html(&u.branch)
     );
     if let Some(pr) = &u.pull_request {
+        // A pull request that is not an http(s) URL is named, never linked nor shown.
         let _ = write!(out, " {}", link(Some(pr), "pull request"));
-        if escape::http_url(pr).is_none() {
-            let _ = write!(out, " ({})", html(pr));
-        }
     }
     out
 }
@@ -424,7 +422,7 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("services/&lt;a&gt;"), "{page}");
-        // A safe URL is a link; the unsafe ones are plain text (the PR's shown, escaped).
+        // A safe URL is a link; the unsafe ones are plain text.
         assert!(
             page.contains(
                 "<a href=\"https://github.com/acme/billing\" rel=\"noopener noreferrer\">"
