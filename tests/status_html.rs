@@ -686,6 +686,20 @@ report({ head: head, body: body, lines: lines });
     assert_eq!(newest.len(), 1);
     assert_eq!(newest[0]["version"], "2.0.0");
     // 2.0.0's line: flat at 0% then up to 67% (SVG y grows downwards).
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("status_html/history.png");
+    fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let _ = fs::remove_file(&shot);
+    chromium.open(
+        &page,
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,1400",
+        ],
+    );
+    assert!(fs::read(&shot)
+        .expect("the screenshot")
+        .starts_with(b"\x89PNG"));
+    eprintln!("screenshot: {}", shot.display());
     let ys: Vec<f64> = newest[0]["ys"]
         .as_array()
         .unwrap()
