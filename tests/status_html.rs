@@ -305,7 +305,7 @@ fn probe_result(run: &Run) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("probe output {text:?}: {e}"))
 }
 
-fn column<'a>(rows: &'a Value, i: usize) -> Vec<&'a str> {
+fn column(rows: &Value, i: usize) -> Vec<&str> {
     rows.as_array()
         .unwrap()
         .iter()
@@ -707,4 +707,52 @@ report({ head: head, body: body, lines: lines });
         .map(|y| y.as_f64().unwrap())
         .collect();
     assert!(ys[0] == ys[1] && ys[2] < ys[1], "{ys:?}");
+}
+
+/// Bad input is refused before anything is written, naming what to fix; no browser needed.
+#[test]
+fn a_history_path_that_is_a_file_or_a_bad_source_date_epoch_is_refused() {
+    let s = Workspace::new();
+    let bundle = s.bundle_repo("web-bundle");
+    release(&bundle, "1.0.0");
+    project(&s, &bundle.url(), "alpha", "1.0.0");
+    let list = repos_file(&s, &["alpha"]);
+    let file = s.path("status.json");
+    fs::write(&file, "mine\n").unwrap();
+    let out = s
+        .command(
+            s.root(),
+            &[
+                "fleet",
+                "status",
+                "--repos",
+                list.to_str().unwrap(),
+                "--format",
+                "html",
+                "--history",
+                file.to_str().unwrap(),
+            ],
+        )
+        .code(2);
+    out.stderr_contains("--history")
+        .stderr_contains(file.to_str().unwrap());
+    assert!(out.stdout.is_empty(), "{out}");
+    assert_eq!(read(&file), "mine\n");
+
+    let out = s
+        .command(
+            s.root(),
+            &[
+                "fleet",
+                "status",
+                "--repos",
+                list.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        )
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .code(2);
+    out.stderr_contains("SOURCE_DATE_EPOCH=\"yesterday\"");
+    assert!(out.stdout.is_empty(), "{out}");
 }

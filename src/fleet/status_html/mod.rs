@@ -248,9 +248,9 @@ fn row(
         }
         None => page.push_str("<td></td><td></td><td></td><td data-sort=\"\"></td><td data-sort=\"-1\"></td><td data-sort=\"-1\"></td>"),
     }
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<td class=\"state\">{}</td><td>{}</td></tr>\n",
+        "<td class=\"state\">{}</td><td>{}</td></tr>",
         html(state_text),
         open_upgrade(repo)
     );
