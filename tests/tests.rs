@@ -37,6 +37,7 @@ mod safety_render;
 mod safety_secrets;
 mod safety_upgrade;
 mod scanners;
+mod status_html;
 mod upgrade;
 mod upgrade_edge;
 

@@ -135,9 +135,13 @@ pub struct StatusArgs {
     /// Only projects of this bundle
     #[arg(long, value_name = "NAME")]
     bundle: Option<String>,
-    /// `table` (default), `json`, `csv`, `markdown` or `prometheus`
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = fleet::Format::NAMES)]
+    /// `table` (default), `json`, `csv`, `markdown`, `prometheus` or `html` (one self-contained page)
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json", "csv", "markdown", "prometheus", "html"])]
     format: String,
+    /// Keep this run's JSON document as DIR/<UTC time>.json (created when missing); `html` draws
+    /// adoption over time from every snapshot there
+    #[arg(long, value_name = "DIR")]
+    history: Option<PathBuf>,
     /// Write the status to this file (atomically) instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -415,11 +419,17 @@ fn summary(report: &Report, out: &mut dyn Write) -> Result<(), CommandError> {
 
 /// `fleet status`: a report, not a gate, so 0 whatever the fleet's state; 2 on a usage error.
 fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
-    let format = fleet::Format::parse(&args.format)
-        .ok_or_else(|| usage(format!("--format {}: unknown format", args.format)))?;
+    let format = match args.format.as_str() {
+        "html" => None,
+        name => Some(
+            fleet::Format::parse(name)
+                .ok_or_else(|| usage(format!("--format {name}: unknown format")))?,
+        ),
+    };
     if let Some(path) = &args.output {
         refuse_output(path)?;
     }
+    let generated_at = now()?;
     let repos = fleet::read_repos(&args.repos).map_err(|e| usage(e.to_string()))?;
     let report = match &args.report {
         Some(path) => Some(Report::read(path).map_err(|e| usage(e.to_string()))?),
@@ -429,7 +439,7 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
         bundle: args.bundle.clone(),
         jobs: jobs(args.jobs),
         report,
-        generated_at: fleet::rfc3339(now()),
+        generated_at: fleet::rfc3339(generated_at),
     };
     let progress = Progress::new();
     progress.quiet_for(std::time::Duration::from_secs(1));
@@ -449,8 +459,33 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
             repo.error.as_deref().unwrap_or(""),
         );
     });
+    if let Some(dir) = &args.history {
+        fleet::status_history::store(dir, &status)
+            .map_err(|e| CommandError::user(e.to_string()))?;
+    }
+    let rendered = match format {
+        Some(format) => format.render(&status),
+        None => {
+            let history = match &args.history {
+                Some(dir) => {
+                    let loaded = fleet::status_history::load(dir)
+                        .map_err(|e| CommandError::user(e.to_string()))?;
+                    for skipped in &loaded.skipped {
+                        eprintln!(
+                            "warning: --history: skipped {}: {}",
+                            skipped.path.display(),
+                            skipped.why
+                        );
+                    }
+                    loaded.snapshots
+                }
+                None => Vec::new(),
+            };
+            fleet::status_html::render(&status, &history)
+        }
+    };
     // Redacted as everything printed is: a credential must not reach a file either.
-    let text = crate::redact::redact(&format.render(&status));
+    let text = crate::redact::redact(&rendered);
     match &args.output {
         Some(path) => write_output(path, &text)?,
         None => emit(out, format_args!("{text}"))?,
@@ -464,17 +499,19 @@ fn jobs(asked: Option<u16>) -> usize {
     })
 }
 
-/// Seconds since the epoch: `SOURCE_DATE_EPOCH` when set (reproducible reports, tests), else
-/// the clock.
-fn now() -> u64 {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs())
-        })
+/// Now, or `SOURCE_DATE_EPOCH` when set (the reproducible-builds convention): a page or snapshot
+/// made in CI can be dated by the commit it describes, and tests date runs without waiting.
+fn now() -> Result<u64, CommandError> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v.trim().parse().map_err(|_| {
+            usage(format!(
+                "SOURCE_DATE_EPOCH={v:?} is not a number of seconds since 1970"
+            ))
+        }),
+        Err(_) => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())),
+    }
 }
 
 /// `--output` is refused before any work when it is a folder or a symlink: the report replaces

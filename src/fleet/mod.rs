@@ -19,6 +19,8 @@ mod report;
 mod repos;
 mod run;
 mod status;
+pub mod status_history;
+pub mod status_html;
 
 pub use objects::{projects_in, FoundProject, TreeFiles};
 pub use pull_request::{FileChange, FileKind, PrSettings, ProjectVersions, PullRequestPlan};

@@ -167,6 +167,15 @@ pub struct VersionCount {
 }
 
 impl FleetStatus {
+    /// The document for `repos`, dated `unix_seconds` ([`rfc3339`]).
+    pub fn new(repos: Vec<RepoStatus>, unix_seconds: u64) -> FleetStatus {
+        FleetStatus {
+            schema: STATUS_SCHEMA,
+            generated_at: rfc3339(unix_seconds),
+            repos,
+        }
+    }
+
     /// Every project of the fleet with its repository, in order.
     pub fn projects(&self) -> impl Iterator<Item = (&RepoStatus, &ProjectStatus)> {
         self.repos
@@ -211,7 +220,7 @@ impl FleetStatus {
             if let Some(latest) = &p.latest {
                 if b.latest
                     .as_ref()
-                    .is_none_or(|l| by_version(l, latest).is_lt())
+                    .is_none_or(|l| version_order(l, latest).is_lt())
                 {
                     b.latest = Some(latest.clone());
                 }
@@ -228,7 +237,7 @@ impl FleetStatus {
             .into_values()
             .map(|mut b| {
                 b.versions
-                    .sort_by(|x, y| by_version(&x.version, &y.version));
+                    .sort_by(|x, y| version_order(&x.version, &y.version));
                 b
             })
             .collect();
@@ -237,7 +246,7 @@ impl FleetStatus {
 }
 
 /// Semver order (`1.10.0` after `1.9.0`); a version that does not parse sorts as text, first.
-fn by_version(a: &str, b: &str) -> std::cmp::Ordering {
+pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
     match (semver::Version::parse(a), semver::Version::parse(b)) {
         (Ok(x), Ok(y)) => x.cmp(&y),
         (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
@@ -324,7 +333,7 @@ fn open_upgrade(report: &Report, identity: &str) -> Option<OpenUpgrade> {
         .projects
         .iter()
         .map(|p| p.to.as_str())
-        .max_by(|a, b| by_version(a, b))
+        .max_by(|a, b| version_order(a, b))
         .map(str::to_string)
         .or_else(|| report.to.clone())
         .unwrap_or_default();
