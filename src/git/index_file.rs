@@ -91,7 +91,14 @@ mod tests {
         ]
         .iter()
         .enumerate()
-        .map(|(n, p)| entry(p, id, if *p == "bin/run" { 0o100755 } else { 0o100644 }, n as i32))
+        .map(|(n, p)| {
+            entry(
+                p,
+                id,
+                if *p == "bin/run" { 0o100755 } else { 0o100644 },
+                n as i32,
+            )
+        })
         .chain([entry(&long, id, 0o100644, 50)])
         .collect();
         let written = bytes(&mut entries);
@@ -114,9 +121,16 @@ mod tests {
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let listed = String::from_utf8(out.stdout).unwrap();
         assert_eq!(listed.lines().count(), entries.len());
-        assert!(listed.contains(&format!("100755 {id} 0\tbin/run\n")), "{listed}");
+        assert!(
+            listed.contains(&format!("100755 {id} 0\tbin/run\n")),
+            "{listed}"
+        );
     }
 }

@@ -237,7 +237,10 @@ mod tests {
         let u32_at = |at: usize| u32::from_be_bytes(index[at..at + 4].try_into().unwrap());
         let (ids, crcs, offsets) = (8 + 1024, 8 + 1024 + 60, 8 + 1024 + 72);
         // Fan-out: none below 1, one at most 1, ..., three from 3 up.
-        assert_eq!((u32_at(8), u32_at(8 + 4), u32_at(8 + 12), u32_at(8 + 1020)), (0, 1, 3, 3));
+        assert_eq!(
+            (u32_at(8), u32_at(8 + 4), u32_at(8 + 12), u32_at(8 + 1020)),
+            (0, 1, 3, 3)
+        );
         assert_eq!(&index[ids..ids + 20], id(1).as_bytes());
         assert_eq!(u32_at(crcs + 8), 0xdead_beef);
         assert_eq!(
@@ -246,7 +249,10 @@ mod tests {
         );
         let large = offsets + 12;
         let u64_at = |at: usize| u64::from_be_bytes(index[at..at + 8].try_into().unwrap());
-        assert_eq!((u64_at(large), u64_at(large + 8)), (0x8000_0000, 5_000_000_000));
+        assert_eq!(
+            (u64_at(large), u64_at(large + 8)),
+            (0x8000_0000, 5_000_000_000)
+        );
         assert_eq!(&index[large + 16..large + 36], &[7; 20]);
         assert_eq!(index.len(), large + 56);
     }
