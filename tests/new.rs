@@ -494,12 +494,16 @@ fn the_repository_is_git_inits_layout_without_its_template() {
             "HEAD",
             "config",
             "index",
+            "info",
             "logs",
             "objects",
             "packed-refs",
             "refs"
         ]
     );
+    // `info/` is there for the user's own ignore rules.
+    std::fs::write(out.join(".git/info/exclude"), "local.env\n").unwrap();
+    std::fs::write(out.join("local.env"), "SECRET=1\n").unwrap();
     assert_eq!(read(out.join(".git/HEAD")), "ref: refs/heads/team/main\n");
     assert_eq!(
         git(&out, &["config", "--local", "--list"]),

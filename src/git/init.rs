@@ -14,6 +14,7 @@
 //! rules of its own, so there libgit2 still initialises the repository ([`init`]).
 
 use super::Error;
+#[cfg(target_os = "linux")]
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -36,11 +37,13 @@ pub fn init(dir: &Path, branch: &str) -> Result<PathBuf, Error> {
 /// What git and libgit2 need to find a repository: `.git/{HEAD, config, objects/, refs/}`,
 /// and `objects/pack/` for the first commit. `git init` also makes `refs/heads/` and
 /// `refs/tags/`, but every folder or file created costs more than anything else `new` does on
-/// ext4 (its inode allocation), and git makes those when it first writes a loose ref.
+/// ext4 (its inode allocation), and git makes those when it first writes a loose ref. `info/`
+/// is made, empty, because users (and tools) add their own ignore rules with
+/// `echo x >> .git/info/exclude`, which fails without the folder.
 #[cfg(target_os = "linux")]
 fn write_layout(dir: &Path, branch: &str) -> Result<PathBuf, Error> {
     let git = dir.join(".git");
-    for folder in ["", "objects", "objects/pack", "refs"] {
+    for folder in ["", "info", "objects", "objects/pack", "refs"] {
         let path = git.join(folder);
         fs::create_dir(&path).map_err(|e| io_error(&path, e))?;
     }
@@ -143,7 +146,8 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         names.sort();
-        assert_eq!(names, ["HEAD", "config", "objects", "refs"]);
+        assert_eq!(names, ["HEAD", "config", "info", "objects", "refs"]);
+        assert_eq!(fs::read_dir(git.join("info")).unwrap().count(), 0);
     }
 
     #[test]
