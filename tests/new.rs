@@ -469,3 +469,78 @@ fn the_packed_tree_is_the_tree_git_add_makes() {
     git(&p, &["add", "-A"]);
     assert_eq!(git(&p, &["write-tree"]), head_tree);
 }
+
+/// Issue #16: the repository is written directly, as `git init` lays it out less its template
+/// (no `description`, `info/exclude` or sample hooks) and less the folders git makes when it
+/// needs them: git reads its config, the branch (`team/main`, a name with a folder in it) is in
+/// `packed-refs`, HEAD's reflog names the committer the commit names, as `git commit` logs it,
+/// and the next commit by git moves the branch and logs it.
+#[test]
+fn the_repository_is_git_inits_layout_without_its_template() {
+    let tmp = tempfile::tempdir().unwrap();
+    Goldpath::new()
+        .git_config("user.name", "Ada Lovelace")
+        .git_config("user.email", "ada@example.com")
+        .git_config("init.defaultBranch", "team/main")
+        .env("GIT_COMMITTER_NAME", "Release Bot")
+        .env("GIT_COMMITTER_EMAIL", "bot@example.com")
+        .args(["new", "minimal", "out", "--from", &bundles()])
+        .current_dir(tmp.path())
+        .success();
+    let out = tmp.path().join("out");
+    assert_eq!(
+        ls(&out.join(".git")),
+        [
+            "HEAD",
+            "config",
+            "index",
+            "info",
+            "logs",
+            "objects",
+            "packed-refs",
+            "refs"
+        ]
+    );
+    // `info/` is there for the user's own ignore rules.
+    std::fs::write(out.join(".git/info/exclude"), "local.env\n").unwrap();
+    std::fs::write(out.join("local.env"), "SECRET=1\n").unwrap();
+    assert_eq!(read(out.join(".git/HEAD")), "ref: refs/heads/team/main\n");
+    assert_eq!(
+        git(&out, &["config", "--local", "--list"]),
+        "core.repositoryformatversion=0\ncore.filemode=true\ncore.bare=false\ncore.logallrefupdates=true\n"
+    );
+    assert_eq!(
+        git(&out, &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "team/main\n"
+    );
+    assert_eq!(
+        git(&out, &["log", "--format=%an <%ae>|%cn <%ce>"]),
+        "Ada Lovelace <ada@example.com>|Release Bot <bot@example.com>\n"
+    );
+    assert_eq!(
+        git(&out, &["reflog", "show", "--format=%gn <%ge>|%gs", "HEAD"]),
+        "Release Bot <bot@example.com>|commit (initial): Create out from golden path minimal 0.3.0\n",
+    );
+    git(&out, &["fsck", "--strict", "--no-dangling"]);
+    assert_clean(&out);
+
+    std::fs::write(out.join("hello.txt"), "changed\n").unwrap();
+    git(
+        &out,
+        &[
+            "-c",
+            "user.name=A",
+            "-c",
+            "user.email=a@example.com",
+            "commit",
+            "-qam",
+            "second",
+        ],
+    );
+    assert_eq!(git(&out, &["rev-list", "--count", "team/main"]), "2\n");
+    assert_eq!(
+        git(&out, &["reflog", "show", "--format=%gs", "team/main"]),
+        "commit: second\n"
+    );
+    git(&out, &["fsck", "--strict", "--no-dangling"]);
+}

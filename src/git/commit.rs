@@ -53,13 +53,26 @@ impl CommitSettings {
     /// Reads the settings for `repo`, whose work tree is `workdir`.
     pub fn read(repo: &git2::Repository, verify: Verify) -> Result<CommitSettings, Error> {
         let config = config::open(Some(repo))?;
-        let author = identity(&config, "AUTHOR")?;
-        let committer = identity(&config, "COMMITTER")?;
-        let signer = Signer::configured(&config, &committer)?;
+        let workdir = repo.workdir().unwrap_or(repo.path());
+        CommitSettings::from_config(&config, repo.path(), workdir, verify)
+    }
+
+    /// The settings `config` gives for the repository at `git_dir` with the work tree
+    /// `workdir`, which may not be written yet: `new` reads them before it makes the
+    /// repository, whose own config names none of them.
+    pub fn from_config(
+        config: &git2::Config,
+        git_dir: &Path,
+        workdir: &Path,
+        verify: Verify,
+    ) -> Result<CommitSettings, Error> {
+        let author = identity(config, "AUTHOR")?;
+        let committer = identity(config, "COMMITTER")?;
+        let signer = Signer::configured(config, &committer)?;
         let hooks = match verify {
             Verify::NoVerify => Hooks::default(),
             Verify::RunHooks => {
-                let dir = hooks_dir_of(repo, &config);
+                let dir = hooks_dir_at(git_dir, workdir, config);
                 let find = |name: &str| Some(dir.join(name)).filter(|p| is_executable(p));
                 Hooks {
                     pre_commit: find("pre-commit"),
@@ -143,10 +156,15 @@ impl CommitSettings {
 /// The folder git runs `repo`'s hooks from: `core.hooksPath` (relative to the work tree), else
 /// `.git/hooks`.
 pub(super) fn hooks_dir_of(repo: &git2::Repository, config: &git2::Config) -> PathBuf {
+    hooks_dir_at(repo.path(), repo.workdir().unwrap_or(repo.path()), config)
+}
+
+/// [`hooks_dir_of`] the repository at `git_dir` with the work tree `workdir`.
+fn hooks_dir_at(git_dir: &Path, workdir: &Path, config: &git2::Config) -> PathBuf {
     match config::path_value(config, "core.hooksPath") {
         Some(p) if p.is_absolute() => p,
-        Some(p) => repo.workdir().unwrap_or(repo.path()).join(p),
-        None => repo.path().join("hooks"),
+        Some(p) => workdir.join(p),
+        None => git_dir.join("hooks"),
     }
 }
 

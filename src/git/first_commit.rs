@@ -14,21 +14,24 @@ use std::path::Path;
 /// `commit.gpgsign` is set). Returns the commit id; a hook that refuses is [`Error::Hook`], with
 /// the repository made and the files staged.
 ///
-/// The first commit was most of `goldpath new`'s time (issue #16), so it is made without
-/// libgit2's object writer: every blob, tree and the commit go into one pack (two files, the
-/// pack and its index, however many files the project has, where loose objects cost a
-/// temporary file, a rename and a fan-out folder each), and the index is built from the files
-/// in memory with the stat data of the files just written, so `git status` is clean without
-/// re-hashing the work tree. No sample hooks are copied in. When a `pre-commit` or
-/// `commit-msg` hook runs, the commit waits for it: it is written on its own, after them, from
-/// the index as the hooks left it.
+/// The first commit was most of `goldpath new`'s time (issue #16), so the repository is written
+/// directly rather than through libgit2: its layout ([`super::init`]), every blob, tree and the
+/// commit in one pack with its index (two files, however many files the project has, where
+/// loose objects cost a temporary file, a rename and a fan-out folder each), the index built
+/// from the files in memory with the stat data of the files just written (so `git status` is
+/// clean without re-hashing the work tree), the branch and its reflog. No sample hooks are
+/// copied in. When a `pre-commit` or `commit-msg` hook runs, the commit waits for it: it is
+/// written by libgit2 on its own, after them, from the index as the hooks left it.
 pub fn init_and_commit(
     dir: &Path,
     files: &Tree,
     message: &str,
     verify: Verify,
 ) -> Result<String, Error> {
-    let branch = super::config::open(None)?
+    // The user's config, read once: the branch, the identity, signing and `core.hooksPath`.
+    // The new repository's own config holds none of them.
+    let config = super::config::open(None)?;
+    let branch = config
         .get_string("init.defaultBranch")
         .unwrap_or_else(|_| "main".to_string());
     if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
@@ -37,18 +40,17 @@ pub fn init_and_commit(
             message: format!("`{branch}` is not a valid branch name; fix it with `git config --global init.defaultBranch main`"),
         });
     }
-    let mut opts = git2::RepositoryInitOptions::new();
-    opts.initial_head(&branch).external_template(false);
-    let repo = git2::Repository::init_opts(dir, &opts)
-        .map_err(err(format!("git init {}", dir.display())))?;
-    let settings = CommitSettings::read(&repo, verify)?;
-    let index_file = repo.path().join("index");
+    let git_dir = dir.join(".git");
+    let settings = CommitSettings::from_config(&config, &git_dir, dir, verify)?;
+    let git_dir = super::init::init(dir, &branch)?;
+    let index_file = git_dir.join("index");
     if !settings.has_hooks_before() {
-        let id = commit_as_one_pack(&repo, &branch, dir, files, Some((message, &settings)))?;
+        let id = commit_as_one_pack(&git_dir, &branch, dir, files, Some((message, &settings)))?;
         settings.run_post_commit(dir, &index_file)?;
         return Ok(id.to_string());
     }
-    commit_as_one_pack(&repo, &branch, dir, files, None)?;
+    commit_as_one_pack(&git_dir, &branch, dir, files, None)?;
+    let repo = git2::Repository::open(dir).map_err(err(format!("opening {}", dir.display())))?;
     let message = match settings.run_hooks_before(&repo, dir, &index_file, message)? {
         Ok(message) => message,
         Err(failure) => {
@@ -67,12 +69,13 @@ pub fn init_and_commit(
     Ok(id.to_string())
 }
 
-/// Writes every blob and tree of `files` as one pack and the index of them. With `commit`
-/// (its message and settings), the commit goes into the pack too and `refs/heads/<branch>`
-/// (HEAD) points at it, and its id is returned; else the tree's. The objects are byte for byte
-/// those libgit2's `git add` and `git commit` would write (see the tests).
+/// Writes every blob and tree of `files` as one pack in the repository at `git_dir` (work tree
+/// `dir`, where `files` are written), and the index of them. With `commit` (its message and
+/// settings), the commit goes into the pack too and `refs/heads/<branch>` (HEAD) points at it,
+/// logged in HEAD's reflog as `git commit` logs it, and its id is returned; else the tree's. The objects are byte
+/// for byte those libgit2's `git add` and `git commit` would write (see the tests).
 fn commit_as_one_pack(
-    repo: &git2::Repository,
+    git_dir: &Path,
     branch: &str,
     dir: &Path,
     files: &Tree,
@@ -87,38 +90,101 @@ fn commit_as_one_pack(
             let id = pack
                 .add(ObjectType::Commit, &settings.sign(bytes)?)
                 .map_err(err("hashing the commit"))?;
-            Some((id, message))
+            Some((id, message, &settings.committer))
         }
     };
-    let odb = repo.odb().map_err(err("opening the object store"))?;
-    let mut writer = odb.packwriter().map_err(err("writing the pack"))?;
-    std::io::Write::write_all(&mut writer, &pack.finish()).map_err(|e| Error::Git {
-        context: "writing the pack".into(),
-        message: e.to_string(),
-    })?;
-    writer.commit().map_err(err("indexing the pack"))?;
+    let packed = pack.finish();
+    let packs = git_dir.join("objects/pack");
+    // Read-only, as git leaves its packs. The index after the pack: a reader that finds the
+    // index finds its pack.
+    write_new(
+        &packs.join(format!("pack-{}.pack", packed.name)),
+        &packed.pack,
+        0o444,
+    )?;
+    write_new(
+        &packs.join(format!("pack-{}.idx", packed.name)),
+        &packed.index,
+        0o444,
+    )?;
 
-    // The objects exist now: libgit2 checks that an index entry's blob does.
-    let mut index = repo.index().map_err(err("reading the index"))?;
-    for ((path, file), id) in files.iter().zip(blobs) {
-        let meta = std::fs::symlink_metadata(path.under(dir)).ok();
-        let mut entry = index_entry(path.as_str(), file, meta.as_ref());
-        entry.id = id;
-        index.add(&entry).map_err(err(format!("staging {path}")))?;
-    }
-    index.write().map_err(err("writing the index"))?;
-    let Some((commit, message)) = commit else {
+    let mut entries: Vec<git2::IndexEntry> = files
+        .iter()
+        .zip(blobs)
+        .map(|((path, file), id)| {
+            let meta = std::fs::symlink_metadata(path.under(dir)).ok();
+            let mut entry = index_entry(path.as_str(), file, meta.as_ref());
+            entry.id = id;
+            entry
+        })
+        .collect();
+    write_new(
+        &git_dir.join("index"),
+        &super::index_file::bytes(&mut entries),
+        0o666,
+    )?;
+    let Some((commit, message, committer)) = commit else {
         return Ok(tree);
     };
-    // As `git commit` logs it, so `git reflog` reads the same.
-    repo.reference(
-        &format!("refs/heads/{branch}"),
+    // The branch goes in `packed-refs`, as `git pack-refs` (and `git clone`) write it, rather
+    // than in `refs/heads/<branch>`: creating a file or folder is what costs most here (issue
+    // #16: the file system's inode allocation was 70% of `new`'s time at 23 files), and a
+    // loose ref needs `refs/heads/` (and more folders for a branch named `team/main`). git and
+    // libgit2 move it to a loose ref the first time they update it.
+    write_new(
+        &git_dir.join("packed-refs"),
+        format!("# pack-refs with: peeled fully-peeled sorted \n{commit} refs/heads/{branch}\n")
+            .as_bytes(),
+        0o666,
+    )?;
+    // HEAD's reflog, as `git commit` logs it, so `git reflog` reads the same. The branch's own
+    // reflog (three more inodes) starts with its next update: git and libgit2 make it then, as
+    // `core.logAllRefUpdates` says.
+    let line = reflog_line(
         commit,
-        false,
+        committer,
         &format!("commit (initial): {}", summary(message)),
-    )
-    .map_err(err("updating the branch"))?;
+    );
+    write_new_in(git_dir, "logs/HEAD", line.as_bytes())?;
     Ok(commit)
+}
+
+/// Creates `path`, which must not exist, holding `bytes`, with `mode` (less the umask).
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Error> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    options
+        .open(path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, bytes))
+        .map_err(|e| Error::Git {
+            context: format!("writing {}", path.display()),
+            message: e.to_string(),
+        })
+}
+
+/// [`write_new`] of `rel` (`/`-separated) under `git_dir`, making its folders first.
+fn write_new_in(git_dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+    let path = git_dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::Git {
+            context: format!("writing {}", parent.display()),
+            message: e.to_string(),
+        })?;
+    }
+    write_new(&path, bytes, 0o666)
+}
+
+/// A reflog line for a ref made at `id`: `<old> <new> <name> <<email>> <seconds> <+hhmm>\t<message>`.
+fn reflog_line(id: Oid, who: &git2::Signature, message: &str) -> String {
+    let mut ident = Vec::new();
+    signature_line(&mut ident, "", who);
+    // `signature_line` wrote ` <name> <<email>> <when>\n` after the empty header.
+    let ident = String::from_utf8_lossy(&ident[1..ident.len() - 1]).into_owned();
+    format!("{} {id} {ident}\t{message}\n", Oid::ZERO_SHA1)
 }
 
 /// A folder of the tree being built: entries by name.
@@ -349,17 +415,18 @@ mod tests {
             let old = tempfile::tempdir().unwrap();
             let new = tempfile::tempdir().unwrap();
             let old_repo = init(old.path());
-            let new_repo = init(new.path());
             let old_id = commit_with_libgit2(&old_repo, old.path(), &tree, message, &sig);
             let settings = CommitSettings::unsigned(&sig);
+            let git_dir = super::super::init::init(new.path(), "main").unwrap();
             let new_id = commit_as_one_pack(
-                &new_repo,
+                &git_dir,
                 "main",
                 new.path(),
                 &tree,
                 Some((message, &settings)),
             )
             .unwrap();
+            let new_repo = git2::Repository::open(new.path()).unwrap();
             assert_eq!(new_id, old_id, "offset {offset}");
             let commit = new_repo.find_commit(new_id).unwrap();
             assert_eq!(
@@ -385,6 +452,15 @@ mod tests {
                 message_of(&new_repo),
                 "commit (initial): Create svc from golden path x 1.0.0"
             );
+            // Logged by the committer, in HEAD's reflog.
+            let log = new_repo.reflog("HEAD").unwrap();
+            assert_eq!(log.len(), 1);
+            let entry = log.get(0).unwrap();
+            assert_eq!(entry.id_old(), Oid::ZERO_SHA1);
+            assert_eq!(entry.id_new(), new_id);
+            assert_eq!(entry.committer().name().ok(), Some("Ada Lovelace"));
+            assert_eq!(entry.committer().email().ok(), Some("ada@example.com"));
+            assert_eq!(entry.committer().when(), sig.when());
         }
     }
 

@@ -3,7 +3,7 @@
 //! - `project`: the repository a project lives in (status, conflict stages in the index,
 //!   commits of exact paths, restoring from HEAD, the hooks folder);
 //! - `first_commit`: `git init` and the first commit of a new project, written as one pack
-//!   (`pack`);
+//!   (`pack`), with the repository's layout (`init`) and index (`index_file`) written directly;
 //! - `tags`: a bundle source whose versions are tags, read straight from git objects;
 //! - `remote`: fetching a remote source's tags into the cache with the `git` command;
 //! - `diff`: diffs printed as `git diff` prints them;
@@ -18,6 +18,8 @@ mod commit;
 mod config;
 mod diff;
 mod first_commit;
+mod index_file;
+mod init;
 mod pack;
 mod project;
 mod remote;
