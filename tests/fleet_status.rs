@@ -396,3 +396,54 @@ fn fleet_status_output_writes_the_file_and_never_through_a_link_or_into_a_folder
     let out = run(&["--format", "yaml"]);
     assert_eq!(out.code, Some(2), "{out}");
 }
+
+#[test]
+fn a_folder_given_to_status_lists_every_repository_in_it_adopted_or_not() {
+    let s = Workspace::new();
+    let web = web_bundle(&s);
+    let adopted = web_project(&s, &web, "svc-a", "1.0.0", "payments", |_| {});
+    let legacy = plain_repo(&s, "nested/legacy", &[("README.md", "predates goldpath\n")]);
+    // A bare repository is nobody's work tree: not a candidate for adopt.
+    git(s.root(), &["init", "-q", "--bare", "remote.git"]);
+    let out = s
+        .command(
+            s.root(),
+            &[
+                "fleet",
+                "status",
+                "--repos",
+                s.root().to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        )
+        .env("SOURCE_DATE_EPOCH", NOW)
+        .run();
+    assert_eq!(out.code, Some(0), "{out}");
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    let repo = |dir: &Path| {
+        let id = dir.canonicalize().unwrap().display().to_string();
+        doc["repos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["repo"] == id.as_str())
+            .unwrap_or_else(|| panic!("{id} missing: {}", out.stdout))
+            .clone()
+    };
+    assert_eq!(repo(&adopted)["projects"][0]["bundle"], "web");
+    let legacy = repo(&legacy);
+    assert_eq!(legacy["projects"].as_array().unwrap().len(), 0, "{legacy}");
+    assert!(legacy["error"].is_null(), "{legacy}");
+    let ids: Vec<&str> = doc["repos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["repo"].as_str().unwrap())
+        .collect();
+    assert!(!ids.iter().any(|id| id.ends_with("remote.git")), "{ids:?}");
+    // Each work tree once, though the adopted one is found both ways.
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+}

@@ -205,7 +205,8 @@ fn campaign(
         .conflict_style
         .parse::<ConflictStyle>()
         .map_err(|e| usage(e.to_string()))?;
-    let repos = fleet::read_repos(&args.repos).map_err(|e| usage(e.to_string()))?;
+    let repos = fleet::read_repos(&args.repos, fleet::FolderScan::Projects)
+        .map_err(|e| usage(e.to_string()))?;
     let resume = match &args.resume {
         Some(path) => Some((
             path.clone(),
@@ -430,7 +431,8 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
         refuse_output(path)?;
     }
     let generated_at = now()?;
-    let repos = fleet::read_repos(&args.repos).map_err(|e| usage(e.to_string()))?;
+    let repos = fleet::read_repos(&args.repos, fleet::FolderScan::Repositories)
+        .map_err(|e| usage(e.to_string()))?;
     let report = match &args.report {
         Some(path) => Some(Report::read(path).map_err(|e| usage(e.to_string()))?),
         None => None,

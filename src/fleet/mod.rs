@@ -25,7 +25,7 @@ pub mod status_html;
 pub use objects::{projects_in, FoundProject, TreeFiles};
 pub use pull_request::{FileChange, FileKind, PrSettings, ProjectVersions, PullRequestPlan};
 pub use report::{Mode, Outcome, RepoReport, Report, SCHEMA_VERSION};
-pub use repos::{read_repos, stable_hash, RepoLocation, RepoRef, Shard};
+pub use repos::{read_repos, stable_hash, FolderScan, RepoLocation, RepoRef, Shard};
 pub use run::{run, Event, Options};
 pub use status::{
     rfc3339, state, status, summary_line, BundleSummary, FleetStatus, Format, OpenUpgrade,

@@ -89,8 +89,18 @@ pub fn stable_hash(text: &str) -> u64 {
     h
 }
 
-/// The repositories `--repos` names: a list file, or a folder searched for projects.
-pub fn read_repos(path: &Path) -> Result<Vec<RepoRef>, Error> {
+/// What a folder given to `--repos` is searched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FolderScan {
+    /// Work trees holding a goldpath project (`fleet plan|upgrade`: nothing else can be upgraded).
+    Projects,
+    /// Every git work tree, adopted or not (`fleet status`: the ones without a project are the
+    /// candidates for `goldpath adopt`).
+    Repositories,
+}
+
+/// The repositories `--repos` names: a list file, or a folder searched as `scan` says.
+pub fn read_repos(path: &Path, scan: FolderScan) -> Result<Vec<RepoRef>, Error> {
     let meta = std::fs::metadata(path).map_err(|source| Error::Repos {
         path: path.to_path_buf(),
         line: None,
@@ -99,6 +109,9 @@ pub fn read_repos(path: &Path) -> Result<Vec<RepoRef>, Error> {
     let mut repos: BTreeSet<RepoRef> = BTreeSet::new();
     if meta.is_dir() {
         repos.extend(find_in_folder(path));
+        if scan == FolderScan::Repositories {
+            repos.extend(work_trees_in(path));
+        }
     } else {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Repos {
             path: path.to_path_buf(),
@@ -146,6 +159,27 @@ fn find_in_folder(root: &Path) -> Vec<RepoRef> {
         }
     }
     found.into_iter().collect()
+}
+
+/// Every git work tree under `root` (a folder holding `.git`, a folder or a file), at any depth;
+/// bare repositories are not work trees and are left out.
+fn work_trees_in(root: &Path) -> Vec<RepoRef> {
+    walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|e| e.file_name() != ".git")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_type().is_dir() && std::fs::symlink_metadata(e.path().join(".git")).is_ok()
+        })
+        .map(|e| {
+            let dir = e
+                .path()
+                .canonicalize()
+                .unwrap_or_else(|_| e.path().to_path_buf());
+            RepoRef::parse(&dir.to_string_lossy(), root)
+        })
+        .collect()
 }
 
 #[cfg(test)]
