@@ -130,16 +130,28 @@ const REMOTE_HEAD: &str = "refs/goldpath/remote-head";
 /// the known default branch is) does `ls-remote --symref` ask the remote for the name.
 fn fetch(url: &str, git_dir: &Path, branch: Option<&str>) -> Result<Repository, String> {
     let masked = crate::redact::mask_url(url);
-    let git = match Repository::open_bare(git_dir) {
-        Ok(git) => git,
-        Err(_) => Repository::init_bare(git_dir).map_err(|e| {
-            format!(
-                "cannot make the cache {}: {}",
-                git_dir.display(),
-                e.message()
-            )
-        })?,
+    let (git, new) = match Repository::open_bare(git_dir) {
+        Ok(git) => (git, false),
+        Err(_) => (
+            Repository::init_bare(git_dir).map_err(|e| {
+                format!(
+                    "cannot make the cache {}: {}",
+                    git_dir.display(),
+                    e.message()
+                )
+            })?,
+            true,
+        ),
     };
+    // A fetch ends by starting `git maintenance run --auto`, one more process, which in a cache
+    // made just now finds nothing to pack; later fetches let it run, so a cache used for many
+    // campaigns is packed as git packs any repository.
+    let maintenance = if new {
+        "--no-auto-maintenance"
+    } else {
+        "--auto-maintenance"
+    };
+    let fetch_refs = |refspecs: &[String]| fetch_refs(url, git_dir, maintenance, refspecs);
     let commit_of = |name: &str| git.refname_to_id(name).ok();
     // The default branch an earlier fetch learned: the cache's HEAD, once it names a branch the
     // cache has (a new cache's HEAD names a branch that does not exist).
@@ -161,12 +173,12 @@ fn fetch(url: &str, git_dir: &Path, branch: Option<&str>) -> Result<Repository, 
             }
             // The default branch the cache knows may be gone from the remote: then fetch
             // everything, as the first time.
-            fetch_refs(url, git_dir, &refspecs).or_else(|_| {
+            fetch_refs(&refspecs).or_else(|_| {
                 all_branches = true;
-                fetch_refs(url, git_dir, &everything)
+                fetch_refs(&everything)
             })
         }
-        None => fetch_refs(url, git_dir, &everything),
+        None => fetch_refs(&everything),
     };
     fetched.map_err(|e| match e {
         FetchError::NoHead => format!("{masked} has no default branch (is it empty?)"),
@@ -214,7 +226,12 @@ enum FetchError {
 
 /// `git fetch` of `refspecs` from `url` into `git_dir`: no tags, no `FETCH_HEAD`, pruning the
 /// refs the refspecs cover that the remote no longer has.
-fn fetch_refs(url: &str, git_dir: &Path, refspecs: &[String]) -> Result<(), FetchError> {
+fn fetch_refs(
+    url: &str,
+    git_dir: &Path,
+    maintenance: &str,
+    refspecs: &[String],
+) -> Result<(), FetchError> {
     let mut fetch = git_command(git_dir);
     fetch
         .args([
@@ -223,6 +240,7 @@ fn fetch_refs(url: &str, git_dir: &Path, refspecs: &[String]) -> Result<(), Fetc
             "--prune",
             "--no-tags",
             "--no-write-fetch-head",
+            maintenance,
             "--",
             url,
         ])
