@@ -7,7 +7,8 @@
 //!
 //! Run with `cargo bench --bench fleet`. `FLEET_BENCH_REPOS` sets the large fleet (default
 //! 500), `FLEET_BENCH_SMALL` the small one (default 50), `FLEET_BENCH_JOBS` the `--jobs`
-//! (default: the cores), `FLEET_BENCH_COPIER` the copier samples (default 10; 0 skips copier).
+//! (default: the cores), `FLEET_BENCH_COPIER` the copier samples (default 10; 0 skips copier),
+//! `GOLDPATH_BIN` the goldpath binary whose fleet runs are timed (default: this build's).
 //! Peak memory is the largest resident set of the run's processes (goldpath or one `git` it
 //! ran), from `wait4`.
 //!
@@ -24,6 +25,12 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const GOLDPATH: &str = env!("CARGO_BIN_EXE_goldpath");
+
+/// The goldpath whose fleet runs are timed: `GOLDPATH_BIN` (another build, e.g. of the commit
+/// before a change, for before/after figures in one session), else this build's.
+fn timed_goldpath() -> String {
+    std::env::var("GOLDPATH_BIN").unwrap_or_else(|_| GOLDPATH.to_string())
+}
 
 fn main() {
     let measuring = std::env::args().any(|arg| arg == "--bench");
@@ -233,7 +240,7 @@ fn fleet_run(root: &Path, model: &Path, n: usize, jobs: usize, bundle: &Campaign
     let list_path = fleet.join("repos.txt");
     std::fs::write(&list_path, list).unwrap();
     let start = Instant::now();
-    let child = Command::new(GOLDPATH)
+    let child = Command::new(timed_goldpath())
         .args(["fleet", "upgrade", "--repos"])
         .arg(&list_path)
         .args(["--bundle", bundle.name, "--to", "2.0.0", "--defaults"])
