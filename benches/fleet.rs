@@ -1,24 +1,36 @@
 //! `goldpath fleet upgrade --push` over generated repositories with local bare remotes (no pull
 //! requests): prints wall time, time per repository and peak memory, at 50 and at 500
 //! repositories, and the ratio of the two peaks (memory must stay flat in the number of
-//! repositories: the report is the only thing that grows with it).
+//! repositories: the report is the only thing that grows with it); then the ratio against
+//! `copier update` + `git commit` + `git push` per repository on the same service (issue #12:
+//! target 500 repositories in at most 10 s, 500 within 1.2x of 50's memory, >= 50x copier).
 //!
 //! Run with `cargo bench --bench fleet`. `FLEET_BENCH_REPOS` sets the large fleet (default
 //! 500), `FLEET_BENCH_SMALL` the small one (default 50), `FLEET_BENCH_JOBS` the `--jobs`
-//! (default: the cores). Peak memory is the largest resident set of the run's processes
-//! (goldpath or one `git` it ran), from `wait4`.
+//! (default: the cores), `FLEET_BENCH_COPIER` the copier samples (default 10; 0 skips copier),
+//! `GOLDPATH_BIN` the goldpath binary whose fleet runs are timed (default: this build's).
+//! Peak memory is the largest resident set of the run's processes (goldpath or one `git` it
+//! ran), from `wait4`.
+//!
+//! The measured fleets are of the reference service of benches/README.md (the bundle
+//! `reference-service` made by benches/make_reference_bundle.py, the copier template by
+//! /work/shared/peers/make_copier_template.py: the same files), v1.0.0 -> v2.0.0. Copier is
+//! installed as benches/compare.sh installs it (`.bench/venv`, `copier==9.19.1`).
 //!
 //! `cargo test --all-targets` runs it too, without `--bench`: then it upgrades a fleet of 3 once
-//! as a check, and times nothing.
-//!
-//! Not measured here: the ratio against `copier update` + commit + push per repository that
-//! issue #12 asks for (benches/compare.sh has the copier set-up; it is not wired to this yet).
+//! as a check (of a small bundle `svc`, without python or copier), and times nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const GOLDPATH: &str = env!("CARGO_BIN_EXE_goldpath");
+
+/// The goldpath whose fleet runs are timed: `GOLDPATH_BIN` (another build, e.g. of the commit
+/// before a change, for before/after figures in one session), else this build's.
+fn timed_goldpath() -> String {
+    std::env::var("GOLDPATH_BIN").unwrap_or_else(|_| GOLDPATH.to_string())
+}
 
 fn main() {
     let measuring = std::env::args().any(|arg| arg == "--bench");
@@ -33,19 +45,27 @@ fn main() {
     let template = make_project(dir.path(), &bundle);
     measure_status(dir.path(), &template, measuring, [small, large], jobs);
     if !measuring {
-        let run = fleet_run(dir.path(), &template, 3, jobs);
+        let run = fleet_run(dir.path(), &template, 3, jobs, SVC);
         assert!(run.success, "the fleet check failed");
         println!("fleet bench: 3 repositories upgraded and pushed (check only; `cargo bench --bench fleet` measures)");
         return;
     }
+    let template = make_reference_project(dir.path());
+    println!(
+        "goldpath fleet upgrade --push, reference service 1.0.0 -> 2.0.0, {} cores, load average {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load_average()
+    );
     let mut peaks = Vec::new();
+    let mut per_repo = Duration::ZERO;
     for n in [small, large] {
-        let run = fleet_run(dir.path(), &template, n, jobs);
+        let run = fleet_run(dir.path(), &template, n, jobs, REFERENCE);
         assert!(run.success, "the fleet run of {n} failed");
+        per_repo = run.wall / n as u32;
         println!(
             "{n:>5} repositories, --jobs {jobs}: wall {:>7.2} s, {:>6.1} ms per repository, peak memory {:>6.1} MiB",
             run.wall.as_secs_f64(),
-            run.wall.as_secs_f64() * 1000.0 / n as f64,
+            per_repo.as_secs_f64() * 1000.0,
             run.peak_kib as f64 / 1024.0
         );
         peaks.push(run.peak_kib);
@@ -54,6 +74,7 @@ fn main() {
         "peak memory {large} / {small} repositories: {:.2}x",
         peaks[1] as f64 / peaks[0] as f64
     );
+    compare_with_copier(dir.path(), &template, per_repo, jobs);
 }
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -166,6 +187,22 @@ fn make_project(root: &Path, bundle: &Path) -> PathBuf {
     root.join("model")
 }
 
+/// The bundle a fleet is upgraded to 2.0.0 of, and the fleet branch.
+struct Campaign {
+    name: &'static str,
+    branch: &'static str,
+}
+
+const SVC: &Campaign = &Campaign {
+    name: "svc",
+    branch: "goldpath/svc-2.0.0",
+};
+
+const REFERENCE: &Campaign = &Campaign {
+    name: "reference-service",
+    branch: "goldpath/reference-service-2.0.0",
+};
+
 struct Run {
     success: bool,
     wall: Duration,
@@ -174,8 +211,8 @@ struct Run {
 
 /// `n` bare remotes cloned from the model, each with a commit of its own; then one timed
 /// `goldpath fleet upgrade --push` over them.
-fn fleet_run(root: &Path, model: &Path, n: usize, jobs: usize) -> Run {
-    let fleet = root.join(format!("fleet-{n}"));
+fn fleet_run(root: &Path, model: &Path, n: usize, jobs: usize, bundle: &Campaign) -> Run {
+    let fleet = root.join(format!("fleet-{}-{n}", bundle.name));
     std::fs::create_dir_all(&fleet).unwrap();
     let mut list = String::new();
     for i in 0..n {
@@ -204,19 +241,11 @@ fn fleet_run(root: &Path, model: &Path, n: usize, jobs: usize) -> Run {
     let list_path = fleet.join("repos.txt");
     std::fs::write(&list_path, list).unwrap();
     let start = Instant::now();
-    let child = Command::new(GOLDPATH)
+    let child = Command::new(timed_goldpath())
         .args(["fleet", "upgrade", "--repos"])
         .arg(&list_path)
-        .args([
-            "--bundle",
-            "svc",
-            "--to",
-            "2.0.0",
-            "--defaults",
-            "--branch",
-            "goldpath/svc-2.0.0",
-            "--push",
-        ])
+        .args(["--bundle", bundle.name, "--to", "2.0.0", "--defaults"])
+        .args(["--branch", bundle.branch, "--push"])
         .args(["--jobs", &jobs.to_string(), "--report"])
         .arg(fleet.join("report.json"))
         .current_dir(&fleet)
@@ -317,5 +346,219 @@ fn measure_status(root: &Path, model: &Path, measuring: bool, sizes: [usize; 2],
         sizes[1],
         sizes[0],
         peaks[1] as f64 / peaks[0] as f64
+    );
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The reference service's bundle (benches/make_reference_bundle.py) and one project made from
+/// its v1.0.0 with `goldpath new`, as benches/compare.sh makes it: the model of every
+/// repository of the measured fleets.
+fn make_reference_project(root: &Path) -> PathBuf {
+    let bundle = root.join("reference-bundle");
+    let ok = Command::new("python3")
+        .arg(repo_root().join("benches/make_reference_bundle.py"))
+        .arg(&bundle)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .expect("python3 runs")
+        .success();
+    assert!(ok, "benches/make_reference_bundle.py failed");
+    let status = Command::new(GOLDPATH)
+        .args(["new", "reference-service", "reference", "--from"])
+        .arg(format!("file://{}", bundle.display()))
+        .args(["--version", "1.0.0", "--defaults", "--no-input"])
+        .args(["--set", "service_name=orders-api"])
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .env("GOLDPATH_CACHE_DIR", root.join("cache"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .expect("goldpath runs");
+    assert!(status.success());
+    root.join("reference")
+}
+
+/// copier, installed as benches/compare.sh installs it: `.bench/venv` with `copier==9.19.1`
+/// (from PyPI, the first time). `None`, with the reason printed, when it cannot be had.
+fn copier() -> Option<PathBuf> {
+    const VERSION: &str = "9.19.1";
+    let venv = repo_root().join(".bench/venv");
+    let copier = venv.join("bin/copier");
+    let has = |c: &Path| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(VERSION))
+    };
+    if has(&copier) {
+        return Some(copier);
+    }
+    println!("installing copier=={VERSION} into {}", venv.display());
+    let installed = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", &format!("copier=={VERSION}")])
+            .status()
+            .is_ok_and(|s| s.success());
+    if installed && has(&copier) {
+        Some(copier)
+    } else {
+        println!(
+            "copier: not measured (copier=={VERSION} could not be installed into {})",
+            venv.display()
+        );
+        None
+    }
+}
+
+/// The time of `command`, which must succeed.
+fn timed(mut command: Command, what: &str) -> Duration {
+    let start = Instant::now();
+    let out = command.output().expect("the command runs");
+    let took = start.elapsed();
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    took
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    let n = samples.len();
+    if n % 2 == 1 {
+        samples[n / 2]
+    } else {
+        (samples[n / 2 - 1] + samples[n / 2]) / 2
+    }
+}
+
+/// What a fleet upgrade does for one repository, done with copier: in a clone of the
+/// repository's remote (made untimed), `copier update` to v2.0.0, `git commit`, `git push` of
+/// the branch, timed together. The repositories are made as the fleet's are (copier's v1.0.0
+/// project with the same answers, committed, plus a commit of its own), each with a bare
+/// remote. Samples alternate with goldpath fleet runs of `SAMPLE_FLEET` repositories, so load
+/// from other processes hits both alike; the ratio is of medians per repository. The 500
+/// repositories' figure (`per_repo_large`) is printed next to it.
+fn compare_with_copier(root: &Path, model: &Path, per_repo_large: Duration, jobs: usize) {
+    const SAMPLE_FLEET: usize = 20;
+    let samples = env_number("FLEET_BENCH_COPIER", 10);
+    if samples == 0 {
+        println!("copier: not measured (FLEET_BENCH_COPIER=0)");
+        return;
+    }
+    let Some(copier) = copier() else { return };
+    let dir = root.join("copier");
+    let template = dir.join("template");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = Command::new("python3")
+        .arg("/work/shared/peers/make_copier_template.py")
+        .arg(&template)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@example.com")
+        .env("GIT_COMMITTER_NAME", "bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@example.com")
+        .status()
+        .expect("python3 runs")
+        .success();
+    assert!(ok, "make_copier_template.py failed");
+    let copier_model = dir.join("model");
+    let mut copy = Command::new(&copier);
+    copy.args(["copy", "--quiet", "--defaults", "--vcs-ref", "v1.0.0"])
+        .args(["-d", "service_name=orders-api"])
+        .arg(&template)
+        .arg(&copier_model);
+    timed(copy, "copier copy");
+    git(&copier_model, &["init", "-q", "-b", "main"]);
+    git(&copier_model, &["add", "-A"]);
+    git(&copier_model, &["commit", "-qm", "generated by copier"]);
+    let mut copier_times = Vec::new();
+    let mut goldpath_times = Vec::new();
+    for i in 0..samples {
+        let bare = dir.join(format!("r{i}.git"));
+        git(
+            &dir,
+            &[
+                "clone",
+                "-q",
+                "--bare",
+                copier_model.to_str().unwrap(),
+                bare.to_str().unwrap(),
+            ],
+        );
+        let work = dir.join(format!("w{i}"));
+        git(
+            &dir,
+            &[
+                "clone",
+                "-q",
+                bare.to_str().unwrap(),
+                work.to_str().unwrap(),
+            ],
+        );
+        std::fs::write(work.join("OWNER"), format!("repository {i}\n")).unwrap();
+        git(&work, &["add", "OWNER"]);
+        git(&work, &["commit", "-qm", "own file"]);
+        git(&work, &["push", "-q", "origin", "main"]);
+        git(&work, &["switch", "-q", "-c", REFERENCE.branch]);
+        let start = Instant::now();
+        let mut update = Command::new(&copier);
+        update
+            .args(["update", "--quiet", "--defaults", "--vcs-ref", "v2.0.0"])
+            .arg(&work)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "bench")
+            .env("GIT_AUTHOR_EMAIL", "bench@example.com")
+            .env("GIT_COMMITTER_NAME", "bench")
+            .env("GIT_COMMITTER_EMAIL", "bench@example.com");
+        timed(update, "copier update");
+        git(&work, &["add", "-A"]);
+        git(
+            &work,
+            &["commit", "-qm", "Upgrade reference-service to 2.0.0"],
+        );
+        git(&work, &["push", "-q", "origin", REFERENCE.branch]);
+        copier_times.push(start.elapsed());
+        let run = fleet_run(
+            &dir.join(format!("gp{i}")),
+            model,
+            SAMPLE_FLEET,
+            jobs,
+            REFERENCE,
+        );
+        assert!(run.success, "the sample fleet run failed");
+        goldpath_times.push(run.wall / SAMPLE_FLEET as u32);
+    }
+    let copier_median = median(copier_times);
+    let goldpath_median = median(goldpath_times);
+    println!(
+        "copier update + git commit + git push: {:.1} ms per repository (median of {samples}); goldpath fleet of {SAMPLE_FLEET} between them: {:.1} ms per repository (median) -> {:.0}x",
+        copier_median.as_secs_f64() * 1000.0,
+        goldpath_median.as_secs_f64() * 1000.0,
+        copier_median.as_secs_f64() / goldpath_median.as_secs_f64()
+    );
+    println!(
+        "against goldpath's time per repository in the large fleet ({:.1} ms): {:.0}x",
+        per_repo_large.as_secs_f64() * 1000.0,
+        copier_median.as_secs_f64() / per_repo_large.as_secs_f64()
     );
 }

@@ -73,7 +73,7 @@ pub(crate) fn remote_file(s: &Workspace, name: &str, branch: &str, path: &str) -
         .then(|| String::from_utf8(out.stdout).unwrap())
 }
 
-fn has_branch(s: &Workspace, name: &str, branch: &str) -> bool {
+pub(crate) fn has_branch(s: &Workspace, name: &str, branch: &str) -> bool {
     git2::Repository::open_bare(s.path(&format!("remotes/{name}.git")))
         .unwrap()
         .find_reference(&format!("refs/heads/{branch}"))
@@ -128,11 +128,11 @@ pub(crate) fn report_of(path: &Path) -> Value {
     report
 }
 
-fn entry<'a>(report: &'a Value, repo: &str) -> &'a Value {
+pub(crate) fn entry<'a>(report: &'a Value, repo: &str) -> &'a Value {
     &report["repos"][repo]
 }
 
-fn outcome(report: &Value, repo: &str) -> String {
+pub(crate) fn outcome(report: &Value, repo: &str) -> String {
     entry(report, repo)["outcome"]
         .as_str()
         .unwrap_or("(none)")
@@ -513,7 +513,7 @@ fn fleet_plan_writes_nothing_and_says_what_would_happen() {
 }
 
 /// A fleet of `n` clean repositories with bare remotes; the list file.
-fn clean_fleet(s: &Workspace, n: usize) -> (PathBuf, Vec<String>) {
+pub(crate) fn clean_fleet(s: &Workspace, n: usize) -> (PathBuf, Vec<String>) {
     let url = svc_bundle(s);
     let mut urls = Vec::new();
     for i in 0..n {
@@ -526,7 +526,7 @@ fn clean_fleet(s: &Workspace, n: usize) -> (PathBuf, Vec<String>) {
     (list, urls)
 }
 
-fn upgrade_args<'a>(list: &'a Path, report: &'a Path) -> Vec<&'a str> {
+pub(crate) fn upgrade_args<'a>(list: &'a Path, report: &'a Path) -> Vec<&'a str> {
     vec![
         "fleet",
         "upgrade",
@@ -559,7 +559,20 @@ fn resume_after_a_kill_in_the_middle_skips_what_was_finished_and_finishes_the_re
         .env("GOLDPATH_FAULT_AFTER_WRITES", "3")
         .run();
     assert!(!killed.is_success(), "{killed}");
-    let partial = report_of(&report_path);
+    // The report as the run started it, and its journal with the repository finished, which
+    // `merge-reports` (as `--resume`) folds in.
+    assert!(report_of(&report_path)["repos"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+    assert!(s.path("report.json.journal").exists());
+    let folded = s
+        .command(
+            s.root(),
+            &["fleet", "merge-reports", report_path.to_str().unwrap()],
+        )
+        .success();
+    let partial: Value = serde_json::from_str(&folded.stdout).unwrap();
     assert_eq!(
         partial["repos"].as_object().unwrap().len(),
         1,
@@ -574,6 +587,7 @@ fn resume_after_a_kill_in_the_middle_skips_what_was_finished_and_finishes_the_re
         "{out}"
     );
     let report = report_of(&report_path);
+    assert!(!s.path("report.json.journal").exists());
     for (i, u) in urls.iter().enumerate() {
         assert_eq!(outcome(&report, u), "upgraded", "{u}");
         assert_eq!(entry(&report, u)["pushed"], true);

@@ -402,7 +402,16 @@ fn a_kill_during_a_forge_wait_then_resume_opens_each_pull_request_once() {
     );
     // Saved before the wait: the first repository finished with its pull request, the second's
     // branch pushed and its pull request still to open; the third not started.
-    let saved = crate::fleet::report_of(&report_path);
+    // What a `--resume` would read: the report with its journal folded in (`merge-reports`).
+    let folded = s
+        .command(
+            s.root(),
+            &["fleet", "merge-reports", report_path.to_str().unwrap()],
+        )
+        .run();
+    // 1: the second repository is failed until its pull request is opened.
+    assert_eq!(folded.code, Some(1), "{folded}");
+    let saved: serde_json::Value = serde_json::from_str(&folded.stdout).unwrap();
     let one = entry(&saved, &urls[0]);
     assert_eq!(one["outcome"], "upgraded", "{saved:#}");
     assert!(one["pull_request_url"]

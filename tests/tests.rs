@@ -10,6 +10,7 @@ mod cli_surface;
 mod crash;
 mod fleet;
 mod fleet_pr;
+mod fleet_push;
 mod fleet_status;
 mod fleet_trust;
 mod forge;

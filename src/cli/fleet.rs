@@ -53,7 +53,7 @@ pub struct RunArgs {
     /// Repositories worked on at once (default: the number of cores)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
-    /// Save the report (JSON) here, rewritten after each repository
+    /// Save the report (JSON) here; each finished repository is appended to FILE.journal
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// Go on from this report of an interrupted run: its finished repositories are skipped

@@ -24,7 +24,7 @@ pub mod status_html;
 
 pub use objects::{projects_in, FoundProject, TreeFiles};
 pub use pull_request::{FileChange, FileKind, PrSettings, ProjectVersions, PullRequestPlan};
-pub use report::{Mode, Outcome, RepoReport, Report, SCHEMA_VERSION};
+pub use report::{Journal, Mode, Outcome, RepoReport, Report, SCHEMA_VERSION};
 pub use repos::{read_repos, stable_hash, FolderScan, RepoLocation, RepoRef, Shard};
 pub use run::{run, Event, Options};
 pub use status::{

@@ -31,6 +31,12 @@ pub struct Opened {
 /// Opens `repo`: a local one in place, a URL fetched (incrementally) into the cache. With
 /// `lock`, takes the repository's lock first.
 pub fn open(repo: &RepoRef, lock: bool) -> Result<Opened, String> {
+    open_for(repo, lock, None)
+}
+
+/// [`open`], fetching the fleet branch `branch` as well (a URL's cache then knows where the
+/// remote has it, for the push's lease).
+pub fn open_for(repo: &RepoRef, lock: bool, branch: Option<&str>) -> Result<Opened, String> {
     match &repo.location {
         RepoLocation::Local(path) => {
             let git = Repository::open(path).map_err(|e| {
@@ -71,7 +77,7 @@ pub fn open(repo: &RepoRef, lock: bool) -> Result<Opened, String> {
             let lock = lock
                 .then(|| RepoLock::take(&git_dir.with_extension("lock")))
                 .transpose()?;
-            let git = fetch(url, &git_dir)?;
+            let git = fetch(url, &git_dir, branch)?;
             Ok(Opened {
                 root: git_dir.clone(),
                 git,
@@ -107,44 +113,158 @@ fn run_git(mut cmd: Command, what: &str) -> Result<String, String> {
     )))
 }
 
-/// Fetches every branch of `url` into the bare repository `git_dir` (made if need be) with the
-/// `git` command (the user's credential helpers and ssh agent), and points its HEAD at the
-/// remote's default branch. The URL is never stored: not in a remote, not in `FETCH_HEAD`.
-fn fetch(url: &str, git_dir: &Path) -> Result<Repository, String> {
+/// Where a cache keeps the commit of the remote's `HEAD`, fetched with the branches: the
+/// default branch is the one branch at that commit.
+const REMOTE_HEAD: &str = "refs/goldpath/remote-head";
+
+/// Fetches `url` into the bare repository `git_dir` (made if need be) with the `git` command
+/// (the user's credential helpers and ssh agent), and points its HEAD at the remote's default
+/// branch. The URL is never stored: not in a remote, not in `FETCH_HEAD`.
+///
+/// One `git` process in the usual case, where there used to be two (`ls-remote --symref` for
+/// the default branch's name, then `fetch`): the remote's `HEAD` is fetched with the branches,
+/// and the default branch is the branch at its commit. The first fetch takes every branch;
+/// later ones only the default branch the cache learned and the fleet branch (a pattern, so a
+/// branch the remote does not have is no error, and `--prune` drops one it deleted). Only
+/// when the answer is not certain (two branches at `HEAD`'s commit, or `HEAD` no longer where
+/// the known default branch is) does `ls-remote --symref` ask the remote for the name.
+fn fetch(url: &str, git_dir: &Path, branch: Option<&str>) -> Result<Repository, String> {
     let masked = crate::redact::mask_url(url);
-    let git = match Repository::open_bare(git_dir) {
-        Ok(git) => git,
-        Err(_) => Repository::init_bare(git_dir).map_err(|e| {
-            format!(
-                "cannot make the cache {}: {}",
-                git_dir.display(),
-                e.message()
-            )
-        })?,
+    let (git, new) = match Repository::open_bare(git_dir) {
+        Ok(git) => (git, false),
+        Err(_) => (
+            Repository::init_bare(git_dir).map_err(|e| {
+                format!(
+                    "cannot make the cache {}: {}",
+                    git_dir.display(),
+                    e.message()
+                )
+            })?,
+            true,
+        ),
     };
-    let mut ls = git_command(git_dir);
-    ls.args(["ls-remote", "--symref", "--", url, "HEAD"]);
-    let heads = run_git(ls, &format!("cannot reach {masked}"))?;
-    let default = heads
-        .lines()
-        .find_map(|l| l.strip_prefix("ref: ")?.split_once('\t'))
-        .map(|(r, _)| r.to_string())
+    // A fetch ends by starting `git maintenance run --auto`, one more process, which in a cache
+    // made just now finds nothing to pack; later fetches let it run, so a cache used for many
+    // campaigns is packed as git packs any repository.
+    let maintenance = if new {
+        "--no-auto-maintenance"
+    } else {
+        "--auto-maintenance"
+    };
+    let fetch_refs = |refspecs: &[String]| fetch_refs(url, git_dir, maintenance, refspecs);
+    let commit_of = |name: &str| git.refname_to_id(name).ok();
+    // The default branch an earlier fetch learned: the cache's HEAD, once it names a branch the
+    // cache has (a new cache's HEAD names a branch that does not exist).
+    let known = git
+        .find_reference("HEAD")
+        .ok()
+        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
+        .filter(|name| commit_of(name).is_some());
+    let head = format!("+HEAD:{REMOTE_HEAD}");
+    let everything = [head.clone(), "+refs/heads/*:refs/heads/*".to_string()];
+    // Whether every branch was fetched: only then is "the one branch at HEAD's commit" sure
+    // (a narrow fetch leaves the cache's other branches as an earlier run saw them).
+    let mut all_branches = known.is_none();
+    let fetched = match &known {
+        Some(default) => {
+            let mut refspecs = vec![head.clone(), format!("+{default}:{default}")];
+            if let Some(branch) = branch {
+                refspecs.push(format!("+refs/heads/{branch}*:refs/heads/{branch}*"));
+            }
+            // The default branch the cache knows may be gone from the remote: then fetch
+            // everything, as the first time.
+            fetch_refs(&refspecs).or_else(|_| {
+                all_branches = true;
+                fetch_refs(&everything)
+            })
+        }
+        None => fetch_refs(&everything),
+    };
+    fetched.map_err(|e| match e {
+        FetchError::NoHead => format!("{masked} has no default branch (is it empty?)"),
+        FetchError::Git(message) => format!("cannot reach {masked}: {message}"),
+    })?;
+    let head = commit_of(REMOTE_HEAD)
         .ok_or_else(|| format!("{masked} has no default branch (is it empty?)"))?;
-    let mut fetch = git_command(git_dir);
-    fetch.args([
-        "fetch",
-        "--quiet",
-        "--prune",
-        "--no-tags",
-        "--no-write-fetch-head",
-        "--",
-        url,
-        "+refs/heads/*:refs/heads/*",
-    ]);
-    run_git(fetch, &format!("cannot fetch {masked}"))?;
+    let default = match known.filter(|name| commit_of(name) == Some(head)) {
+        Some(default) => default,
+        None => {
+            let at_head: Vec<String> = match all_branches {
+                true => git
+                    .references_glob("refs/heads/*")
+                    .map_err(|e| format!("reading the cache of {masked}: {}", e.message()))?
+                    .flatten()
+                    .filter(|r| r.target() == Some(head))
+                    .filter_map(|r| r.name().ok().map(str::to_string))
+                    .collect(),
+                false => Vec::new(),
+            };
+            match at_head.as_slice() {
+                [one] => one.clone(),
+                _ => {
+                    let name = default_branch_of(url, git_dir, &masked)?;
+                    // HEAD names it, so it is at HEAD's commit, fetched above.
+                    git.reference(&name, head, true, "goldpath fleet: the default branch")
+                        .map_err(|e| {
+                            format!("cannot record {masked}'s default branch: {}", e.message())
+                        })?;
+                    name
+                }
+            }
+        }
+    };
     git.set_head(&default)
         .map_err(|e| format!("cannot record {masked}'s default branch: {}", e.message()))?;
     Ok(git)
+}
+
+enum FetchError {
+    /// The remote has no `HEAD`: it is empty, or its `HEAD` names a branch it does not have.
+    NoHead,
+    Git(String),
+}
+
+/// `git fetch` of `refspecs` from `url` into `git_dir`: no tags, no `FETCH_HEAD`, pruning the
+/// refs the refspecs cover that the remote no longer has.
+fn fetch_refs(
+    url: &str,
+    git_dir: &Path,
+    maintenance: &str,
+    refspecs: &[String],
+) -> Result<(), FetchError> {
+    let mut fetch = git_command(git_dir);
+    fetch
+        .args([
+            "fetch",
+            "--quiet",
+            "--prune",
+            "--no-tags",
+            "--no-write-fetch-head",
+            maintenance,
+            "--",
+            url,
+        ])
+        .args(refspecs);
+    run_git(fetch, "git fetch").map(|_| ()).map_err(|e| {
+        if e.contains("couldn't find remote ref HEAD") {
+            FetchError::NoHead
+        } else {
+            FetchError::Git(e.trim_start_matches("git fetch: ").to_string())
+        }
+    })
+}
+
+/// The remote's default branch (`refs/heads/NAME`), asked with `ls-remote --symref`.
+fn default_branch_of(url: &str, git_dir: &Path, masked: &str) -> Result<String, String> {
+    let mut ls = git_command(git_dir);
+    ls.args(["ls-remote", "--symref", "--", url, "HEAD"]);
+    let heads = run_git(ls, &format!("cannot reach {masked}"))?;
+    heads
+        .lines()
+        .find_map(|l| l.strip_prefix("ref: ")?.split_once('\t'))
+        .map(|(r, _)| r.to_string())
+        .filter(|r| r.starts_with("refs/heads/"))
+        .ok_or_else(|| format!("{masked} has no default branch (is it empty?)"))
 }
 
 /// The branch an upgrade starts from: a cache's HEAD (the remote's default branch); for a
@@ -320,27 +440,68 @@ pub fn commit_branch(
     Ok(id)
 }
 
+/// Why a push did not happen.
+#[derive(Debug, PartialEq)]
+pub enum PushError {
+    /// The remote's branch is no longer at the commit it was fetched at (`None`: it has the
+    /// branch now, which it did not have): somebody pushed to it since. Nothing was pushed.
+    Moved,
+    /// Anything else: git's message, credentials masked.
+    Failed(String),
+}
+
 /// Pushes `commit` to `refs/heads/BRANCH` of `remote`, only over the commit the remote was
 /// last seen with there (`expected`; `None`: the remote must not have the branch).
+///
+/// One `git push`, one ref, no separate `ls-remote` to look at the branch first: the lease
+/// (`--force-with-lease=REF:EXPECTED`) is checked by the remote in the same exchange, and
+/// refuses the push (`[rejected] (stale info)`, which `--porcelain` reports on stdout) when a
+/// person pushed to the branch after it was fetched.
 pub fn push(
     opened: &Opened,
     branch: &str,
     commit: Oid,
     expected: Option<Oid>,
-) -> Result<(), String> {
-    let remote = opened
-        .remote
-        .as_deref()
-        .ok_or("the repository has no remote `origin` to push to")?;
+) -> Result<(), PushError> {
+    let remote = opened.remote.as_deref().ok_or_else(|| {
+        PushError::Failed("the repository has no remote `origin` to push to".into())
+    })?;
     let masked = crate::redact::mask_url(remote);
     let lease = format!(
         "--force-with-lease=refs/heads/{branch}:{}",
         expected.map(|id| id.to_string()).unwrap_or_default()
     );
     let mut cmd = git_command(&opened.git_dir);
-    cmd.args(["push", "--quiet", "--no-verify", &lease, "--", remote])
-        .arg(format!("{commit}:refs/heads/{branch}"));
-    run_git(cmd, &format!("cannot push {branch} to {masked}")).map(|_| ())
+    cmd.args([
+        "push",
+        "--quiet",
+        "--porcelain",
+        "--no-verify",
+        &lease,
+        "--",
+        remote,
+    ])
+    .arg(format!("{commit}:refs/heads/{branch}"));
+    let out = cmd.output().map_err(|e| {
+        PushError::Failed(format!(
+            "cannot push {branch} to {masked}: cannot run git: {e}"
+        ))
+    })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if stdout
+        .lines()
+        .any(|l| l.starts_with('!') && l.ends_with("(stale info)"))
+    {
+        return Err(PushError::Moved);
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    Err(PushError::Failed(crate::redact::redact(&format!(
+        "cannot push {branch} to {masked}: {}",
+        stderr.trim().replace('\n', "; ")
+    ))))
 }
 
 /// The commit the remote has at `refs/heads/BRANCH`, as last fetched: a cache mirrors the

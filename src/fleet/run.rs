@@ -1,6 +1,6 @@
 //! Running a campaign: the repositories of the shard that are not finished yet, `jobs` at a
 //! time on threads, each upgraded on its own (one's failure is its own entry in the report, never
-//! another's), the report saved after each.
+//! another's), each finished one appended to the report's journal.
 
 use super::checkout::Checkout;
 use super::objects::{projects_in, TreeFiles};
@@ -114,8 +114,12 @@ pub fn run(
         todo: todo.len(),
         finished,
     });
+    let journal = match &options.report {
+        Some(path) => Some(report.start(path)?),
+        None => None,
+    };
     let next = AtomicUsize::new(0);
-    let shared = Mutex::new((report, None::<Error>));
+    let shared = Mutex::new((report, journal, None::<Error>));
     let jobs = options.jobs.clamp(1, todo.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..jobs {
@@ -129,10 +133,10 @@ pub fn run(
                     });
                     let save = |entry: &RepoReport| {
                         let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
-                        let (report, failure) = &mut *guard;
+                        let (report, journal, failure) = &mut *guard;
                         report.repos.insert(repo.identity.clone(), entry.clone());
-                        if let Some(path) = &options.report {
-                            if let Err(e) = report.save(path) {
+                        if let Some(journal) = journal {
+                            if let Err(e) = journal.append(&repo.identity, entry) {
                                 failure.get_or_insert(e);
                             }
                         }
@@ -158,12 +162,12 @@ pub fn run(
             });
         }
     });
-    let (report, failure) = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (report, journal, failure) = shared.into_inner().unwrap_or_else(|e| e.into_inner());
     match failure {
         Some(e) => Err(e),
         None => {
-            if let Some(path) = &options.report {
-                report.save(path)?;
+            if let (Some(path), Some(journal)) = (&options.report, journal) {
+                report.finish(path, journal)?;
             }
             Ok(report)
         }
@@ -292,7 +296,7 @@ fn try_upgrade_repo(
     sources: &mut Sources,
 ) -> Result<RepoReport, String> {
     let local = matches!(repo.location, RepoLocation::Local(_));
-    let opened = repo::open(repo, options.mode == Mode::Upgrade)?;
+    let opened = repo::open_for(repo, options.mode == Mode::Upgrade, Some(&options.branch))?;
     let (base_branch, base) = repo::base_branch(&opened, local)?;
     let git = &opened.git;
     let base_tree = git
@@ -462,10 +466,23 @@ fn write_branch(
             entry.pushed = true;
             detail.push_str("; the remote already has it");
         } else {
-            repo::push(opened, branch, commit, remote_was)
-                .map_err(|e| format!("{detail}, but {e}"))?;
-            entry.pushed = true;
-            detail.push_str("; pushed");
+            match repo::push(opened, branch, commit, remote_was) {
+                Ok(()) => {
+                    entry.pushed = true;
+                    detail.push_str("; pushed");
+                }
+                Err(repo::PushError::Moved) => {
+                    let base_branch = entry.base_branch.clone().unwrap_or_default();
+                    *entry = skipped(
+                        &format!(
+                            "edited by a person: {branch} on the remote moved after it was fetched (somebody pushed to it); nothing pushed, left alone"
+                        ),
+                        &base_branch,
+                    );
+                    return Ok(());
+                }
+                Err(repo::PushError::Failed(e)) => return Err(format!("{detail}, but {e}")),
+            }
         }
     }
     entry.detail = Some(detail);
