@@ -788,3 +788,29 @@ fn a_folder_of_repositories_is_searched_for_projects_at_any_depth() {
     assert_eq!(outcome(&report, &local("othersvc")), "skipped");
     assert_eq!(outcome(&report, &local("conflict")), "conflicts");
 }
+
+#[test]
+fn on_a_terminal_the_fleet_draws_a_progress_bar_and_keeps_the_table() {
+    let s = Workspace::new();
+    let (list, _) = clean_fleet(&s, 3);
+    let report = s.path("report.json");
+    let mut pty = s
+        .command(s.root(), &upgrade_args(&list, &report))
+        .env("TERM", "xterm-256color")
+        .pty();
+    pty.expect("3/3");
+    let (code, shown) = pty.finish();
+    assert_eq!(code, 0, "{shown}");
+    // The bar full at the end, with the count and the last repository; then the table.
+    assert!(
+        shown.contains(&format!("[{}] 3/3", "=".repeat(30))),
+        "{shown}"
+    );
+    assert!(shown.contains("upgraded "), "{shown}");
+    // Off a terminal: one plain line per repository instead.
+    let plain = s
+        .command(s.root(), &upgrade_args(&list, &s.path("again.json")))
+        .run();
+    assert!(plain.stderr.contains("[3/3] "), "{plain}");
+    assert!(!plain.stderr.contains("=>"), "{plain}");
+}

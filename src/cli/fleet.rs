@@ -243,11 +243,11 @@ fn campaign(
         let progress = progress.clone();
         let observer: forge::governor::Observer = Arc::new(move |wait: &forge::Wait| {
             if wait.reason != forge::WaitReason::Pacing || wait.duration.as_secs() >= 5 {
-                eprintln!(
+                progress.say(&format!(
                     "{}; {}",
                     crate::redact::redact(&wait.describe()),
                     progress.time_left(wait.duration)
-                );
+                ));
             }
         });
         forge::Forges::new(
@@ -269,11 +269,14 @@ fn campaign(
     Ok(report.exit_code())
 }
 
-/// Progress on stderr: one plain line per repository (the summary goes to stdout).
+/// Progress on stderr: a bar on a terminal, one plain line per repository otherwise (the
+/// summary goes to stdout).
 struct Progress {
     total: std::sync::atomic::AtomicUsize,
     done: std::sync::atomic::AtomicUsize,
     terminal: bool,
+    /// The terminal's bar, made when the first repository is done (the total is known then).
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
     started: std::time::Instant,
     /// Nothing is shown before then ([`Progress::quiet_for`]).
     quiet_until: std::sync::OnceLock<std::time::Instant>,
@@ -284,9 +287,19 @@ impl Progress {
         Progress {
             total: 0.into(),
             done: 0.into(),
-            terminal: std::io::stderr().is_terminal(),
+            // A terminal without TERM (or `dumb`) cannot draw a bar: it gets the plain lines.
+            terminal: std::io::stderr().is_terminal() && !console::is_dumb(),
+            bar: std::sync::OnceLock::new(),
             started: std::time::Instant::now(),
             quiet_until: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Prints `line` above the bar (or alone without one), so a redraw does not wipe it.
+    fn say(&self, line: &str) {
+        match self.bar.get() {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
         }
     }
 
@@ -337,21 +350,36 @@ impl Progress {
         }
         // One line each, whatever the error's shape.
         let detail = detail.replace('\n', " ");
-        let line = format!(
-            "[{n}/{total}] {state:<9} {repo}{}{detail}",
+        let what = crate::redact::redact(&format!(
+            "{state:<9} {repo}{}{detail}",
             if detail.is_empty() { "" } else { ": " },
-        );
-        let line = crate::redact::redact(&line);
+        ));
         if self.terminal {
-            // One line, rewritten: the terminal keeps the table, not 500 lines.
-            eprint!("\r\x1b[2K{line}");
+            // A bar, redrawn in place: the terminal keeps the table, not 500 lines.
+            let bar = self.bar.get_or_init(|| {
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    Some(total as u64),
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{elapsed_precise} [{bar:30}] {pos}/{len} eta {eta} {wide_msg}",
+                    )
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+                );
+                bar
+            });
+            bar.set_length(total as u64);
+            bar.set_position(n as u64);
+            bar.set_message(what);
             if n == total {
-                eprintln!();
+                bar.finish();
             }
         } else if self.quiet_until.get().is_none() {
             // Off a terminal (CI logs) only the upgrade lists its repositories; a status is
             // its output alone.
-            eprintln!("{line}");
+            eprintln!("[{n}/{total}] {what}");
         }
     }
 }
