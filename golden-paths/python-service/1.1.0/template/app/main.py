@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from opentelemetry.trace import TracerProvider
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import __version__
 from .config import SERVICE_NAME, Settings
