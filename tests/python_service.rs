@@ -122,7 +122,12 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
             ("Dockerfile", "METRICS_PORT=9090"),
             ("chart/values.yaml", "metricsPort: 9090"),
             ("score.yaml", "METRICS_PORT: \"9090\""),
-            ("chart/templates/servicemonitor.yaml", "- port: metrics"),
+            // Scraped on `metrics`, or on `http` when metricsPort is containerPort.
+            (
+                "chart/templates/servicemonitor.yaml",
+                "- port: {{ include \"python-service.metricsPortName\" . }}",
+            ),
+            ("Dockerfile", "EXPOSE 8080 9090"),
             // Labels and the image digest.
             ("chart/values.yaml", "owner: team-orders"),
             ("chart/values.yaml", "digest: \"\""),
