@@ -272,3 +272,99 @@ pub(crate) fn assert_zizmor_clean(workflow: &Path) {
         workflow.display()
     );
 }
+
+/// A project upgraded from a release that served `/metrics` on its HTTP port keeps it there
+/// (issue #15: its code is a seed the upgrade never touches, so a separate metrics port would
+/// be scraped with nothing listening): the recorded `metrics_port` is its `port`, the chart's
+/// values and the image say one port, and the rendered chart has the ServiceMonitor and the
+/// NetworkPolicy on the `http` port and no `metrics` port. The render and `helm_check.py` run
+/// with the Helm Go SDK (`.tools/venv`), skipped without it unless `GOLDPATH_VALIDATORS=1`.
+pub(crate) fn assert_metrics_on_the_service_port(dir: &Path, port: u16) {
+    let recorded = crate::harness::read(dir.join(".goldpath.toml"));
+    assert!(
+        recorded.contains(&format!("\nport = {port}\n"))
+            && recorded.contains(&format!("\nmetrics_port = {port}\n")),
+        "the recorded metrics_port must be the port, {port}:\n{recorded}"
+    );
+    let values = crate::harness::read(dir.join("chart/values.yaml"));
+    assert!(
+        values.contains(&format!("\ncontainerPort: {port}\n"))
+            && values.contains(&format!("\nmetricsPort: {port}\n")),
+        "{values}"
+    );
+    let dockerfile = crate::harness::read(dir.join("Dockerfile"));
+    assert!(
+        dockerfile.lines().any(|l| l == format!("EXPOSE {port}")),
+        "the image exposes the service's port only:\n{dockerfile}"
+    );
+    let python = repo_root().join(".tools/venv/bin/python");
+    let has_helm = std::process::Command::new(&python)
+        .args(["-c", "import helm_python, yaml"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_helm {
+        assert!(
+            !flag("GOLDPATH_VALIDATORS"),
+            "no .tools/venv with helm-python-sdk (tests/install-validators)"
+        );
+        eprintln!("SKIPPED rendering the chart: no .tools/venv with helm-python-sdk");
+        return;
+    }
+    let out = std::process::Command::new(&python)
+        .args(["-c", SINGLE_PORT_RENDER])
+        .arg(validators_dir())
+        .arg(dir.join("chart"))
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}: the rendered chart does not scrape the http port:\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rendered = dir.parent().expect("temp dir").join("rendered-single-port");
+    let out = std::process::Command::new(&python)
+        .arg(validators_dir().join("helm_check.py"))
+        .arg(dir.join("chart"))
+        .arg(&rendered)
+        .output()
+        .expect("run helm_check.py");
+    assert!(
+        out.status.success(),
+        "helm_check.py:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&rendered).expect("remove the rendered objects");
+}
+
+/// Renders the chart with the Prometheus Operator's API and the NetworkPolicy on, and checks
+/// that Prometheus reaches /metrics through the `http` port alone.
+const SINGLE_PORT_RENDER: &str = r#"
+import sys
+sys.path.insert(0, sys.argv[1])
+import helm_check, helm_python as helm
+chart = helm.Chart.load(sys.argv[2])
+objects = helm_check.render(chart, chart.merge_values({"networkPolicy": {"enabled": True}}), [helm_check.MONITORING])
+kind = lambda k: [o for o in objects if o["kind"] == k]
+[deploy] = kind("Deployment")
+ports = [p["name"] for p in deploy["spec"]["template"]["spec"]["containers"][0]["ports"]]
+assert ports == ["http"], f"container ports {ports}"
+[service] = kind("Service")
+ports = [(p["name"], p["targetPort"]) for p in service["spec"]["ports"]]
+assert ports == [("http", "http")], f"Service ports {ports}"
+[monitor] = kind("ServiceMonitor")
+endpoints = [(e["port"], e["path"]) for e in monitor["spec"]["endpoints"]]
+assert endpoints == [("http", "/metrics")], f"ServiceMonitor endpoints {endpoints}"
+[policy] = kind("NetworkPolicy")
+monitoring = chart.values["networkPolicy"]["monitoring"]["namespace"]
+admitted = [
+    p["port"]
+    for rule in policy["spec"]["ingress"]
+    for peer in rule.get("from", [])
+    if peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name") == monitoring
+    for p in rule["ports"]
+]
+assert admitted == ["http"], f"the monitoring namespace is admitted to {admitted}"
+"#;

@@ -339,12 +339,12 @@ fn unedited_projects_of_each_earlier_release_upgrade_cleanly_and_pass_check() {
             let out = s.goldpath(&p, &["check"]);
             assert_eq!(out.code, Some(0), "{from} {ci}: {out}");
             crate::harness::assert_clean(&p);
-            // 1.3.0's dashboard, metrics port and labels arrive; the team's code is left alone.
+            // 1.3.0's dashboard and labels arrive; the team's code is left alone, so /metrics
+            // stays on the service's port, where that code serves it (issue #15).
             assert!(p.join(format!("dashboards/{name}.json")).is_file());
             let values = read(p.join("chart/values.yaml"));
-            assert!(
-                values.contains("\nmetricsPort: 9090\n") && values.contains("\n  digest: \"\"\n")
-            );
+            assert!(values.contains("\n  digest: \"\"\n"));
+            crate::catalog_service::assert_metrics_on_the_service_port(&p, 8080);
             assert_eq!(
                 read(p.join("src/main.rs")),
                 main_rs,

@@ -15,6 +15,9 @@ Usage: helm_check.py CHART_DIR OUT_DIR
    being admitted to the HTTP port when the HTTPRoute is on); an `image.digest` value
    (repository@digest); `owner`/`component`/`partOf` values (labels on every object and pod);
    a `dashboard` value (a ConfigMap labelled for Grafana's sidecar holding the dashboard JSON).
+   A `metricsPort` equal to `containerPort` (a project upgraded from a release that served
+   /metrics on its HTTP port) means one port: no `metrics` port in the Deployment or Service, the
+   ServiceMonitor scraping `http`, and the NetworkPolicy admitting the monitoring namespace there.
 3. Checks values.schema.json rejects values that would break the chart's guarantees.
 4. Writes every rendered object to OUT_DIR/<scenario>/<n>-<kind>-<name>.yaml (one per file) for
    kubernetes-validate and check-jsonschema.
@@ -114,7 +117,7 @@ def check_deployment(deploy: dict, scenario: str, values: dict) -> None:
                 fail(f"{cw}: the startup probe allows only {window}s to start")
         ports = [(p.get("name"), p.get("containerPort")) for p in c.get("ports", [])]
         expected = [("http", values["containerPort"])]
-        if "metricsPort" in values:
+        if "metricsPort" in values and not shared_port(values):
             expected.append(("metrics", values["metricsPort"]))
         if [port for _, port in ports] != [port for _, port in expected] or (
             "metricsPort" in values and ports != expected
@@ -160,15 +163,26 @@ def peers(rule: dict) -> list[str]:
     return out
 
 
+def shared_port(values: dict) -> bool:
+    """/metrics served on the HTTP port: metricsPort is containerPort."""
+    return "metricsPort" in values and values["metricsPort"] == values.get("containerPort")
+
+
 def check_metrics_port(objects: list[dict], scenario: str, values: dict) -> None:
-    """Metrics on their own port: exposed to Prometheus, never routed, admitted from monitoring only."""
+    """Metrics on their own port: exposed to Prometheus, never routed, admitted from monitoring only.
+    On the HTTP port (shared_port): scraped there, and monitoring admitted there."""
     if "metricsPort" not in values:
         return
     service = next((o for o in objects if o["kind"] == "Service"), None)
     if service is None:
         return
     ports = {p.get("name"): p for p in service["spec"].get("ports", [])}
-    if ports.get("metrics", {}).get("targetPort") != "metrics":
+    shared = shared_port(values)
+    scraped = "http" if shared else "metrics"
+    if shared:
+        if list(ports) != ["http"]:
+            fail(f"{scenario}: metricsPort is containerPort, so the Service must have only the `http` port: {list(ports)}")
+    elif ports.get("metrics", {}).get("targetPort") != "metrics":
         fail(f"{scenario}: the Service exposes no `metrics` port targeting the container's: {list(ports)}")
     metrics_port = ports.get("metrics", {}).get("port")
     http_port = ports.get("http", {}).get("port")
@@ -186,8 +200,8 @@ def check_metrics_port(objects: list[dict], scenario: str, values: dict) -> None
                         fail(f"{scenario}: the HTTPRoute routes to port {ref.get('port')}, not the HTTP port {http_port}")
         if o["kind"] == "ServiceMonitor":
             endpoints = o["spec"].get("endpoints", [])
-            if [e.get("port") for e in endpoints] != ["metrics"]:
-                fail(f"{scenario}: the ServiceMonitor scrapes {endpoints}, expected the `metrics` port")
+            if [e.get("port") for e in endpoints] != [scraped]:
+                fail(f"{scenario}: the ServiceMonitor scrapes {endpoints}, expected the `{scraped}` port")
         if o["kind"] == "NetworkPolicy":
             rules = o["spec"].get("ingress", [])
             by_port: dict[str, list[str]] = {}
@@ -195,7 +209,10 @@ def check_metrics_port(objects: list[dict], scenario: str, values: dict) -> None
                 for port in rule.get("ports", []) or [{"port": "*"}]:
                     by_port.setdefault(str(port.get("port")), []).extend(peers(rule))
             monitoring = values.get("networkPolicy", {}).get("monitoring", {}).get("namespace")
-            if by_port.get("metrics") != [monitoring]:
+            if shared:
+                if "metrics" in by_port or monitoring not in by_port.get("http", []):
+                    fail(f"{scenario}: metricsPort is containerPort, so the NetworkPolicy must admit {monitoring!r} to the HTTP port, and have no metrics port: {by_port}")
+            elif by_port.get("metrics") != [monitoring]:
                 fail(f"{scenario}: the NetworkPolicy admits {by_port.get('metrics')} to the metrics port, expected only {monitoring!r}")
             if "*" in by_port:
                 fail(f"{scenario}: the NetworkPolicy has a rule for every port")

@@ -1,5 +1,5 @@
 // The HTTP application: routes, request ids, timeouts, body limits, error handling and metrics
-// (served by a listener of their own, src/metrics.ts).
+// (served by a listener of their own, src/metrics.ts, or by `app` when METRICS_PORT is PORT).
 // Building it does not listen, so tests drive it with `app.inject` and main.ts decides where it
 // listens.
 import { randomUUID } from "node:crypto";
@@ -11,7 +11,7 @@ import { traceFields } from "./tracing";
 
 export interface Service {
   app: FastifyInstance;
-  /** Serves /metrics on METRICS_PORT, apart from `app`'s traffic. */
+  /** Serves /metrics on METRICS_PORT, apart from `app`'s traffic (unused when that is PORT). */
   metricsServer: FastifyInstance;
   metrics: Metrics;
   /** From now on /readyz fails, so the pod leaves the Service's endpoints before it stops. */
@@ -96,6 +96,15 @@ export function buildService(config: Config, options: ServiceOptions = {}): Serv
     }
     return { status: "ready" };
   });
+
+  // METRICS_PORT equal to PORT: /metrics on the traffic's listener (the chart then scrapes the
+  // `http` port), as the service did before metrics had a port of their own.
+  if (config.metricsPort === config.port) {
+    app.get("/metrics", async (_request, reply) => {
+      const body = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(body);
+    });
+  }
 
   return {
     app,

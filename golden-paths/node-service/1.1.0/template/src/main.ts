@@ -50,7 +50,9 @@ async function main(): Promise<void> {
   process.once("SIGINT", (signal) => void stop(signal));
 
   await listen(app, config.host, config.port, app.log);
-  await listen(metricsServer, config.host, config.metricsPort, app.log);
+  if (config.metricsPort !== config.port) {
+    await listen(metricsServer, config.host, config.metricsPort, app.log);
+  }
   app.log.info({ metrics_port: config.metricsPort }, "serving metrics");
 }
 

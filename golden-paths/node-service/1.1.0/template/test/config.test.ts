@@ -35,13 +35,17 @@ test("every variable is read", () => {
   });
 });
 
+test("metrics may share the service's port", () => {
+  const config = loadConfig({ PORT: "9100", METRICS_PORT: "9100" });
+  assert.equal(config.metricsPort, config.port);
+});
+
 test("a bad value is refused with the variable's name", () => {
   for (const [name, value] of [
     ["PORT", "0"],
     ["PORT", "70000"],
     ["PORT", "http"],
     ["METRICS_PORT", "0"],
-    ["METRICS_PORT", String(DEFAULT_PORT)],
     ["LOG_LEVEL", "loud"],
     ["SHUTDOWN_DELAY_SECONDS", "-1"],
     ["SHUTDOWN_DELAY_SECONDS", "1.5"],

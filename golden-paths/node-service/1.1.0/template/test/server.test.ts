@@ -28,10 +28,10 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-/** Starts the server and waits until both its listeners are up. */
-async function start(env: Record<string, string>): Promise<Running> {
+/** Starts the server and waits until its listeners are up (one, with `sharePort`). */
+async function start(env: Record<string, string>, sharePort = false): Promise<Running> {
   const port = await freePort();
-  const metricsPort = await freePort();
+  const metricsPort = sharePort ? port : await freePort();
   const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH ?? "", PORT: String(port), METRICS_PORT: String(metricsPort), ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -93,6 +93,17 @@ test("listens on IPv4 and IPv6, serves probes and metrics, and exits 0 on SIGTER
   assert.equal((await get("127.0.0.1", server.port, "/healthz")).status, 200);
   assert.equal(await server.exited, 0);
   assert.ok(server.logs.some((l) => l.msg === "stopped"));
+});
+
+test("METRICS_PORT equal to PORT serves /metrics on the service's port", async () => {
+  // What a project upgraded from 1.0.0 records (metrics_port = port): one listener serves both.
+  const server = await start({ SHUTDOWN_DELAY_SECONDS: "0" }, true);
+  assert.equal((await get("127.0.0.1", server.port, "/healthz")).status, 200);
+  const metrics = await get("127.0.0.1", server.port, "/metrics");
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.body, /http_requests_total\{method="GET",route="\/healthz",status="200"\}/);
+  server.child.kill("SIGTERM");
+  assert.equal(await server.exited, 0);
 });
 
 test("a bad configuration stops the server before it listens, naming the variable", async () => {

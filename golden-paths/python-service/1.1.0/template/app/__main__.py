@@ -87,7 +87,9 @@ def main() -> int:
     app = create_app(settings, state=state)
     try:
         sock = listen(settings.host, settings.port)
-        metrics_sock = listen(settings.host, settings.metrics_port)
+        # METRICS_PORT equal to PORT: the app serves /metrics itself (create_app).
+        separate = settings.metrics_port != settings.port
+        metrics_sock = listen(settings.host, settings.metrics_port) if separate else None
     except OSError as e:
         log.error(
             "cannot listen",
@@ -99,7 +101,9 @@ def main() -> int:
             },
         )
         return 1
-    metrics_server = MetricsServer(metrics_sock, app.state.metrics.registry)
+    metrics_server = (
+        MetricsServer(metrics_sock, app.state.metrics.registry) if metrics_sock else None
+    )
     config = uvicorn.Config(
         app,
         log_config=None,
@@ -115,13 +119,14 @@ def main() -> int:
         extra={
             "address": sock.getsockname()[0],
             "port": sock.getsockname()[1],
-            "metrics_port": metrics_sock.getsockname()[1],
+            "metrics_port": metrics_sock.getsockname()[1] if metrics_sock else settings.port,
             "tracing": provider is not None,
         },
     )
     server.run(sockets=[sock])
     # Scraped until the HTTP listener is gone, so the drain shows on the dashboard.
-    metrics_server.close()
+    if metrics_server is not None:
+        metrics_server.close()
     if provider is not None:
         provider.shutdown()
     log.info("stopped")

@@ -1,6 +1,6 @@
 """The HTTP application: its routes, and the probes every service of the golden path has; its
-metrics are served on a port of their own (`metrics.MetricsServer`). Add your routes to
-`create_app`."""
+metrics are served on a port of their own (`metrics.MetricsServer`), or here when METRICS_PORT
+is PORT. Add your routes to `create_app`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from opentelemetry.trace import TracerProvider
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import __version__
 from .config import SERVICE_NAME, Settings
@@ -65,5 +66,12 @@ def create_app(
     async def echo(request: Request) -> Response:
         # An example of a route reading a body: the body-size limit applies before it is read.
         return Response(await request.body(), media_type=request.headers.get("content-type"))
+
+    if settings.metrics_port == settings.port:
+        # METRICS_PORT equal to PORT: /metrics on the traffic's listener (the chart then scrapes
+        # the `http` port), as the service did before metrics had a port of their own.
+        @app.get("/metrics")
+        def metrics_endpoint() -> Response:
+            return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -64,8 +64,7 @@ def test_port_out_of_range():
         Settings.from_env({"PORT": "70000"})
 
 
-def test_metrics_need_a_port_of_their_own():
+def test_metrics_port_may_be_the_service_port():
     assert Settings.from_env({"METRICS_PORT": "9100"}).metrics_port == 9100
-    with pytest.raises(ConfigError) as e:
-        Settings.from_env({"PORT": "9100", "METRICS_PORT": "9100"})
-    assert e.value.problems == ["METRICS_PORT=9100 must differ from PORT"]
+    s = Settings.from_env({"PORT": "9100", "METRICS_PORT": "9100"})
+    assert s.metrics_port == s.port == 9100

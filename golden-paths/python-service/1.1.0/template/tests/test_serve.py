@@ -121,3 +121,27 @@ def test_bad_configuration_stops_the_start_naming_the_variable():
     line = json.loads(err)
     assert line["level"] == "error"
     assert line["problems"] == ["PORT='eighty' is not an integer"]
+
+
+def test_metrics_on_the_service_port_when_metrics_port_is_port():
+    # What a project upgraded from 1.0.0 records (metrics_port = port): one listener serves both.
+    port = free_port()
+    proc = start(
+        {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "METRICS_PORT": str(port),
+            "SHUTDOWN_DELAY_SECONDS": "0",
+        }
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(proc, base + "/readyz")
+        assert get(base + "/healthz")[0] == 200
+        status, metrics = get(base + "/metrics")
+        assert status == 200
+        assert 'http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in metrics
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+    assert proc.returncode == 0

@@ -84,3 +84,11 @@ Create the name of the service account to use
 {{- default "default" .Values.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/*
+The container port /metrics is served on: `metrics` when it has a port of its own, `http` when
+metricsPort is the service's port (projects upgraded from a release that served /metrics there).
+*/}}
+{{- define "node-service.metricsPortName" -}}
+{{- if ne (int .Values.metricsPort) (int .Values.containerPort) }}metrics{{ else }}http{{ end }}
+{{- end }}
