@@ -547,10 +547,8 @@ fn run_hook(
         ))
     };
     if output == HookOutput::Captured {
-        let out = command
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(started)?;
+        command.stdin(std::process::Stdio::null());
+        let out = retry_while_busy(|| command.output()).map_err(started)?;
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let lines: Vec<&str> = stderr.trim_end().lines().collect();
@@ -564,11 +562,28 @@ fn run_hook(
         }
         return Ok(());
     }
-    let status = command.status().map_err(started)?;
+    let status = retry_while_busy(|| command.status()).map_err(started)?;
     if !status.success() {
         return Err(err(format!("failed ({status}); the files are written but not committed: fix and commit, or `git checkout . && git clean -fd`")));
     }
     Ok(())
+}
+
+/// Runs `start` again while the kernel says the script just written is busy (`ETXTBSY`): a
+/// process another thread forks at that moment (fleet runs repositories in parallel) holds the
+/// script's write descriptor until its own exec closes it, which takes a moment.
+fn retry_while_busy<T>(mut start: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    let mut pause = std::time::Duration::from_millis(2);
+    for _ in 0..10 {
+        match start() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(200));
+            }
+            done => return done,
+        }
+    }
+    start()
 }
 
 /// `upgrade --continue`: checks that no conflict remains, records the new version, commits.
@@ -812,6 +827,28 @@ pub fn abort(dir: &Path) -> Result<(), Error> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_busy_script_is_started_again_and_other_errors_are_not_retried() {
+        use std::io::{Error, ErrorKind};
+        let mut calls = 0;
+        let started = retry_while_busy(|| {
+            calls += 1;
+            if calls < 3 {
+                Err(Error::from(ErrorKind::ExecutableFileBusy))
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(started.unwrap(), 3);
+        let mut calls = 0;
+        let refused = retry_while_busy(|| -> std::io::Result<()> {
+            calls += 1;
+            Err(Error::from(ErrorKind::PermissionDenied))
+        });
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::PermissionDenied);
+        assert_eq!(calls, 1);
+    }
     use super::*;
 
     fn edits_waiting_on_conflicts() -> Edits {
