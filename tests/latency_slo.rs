@@ -41,7 +41,8 @@ fn bucket_bounds_ms(source: &str) -> Vec<u64> {
         .collect()
 }
 
-/// The `latency_slo_ms` question of a release: its choices and its default.
+/// The `latency_slo_ms` question of a release: the answers its validation accepts (a regex
+/// `^(a|b|..)$`, so that `bundle test` does not render each one) and its default.
 fn threshold_question(bundle: &str, version: &str) -> (Vec<String>, String) {
     let path = repo_root().join(format!("golden-paths/{bundle}/{version}/bundle.toml"));
     let manifest: toml::Table = std::fs::read_to_string(&path)
@@ -54,11 +55,13 @@ fn threshold_question(bundle: &str, version: &str) -> (Vec<String>, String) {
         .iter()
         .find(|q| q["name"].as_str() == Some("latency_slo_ms"))
         .unwrap_or_else(|| panic!("{bundle} {version} asks latency_slo_ms"));
-    let choices = question["choices"]
-        .as_array()
-        .expect("choices")
-        .iter()
-        .map(|c| c.as_str().expect("a string choice").to_string())
+    let regex = question["validation"]["regex"].as_str().expect("a regex");
+    let choices = regex
+        .strip_prefix("^(")
+        .and_then(|r| r.strip_suffix(")$"))
+        .unwrap_or_else(|| panic!("{bundle}: latency_slo_ms accepts a list of bounds, not {regex}"))
+        .split('|')
+        .map(str::to_string)
         .collect();
     let default = question["default"].as_str().expect("default").to_string();
     (choices, default)
@@ -175,8 +178,14 @@ fn a_latency_threshold_between_two_buckets_is_refused() {
                 "latency_slo_ms=300",
             ])
             .code(2);
-        out.stderr_contains("latency_slo_ms");
-        out.stderr_contains("300");
+        // The error names the question and the answers it takes (not the answer given: goldpath
+        // never echoes an answer, which may be a secret).
+        out.stderr_contains("answer for `latency_slo_ms`");
+        let (choices, _) = threshold_question(bundle, version);
+        out.stderr_contains(&format!(
+            "must be a bucket bound of the duration histogram, in milliseconds: {}",
+            choices.join(", ")
+        ));
         assert!(
             !dir.exists(),
             "{bundle}: nothing written for a refused answer"
