@@ -20,6 +20,7 @@ mod golden_path;
 #[cfg(unix)]
 mod golden_path_pipeline;
 mod harness;
+mod latency_slo;
 mod merge_cli;
 mod merge_corpus;
 mod merge_git;
