@@ -339,6 +339,13 @@ impl Journal {
 
     fn create(report: &Path) -> Result<Journal, Error> {
         let path = Journal::path_of(report);
+        // Opened to be emptied: a link in its place would empty whatever it points to.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::Report {
+                path,
+                message: "it is a symbolic link; goldpath never writes through one. Remove the link, or give --report another path".into(),
+            });
+        }
         let file = std::fs::OpenOptions::new()
             .create(true)
             .write(true)
@@ -432,6 +439,22 @@ impl Mode {
 
 #[cfg(test)]
 mod tests {
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_in_the_journals_place_is_refused_and_its_target_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("report.json");
+        let target = dir.path().join("precious.txt");
+        std::fs::write(&target, "keep\n").unwrap();
+        std::os::unix::fs::symlink(&target, Journal::path_of(&report)).unwrap();
+        let err = Report::new(Mode::Upgrade, "svc", None, "b")
+            .start(&report)
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
+    }
     use super::*;
 
     fn campaign() -> Report {
