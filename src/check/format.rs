@@ -325,7 +325,8 @@ pub fn github(r: &Report, fail_on: &[Finding]) -> String {
     out
 }
 
-fn xml(s: &str) -> String {
+/// Text escaped for XML content and attributes (JUnit reports: `check` and `bundle test`).
+pub(crate) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -13,6 +13,7 @@ use super::output::emit;
 use crate::answers::Given;
 use crate::bundle::lint::matrix::{self, AnswerSet};
 use crate::bundle::{Bundle, Manifest, Origin, SourceSpec};
+use crate::check::xml;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -360,21 +361,4 @@ fn junit(title: &str, cases: &[Case], out: &mut dyn Write) -> Result<(), Command
         }
     }
     emit(out, format_args!("  </testsuite>\n</testsuites>\n"))
-}
-
-/// Text escaped for XML content and attributes.
-fn xml(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .fold(String::new(), |mut acc, c| {
-            match c {
-                '&' => acc.push_str("&amp;"),
-                '<' => acc.push_str("&lt;"),
-                '>' => acc.push_str("&gt;"),
-                '"' => acc.push_str("&quot;"),
-                '\'' => acc.push_str("&apos;"),
-                c => acc.push(c),
-            }
-            acc
-        })
 }
