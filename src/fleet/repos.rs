@@ -108,10 +108,7 @@ pub fn read_repos(path: &Path, scan: FolderScan) -> Result<Vec<RepoRef>, Error> 
     })?;
     let mut repos: BTreeSet<RepoRef> = BTreeSet::new();
     if meta.is_dir() {
-        repos.extend(find_in_folder(path));
-        if scan == FolderScan::Repositories {
-            repos.extend(work_trees_in(path));
-        }
+        repos.extend(find_in_folder(path, scan));
     } else {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Repos {
             path: path.to_path_buf(),
@@ -137,14 +134,26 @@ pub fn read_repos(path: &Path, scan: FolderScan) -> Result<Vec<RepoRef>, Error> 
     Ok(repos.into_iter().collect())
 }
 
-/// Every git work tree under `root` that holds a `.goldpath.toml` at any depth, once each.
-fn find_in_folder(root: &Path) -> Vec<RepoRef> {
+/// Every git work tree under `root` that holds a `.goldpath.toml` at any depth, once each; with
+/// [`FolderScan::Repositories`] every other work tree under it too (a folder holding `.git`, a
+/// folder or a file; bare repositories are nobody's work tree). One walk serves both.
+fn find_in_folder(root: &Path, scan: FolderScan) -> Vec<RepoRef> {
     let mut found = BTreeSet::new();
     let walk = walkdir::WalkDir::new(root)
         .follow_links(false)
         .into_iter()
         .filter_entry(|e| e.file_name() != ".git");
     for entry in walk.filter_map(Result::ok) {
+        if scan == FolderScan::Repositories
+            && entry.file_type().is_dir()
+            && std::fs::symlink_metadata(entry.path().join(".git")).is_ok()
+        {
+            let dir = entry
+                .path()
+                .canonicalize()
+                .unwrap_or_else(|_| entry.path().to_path_buf());
+            found.insert(RepoRef::parse(&dir.to_string_lossy(), root));
+        }
         if entry.file_name() != crate::tree::ANSWERS_FILE || !entry.file_type().is_file() {
             continue;
         }
@@ -159,27 +168,6 @@ fn find_in_folder(root: &Path) -> Vec<RepoRef> {
         }
     }
     found.into_iter().collect()
-}
-
-/// Every git work tree under `root` (a folder holding `.git`, a folder or a file), at any depth;
-/// bare repositories are not work trees and are left out.
-fn work_trees_in(root: &Path) -> Vec<RepoRef> {
-    walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".git")
-        .filter_map(Result::ok)
-        .filter(|e| {
-            e.file_type().is_dir() && std::fs::symlink_metadata(e.path().join(".git")).is_ok()
-        })
-        .map(|e| {
-            let dir = e
-                .path()
-                .canonicalize()
-                .unwrap_or_else(|_| e.path().to_path_buf());
-            RepoRef::parse(&dir.to_string_lossy(), root)
-        })
-        .collect()
 }
 
 #[cfg(test)]
