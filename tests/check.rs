@@ -468,3 +468,147 @@ fn a_locked_script_that_lost_its_executable_bit_is_drift_and_diff_restores_it() 
         out.stdout
     );
 }
+
+/// A repository `mono` holding two projects from 1.0.0 of the svc bundle, `services/a` and
+/// `services/b`, each made inside it by `goldpath new` (which commits it there), with a drifted
+/// locked pipeline staged in `services/b` and an edited README staged in `services/a`.
+fn two_staged_projects(s: &Workspace) -> PathBuf {
+    let url = svc_bundle(s);
+    let mono = s.path("mono");
+    fs::create_dir_all(&mono).unwrap();
+    git(&mono, &["init", "-q", "-b", "main"]);
+    write(&mono, &[("README.md", "# mono\n")]);
+    git(&mono, &["add", "README.md"]);
+    git(
+        &mono,
+        &[
+            "-c",
+            "user.name=Dev",
+            "-c",
+            "user.email=d@example.com",
+            "commit",
+            "-qm",
+            "start",
+        ],
+    );
+    for (svc, name) in [("services/a", "a"), ("services/b", "b")] {
+        let set = format!("service_name={name}");
+        s.command(
+            &mono,
+            &[
+                "new",
+                "svc",
+                svc,
+                "--from",
+                &url,
+                "--version",
+                "1.0.0",
+                "--set",
+                &set,
+                "--defaults",
+                "--no-input",
+            ],
+        )
+        .success();
+    }
+    write(&mono, &[("services/a/README.md", "# a, documented\n")]);
+    drift_pipeline(&mono.join("services/b"));
+    git(
+        &mono,
+        &["add", "services/a/README.md", "services/b/ci/pipeline.yml"],
+    );
+    mono
+}
+
+/// `check --staged --format json` over two projects is ONE document (it was two reports one
+/// after another, which no JSON parser reads), valid against
+/// docs/check-staged-report.schema.json, each report valid against check-report.schema.json.
+#[test]
+fn check_staged_json_over_two_projects_is_one_document() {
+    let s = Workspace::new();
+    let mono = two_staged_projects(&s);
+    let out = s.goldpath(&mono, &["check", "--staged", "--format", "json"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let document: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{}", out.stdout));
+    let schema = |name: &str| -> serde_json::Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs")
+            .join(name);
+        serde_json::from_str(&read(path)).unwrap()
+    };
+    let registry = jsonschema::Registry::new()
+        .add(
+            "https://goldpath.dev/schemas/check-report/v1",
+            schema("check-report.schema.json"),
+        )
+        .unwrap()
+        .prepare()
+        .unwrap();
+    let validator = jsonschema::options()
+        .with_registry(&registry)
+        .build(&schema("check-staged-report.schema.json"))
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{document:#}");
+    let projects = document["projects"].as_array().unwrap();
+    let folders: Vec<&str> = projects
+        .iter()
+        .map(|p| p["folder"].as_str().unwrap())
+        .collect();
+    assert_eq!(folders, ["services/a", "services/b"]);
+    assert_eq!(projects[0]["report"]["drift"], serde_json::json!([]));
+    assert_eq!(projects[1]["report"]["drift"][0]["path"], "ci/pipeline.yml");
+    assert_eq!(document["failed"], true);
+    // Each report is the one `check --format json` gives for that project alone.
+    let alone = s.goldpath(&mono.join("services/a"), &["check", "--format", "json"]);
+    let alone: serde_json::Value = serde_json::from_str(&alone.stdout).unwrap();
+    assert_eq!(projects[0]["report"], alone);
+
+    // Nothing staged in a project: still one document, with no project in it.
+    git(&mono, &["reset", "-q"]);
+    let out = s.goldpath(&mono, &["check", "--staged", "--format", "json"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let document: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(validator.is_valid(&document), "{document:#}");
+    assert_eq!(document["projects"], serde_json::json!([]));
+}
+
+/// `check --staged --format junit` over two projects is one `<testsuites>` holding a
+/// `<testsuite>` for each, named by its folder, the totals summed.
+#[test]
+fn check_staged_junit_over_two_projects_is_one_document_with_a_suite_each() {
+    let s = Workspace::new();
+    let mono = two_staged_projects(&s);
+    let out = s.goldpath(&mono, &["check", "--staged", "--format", "junit"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let doc = roxmltree::Document::parse(&out.stdout)
+        .unwrap_or_else(|e| panic!("not one XML document ({e}):\n{}", out.stdout));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<(&str, &str, &str)> = root
+        .children()
+        .filter(|n| n.is_element())
+        .map(|n| {
+            assert_eq!(n.tag_name().name(), "testsuite");
+            (
+                n.attribute("name").unwrap(),
+                n.attribute("tests").unwrap(),
+                n.attribute("failures").unwrap(),
+            )
+        })
+        .collect();
+    // a: outdated, and its README customised (a note); b: outdated and drifted.
+    assert_eq!(
+        suites,
+        [
+            ("goldpath check: services/a: svc 1.0.0", "4", "1"),
+            ("goldpath check: services/b: svc 1.0.0", "3", "2"),
+        ]
+    );
+    assert_eq!(root.attribute("tests"), Some("7"));
+    assert_eq!(root.attribute("failures"), Some("3"));
+}

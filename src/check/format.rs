@@ -189,8 +189,37 @@ pub fn text(r: &Report, fail_on: &[Finding]) -> String {
 }
 
 pub fn json(r: &Report, fail_on: &[Finding]) -> String {
-    let findings: Vec<&str> = r.findings().into_iter().map(Finding::name).collect();
+    pretty(&json_value(r, fail_on))
+}
+
+/// The schema of [`json_staged`]'s document (docs/check-staged-report.schema.json).
+const STAGED_SCHEMA: &str = "https://goldpath.dev/schemas/check-staged-report/v1";
+
+/// The reports of every project `check --staged` checked, as ONE document a consumer can parse
+/// (one report after another is not JSON): each project's folder relative to the repository's
+/// work tree (`.` for its root) and its report, exactly as [`json`] gives it (schema
+/// check-report/v1), in the order given.
+pub fn json_staged(projects: &[(String, Report)], fail_on: &[Finding]) -> String {
     let value = serde_json::json!({
+        "schema": STAGED_SCHEMA,
+        "projects": projects.iter().map(|(folder, r)| serde_json::json!({
+            "folder": folder,
+            "report": json_value(r, fail_on),
+        })).collect::<Vec<_>>(),
+        "failed": projects.iter().any(|(_, r)| r.fails(fail_on)),
+    });
+    pretty(&value)
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("a report is plain JSON");
+    s.push('\n');
+    s
+}
+
+fn json_value(r: &Report, fail_on: &[Finding]) -> serde_json::Value {
+    let findings: Vec<&str> = r.findings().into_iter().map(Finding::name).collect();
+    serde_json::json!({
         "schema": "https://goldpath.dev/schemas/check-report/v1",
         "bundle": r.bundle,
         "version": r.version.to_string(),
@@ -223,10 +252,7 @@ pub fn json(r: &Report, fail_on: &[Finding]) -> String {
         "findings": findings,
         "fail_on": fail_on.iter().map(|f| f.name()).collect::<Vec<_>>(),
         "failed": r.fails(fail_on),
-    });
-    let mut s = serde_json::to_string_pretty(&value).expect("a report is plain JSON");
-    s.push('\n');
-    s
+    })
 }
 
 /// GitHub's workflow-command escaping: the message and the properties each have their own.
@@ -386,43 +412,74 @@ impl Case {
 }
 
 pub fn junit(r: &Report, fail_on: &[Finding]) -> String {
-    let cases = junit_cases(r, fail_on);
-    let failures = cases.iter().filter(|c| c.failure.is_some()).count();
+    let suite = format!("goldpath check: {} {}", r.bundle, r.version);
+    junit_suites(&[(suite, junit_cases(r, fail_on))])
+}
+
+/// The reports of every project `check --staged` checked, as ONE JUnit document: a
+/// `<testsuite>` for each project, named with its folder relative to the repository's work
+/// tree (`.` for its root), in one `<testsuites>` that counts them all.
+pub fn junit_staged(projects: &[(String, Report)], fail_on: &[Finding]) -> String {
+    let suites: Vec<(String, Vec<Case>)> = projects
+        .iter()
+        .map(|(folder, r)| {
+            let name = format!("goldpath check: {folder}: {} {}", r.bundle, r.version);
+            (name, junit_cases(r, fail_on))
+        })
+        .collect();
+    junit_suites(&suites)
+}
+
+fn junit_suites(suites: &[(String, Vec<Case>)]) -> String {
+    let failures = |cases: &[Case]| cases.iter().filter(|c| c.failure.is_some()).count();
+    let tests: usize = suites.iter().map(|(_, cases)| cases.len()).sum();
+    let failed: usize = suites.iter().map(|(_, cases)| failures(cases)).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let suite = xml(&format!("goldpath check: {} {}", r.bundle, r.version));
     let _ = writeln!(
         out,
-        "<testsuites name=\"goldpath check\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
-        cases.len()
+        "<testsuites name=\"goldpath check\" tests=\"{tests}\" failures=\"{failed}\" errors=\"0\">"
     );
-    let _ = writeln!(out, "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">", cases.len());
-    for c in cases {
-        let _ = write!(
+    for (name, cases) in suites {
+        let _ = writeln!(
             out,
-            "    <testcase classname=\"{}\" name=\"{}\"",
-            c.class,
-            xml(&c.name)
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
+            xml(name),
+            cases.len(),
+            failures(cases)
         );
-        if c.failure.is_none() && c.note.is_none() {
-            out.push_str("/>\n");
-            continue;
+        for c in cases {
+            junit_case(&mut out, c);
         }
-        out.push_str(">\n");
-        if let Some((kind, message, body)) = c.failure {
-            let _ = writeln!(
-                out,
-                "      <failure type=\"{kind}\" message=\"{}\">{}</failure>",
-                xml(&message),
-                xml(&body)
-            );
-        }
-        if let Some(note) = c.note {
-            let _ = writeln!(out, "      <system-out>{}</system-out>", xml(&note));
-        }
-        out.push_str("    </testcase>\n");
+        out.push_str("  </testsuite>\n");
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
+    out.push_str("</testsuites>\n");
     out
+}
+
+fn junit_case(out: &mut String, c: &Case) {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"{}\" name=\"{}\"",
+        c.class,
+        xml(&c.name)
+    );
+    if c.failure.is_none() && c.note.is_none() {
+        out.push_str("/>\n");
+        return;
+    }
+    out.push_str(">\n");
+    if let Some((kind, message, body)) = &c.failure {
+        let _ = writeln!(
+            out,
+            "      <failure type=\"{kind}\" message=\"{}\">{}</failure>",
+            xml(message),
+            xml(body)
+        );
+    }
+    if let Some(note) = &c.note {
+        let _ = writeln!(out, "      <system-out>{}</system-out>", xml(note));
+    }
+    out.push_str("    </testcase>\n");
 }
 
 /// The test cases of a report: the version, each drifted file, each file with conflict

@@ -85,26 +85,41 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
 }
 
 /// `check --staged`: each project the staged changes touch, as the index has it; exit 1 if
-/// any fails.
+/// any fails. JSON and JUnit are one document for them all, which a consumer can parse.
 fn run_staged(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     let projects = crate::git::staged_projects(&args.dir)?;
-    if projects.is_empty() {
-        if matches!(args.format, Format::Text) {
-            emit(
-                out,
-                format_args!("No goldpath project is touched by the staged changes.\n"),
-            )?;
-        }
+    if projects.is_empty() && matches!(args.format, Format::Text) {
+        emit(
+            out,
+            format_args!("No goldpath project is touched by the staged changes.\n"),
+        )?;
         return Ok(0);
     }
     let mut code = 0;
+    let mut reports = Vec::new();
     for dir in &projects {
         let (project, files) = Project::open_staged(dir)?;
-        if projects.len() > 1 && matches!(args.format, Format::Text) {
-            emit(out, format_args!("{} (staged):\n", dir.display()))?;
+        let report = check_report(&args, &project, &files)?;
+        code = code.max(if report.fails(&args.fail_on) { 1 } else { 0 });
+        match args.format {
+            Format::Json | Format::Junit => {
+                let folder = crate::git::ProjectRepo::open(dir)?.folder().to_string();
+                reports.push((folder, report));
+            }
+            Format::Text | Format::Github => {
+                if projects.len() > 1 && matches!(args.format, Format::Text) {
+                    emit(out, format_args!("{} (staged):\n", dir.display()))?;
+                }
+                print_report(&args, &report, out)?;
+            }
         }
-        code = code.max(check_one(&args, &project, &files, out)?);
     }
+    let document = match args.format {
+        Format::Json => check::json_staged(&reports, &args.fail_on),
+        Format::Junit => check::junit_staged(&reports, &args.fail_on),
+        Format::Text | Format::Github => return Ok(code),
+    };
+    emit(out, format_args!("{document}"))?;
     Ok(code)
 }
 
@@ -115,6 +130,17 @@ fn check_one(
     files: &dyn CurrentFiles,
     out: &mut dyn Write,
 ) -> Result<i32, CommandError> {
+    let report = check_report(args, project, files)?;
+    print_report(args, &report, out)?;
+    Ok(if report.fails(&args.fail_on) { 1 } else { 0 })
+}
+
+/// Checks `project`, its files read from `files`.
+fn check_report(
+    args: &Args,
+    project: &Project,
+    files: &dyn CurrentFiles,
+) -> Result<check::Report, CommandError> {
     let from = args.from.as_deref().map(SourceSpec::parse);
     let spec = project.current_source(from.as_ref());
     let fetching = (matches!(spec, SourceSpec::Git(_)) && !args.offline)
@@ -122,18 +148,29 @@ fn check_one(
     let source = check::open_source_with(project, from.as_ref(), network(args.offline))?;
     drop(fetching);
     let supplied = supplied(&args.set);
-    let report = check::check_with(project, files, &source, from.as_ref(), &supplied)?;
+    Ok(check::check_with(
+        project,
+        files,
+        &source,
+        from.as_ref(),
+        &supplied,
+    )?)
+}
+
+/// Prints one project's report in the format asked for.
+fn print_report(
+    args: &Args,
+    report: &check::Report,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
     let text = match args.format {
-        Format::Text => {
-            emit_report(out, &check::text(&report, &args.fail_on))?;
-            return Ok(if report.fails(&args.fail_on) { 1 } else { 0 });
-        }
-        Format::Json => check::json(&report, &args.fail_on),
-        Format::Github => check::github(&report, &args.fail_on),
-        Format::Junit => check::junit(&report, &args.fail_on),
+        Format::Text => return emit_report(out, &check::text(report, &args.fail_on)),
+        Format::Json => check::json(report, &args.fail_on),
+        Format::Github => check::github(report, &args.fail_on),
+        Format::Junit => check::junit(report, &args.fail_on),
     };
     emit(out, format_args!("{text}"))?;
-    Ok(if report.fails(&args.fail_on) { 1 } else { 0 })
+    Ok(())
 }
 
 #[derive(clap::Args)]

@@ -39,6 +39,15 @@ impl ProjectRepo {
         Ok(ProjectRepo { repo, prefix })
     }
 
+    /// The project's folder relative to the repository's work tree, `/`-separated; `.` for
+    /// its root (as `check --staged` names each project it reports on).
+    pub fn folder(&self) -> &str {
+        match self.prefix.strip_suffix('/') {
+            Some(folder) => folder,
+            None => ".",
+        }
+    }
+
     fn in_repo(&self, path: &RelPath) -> String {
         format!("{}{}", self.prefix, path)
     }
