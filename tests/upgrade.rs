@@ -656,3 +656,99 @@ fn delete_and_set_answer_migrations_report_what_they_did() {
     assert!(read(p.join("chart/values.yaml")).contains("minReplicas: 5"));
     assert!(read(p.join(".goldpath.toml")).contains("min_replicas = 5"));
 }
+
+/// `out`'s stdout as the one JSON document of `upgrade --format json`, valid against
+/// docs/upgrade-report.schema.json.
+#[track_caller]
+fn upgrade_report(out: &crate::harness::Outcome) -> serde_json::Value {
+    let report: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{}", out.stdout));
+    let schema: serde_json::Value = serde_json::from_str(&read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/upgrade-report.schema.json"
+    )))
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+    report
+}
+
+/// A project from 1.0.0 whose locked pipeline was edited and committed, with an upgrade to
+/// 2.0.0 (`--format json`) stopped on that conflict.
+fn stopped_on_the_pipeline(s: &Workspace) -> PathBuf {
+    let url = svc_bundle(s);
+    let p = svc_project(s, &url);
+    edit_and_commit(&p, |p| {
+        fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make\n").unwrap()
+    });
+    let out = s.goldpath(&p, &["upgrade", "--format", "json", "--defaults"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let report = upgrade_report(&out);
+    assert_eq!(report["status"], "conflicts");
+    assert_eq!(report["conflicts"], serde_json::json!(["ci/pipeline.yml"]));
+    p
+}
+
+/// `upgrade --continue --format json` (it was refused): the upgrade report, committed, with
+/// the stopped upgrade's versions and the commit it made.
+#[test]
+fn continue_with_format_json_prints_the_upgrade_report() {
+    let s = Workspace::new();
+    let p = stopped_on_the_pipeline(&s);
+    fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make test\n").unwrap();
+    let out = s.goldpath(&p, &["upgrade", "--continue", "--format", "json"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let report = upgrade_report(&out);
+    let head = git(&p, &["rev-parse", "HEAD"]);
+    assert_eq!(report["status"], "committed");
+    assert_eq!(report["commit"], head.trim());
+    assert_eq!(report["project"], "orders-api");
+    assert_eq!(report["bundle"], "svc");
+    assert_eq!(
+        (&report["from"], &report["to"]),
+        (&"1.0.0".into(), &"2.0.0".into())
+    );
+    assert_eq!(report["conflicts"], serde_json::json!([]));
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+    assert!(read(p.join(".goldpath.toml")).contains("version = \"2.0.0\""));
+
+    // --no-commit: written, not committed.
+    let s = Workspace::new();
+    let p = stopped_on_the_pipeline(&s);
+    fs::write(p.join("ci/pipeline.yml"), "steps:\n  - run: make test\n").unwrap();
+    let out = s.goldpath(
+        &p,
+        &["upgrade", "--continue", "--no-commit", "--format", "json"],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let report = upgrade_report(&out);
+    assert_eq!(report["status"], "written");
+    assert_eq!(report["commit"], serde_json::Value::Null);
+}
+
+/// `upgrade --abort --format json` (it was refused): the upgrade report, aborted, the files
+/// back as they were.
+#[test]
+fn abort_with_format_json_prints_the_upgrade_report() {
+    let s = Workspace::new();
+    let p = stopped_on_the_pipeline(&s);
+    let out = s.goldpath(&p, &["upgrade", "--abort", "--format", "json"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let report = upgrade_report(&out);
+    assert_eq!(report["status"], "aborted");
+    assert_eq!(report["commit"], serde_json::Value::Null);
+    assert_eq!(
+        (&report["from"], &report["to"]),
+        (&"1.0.0".into(), &"2.0.0".into())
+    );
+    assert_eq!(read(p.join("ci/pipeline.yml")), "steps:\n  - run: make\n");
+    assert_eq!(git(&p, &["status", "--porcelain"]), "");
+    // Nothing left to abort: an error on stderr, stdout empty (as the schema says).
+    let out = s.goldpath(&p, &["upgrade", "--abort", "--format", "json"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+}

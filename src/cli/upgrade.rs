@@ -76,8 +76,8 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["to", "from", "set", "answers", "dry_run"])]
     abort: bool,
     /// Output format: text, or json (one document on stdout, see docs/upgrade-report.schema.json;
-    /// never prompts, as with --no-input)
-    #[arg(long, value_enum, default_value = "text", conflicts_with_all = ["continue_", "abort"])]
+    /// never prompts, as with --no-input); with --continue and --abort too
+    #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
 
@@ -98,22 +98,40 @@ pub fn run(mut args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
             _ => PathBuf::from("."),
         };
     }
+    // The JSON report of `--continue` and `--abort` is about the upgrade that stopped: its
+    // versions are read before they end it (or a recovery below changes the record).
+    let stopped = (args.format == Format::Json && (args.continue_ || args.abort))
+        .then(|| Project::open(&args.dir).ok())
+        .flatten();
     // A goldpath process cut off in the middle of an upgrade left its journal: put the project
     // where the user can work from before anything else (see upgrade::journal).
     if !args.dry_run {
-        if let Some(code) = recover(&args, out)? {
+        if let Some(code) = recover(&args, stopped.as_ref(), out)? {
             return Ok(code);
         }
     }
     if args.continue_ {
-        return finish(&args, out);
+        return finish(&args, stopped.as_ref(), out);
     }
     if args.abort {
         upgrade::abort(&args.dir)?;
-        emit(out, format_args!("{ABORTED}\n"))?;
-        return Ok(0);
+        return match &stopped {
+            Some(project) => resumed_json(project, "aborted", None, out),
+            None => say(&args, out, ABORTED),
+        };
     }
     upgrade(&args, out)
+}
+
+/// A line for people: on stdout, or on stderr with `--format json` (stdout holds only the
+/// JSON document).
+fn say(args: &Args, out: &mut dyn Write, line: &str) -> Result<i32, CommandError> {
+    if args.format == Format::Json {
+        eprintln!("{}", crate::redact::redact(line));
+    } else {
+        emit(out, format_args!("{line}\n"))?;
+    }
+    Ok(0)
 }
 
 const ABORTED: &str = "Upgrade aborted: every file it touched is back as it was at HEAD.";
@@ -121,7 +139,11 @@ const ALREADY_COMMITTED: &str = "Nothing to abort: the upgrade was committed bef
 
 /// Recovers from a goldpath process that was cut off; returns the exit code when that was
 /// all the command asked for (`--continue` or `--abort` of what is now finished).
-fn recover(args: &Args, out: &mut dyn Write) -> Result<Option<i32>, CommandError> {
+fn recover(
+    args: &Args,
+    stopped: Option<&Project>,
+    out: &mut dyn Write,
+) -> Result<Option<i32>, CommandError> {
     let asking = if args.continue_ {
         upgrade::Asking::Continue
     } else if args.abort {
@@ -132,45 +154,58 @@ fn recover(args: &Args, out: &mut dyn Write) -> Result<Option<i32>, CommandError
     let Some(recovered) = upgrade::recover(&args.dir, asking)? else {
         return Ok(None);
     };
-    if args.format == Format::Json {
-        // stdout holds only the JSON document.
-        eprintln!("Recovered: {}.", recovered.describe());
-    } else {
-        emit(out, format_args!("Recovered: {}.\n", recovered.describe()))?;
-    }
+    say(args, out, &format!("Recovered: {}.", recovered.describe()))?;
     let nothing_left = Project::open(&args.dir)
         .map(|p| p.record.upgrade.is_none())
         .unwrap_or(false);
-    if args.continue_ && nothing_left {
-        emit(out, format_args!("Upgrade finished.\n"))?;
-        return Ok(Some(0));
-    }
-    if args.abort {
-        let committed = matches!(
-            recovered,
-            upgrade::Recovered::Committed | upgrade::Recovered::CommittedNow(_)
-        );
-        if committed {
-            // The cut-off process got as far as its commit: there is nothing left to abort,
-            // and saying "aborted" would hide that HEAD moved.
-            emit(out, format_args!("{ALREADY_COMMITTED}\n"))?;
-            return Ok(Some(0));
+    // The commit the cut-off process made (or that recovery made for it).
+    let committed = match &recovered {
+        upgrade::Recovered::CommittedNow(id) => Some(Some(id.clone())),
+        upgrade::Recovered::Committed => Some(crate::git::ProjectRepo::open(&args.dir)?.head_id()),
+        _ => None,
+    };
+    let (status, commit, line) = if args.continue_ && nothing_left {
+        match committed {
+            Some(commit) => ("committed", commit, "Upgrade finished."),
+            None => ("written", None, "Upgrade finished."),
         }
-        if recovered == upgrade::Recovered::Undone || nothing_left {
-            emit(out, format_args!("{ABORTED}\n"))?;
-            return Ok(Some(0));
+    } else if args.abort && committed.is_some() {
+        // The cut-off process got as far as its commit: there is nothing left to abort,
+        // and saying "aborted" would hide that HEAD moved.
+        ("committed", committed.flatten(), ALREADY_COMMITTED)
+    } else if args.abort && (recovered == upgrade::Recovered::Undone || nothing_left) {
+        ("aborted", None, ABORTED)
+    } else {
+        return Ok(None);
+    };
+    match stopped {
+        Some(project) => {
+            eprintln!("{line}");
+            resumed_json(project, status, commit, out).map(Some)
         }
+        None => say(args, out, line).map(Some),
     }
-    Ok(None)
 }
 
 /// `--continue`.
-fn finish(args: &Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+fn finish(
+    args: &Args,
+    stopped: Option<&Project>,
+    out: &mut dyn Write,
+) -> Result<i32, CommandError> {
     let applied = upgrade::finish(
         &args.dir,
         args.no_commit,
         super::new::verify(args.no_verify),
     )?;
+    if let Some(project) = stopped {
+        let status = if applied.commit.is_some() {
+            "committed"
+        } else {
+            "written"
+        };
+        return resumed_json(project, status, applied.commit, out);
+    }
     emit(
         out,
         format_args!(
@@ -478,6 +513,46 @@ fn json_report(
         "dropped_answers": plan.dropped_answers,
         "notes": plan.secret_notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })
+}
+
+/// The report of `--continue` or `--abort` (`status`), in the shape of the upgrade's own
+/// (docs/upgrade-report.schema.json), for the upgrade `stopped` (the project as it was before
+/// the command ended it) recorded. The upgrade that stopped listed the files, and none is left
+/// in conflict, so both lists are empty, as are the plan's migrations, renames, answers and notes.
+fn resumed_json(
+    stopped: &Project,
+    status: &str,
+    commit: Option<String>,
+    out: &mut dyn Write,
+) -> Result<i32, CommandError> {
+    let recorded = &stopped.record.bundle;
+    // A record without an upgrade in progress: a cut-off upgrade that recovery finished or undid.
+    let (to, source, bundle_commit) = match &stopped.record.upgrade {
+        Some(p) => (&p.version, &p.source, &p.commit),
+        None => (&recorded.version, &recorded.source, &recorded.commit),
+    };
+    let report = serde_json::json!({
+        "schema": "https://goldpath.dev/schemas/upgrade-report/v1",
+        "project": project_name(&stopped.dir),
+        "bundle": recorded.name,
+        "from": recorded.version.to_string(),
+        "to": to.to_string(),
+        "source": crate::bundle::SourceSpec::parse(source).to_string(),
+        "bundle_commit": bundle_commit,
+        "status": status,
+        "commit": commit,
+        "files": [],
+        "conflicts": [],
+        "migrations": [],
+        "renames_detected": [],
+        "new_answers": [],
+        "dropped_answers": [],
+        "notes": [],
+    });
+    let text = serde_json::to_string_pretty(&report)
+        .map_err(|e| CommandError::internal(format!("the upgrade report: {e}")))?;
+    emit(out, format_args!("{text}\n"))?;
+    Ok(0)
 }
 
 /// One file of the plan: what happens to it, in a word and in the text report's words.
