@@ -612,3 +612,77 @@ fn check_staged_junit_over_two_projects_is_one_document_with_a_suite_each() {
     assert_eq!(root.attribute("tests"), Some("7"));
     assert_eq!(root.attribute("failures"), Some("3"));
 }
+
+/// A committed file holding conflict markers is reported once, as conflict markers (what to act
+/// on), in every format: not also as customised (a merge file) or as drift (a locked one).
+#[test]
+fn a_committed_file_with_conflict_markers_is_reported_once_as_conflict_markers() {
+    let s = Workspace::new();
+    let p = up_to_date(&s);
+    edit_and_commit(&p, |p| {
+        let markers = "<<<<<<< ours\nreplicaCount: 9\n=======\nreplicaCount: 2\n>>>>>>> theirs\n";
+        fs::write(p.join("chart/values.yaml"), markers).unwrap();
+        let pipeline = "<<<<<<< ours\nsteps: [make]\n=======\nsteps: [test]\n>>>>>>> theirs\n";
+        fs::write(p.join("ci/pipeline.yml"), pipeline).unwrap();
+    });
+    let out = s.goldpath(&p, &["check"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().skip(1).collect();
+    assert_eq!(
+        lines,
+        [
+            "error: conflict markers: chart/values.yaml still holds conflict markers. Resolve them, then run `goldpath upgrade --continue`.",
+            "error: conflict markers: ci/pipeline.yml still holds conflict markers. Resolve them, then run `goldpath upgrade --continue`.",
+        ],
+        "{}",
+        out.stdout
+    );
+
+    let out = s.goldpath(&p, &["check", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        report["conflict_markers"],
+        serde_json::json!(["chart/values.yaml", "ci/pipeline.yml"])
+    );
+    assert_eq!(report["customised"], serde_json::json!([]));
+    assert_eq!(report["drift"], serde_json::json!([]));
+    assert_eq!(report["findings"], serde_json::json!(["conflict-markers"]));
+
+    let out = s.goldpath(&p, &["check", "--format", "github"]);
+    let titles: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split("title=").nth(1)?.split("::").next())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "goldpath%3A conflict markers",
+            "goldpath%3A conflict markers"
+        ],
+        "{}",
+        out.stdout
+    );
+
+    let out = s.goldpath(&p, &["check", "--format", "junit"]);
+    let doc = roxmltree::Document::parse(&out.stdout).unwrap();
+    let cases: Vec<(&str, &str)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|n| {
+            (
+                n.attribute("classname").unwrap(),
+                n.attribute("name").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cases,
+        [
+            ("goldpath.version", "2.0.0 is the newest version of svc"),
+            ("goldpath.drift", "locked files match the golden path"),
+            ("goldpath.conflict-markers", "chart/values.yaml"),
+            ("goldpath.conflict-markers", "ci/pipeline.yml"),
+        ]
+    );
+}
