@@ -489,16 +489,20 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
             repo.error.as_deref().unwrap_or(""),
         );
     });
-    if let Some(dir) = &args.history {
-        fleet::status_history::store(dir, &status)
-            .map_err(|e| CommandError::user(e.to_string()))?;
-    }
+    let stored = match &args.history {
+        Some(dir) => Some(
+            fleet::status_history::store(dir, &status)
+                .map_err(|e| CommandError::user(e.to_string()))?,
+        ),
+        None => None,
+    };
     let rendered = match format {
         Some(format) => format.render(&status),
         None => {
-            let history = match &args.history {
-                Some(dir) => {
-                    let loaded = fleet::status_history::load(dir)
+            let history = match (&args.history, &stored) {
+                (Some(dir), Some(written)) => {
+                    // The snapshot just stored is `status`: not read back.
+                    let loaded = fleet::status_history::load_with_stored(dir, written, &status)
                         .map_err(|e| CommandError::user(e.to_string()))?;
                     for skipped in &loaded.skipped {
                         eprintln!(
@@ -509,7 +513,7 @@ fn status(args: StatusArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
                     }
                     loaded.snapshots
                 }
-                None => Vec::new(),
+                _ => Vec::new(),
             };
             fleet::status_html::render(&status, &history)
         }

@@ -6,8 +6,10 @@
 //! the counts they all show.
 
 mod format;
+pub(super) mod time;
 
 pub use format::{state, summary_line, Format};
+pub use time::rfc3339;
 
 use super::objects::{projects_in, TreeFiles};
 use super::repos::{RepoLocation, RepoRef};
@@ -497,39 +499,9 @@ impl Sources {
     }
 }
 
-/// `secs` since the Unix epoch as RFC 3339 UTC (`2026-11-30T15:00:00Z`), by the civil-from-days
-/// algorithm (H. Hinnant): one timestamp is not worth a date crate.
-pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_796_050_800), "2026-11-30T15:00:00Z");
-        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
-    }
 
     fn project(version: &str, behind: Option<usize>) -> ProjectStatus {
         ProjectStatus {

@@ -7,6 +7,7 @@
 //! file, and two runs in the same second keep both (`...Z-2.json`). DIR is the user's folder:
 //! nothing in it is deleted or rewritten, and files that are not snapshots are skipped, named.
 
+use super::status::time::parse_rfc3339_utc;
 use super::status::{version_order, FleetStatus, STATUS_SCHEMA};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -100,6 +101,20 @@ fn file_stem(generated_at: &str) -> String {
 /// not a snapshot of this schema is skipped and listed, never an error: the folder is shared
 /// with whatever else a CI job keeps there.
 pub fn load(dir: &Path) -> Result<History, Error> {
+    load_with(dir, None)
+}
+
+/// [`load`], with `status` in the place of `written`, the snapshot this run has just
+/// [`store`]d: the document in memory is used, not read back.
+pub fn load_with_stored(
+    dir: &Path,
+    written: &Path,
+    status: &FleetStatus,
+) -> Result<History, Error> {
+    load_with(dir, Some((written, status)))
+}
+
+fn load_with(dir: &Path, stored: Option<(&Path, &FleetStatus)>) -> Result<History, Error> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Dir {
         path: dir.to_path_buf(),
         source,
@@ -116,6 +131,11 @@ pub fn load(dir: &Path) -> Result<History, Error> {
     let mut out = History::default();
     let mut found: Vec<(i64, PathBuf, FleetStatus)> = Vec::new();
     for path in paths {
+        if let Some((written, status)) = stored.filter(|(written, _)| *written == path) {
+            let at = parse_rfc3339_utc(&status.generated_at).unwrap_or_default();
+            found.push((at, written.to_path_buf(), status.clone()));
+            continue;
+        }
         match read_snapshot(&path) {
             Ok(Some(s)) => {
                 let at = parse_rfc3339_utc(&s.generated_at).expect("checked when read");
@@ -240,44 +260,9 @@ pub fn adoption(snapshots: &[FleetStatus]) -> Vec<Adoption> {
         .collect()
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` as seconds since 1970 (the only form goldpath writes).
-pub fn parse_rfc3339_utc(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let s = text.get(r)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil, the inverse of status::rfc3339.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::status::{rfc3339, ProjectStatus, RepoStatus};
+    use super::super::status::{ProjectStatus, RepoStatus};
     use super::*;
 
     fn project(bundle: &str, version: &str, latest: &str) -> ProjectStatus {
@@ -310,23 +295,6 @@ mod tests {
             }],
             at,
         )
-    }
-
-    #[test]
-    fn times_round_trip() {
-        for t in [0, 951_782_400, 1_796_050_800, 4_102_444_799] {
-            assert_eq!(parse_rfc3339_utc(&rfc3339(t as u64)), Some(t));
-        }
-        for bad in [
-            "2026-11-30 15:00:00Z",
-            "2026-11-30T15:00:00",
-            "2026-13-30T15:00:00Z",
-            "2026-11-30T15:00:00+01:00",
-            "+026-11-30T15:00:00Z",
-            "",
-        ] {
-            assert_eq!(parse_rfc3339_utc(bad), None, "{bad}");
-        }
     }
 
     #[test]
@@ -426,5 +394,23 @@ mod tests {
             std::fs::read_to_string(history.join("notes.txt")).unwrap(),
             "mine"
         );
+    }
+
+    /// The snapshot a run has just stored is the document in memory, never read back: what
+    /// is in its file now (here, another run's document) does not count.
+    #[test]
+    fn the_snapshot_just_stored_is_the_one_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let older = snapshot(1_796_000_000, vec![project("svc", "1.0.0", "1.1.0")]);
+        store(dir.path(), &older).unwrap();
+        let now = snapshot(1_796_050_800, vec![project("svc", "1.1.0", "1.1.0")]);
+        let written = store(dir.path(), &now).unwrap();
+        let other = snapshot(1_796_050_800, vec![project("web", "9.0.0", "9.0.0")]);
+        std::fs::write(&written, serde_json::to_string(&other).unwrap()).unwrap();
+        let loaded = load_with_stored(dir.path(), &written, &now).unwrap();
+        assert_eq!(loaded.snapshots, [older.clone(), now]);
+        assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
+        // Read back, the file would have given the other document.
+        assert_eq!(load(dir.path()).unwrap().snapshots, [older, other]);
     }
 }
