@@ -490,9 +490,12 @@ fn upgrade_format_json_reports_files_conflicts_versions_and_the_commit() {
     assert_eq!(bad.code, Some(2), "{}", bad.stderr);
     assert_eq!(bad.stdout, "");
     assert!(bad.stderr.contains("9.9.9"), "{}", bad.stderr);
-    // --continue and --abort keep their text output.
-    let refused = s.goldpath(&p2, &["upgrade", "--abort", "--format", "json"]);
-    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    // --abort reports in JSON too (it was refused), in the same shape.
+    let aborted = s.goldpath(&p2, &["upgrade", "--abort", "--format", "json"]);
+    assert_eq!(aborted.code, Some(0), "{}", aborted.stderr);
+    let aborted: serde_json::Value = serde_json::from_str(&aborted.stdout).unwrap();
+    assert_upgrade_schema(&aborted);
+    assert_eq!(aborted["status"], "aborted");
 }
 
 /// `goldpath diff` of a project with one drifted locked file, in a terminal.
