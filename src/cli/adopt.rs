@@ -4,7 +4,7 @@
 
 use super::error::CommandError;
 use super::output::{emit, emit_report};
-use crate::bundle::{Policy, SourceSpec};
+use crate::bundle::Policy;
 use crate::merge::ConflictStyle;
 use crate::upgrade::{self, Adoption, Standing, TemplateFile};
 use std::io::Write;
@@ -24,27 +24,10 @@ pub struct Args {
     /// The project folder: a git repository, or a folder inside one (a monorepo); default: the current folder
     #[arg(default_value = ".")]
     dir: PathBuf,
-    /// Where the bundle comes from: a folder of bundles or a git URL (default: built-in catalog)
-    #[arg(long, value_name = "SOURCE")]
-    from: Option<String>,
-    /// The bundle version: 1.2.0, v1.2.0, 2.0.0-rc.1, or 1.2 for the newest 1.2.x (default: the newest that is not a prerelease)
-    #[arg(long, value_name = "V")]
-    version: Option<crate::bundle::WantedVersion>,
-    /// Let the newest version (or the newest of --version 1.2) be a prerelease
-    #[arg(long)]
-    pre: bool,
-    /// Answers from a TOML file (`name = value` lines, or another project's .goldpath.toml)
-    #[arg(long, value_name = "FILE")]
-    answers: Option<PathBuf>,
-    /// Answer one question; repeatable
-    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = super::new::parse_set)]
-    set: Vec<(String, String)>,
-    /// Take the default for every question not answered by --set or --answers
-    #[arg(long)]
-    defaults: bool,
-    /// Never prompt, even in a terminal
-    #[arg(long)]
-    no_input: bool,
+    #[command(flatten)]
+    choice: super::new::BundleChoice,
+    #[command(flatten)]
+    answering: super::new::Answering,
     /// How conflicts are marked in files
     #[arg(long, value_name = "STYLE", default_value = "merge", value_parser = ["merge", "diff3", "zdiff3"])]
     conflict_style: String,
@@ -87,24 +70,9 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     // Before any question: nobody should answer them to be told the project is already on a
     // golden path, or dirty.
     upgrade::ready_to_adopt(&args.dir, &options).map_err(refused)?;
-    let spec = args
-        .from
-        .as_deref()
-        .map(SourceSpec::parse)
-        .unwrap_or(SourceSpec::Builtin);
-    let source = super::output::open_source(&spec, crate::bundle::Network::Required)?;
-    let version = source
-        .pick(&args.bundle, args.version.as_ref(), args.pre)
-        .map_err(|e| super::error::version_error(e, "--version"))?;
-    let bundle = source.load(&args.bundle, Some(&version))?;
+    let bundle = args.choice.load(&args.bundle)?;
     let json = args.format == Format::Json;
-    let resolved = super::new::resolve_answers(
-        &bundle,
-        args.answers.as_deref(),
-        &args.set,
-        args.defaults,
-        args.no_input || json,
-    )?;
+    let resolved = args.answering.resolve(&bundle, json)?;
     let adoption =
         upgrade::adopt(&args.dir, bundle, resolved.answers, &options).map_err(refused)?;
     if args.dry_run {

@@ -15,6 +15,21 @@ pub struct Args {
     bundle: String,
     /// The new project's folder; must not exist, or be empty
     dir: PathBuf,
+    #[command(flatten)]
+    choice: BundleChoice,
+    #[command(flatten)]
+    answering: Answering,
+    /// Write the project but do not `git init` and commit it (inside a repository: stage it)
+    #[arg(long)]
+    no_commit: bool,
+    /// Do not run the repository's pre-commit and commit-msg hooks on the first commit
+    #[arg(long)]
+    no_verify: bool,
+}
+
+/// Which release of a bundle to start from: `new` and `adopt` pick it the same way.
+#[derive(clap::Args)]
+pub(super) struct BundleChoice {
     /// Where the bundle comes from: a folder of bundles or a git URL (default: built-in catalog)
     #[arg(long, value_name = "SOURCE")]
     from: Option<String>,
@@ -24,6 +39,27 @@ pub struct Args {
     /// Let the newest version (or the newest of --version 1.2) be a prerelease
     #[arg(long)]
     pre: bool,
+}
+
+impl BundleChoice {
+    /// The release of `bundle` chosen, loaded from its source.
+    pub(super) fn load(&self, bundle: &str) -> Result<crate::bundle::Bundle, CommandError> {
+        let spec = self
+            .from
+            .as_deref()
+            .map(SourceSpec::parse)
+            .unwrap_or(SourceSpec::Builtin);
+        let source = super::output::open_source(&spec, crate::bundle::Network::Required)?;
+        let version = source
+            .pick(bundle, self.version.as_ref(), self.pre)
+            .map_err(|e| super::error::version_error(e, "--version"))?;
+        Ok(source.load(bundle, Some(&version))?)
+    }
+}
+
+/// How the questions of a bundle are answered: `new` and `adopt` take them the same way.
+#[derive(clap::Args)]
+pub(super) struct Answering {
     /// Answers from a TOML file (`name = value` lines, or another project's .goldpath.toml)
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
@@ -36,12 +72,24 @@ pub struct Args {
     /// Never prompt, even in a terminal
     #[arg(long)]
     no_input: bool,
-    /// Write the project but do not `git init` and commit it (inside a repository: stage it)
-    #[arg(long)]
-    no_commit: bool,
-    /// Do not run the repository's pre-commit and commit-msg hooks on the first commit
-    #[arg(long)]
-    no_verify: bool,
+}
+
+impl Answering {
+    /// The answers to `bundle`'s questions ([`resolve_answers`]); never prompting when
+    /// `--no-input` or `never_prompt` (a command whose stdout is a JSON document) says so.
+    pub(super) fn resolve(
+        &self,
+        bundle: &crate::bundle::Bundle,
+        never_prompt: bool,
+    ) -> Result<answers::Resolved, CommandError> {
+        resolve_answers(
+            bundle,
+            self.answers.as_deref(),
+            &self.set,
+            self.defaults,
+            self.no_input || never_prompt,
+        )
+    }
 }
 
 /// Whether goldpath's commits run the repository's hooks.
@@ -94,24 +142,8 @@ pub(super) fn read_answers_file(path: &Path) -> Result<BTreeMap<String, Given>, 
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     crate::scaffold::check_destination(&args.dir)?;
-    let spec = args
-        .from
-        .as_deref()
-        .map(SourceSpec::parse)
-        .unwrap_or(SourceSpec::Builtin);
-    let source = super::output::open_source(&spec, crate::bundle::Network::Required)?;
-    let version = source
-        .pick(&args.bundle, args.version.as_ref(), args.pre)
-        .map_err(|e| super::error::version_error(e, "--version"))?;
-    let bundle = source.load(&args.bundle, Some(&version))?;
-
-    let resolved = resolve_answers(
-        &bundle,
-        args.answers.as_deref(),
-        &args.set,
-        args.defaults,
-        args.no_input,
-    )?;
+    let bundle = args.choice.load(&args.bundle)?;
+    let resolved = args.answering.resolve(&bundle, false)?;
 
     let created = crate::scaffold::create(
         &bundle,
@@ -153,8 +185,8 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
 
 /// The answers to `bundle`'s questions, as `new` takes them: `--answers FILE`, then `--set` on
 /// top, then the prompter (on a terminal, unless `no_input`) or the defaults (`--defaults`).
-/// `adopt` takes them the same way.
-pub(super) fn resolve_answers(
+/// `adopt` takes them the same way ([`Answering`]).
+fn resolve_answers(
     bundle: &crate::bundle::Bundle,
     answers_file: Option<&Path>,
     set: &[(String, String)],

@@ -12,7 +12,8 @@
 
 use super::http::{Client, Method};
 use super::{
-    all_pages, query_value, Api, Created, Error, Governor, PrSummary, PullRequest, Target, Token,
+    all_summaries, query_value, Api, Created, Error, Governor, PrSummary, PullRequest, Target,
+    Token,
 };
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -98,23 +99,17 @@ impl Api for GitHub {
             self.repo_url,
             query_value(&format!("{}:{head}", self.owner))
         );
-        for v in all_pages(&self.client, &self.api_base, url.clone())? {
-            if let Some(pr) = self.summary(&url, &v)? {
-                if pr.head_branch == head {
-                    return Ok(Some(pr));
-                }
-            }
-        }
-        Ok(None)
+        let open = all_summaries(&self.client, &self.api_base, url, |url, v| {
+            self.summary(url, v)
+        })?;
+        Ok(open.into_iter().find(|pr| pr.head_branch == head))
     }
 
     fn list_open(&self) -> Result<Vec<PrSummary>, Error> {
         let url = format!("{}/pulls?state=open&per_page=100", self.repo_url);
-        let mut out = Vec::new();
-        for v in all_pages(&self.client, &self.api_base, url.clone())? {
-            out.extend(self.summary(&url, &v)?);
-        }
-        Ok(out)
+        all_summaries(&self.client, &self.api_base, url, |url, v| {
+            self.summary(url, v)
+        })
     }
 
     fn create(&self, pr: &PullRequest) -> Result<Created, Error> {
@@ -143,7 +138,8 @@ impl Api for GitHub {
                     url,
                     status: 422,
                     message: format!(
-                        "{} has no draft pull requests, and one with conflicts is only opened as a                          draft: resolve the conflicts on {} first",
+                        "{} has no draft pull requests, and one with conflicts is only opened as a \
+                         draft: resolve the conflicts on {} first",
                         self.repo, pr.head_branch
                     ),
                 });
@@ -151,14 +147,7 @@ impl Api for GitHub {
             body["draft"] = json!(false);
             reply = self.client.send(Method::Post, &url, Some(&body))?;
         }
-        if !reply.is_success() {
-            return Err(self.client.api_error(Method::Post, &url, &reply));
-        }
-        let v: Value = serde_json::from_str(&reply.body).map_err(|e| Error::BadResponse {
-            method: "POST",
-            url: url.clone(),
-            message: format!("not JSON ({e})"),
-        })?;
+        let v = self.client.value(Method::Post, &url, &reply)?;
         Ok(Created::New(self.one(&url, &v)?))
     }
 

@@ -11,7 +11,8 @@
 
 use super::http::{Client, Method};
 use super::{
-    all_pages, query_value, Api, Created, Error, Governor, PrSummary, PullRequest, Target, Token,
+    all_summaries, query_value, Api, Created, Error, Governor, PrSummary, PullRequest, Target,
+    Token,
 };
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -100,14 +101,8 @@ impl Api for GitLab {
             self.project_url,
             query_value(head)
         );
-        for v in all_pages(&self.client, &self.api_base, url.clone())? {
-            if let Some(mr) = GitLab::summary(&url, &v)? {
-                if mr.head_branch == head {
-                    return Ok(Some(mr));
-                }
-            }
-        }
-        Ok(None)
+        let open = all_summaries(&self.client, &self.api_base, url, GitLab::summary)?;
+        Ok(open.into_iter().find(|mr| mr.head_branch == head))
     }
 
     fn list_open(&self) -> Result<Vec<PrSummary>, Error> {
@@ -115,11 +110,7 @@ impl Api for GitLab {
             "{}/merge_requests?state=opened&per_page=100",
             self.project_url
         );
-        let mut out = Vec::new();
-        for v in all_pages(&self.client, &self.api_base, url.clone())? {
-            out.extend(GitLab::summary(&url, &v)?);
-        }
-        Ok(out)
+        all_summaries(&self.client, &self.api_base, url, GitLab::summary)
     }
 
     fn create(&self, pr: &PullRequest) -> Result<Created, Error> {
@@ -134,14 +125,7 @@ impl Api for GitLab {
         if reply.status == 409 || (reply.status == 422 && reply.body.contains("already exists")) {
             return Ok(Created::AlreadyExists);
         }
-        if !reply.is_success() {
-            return Err(self.client.api_error(Method::Post, &url, &reply));
-        }
-        let v: Value = serde_json::from_str(&reply.body).map_err(|e| Error::BadResponse {
-            method: "POST",
-            url: url.clone(),
-            message: format!("not JSON ({e})"),
-        })?;
+        let v = self.client.value(Method::Post, &url, &reply)?;
         Ok(Created::New(GitLab::one(&url, &v)?))
     }
 

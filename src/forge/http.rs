@@ -111,19 +111,24 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<(Value, Reply), Error> {
         let reply = self.send(method, url, body)?;
-        if !reply.is_success() {
-            return Err(self.api_error(method, url, &reply));
-        }
-        let value = if reply.body.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&reply.body).map_err(|e| Error::BadResponse {
-                method: method.as_str(),
-                url: url.to_string(),
-                message: format!("not JSON ({e})"),
-            })?
-        };
+        let value = self.value(method, url, &reply)?;
         Ok((value, reply))
+    }
+
+    /// The JSON of a `reply` to `method url` ([`Client::send`]); a status other than 2xx is an
+    /// error naming the forge's message, an empty body `null`.
+    pub fn value(&self, method: Method, url: &str, reply: &Reply) -> Result<Value, Error> {
+        if !reply.is_success() {
+            return Err(self.api_error(method, url, reply));
+        }
+        if reply.body.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&reply.body).map_err(|e| Error::BadResponse {
+            method: method.as_str(),
+            url: url.to_string(),
+            message: format!("not JSON ({e})"),
+        })
     }
 
     fn once(&self, method: Method, url: &str, body: &str) -> Result<Reply, Failure> {

@@ -261,6 +261,21 @@ fn query_value(text: &str) -> String {
     out
 }
 
+/// The open pull requests of every page from `first`, as `summary` reads each (`None`: from a
+/// fork, not ours), for both forges' `find_open` and `list_open`.
+fn all_summaries(
+    client: &http::Client,
+    api_base: &str,
+    first: String,
+    summary: impl Fn(&str, &serde_json::Value) -> Result<Option<PrSummary>, Error>,
+) -> Result<Vec<PrSummary>, Error> {
+    let mut out = Vec::new();
+    for v in all_pages(client, api_base, first.clone())? {
+        out.extend(summary(&first, &v)?);
+    }
+    Ok(out)
+}
+
 /// Every page of a list, following `Link: rel="next"` only within the forge's API (a next page
 /// elsewhere would get the token), up to a bound.
 fn all_pages(
