@@ -4,7 +4,9 @@
 //! verify-commit`), and the repository's hooks (`pre-commit`, `commit-msg`, `post-commit`)
 //! unless `--no-verify`. Also what the upgrade's commit message lists for each kind of change.
 
-use crate::harness::{bundles, edit_and_commit, git, last_message, read, write, Workspace};
+use crate::harness::{
+    bundles, edit_and_commit, git, last_message, read, write, Goldpath, Workspace,
+};
 use crate::upgrade_edge::Edge;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,6 +44,28 @@ fn require(tool: &str) {
     );
 }
 
+/// `goldpath new BUNDLE FOLDER --from FROM --defaults --no-input EXTRA...` in `dir`, to be run.
+fn new_in(
+    ws: &Workspace,
+    dir: &Path,
+    bundle: &str,
+    folder: &str,
+    from: &str,
+    extra: &[&str],
+) -> Goldpath {
+    let mut args = vec![
+        "new",
+        bundle,
+        folder,
+        "--from",
+        from,
+        "--defaults",
+        "--no-input",
+    ];
+    args.extend_from_slice(extra);
+    ws.command(dir, &args)
+}
+
 /// An executable script at `path`.
 fn script(path: &Path, body: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -66,20 +90,9 @@ fn new_takes_branch_and_author_from_the_file_git_config_global_names() {
         "[init]\n\tdefaultBranch = trunk\n[user]\n\tname = Grace Hopper\n\temail = grace@example.com\n",
     )
     .unwrap();
-    ws.command(
-        ws.root(),
-        &[
-            "new",
-            "minimal",
-            "svc",
-            "--from",
-            &bundles(),
-            "--defaults",
-            "--no-input",
-        ],
-    )
-    .env("GIT_CONFIG_GLOBAL", &config)
-    .success();
+    new_in(&ws, ws.root(), "minimal", "svc", &bundles(), &[])
+        .env("GIT_CONFIG_GLOBAL", &config)
+        .success();
     let p = ws.path("svc");
     assert_eq!(git(&p, &["symbolic-ref", "HEAD"]), "refs/heads/trunk\n");
     assert_eq!(
@@ -89,25 +102,14 @@ fn new_takes_branch_and_author_from_the_file_git_config_global_names() {
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
 
     // GIT_CONFIG_COUNT/KEY/VALUE (as CI jobs set them) win over the files.
-    ws.command(
-        ws.root(),
-        &[
-            "new",
-            "minimal",
-            "job",
-            "--from",
-            &bundles(),
-            "--defaults",
-            "--no-input",
-        ],
-    )
-    .env("GIT_CONFIG_GLOBAL", &config)
-    .env("GIT_CONFIG_COUNT", "2")
-    .env("GIT_CONFIG_KEY_0", "init.defaultBranch")
-    .env("GIT_CONFIG_VALUE_0", "release")
-    .env("GIT_CONFIG_KEY_1", "user.name")
-    .env("GIT_CONFIG_VALUE_1", "CI \"Job\" Bot")
-    .success();
+    new_in(&ws, ws.root(), "minimal", "job", &bundles(), &[])
+        .env("GIT_CONFIG_GLOBAL", &config)
+        .env("GIT_CONFIG_COUNT", "2")
+        .env("GIT_CONFIG_KEY_0", "init.defaultBranch")
+        .env("GIT_CONFIG_VALUE_0", "release")
+        .env("GIT_CONFIG_KEY_1", "user.name")
+        .env("GIT_CONFIG_VALUE_1", "CI \"Job\" Bot")
+        .success();
     let p = ws.path("job");
     assert_eq!(git(&p, &["symbolic-ref", "HEAD"]), "refs/heads/release\n");
     assert_eq!(
@@ -115,21 +117,10 @@ fn new_takes_branch_and_author_from_the_file_git_config_global_names() {
         "CI \"Job\" Bot <grace@example.com>\n"
     );
     // A count without its entries is an error that names the missing variable.
-    ws.command(
-        ws.root(),
-        &[
-            "new",
-            "minimal",
-            "bad",
-            "--from",
-            &bundles(),
-            "--defaults",
-            "--no-input",
-        ],
-    )
-    .env("GIT_CONFIG_COUNT", "1")
-    .code(2)
-    .stderr_contains("GIT_CONFIG_KEY_0 is missing");
+    new_in(&ws, ws.root(), "minimal", "bad", &bundles(), &[])
+        .env("GIT_CONFIG_COUNT", "1")
+        .code(2)
+        .stderr_contains("GIT_CONFIG_KEY_0 is missing");
     assert!(!ws.path("bad").exists());
 }
 
@@ -143,21 +134,10 @@ fn the_system_file_counts_unless_git_config_nosystem() {
     )
     .unwrap();
     let new = |dir: &str, nosystem: &str| {
-        ws.command(
-            ws.root(),
-            &[
-                "new",
-                "minimal",
-                dir,
-                "--from",
-                &bundles(),
-                "--defaults",
-                "--no-input",
-            ],
-        )
-        .env("GIT_CONFIG_SYSTEM", &system)
-        .env("GIT_CONFIG_NOSYSTEM", nosystem)
-        .success();
+        new_in(&ws, ws.root(), "minimal", dir, &bundles(), &[])
+            .env("GIT_CONFIG_SYSTEM", &system)
+            .env("GIT_CONFIG_NOSYSTEM", nosystem)
+            .success();
         let p = ws.path(dir);
         (
             git(&p, &["symbolic-ref", "--short", "HEAD"]),
@@ -240,20 +220,9 @@ fn new_signs_its_commit_with_the_users_gpg_key_when_commit_gpgsign_is_set() {
     ] {
         ws.home().git_config(key, value);
     }
-    ws.command(
-        ws.root(),
-        &[
-            "new",
-            "minimal",
-            "svc",
-            "--from",
-            &bundles(),
-            "--defaults",
-            "--no-input",
-        ],
-    )
-    .env("GNUPGHOME", gpg.path())
-    .success();
+    new_in(&ws, ws.root(), "minimal", "svc", &bundles(), &[])
+        .env("GNUPGHOME", gpg.path())
+        .success();
     let p = ws.path("svc");
     let shown = git_with(
         &p,
@@ -277,19 +246,7 @@ fn new_signs_its_commit_with_the_users_gpg_key_when_commit_gpgsign_is_set() {
     // A key gpg does not have: no project, and gpg's own words.
     ws.home()
         .git_config("user.signingkey", "nobody@example.com");
-    let out = ws
-        .command(
-            ws.root(),
-            &[
-                "new",
-                "minimal",
-                "svc2",
-                "--from",
-                &bundles(),
-                "--defaults",
-                "--no-input",
-            ],
-        )
+    let out = new_in(&ws, ws.root(), "minimal", "svc2", &bundles(), &[])
         .env("GNUPGHOME", gpg.path())
         .code(2);
     out.stderr_contains("signing the commit with gpg (commit.gpgsign is set)")
@@ -385,19 +342,7 @@ fn new_runs_the_hooks_core_hooks_path_names_and_a_refusal_leaves_the_project_sta
     ws.home()
         .git_config("core.hooksPath", hooks.to_str().unwrap());
     let from = bundles();
-    let new = |dir: &str, extra: &[&str]| {
-        let mut args = vec![
-            "new",
-            "minimal",
-            dir,
-            "--from",
-            &from,
-            "--defaults",
-            "--no-input",
-        ];
-        args.extend_from_slice(extra);
-        ws.command(ws.root(), &args)
-    };
+    let new = |dir: &str, extra: &[&str]| new_in(&ws, ws.root(), "minimal", dir, &from, extra);
 
     new("svc", &[]).success();
     let p = ws.path("svc");
@@ -661,20 +606,7 @@ fn new_inside_a_repository_adds_the_project_to_it_and_commits_only_its_files() {
     write(&mono, &[("other.txt", "mine\n")]);
     git(&mono, &["add", "other.txt"]);
     let url = e.ws.bundle_repo("templates").url();
-    let out =
-        e.ws.command(
-            &mono,
-            &[
-                "new",
-                "edge",
-                "services/a",
-                "--from",
-                &url,
-                "--defaults",
-                "--no-input",
-            ],
-        )
-        .success();
+    let out = new_in(&e.ws, &mono, "edge", "services/a", &url, &[]).success();
     out.stdout_contains("added to the repository at");
     assert!(!mono.join("services/a/.git").exists());
     assert!(last_message(&mono).starts_with("Create a from golden path edge 1.0.0"));
@@ -686,21 +618,9 @@ fn new_inside_a_repository_adds_the_project_to_it_and_commits_only_its_files() {
     assert_eq!(git(&mono, &["rev-list", "--count", "HEAD"]), "2\n");
 
     // --no-commit: written and staged, not committed.
-    e.ws.command(
-        &mono,
-        &[
-            "new",
-            "edge",
-            "services/b",
-            "--from",
-            &url,
-            "--defaults",
-            "--no-input",
-            "--no-commit",
-        ],
-    )
-    .success()
-    .stdout_contains("staged in the repository at");
+    new_in(&e.ws, &mono, "edge", "services/b", &url, &["--no-commit"])
+        .success()
+        .stdout_contains("staged in the repository at");
     assert!(!mono.join("services/b/.git").exists());
     assert_eq!(
         git(&mono, &["status", "--porcelain"]),
@@ -712,20 +632,9 @@ fn new_inside_a_repository_adds_the_project_to_it_and_commits_only_its_files() {
 
     // A folder the repository ignores is not part of it: the project gets its own repository.
     write(&mono, &[(".gitignore", "scratch/\n")]);
-    e.ws.command(
-        &mono,
-        &[
-            "new",
-            "edge",
-            "scratch/c",
-            "--from",
-            &url,
-            "--defaults",
-            "--no-input",
-        ],
-    )
-    .success()
-    .stdout_contains("first commit");
+    new_in(&e.ws, &mono, "edge", "scratch/c", &url, &[])
+        .success()
+        .stdout_contains("first commit");
     assert!(mono.join("scratch/c/.git").is_dir());
     assert_eq!(git(&mono, &["rev-list", "--count", "HEAD"]), "2\n");
 }
@@ -745,19 +654,7 @@ fn the_hook_installed_from_a_subfolder_checks_the_staged_files_of_every_project_
     let mono = monorepo(&e.ws);
     let url = e.ws.bundle_repo("templates").url();
     for svc in ["services/a", "services/b"] {
-        e.ws.command(
-            &mono,
-            &[
-                "new",
-                "edge",
-                svc,
-                "--from",
-                &url,
-                "--defaults",
-                "--no-input",
-            ],
-        )
-        .success();
+        new_in(&e.ws, &mono, "edge", svc, &url, &[]).success();
     }
     let a = mono.join("services/a");
     e.ws.command(&a, &["hooks", "install"]).success();
@@ -819,20 +716,7 @@ fn a_hook_refusing_new_in_a_monorepo_leaves_the_project_staged_and_the_hint_comm
     let hook = mono.join(".git/hooks/pre-commit");
     script(&hook, "echo 'policy: not today' >&2\nexit 1\n");
     let url = e.ws.bundle_repo("templates").url();
-    let out =
-        e.ws.command(
-            &mono,
-            &[
-                "new",
-                "edge",
-                "services/a",
-                "--from",
-                &url,
-                "--defaults",
-                "--no-input",
-            ],
-        )
-        .code(2);
+    let out = new_in(&e.ws, &mono, "edge", "services/a", &url, &[]).code(2);
     out.stderr_contains("policy: not today");
     let hint = "`cd services/a && git commit -F ../../.git/COMMIT_EDITMSG -- .`";
     out.stderr_contains(hint);
@@ -870,19 +754,7 @@ fn hooks_install_from_a_subfolder_writes_where_core_hooks_path_points() {
     let mono = monorepo(&e.ws);
     git(&mono, &["config", "core.hooksPath", ".githooks"]);
     let url = e.ws.bundle_repo("templates").url();
-    e.ws.command(
-        &mono,
-        &[
-            "new",
-            "edge",
-            "services/a",
-            "--from",
-            &url,
-            "--defaults",
-            "--no-input",
-        ],
-    )
-    .success();
+    new_in(&e.ws, &mono, "edge", "services/a", &url, &[]).success();
     let a = mono.join("services/a");
     e.ws.command(&a, &["hooks", "install"])
         .success()

@@ -131,6 +131,15 @@ pub fn svc_project(s: &Workspace, url: &str) -> PathBuf {
     svc_project_of(s, url, Some("1.0.0"))
 }
 
+/// A workspace with the `svc` bundle ([`svc_bundle`]) and a project made from its 1.0.0
+/// ([`svc_project`]), committed: where most upgrade tests start.
+fn v1_project() -> (Workspace, PathBuf) {
+    let s = Workspace::new();
+    let url = svc_bundle(&s);
+    let p = svc_project(&s, &url);
+    (s, p)
+}
+
 /// A project `orders-api` made with `goldpath new` from `version` of the bundle at `url` (the
 /// newest when `None`) with the defaults, committed.
 pub fn svc_project_of(s: &Workspace, url: &str, version: Option<&str>) -> PathBuf {
@@ -158,9 +167,7 @@ fn copier_edits(p: &Path) {
 
 #[test]
 fn upgrade_keeps_every_local_edit_and_marks_real_conflicts() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     edit_and_commit(&p, |p| {
         copier_edits(p);
         fs::write(p.join("config.yaml"), "log_level: debug\n").unwrap(); // add/add with v2
@@ -287,9 +294,7 @@ fn upgrade_keeps_every_local_edit_and_marks_real_conflicts() {
 
 #[test]
 fn a_clean_upgrade_commits_with_a_message_listing_what_it_did() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     edit_and_commit(&p, |p| {
         let values =
             read(p.join("chart/values.yaml")).replace("replicaCount: 2", "replicaCount: 4");
@@ -320,9 +325,7 @@ fn a_clean_upgrade_commits_with_a_message_listing_what_it_did() {
 
 #[test]
 fn dry_run_touches_nothing() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     edit_and_commit(&p, copier_edits);
     let before = snapshot(&p);
     let head = git(&p, &["rev-parse", "HEAD"]);
@@ -344,9 +347,7 @@ fn dry_run_touches_nothing() {
 
 #[test]
 fn a_dirty_tree_is_refused_with_the_dirty_paths() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     fs::write(p.join("Dockerfile"), "changed\n").unwrap();
     fs::write(p.join("scratch.txt"), "new\n").unwrap();
     let before = snapshot(&p);
@@ -358,9 +359,7 @@ fn a_dirty_tree_is_refused_with_the_dirty_paths() {
 
 #[test]
 fn a_locked_file_edited_locally_is_a_conflict() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     edit_and_commit(&p, |p| {
         fs::write(
             p.join("ci/pipeline.yml"),
@@ -397,9 +396,7 @@ fn a_locked_file_edited_locally_is_a_conflict() {
 
 #[test]
 fn abort_restores_the_tree() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     edit_and_commit(&p, copier_edits);
     let before = snapshot(&p);
     let out = s.goldpath(&p, &["upgrade", "--defaults", "--no-input"]);
@@ -414,9 +411,7 @@ fn abort_restores_the_tree() {
 #[cfg(feature = "fault-injection")]
 #[test]
 fn a_crash_mid_write_leaves_a_tree_abort_restores() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     edit_and_commit(&p, |p| {
         let values =
             read(p.join("chart/values.yaml")).replace("replicaCount: 2", "replicaCount: 4");
@@ -456,9 +451,7 @@ fn a_crash_mid_write_leaves_a_tree_abort_restores() {
 
 #[test]
 fn a_moved_tag_or_missing_version_is_an_error_not_a_guess() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     let repo = s.path("templates");
     // Force-move v1.0.0 to another commit that still says 1.0.0 (a force-pushed fix).
     git(&repo, &["checkout", "-q", "-b", "hotfix", "v1.0.0"]);
@@ -515,9 +508,7 @@ fn downgrades_need_an_explicit_version_and_flag() {
 
 #[test]
 fn crlf_line_endings_never_conflict_on_their_own() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     edit_and_commit(&p, |p| {
         let crlf = read(p.join("chart/values.yaml"))
             .replace('\n', "\r\n")
@@ -531,9 +522,7 @@ fn crlf_line_endings_never_conflict_on_their_own() {
 
 #[test]
 fn hooks_from_an_untrusted_source_need_trust() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     let repo = s.path("templates");
     let manifest = MANIFEST_V2.replace(
         "version = \"2.0.0\"\ndescription",
@@ -626,9 +615,7 @@ fn a_built_in_service_upgrades_from_1_0_0_to_1_1_0() {
 
 #[test]
 fn delete_and_set_answer_migrations_report_what_they_did() {
-    let s = Workspace::new();
-    let url = svc_bundle(&s);
-    let p = svc_project(&s, &url);
+    let (s, p) = v1_project();
     edit_and_commit(&p, |p| {
         write(p, &[("legacy/old.cfg", "written by the old tooling\n")])
     });

@@ -70,6 +70,29 @@ impl Edge {
         self.ws.goldpath(dir, args)
     }
 
+    /// An upgrade of `p` refused with exactly `stderr` (exit 2) before writing anything: every
+    /// byte of the project is as it was.
+    #[track_caller]
+    fn refused_untouched(&self, p: &Path, stderr: &str) {
+        let before = snapshot(p);
+        let out = self.upgrade(p, &[], 2);
+        assert_eq!(out.stderr, stderr);
+        assert_eq!(snapshot(p), before);
+    }
+
+    /// An upgrade of `p` stopped on conflicts (exit 1), `stopped` asserting what it wrote, then
+    /// `--abort`: every byte under `watched` (the project, or the repository it is in) is as it
+    /// was.
+    #[track_caller]
+    fn stopped_then_aborted(&self, p: &Path, watched: &Path, stopped: impl FnOnce()) {
+        let before = snapshot(watched);
+        self.upgrade(p, &[], 1);
+        stopped();
+        let out = self.goldpath(p, &["upgrade", "--abort"]);
+        assert!(out.is_success(), "{}", out.stderr);
+        assert_eq!(snapshot(watched), before);
+    }
+
     /// `goldpath upgrade --defaults --no-input ARGS`, asserting its exit code.
     #[track_caller]
     pub fn upgrade(&self, dir: &Path, args: &[&str], code: i32) -> Outcome {
@@ -412,13 +435,10 @@ fn a_file_becoming_a_folder_over_a_rewritten_file_is_refused_before_writing() {
     edit_and_commit(&p, |p| {
         fs::write(p.join("docs"), "entirely ours\n").unwrap()
     });
-    let before = snapshot(&p);
-    let out = e.upgrade(&p, &[], 2);
-    assert_eq!(
-        out.stderr,
-        "error: the template writes docs/index.md, but docs is a file the upgrade keeps (you changed it, or it is not the template's), so the folder docs/ cannot be made; move it aside (`git mv docs docs.local`), commit, and upgrade again\n"
+    e.refused_untouched(
+        &p,
+        "error: the template writes docs/index.md, but docs is a file the upgrade keeps (you changed it, or it is not the template's), so the folder docs/ cannot be made; move it aside (`git mv docs docs.local`), commit, and upgrade again\n",
     );
-    assert_eq!(snapshot(&p), before);
 }
 
 #[test]
@@ -454,13 +474,10 @@ fn a_folder_becoming_a_file_over_a_folder_with_the_users_files_is_refused_before
     e.release("2.0.0", "", &[("docs", "one file now\n")]);
     let p = e.project();
     edit_and_commit(&p, |p| write(p, &[("docs/adr-001.md", "# ADR 1\n")]));
-    let before = snapshot(&p);
-    let out = e.upgrade(&p, &[], 2);
-    assert_eq!(
-        out.stderr,
-        "error: the template writes a file docs, but the folder docs/ holds files the upgrade keeps (docs/adr-001.md), so the file cannot be written; move them out of docs/ (`git mv`), commit, and upgrade again\n"
+    e.refused_untouched(
+        &p,
+        "error: the template writes a file docs, but the folder docs/ holds files the upgrade keeps (docs/adr-001.md), so the file cannot be written; move them out of docs/ (`git mv`), commit, and upgrade again\n",
     );
-    assert_eq!(snapshot(&p), before);
 }
 
 #[test]
@@ -474,12 +491,9 @@ fn abort_after_a_file_became_a_folder_restores_the_file() {
     );
     let p = e.project();
     edit_and_commit(&p, |p| fs::write(p.join("README.md"), "mine\n").unwrap());
-    let before = snapshot(&p);
-    e.upgrade(&p, &[], 1);
-    assert_eq!(read(p.join("docs/index.md")), "new docs\n");
-    let out = e.goldpath(&p, &["upgrade", "--abort"]);
-    assert!(out.is_success(), "{}", out.stderr);
-    assert_eq!(snapshot(&p), before);
+    e.stopped_then_aborted(&p, &p, || {
+        assert_eq!(read(p.join("docs/index.md")), "new docs\n")
+    });
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
 }
 
@@ -1447,12 +1461,9 @@ fn abort_after_renames_and_file_folder_changes_restores_everything() {
     edit_and_commit(&p, |p| {
         fs::write(p.join("config.yaml"), FIVE.replace('a', "X")).unwrap()
     });
-    let before = snapshot(&p);
-    e.upgrade(&p, &[], 1);
-    assert!(p.join("monitoring/rules.yaml").exists() && p.join("guide").is_file());
-    let out = e.goldpath(&p, &["upgrade", "--abort"]);
-    assert!(out.is_success(), "{}", out.stderr);
-    assert_eq!(snapshot(&p), before);
+    e.stopped_then_aborted(&p, &p, || {
+        assert!(p.join("monitoring/rules.yaml").exists() && p.join("guide").is_file())
+    });
     assert_eq!(git(&p, &["status", "--porcelain"]), "");
     for gone in ["monitoring", "docs/index.md", "new.txt"] {
         assert!(!p.join(gone).exists(), "{gone}");
@@ -1505,13 +1516,10 @@ fn a_folder_renamed_onto_a_file_of_the_users_is_refused_before_writing() {
     edit_and_commit(&p, |p| {
         write(p, &[("monitoring", "our dashboards are in grafana\n")])
     });
-    let before = snapshot(&p);
-    let out = e.upgrade(&p, &[], 2);
-    assert_eq!(
-        out.stderr,
-        "error: the template writes monitoring/rules.yaml, but monitoring is a file the upgrade keeps (you changed it, or it is not the template's), so the folder monitoring/ cannot be made; move it aside (`git mv monitoring monitoring.local`), commit, and upgrade again\n"
+    e.refused_untouched(
+        &p,
+        "error: the template writes monitoring/rules.yaml, but monitoring is a file the upgrade keeps (you changed it, or it is not the template's), so the folder monitoring/ cannot be made; move it aside (`git mv monitoring monitoring.local`), commit, and upgrade again\n",
     );
-    assert_eq!(snapshot(&p), before);
 }
 
 #[cfg(unix)]
@@ -1584,11 +1592,7 @@ fn abort_in_a_monorepo_restores_only_the_project() {
     let e = Edge::new();
     let (mono, p, _) = monorepo(&e);
     fs::write(mono.join("billing/app.txt"), "billing, edited\n").unwrap();
-    let before = snapshot(&mono);
-    e.upgrade(&p, &[], 1);
-    let out = e.goldpath(&p, &["upgrade", "--abort"]);
-    assert!(out.is_success(), "{}", out.stderr);
-    assert_eq!(snapshot(&mono), before);
+    e.stopped_then_aborted(&p, &mono, || {});
     assert_eq!(
         git(&mono, &["status", "--porcelain"]),
         " M billing/app.txt\n"
