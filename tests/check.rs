@@ -1,6 +1,6 @@
 //! `goldpath check`, `goldpath diff` and `goldpath hooks install` on real repos.
 
-use crate::harness::{edit_and_commit, git, read, write, Workspace};
+use crate::harness::{assert_json_schema, edit_and_commit, git, read, write, Workspace};
 use crate::upgrade::{svc_bundle, svc_project, svc_project_of};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -192,20 +192,7 @@ fn json_matches_its_documented_schema() {
     let out = s.goldpath(&p, &["check", "--format", "json"]);
     assert_eq!(out.code, Some(1));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout_bytes).unwrap();
-    let schema: serde_json::Value = serde_json::from_str(
-        &fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/docs/check-report.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+    assert_json_schema("check-report.schema.json", &report);
     assert_eq!(report["outdated"]["behind"], 1);
     assert_eq!(report["drift"][0]["path"], "ci/pipeline.yml");
     assert_eq!(report["customised"][0], "chart/values.yaml");
@@ -477,20 +464,7 @@ fn two_staged_projects(s: &Workspace) -> PathBuf {
     let mono = s.path("mono");
     fs::create_dir_all(&mono).unwrap();
     git(&mono, &["init", "-q", "-b", "main"]);
-    write(&mono, &[("README.md", "# mono\n")]);
-    git(&mono, &["add", "README.md"]);
-    git(
-        &mono,
-        &[
-            "-c",
-            "user.name=Dev",
-            "-c",
-            "user.email=d@example.com",
-            "commit",
-            "-qm",
-            "start",
-        ],
-    );
+    edit_and_commit(&mono, |mono| write(mono, &[("README.md", "# mono\n")]));
     for (svc, name) in [("services/a", "a"), ("services/b", "b")] {
         let set = format!("service_name={name}");
         s.command(
@@ -531,29 +505,7 @@ fn check_staged_json_over_two_projects_is_one_document() {
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     let document: serde_json::Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{}", out.stdout));
-    let schema = |name: &str| -> serde_json::Value {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("docs")
-            .join(name);
-        serde_json::from_str(&read(path)).unwrap()
-    };
-    let registry = jsonschema::Registry::new()
-        .add(
-            "https://goldpath.dev/schemas/check-report/v1",
-            schema("check-report.schema.json"),
-        )
-        .unwrap()
-        .prepare()
-        .unwrap();
-    let validator = jsonschema::options()
-        .with_registry(&registry)
-        .build(&schema("check-staged-report.schema.json"))
-        .unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&document)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}\n{document:#}");
+    assert_json_schema("check-staged-report.schema.json", &document);
     let projects = document["projects"].as_array().unwrap();
     let folders: Vec<&str> = projects
         .iter()
@@ -573,7 +525,7 @@ fn check_staged_json_over_two_projects_is_one_document() {
     let out = s.goldpath(&mono, &["check", "--staged", "--format", "json"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let document: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert!(validator.is_valid(&document), "{document:#}");
+    assert_json_schema("check-staged-report.schema.json", &document);
     assert_eq!(document["projects"], serde_json::json!([]));
 }
 

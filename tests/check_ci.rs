@@ -18,17 +18,7 @@ fn assert_no_secret(text: &str) {
 #[track_caller]
 fn json_report(out: &crate::harness::Outcome) -> serde_json::Value {
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let schema: serde_json::Value = serde_json::from_str(&read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/check-report.schema.json"
-    )))
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+    crate::harness::assert_json_schema("check-report.schema.json", &report);
     report
 }
 

@@ -860,3 +860,33 @@ macro_rules! assert_text_snapshot {
         insta::assert_snapshot!($name, format!("{}[end]", text.replace('\r', "␍")));
     }};
 }
+
+/// Asserts that `document` is valid against the JSON Schema `docs/{schema}` (every error listed
+/// with the document). `check-report.schema.json` is registered under its `$id`, so a schema that
+/// refers to it (`check-staged-report.schema.json`) resolves without a network.
+#[track_caller]
+pub fn assert_json_schema(schema: &str, document: &serde_json::Value) {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let load = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&read(docs.join(name))).expect("a schema is JSON")
+    };
+    let registry = jsonschema::Registry::new()
+        .add(
+            "https://goldpath.dev/schemas/check-report/v1",
+            load("check-report.schema.json"),
+        )
+        .and_then(|r| r.prepare())
+        .expect("the check report schema registers");
+    let validator = jsonschema::options()
+        .with_registry(&registry)
+        .build(&load(schema))
+        .expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(document)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not valid against docs/{schema}: {errors:#?}\n{document:#}"
+    );
+}

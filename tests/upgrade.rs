@@ -650,17 +650,7 @@ fn delete_and_set_answer_migrations_report_what_they_did() {
 fn upgrade_report(out: &crate::harness::Outcome) -> serde_json::Value {
     let report: serde_json::Value = serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("not one JSON document ({e}):\n{}", out.stdout));
-    let schema: serde_json::Value = serde_json::from_str(&read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/docs/upgrade-report.schema.json"
-    )))
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+    crate::harness::assert_json_schema("upgrade-report.schema.json", &report);
     report
 }
 
