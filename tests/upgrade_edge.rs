@@ -1643,3 +1643,54 @@ fn the_upgrades_own_markers_block_continue_even_once_committed() {
     assert!(out.is_success(), "{}", out.stderr);
     assert!(!read(p.join(".goldpath.toml")).contains("[upgrade"));
 }
+
+/// `--continue` and `--abort` with `--format json` after the same step was cut off at each
+/// write: the recovery's words go to stderr, and stdout is still one upgrade report (committed,
+/// or aborted), valid against docs/upgrade-report.schema.json.
+#[cfg(feature = "fault-injection")]
+#[test]
+fn continue_and_abort_in_json_after_a_cut_off_step_print_one_report() {
+    let e = Edge::new();
+    e.release("1.0.0", "", &[("a.txt", "one\ntwo\n")]);
+    e.release("2.0.0", "", &[("a.txt", "one\nTWO\n"), ("b.txt", "b\n")]);
+    for (step, status) in [("--continue", "committed"), ("--abort", "aborted")] {
+        let mut cut = 0;
+        for n in 0.. {
+            let p = e.project_at(&format!("json{step}-{n}"));
+            edit_and_commit(&p, |p| fs::write(p.join("a.txt"), "one\nmine\n").unwrap());
+            let before = snapshot(&p);
+            e.upgrade(&p, &[], 1);
+            fs::write(p.join("a.txt"), "one\nresolved\n").unwrap();
+            let out =
+                e.ws.command(&p, &["upgrade", step, "--format", "json"])
+                    .env("GOLDPATH_FAULT_AFTER_WRITES", n.to_string())
+                    .run();
+            if out.is_success() {
+                break;
+            }
+            cut += 1;
+            let again = e.goldpath(&p, &["upgrade", step, "--format", "json"]);
+            assert_eq!(again.code, Some(0), "{step} at {n}: {}", again.stderr);
+            let report: serde_json::Value = serde_json::from_str(&again.stdout)
+                .unwrap_or_else(|err| panic!("{step} at {n}: {err}\n{}", again.stdout));
+            crate::harness::assert_json_schema("upgrade-report.schema.json", &report);
+            assert_eq!(report["status"], status, "{step} at {n}: {report:#}");
+            assert_eq!(
+                (&report["from"], &report["to"]),
+                (&"1.0.0".into(), &"2.0.0".into()),
+                "{step} at {n}"
+            );
+            assert_eq!(git(&p, &["status", "--porcelain"]), "", "{step} at {n}");
+            if step == "--abort" {
+                assert_eq!(report["commit"], serde_json::Value::Null);
+                assert_eq!(snapshot(&p), before, "{step} at {n}");
+            } else {
+                assert_eq!(report["commit"], git(&p, &["rev-parse", "HEAD"]).trim());
+                assert_eq!(read(p.join("a.txt")), "one\nresolved\n");
+            }
+        }
+        // `--abort` restores through git's checkout, which no fault point interrupts; the
+        // loop still proves its report when it runs whole.
+        assert!(cut >= 1 || step == "--abort", "{step} was never cut off");
+    }
+}

@@ -101,7 +101,7 @@ pub fn run(mut args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     // The JSON report of `--continue` and `--abort` is about the upgrade that stopped: its
     // versions are read before they end it (or a recovery below changes the record).
     let stopped = (args.format == Format::Json && (args.continue_ || args.abort))
-        .then(|| Project::open(&args.dir).ok())
+        .then(|| stopped_upgrade(&args.dir))
         .flatten();
     // A goldpath process cut off in the middle of an upgrade left its journal: put the project
     // where the user can work from before anything else (see upgrade::journal).
@@ -121,6 +121,22 @@ pub fn run(mut args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         };
     }
     upgrade(&args, out)
+}
+
+/// The project as the upgrade that stopped on its conflicts left it: the answers file a cut-off
+/// `--continue` or `--abort` kept in its journal (the project's may already be that step's),
+/// else the project's own.
+fn stopped_upgrade(dir: &std::path::Path) -> Option<Project> {
+    if let Ok(Some(text)) = upgrade::stopped_answers(dir) {
+        let shown = format!("{} (before the step cut off)", crate::tree::ANSWERS_FILE);
+        if let Ok(record) = crate::answers::AnswersFile::parse(&text, &shown) {
+            return Some(Project {
+                dir: dir.to_path_buf(),
+                record,
+            });
+        }
+    }
+    Project::open(dir).ok()
 }
 
 /// A line for people: on stdout, or on stderr with `--format json` (stdout holds only the

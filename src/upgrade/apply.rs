@@ -817,7 +817,7 @@ pub fn abort(dir: &Path) -> Result<(), Error> {
         restore,
         created,
         answers_after: String::new(),
-        answers_before: None,
+        answers_before: std::fs::read_to_string(dir.join(ANSWERS_FILE)).ok(),
         commit: None,
     };
     journal.begin(&repo)?;

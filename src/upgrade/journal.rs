@@ -44,8 +44,9 @@ pub struct Journal {
     /// The answers file as the step writes it, last of its files.
     #[serde(default)]
     pub answers_after: String,
-    /// For `--continue`: the answers file before it (the upgrade waiting on its conflicts), so
-    /// that an `--abort` after a cut-off `--continue` can still undo the whole upgrade.
+    /// For `--continue` and `--abort`: the answers file before it (the upgrade waiting on its
+    /// conflicts), so that an `--abort` after a cut-off `--continue` can still undo the whole
+    /// upgrade, and a report after either names the upgrade ([`stopped_answers`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answers_before: Option<String>,
     /// The commit the step makes once the answers file is written, if it makes one.
@@ -61,6 +62,14 @@ pub struct PlannedCommit {
     /// `--no-verify`: the repository's hooks do not run on the commit.
     #[serde(default)]
     pub no_verify: bool,
+}
+
+/// The answers file of the upgrade that stopped on its conflicts, as a `--continue` or
+/// `--abort` that was cut off kept it in its journal (the file in the project may already be
+/// the step's own); `None` without such a journal. Read before [`recover`], which ends it.
+pub fn stopped_answers(dir: &Path) -> Result<Option<String>, Error> {
+    let repo = ProjectRepo::open(dir)?;
+    Ok(Journal::read(&repo)?.and_then(|j| j.answers_before))
 }
 
 /// Which command is asking, for [`recover`].

@@ -28,7 +28,7 @@ mod workspace;
 pub use adopt::{adopt, ready_to_adopt, Adoption, Standing, TemplateFile};
 pub use apply::{abort, apply, edits, finish, run_hooks_in, Applied, Edits};
 pub use error::Error;
-pub use journal::{recover, Asking, Recovered};
+pub use journal::{recover, stopped_answers, Asking, Recovered};
 pub use migrate::MigrationNote;
 pub use ours::{CurrentFiles, Staged, WorkTree};
 pub use plan::{Action, Change, Conflict, ConflictKind, LeftAlone};
