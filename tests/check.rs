@@ -638,3 +638,36 @@ fn a_committed_file_with_conflict_markers_is_reported_once_as_conflict_markers()
         ]
     );
 }
+
+/// `check --staged --format github` over two projects names each annotation's file from the
+/// repository's root, where GitHub looks for it (it named `ci/pipeline.yml`, in no project).
+#[test]
+fn check_staged_github_annotations_name_files_from_the_repository_root() {
+    let s = Workspace::new();
+    let mono = two_staged_projects(&s);
+    let out = s.goldpath(&mono, &["check", "--staged", "--format", "github"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let files: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split(" file=").nth(1)?.split(',').next())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "services/a/.goldpath.toml",
+            "services/a/README.md",
+            "services/b/.goldpath.toml",
+            "services/b/ci/pipeline.yml",
+        ],
+        "{}",
+        out.stdout
+    );
+    // A project alone keeps its paths as they were.
+    let alone = s.goldpath(&mono.join("services/b"), &["check", "--format", "github"]);
+    assert!(
+        alone.stdout.contains("::error file=ci/pipeline.yml,"),
+        "{}",
+        alone.stdout
+    );
+}

@@ -267,6 +267,18 @@ fn gh_prop(s: &str) -> String {
 }
 
 pub fn github(r: &Report, fail_on: &[Finding]) -> String {
+    github_in(r, fail_on, ".")
+}
+
+/// [`github`] for a project in `folder` of the repository (`check --staged`; `.` for its root):
+/// GitHub places an annotation by its path from the repository's root, so each is named from
+/// there.
+pub fn github_in(r: &Report, fail_on: &[Finding], folder: &str) -> String {
+    let file = |path: &str| match folder {
+        "." | "" => gh_prop(path),
+        folder => gh_prop(&format!("{folder}/{path}")),
+    };
+    let answers = file(".goldpath.toml");
     let mut out = String::new();
     let level = |f: Finding| {
         if fail_on.contains(&f) {
@@ -278,7 +290,7 @@ pub fn github(r: &Report, fail_on: &[Finding]) -> String {
     if r.behind > 0 {
         let _ = writeln!(
             out,
-            "::{} file=.goldpath.toml,title={}::{}",
+            "::{} file={answers},title={}::{}",
             level(Finding::Outdated),
             gh_prop("goldpath: outdated"),
             gh_data(&outdated_message(r))
@@ -289,7 +301,7 @@ pub fn github(r: &Report, fail_on: &[Finding]) -> String {
             out,
             "::{} file={},title={}::{}",
             level(Finding::ConflictMarkers),
-            gh_prop(p.as_str()),
+            file(p.as_str()),
             gh_prop("goldpath: conflict markers"),
             gh_data(&markers_message(p.as_str()))
         );
@@ -304,7 +316,7 @@ pub fn github(r: &Report, fail_on: &[Finding]) -> String {
             out,
             "::{} file={},title={}::{}",
             level(Finding::Drift),
-            gh_prop(d.path.as_str()),
+            file(d.path.as_str()),
             gh_prop("goldpath: locked file drifted"),
             gh_data(&msg)
         );
@@ -317,7 +329,7 @@ pub fn github(r: &Report, fail_on: &[Finding]) -> String {
         };
         let _ = writeln!(
             out,
-            "::{level} file=.goldpath.toml,title={}::{}",
+            "::{level} file={answers},title={}::{}",
             gh_prop("goldpath: newer versions unknown"),
             gh_data(&newer_unknown_message(r, why))
         );
@@ -326,7 +338,7 @@ pub fn github(r: &Report, fail_on: &[Finding]) -> String {
         let _ = writeln!(
             out,
             "::notice file={},title={}::{}",
-            gh_prop(n.path.as_str()),
+            file(n.path.as_str()),
             gh_prop("goldpath: not verifiable without a secret"),
             gh_data(&not_verifiable_message(n))
         );
@@ -336,7 +348,7 @@ pub fn github(r: &Report, fail_on: &[Finding]) -> String {
             out,
             "::{} file={},title={}::{}",
             level(Finding::Customised),
-            gh_prop(p.as_str()),
+            file(p.as_str()),
             gh_prop("goldpath: customised"),
             gh_data(&format!(
                 "{p} differs from the golden path; upgrades merge it and keep your changes."

@@ -12,7 +12,7 @@ mod secrets;
 pub use diff::{diff, diff_with, Diff, Difference, Scope};
 pub use error::Error;
 pub(crate) use format::xml;
-pub use format::{github, json, json_staged, junit, junit_staged, text};
+pub use format::{github, github_in, json, json_staged, junit, junit_staged, text};
 pub use report::{Change, Drift, Finding, NewerUnknown, NotVerifiable, Report};
 pub use secrets::{SecretUse, Supplied, ENV_PREFIX};
 

@@ -101,13 +101,15 @@ fn run_staged(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
         let (project, files) = Project::open_staged(dir)?;
         let report = check_report(&args, &project, &files)?;
         code = code.max(if report.fails(&args.fail_on) { 1 } else { 0 });
+        let folder = crate::git::ProjectRepo::open(dir)?.folder().to_string();
         match args.format {
-            Format::Json | Format::Junit => {
-                let folder = crate::git::ProjectRepo::open(dir)?.folder().to_string();
-                reports.push((folder, report));
-            }
-            Format::Text | Format::Github => {
-                if projects.len() > 1 && matches!(args.format, Format::Text) {
+            Format::Json | Format::Junit => reports.push((folder, report)),
+            Format::Github => emit(
+                out,
+                format_args!("{}", check::github_in(&report, &args.fail_on, &folder)),
+            )?,
+            Format::Text => {
+                if projects.len() > 1 {
                     emit(out, format_args!("{} (staged):\n", dir.display()))?;
                 }
                 print_report(&args, &report, out)?;
