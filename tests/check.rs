@@ -663,11 +663,16 @@ fn check_staged_github_annotations_name_files_from_the_repository_root() {
         "{}",
         out.stdout
     );
-    // A project alone keeps its paths as they were.
+    // A project of the monorepo checked alone is named from the root too, from its folder
+    // or from the root with --dir: GitHub places annotations by the path from the checkout.
     let alone = s.goldpath(&mono.join("services/b"), &["check", "--format", "github"]);
     assert!(
-        alone.stdout.contains("::error file=ci/pipeline.yml,"),
+        alone
+            .stdout
+            .contains("::error file=services/b/ci/pipeline.yml,"),
         "{}",
         alone.stdout
     );
+    let from_root = s.goldpath(&mono, &["check", "services/b", "--format", "github"]);
+    assert_eq!(from_root.stdout, alone.stdout);
 }

@@ -9,7 +9,7 @@ use crate::check::{self, Difference, Finding, Supplied};
 use crate::project::Project;
 use crate::upgrade::{CurrentFiles, WorkTree};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum Format {
@@ -168,11 +168,19 @@ fn print_report(
     let text = match args.format {
         Format::Text => return emit_report(out, &check::text(report, &args.fail_on)),
         Format::Json => check::json(report, &args.fail_on),
-        Format::Github => check::github(report, &args.fail_on),
+        Format::Github => check::github_in(report, &args.fail_on, &repository_folder(&args.dir)),
         Format::Junit => check::junit(report, &args.fail_on),
     };
     emit(out, format_args!("{text}"))?;
     Ok(())
+}
+
+/// The project's folder from its repository's root, which is where GitHub places an
+/// annotation's file (a monorepo's `services/b`); `.` outside a repository.
+fn repository_folder(dir: &Path) -> String {
+    crate::git::ProjectRepo::open(dir)
+        .map(|repo| repo.folder().to_string())
+        .unwrap_or_else(|_| ".".to_string())
 }
 
 #[derive(clap::Args)]
