@@ -520,6 +520,20 @@ fn check_staged_json_over_two_projects_is_one_document() {
     let alone: serde_json::Value = serde_json::from_str(&alone.stdout).unwrap();
     assert_eq!(projects[0]["report"], alone);
 
+    // The text report heads each project with its folder from the root (no absolute path).
+    let text = s.goldpath(&mono, &["check", "--staged"]);
+    assert!(
+        text.stdout.contains("services/a (staged):\n")
+            && text.stdout.contains("services/b (staged):\n"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        !text.stdout.contains(&mono.display().to_string()),
+        "{}",
+        text.stdout
+    );
+
     // Nothing staged in a project: still one document, with no project in it.
     git(&mono, &["reset", "-q"]);
     let out = s.goldpath(&mono, &["check", "--staged", "--format", "json"]);

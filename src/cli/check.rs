@@ -110,7 +110,7 @@ fn run_staged(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
             )?,
             Format::Text => {
                 if projects.len() > 1 {
-                    emit(out, format_args!("{} (staged):\n", dir.display()))?;
+                    emit(out, format_args!("{folder} (staged):\n"))?;
                 }
                 print_report(&args, &report, out)?;
             }
