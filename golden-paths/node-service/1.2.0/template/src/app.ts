@@ -25,6 +25,9 @@ export interface ServiceOptions {
   processMetrics?: boolean;
 }
 
+/** Served by `app` only when METRICS_PORT is PORT; its scrapes are not counted as requests. */
+const SCRAPE_ROUTE = "/metrics";
+
 /** An incoming X-Request-Id is kept only when it is short and plain, so logs stay parseable. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -66,6 +69,11 @@ export function buildService(config: Config, options: ServiceOptions = {}): Serv
   app.addHook("onResponse", async (request, reply) => {
     // The route template, never the raw URL, so ids in paths do not explode the series count.
     const route = request.routeOptions.url ?? "unmatched";
+    if (route === SCRAPE_ROUTE) {
+      // A Prometheus scrape on the traffic's port is not a request of the service: counting it
+      // would add one request to every scrape interval, as the metrics listener does not.
+      return;
+    }
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, reply.elapsedTime / 1000);
@@ -100,7 +108,8 @@ export function buildService(config: Config, options: ServiceOptions = {}): Serv
   // METRICS_PORT equal to PORT: /metrics on the traffic's listener (the chart then scrapes the
   // `http` port), as the service did before metrics had a port of their own.
   if (config.metricsPort === config.port) {
-    app.get("/metrics", async (_request, reply) => {
+    // Scrapes are logged at warn and above only: one every few seconds would drown the log.
+    app.get(SCRAPE_ROUTE, { logLevel: "warn" }, async (_request, reply) => {
       const body = await metrics.registry.metrics();
       return reply.type(metrics.registry.contentType).send(body);
     });

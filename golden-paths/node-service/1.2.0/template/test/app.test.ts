@@ -106,6 +106,20 @@ test("/metrics is served by the metrics listener only, never on the HTTP port", 
   await app.close();
 });
 
+test("with METRICS_PORT equal to PORT, scrapes of /metrics on the HTTP port are not counted", async () => {
+  // What a project upgraded from 1.0.0 runs: one listener for traffic and scrapes.
+  const { app } = service({ PORT: "8080", METRICS_PORT: "8080" });
+  await app.inject("/");
+  let text = "";
+  for (let i = 0; i < 3; i++) {
+    const scrape = await app.inject("/metrics");
+    assert.equal(scrape.statusCode, 200);
+    text = scrape.body;
+  }
+  assert.equal(sample(text, 'http_requests_total{method="GET",route="/",status="200"}'), 1);
+  assert.ok(!text.includes('route="/metrics"'), text);
+});
+
 test("a body over the limit is refused with 413", async () => {
   const { app } = service({ BODY_LIMIT_BYTES: "16" });
   app.post("/echo", async (request) => request.body);

@@ -1,5 +1,7 @@
 """What every request goes through: a request id, a server span, the body-size limit and the
-timeout, metrics by route template, one access log line, and a 500 for an unhandled exception."""
+timeout, metrics by route template, one access log line, and a 500 for an unhandled exception.
+A Prometheus scrape of /metrics on the traffic's port (METRICS_PORT equal to PORT) goes through
+none of it: it is not traffic, and counting it would add a request to every scrape interval."""
 
 from __future__ import annotations
 
@@ -24,8 +26,11 @@ errors = logging.getLogger("app.errors")
 METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 # A caller's request id is kept when it is short and harmless in logs and headers.
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-# Probes and scrapes are logged at debug: at info they would drown the requests that matter.
-QUIET_ROUTES = {"/healthz", "/readyz", "/metrics"}
+# Probes are logged at debug: at info they would drown the requests that matter.
+QUIET_ROUTES = {"/healthz", "/readyz"}
+# The route create_app adds when /metrics shares the traffic's port; scrapes of it are not
+# requests of the service (no metrics, span or access log), as on a metrics port of its own.
+SCRAPE_ROUTE = "/metrics"
 
 
 class BodyTooLarge(Exception):
@@ -63,13 +68,16 @@ class Observability:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        route = route_of(self.router, scope)
+        if route == SCRAPE_ROUTE:
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         given = headers.get("x-request-id", "")
         rid = given if REQUEST_ID.match(given) else uuid.uuid4().hex
         token = logs.request_id.set(rid)
         method = scope["method"] if scope["method"] in METHODS else "OTHER"
-        route = route_of(self.router, scope)
         status = 500
         response_started = False
 

@@ -1,7 +1,11 @@
 import asyncio
 
+from fastapi.testclient import TestClient
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+
+from app.config import Settings
+from app.main import create_app
 
 
 def samples(client, name):
@@ -53,6 +57,21 @@ def test_requests_are_counted_and_timed_by_route_template_and_status(client):
 def test_metrics_are_not_served_on_the_http_port(client):
     # The Ingress or HTTPRoute exposes this port; /metrics is on METRICS_PORT only.
     assert client.get("/metrics").status_code == 404
+
+
+def test_scrapes_on_the_http_port_are_not_counted_as_requests(state):
+    # METRICS_PORT equal to PORT (a project upgraded from 1.0.0): /metrics is a route of the app,
+    # and a scrape must not count as traffic, or an idle service would show requests.
+    settings = Settings(request_timeout_seconds=2.0, max_body_bytes=1024, port=8080, metrics_port=8080)
+    with TestClient(create_app(settings, state=state)) as client:
+        client.get("/")
+        for _ in range(3):
+            scrape = client.get("/metrics")
+            assert scrape.status_code == 200
+        assert 'http_requests_total{method="GET",route="/",status="200"} 1.0' in scrape.text
+        assert count(client) == 1
+        assert count(client, route="/metrics") == 0
+        assert samples(client, "http_requests_in_flight") == [({}, 0.0)]
 
 
 def test_an_unhandled_exception_is_a_counted_and_logged_500(app, client, captured_logs):

@@ -138,9 +138,12 @@ def test_metrics_on_the_service_port_when_metrics_port_is_port():
         base = f"http://127.0.0.1:{port}"
         wait_ready(proc, base + "/readyz")
         assert get(base + "/healthz")[0] == 200
+        get(base + "/metrics")
         status, metrics = get(base + "/metrics")
         assert status == 200
         assert 'http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in metrics
+        # Scrapes are not requests: the first one is not counted by the second.
+        assert 'route="/metrics"' not in metrics
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=15)
