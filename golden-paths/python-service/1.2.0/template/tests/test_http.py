@@ -62,7 +62,7 @@ def test_metrics_are_not_served_on_the_http_port(client):
 def test_scrapes_on_the_http_port_are_not_counted_as_requests(state):
     # METRICS_PORT equal to PORT (a project upgraded from 1.0.0): /metrics is a route of the app,
     # and a scrape must not count as traffic, or an idle service would show requests.
-    settings = Settings(request_timeout_seconds=2.0, max_body_bytes=1024, port=8080, metrics_port=8080)
+    settings = Settings(port=8080, metrics_port=8080)
     with TestClient(create_app(settings, state=state)) as client:
         client.get("/")
         for _ in range(3):
