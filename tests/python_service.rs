@@ -2,12 +2,12 @@
 //! (`goldpath new`) and checked three ways:
 //!
 //! - what it renders for fixed answers: every answer lands, nothing is left unrendered, the file
-//!   policies cover the files, and one Python version is shared by the image, CI and the project;
-//! - the real validators `tests/golden_path.rs` runs on rust-service (promtool, hadolint, yamllint,
-//!   check-jsonschema, the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog
-//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`,
-//!   plus the Grafana dashboard's checks (`tests/validators/dashboard_check.py`) and zizmor on the
-//!   GitHub workflow;
+//!   policies cover the files, and one Python version is shared by the image (pinned by digest), CI and the project;
+//! - the conformance suite's validators, driven by `tests/catalog_service.rs` for every bundle
+//!   (promtool, hadolint, yamllint, check-jsonschema, the Helm Go SDK, kubernetes-validate,
+//!   actionlint, Backstage's catalog model, the Grafana dashboard's checks), found on `PATH`:
+//!   missing ones skip, or fail with `GOLDPATH_VALIDATORS=1` (the security scanners, zizmor and
+//!   checkov among them, run in `tests/scanners.rs`);
 //! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks: its
 //!   locked dependencies installed from PyPI into a venv under `.tools/` (kept between runs while
 //!   the lock file is unchanged), `ruff` and `pytest`, then `python -m app` on 127.0.0.1 answering
@@ -335,7 +335,11 @@ fn python_service_passes_the_real_validators() {
 
 #[test]
 fn python_service_alert_tests_pass_across_the_slo_range() {
-    crate::catalog_service::assert_alert_tests_pass_across(BUNDLE, VERSION, &["90", "99.5", "99.999"]);
+    crate::catalog_service::assert_alert_tests_pass_across(
+        BUNDLE,
+        VERSION,
+        &["90", "99.5", "99.999"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -272,10 +272,7 @@ fn scan(bundle: &str) {
     let mut note = |tool: &str, rule: String, file: &str, detail: String| {
         let key = (tool.to_string(), rule, file.to_string());
         if !accepted.contains(&key) {
-            unaccepted.push(format!(
-                "{bundle} {} {} {}: {detail}",
-                key.0, key.1, key.2
-            ));
+            unaccepted.push(format!("{bundle} {} {} {}: {detail}", key.0, key.1, key.2));
         }
         found.insert(key);
     };
