@@ -604,9 +604,31 @@ pub(crate) fn assert_alert_tests_pass_across(bundle: &str, version: &str, slos: 
     report.finish();
 }
 
+/// The manifest's file policies of `bundle` at `version` match its rendered files (over every
+/// CI): each pattern matches one, no file is both `locked` and `seed`, and the files named are
+/// `locked`, `seed` or shared (neither: upgrades merge them) as said.
+pub(crate) fn assert_file_policies(
+    bundle: &str,
+    version: &str,
+    locked: &[&str],
+    seed: &[&str],
+    shared: &[&str],
+) {
+    let policy_of = file_policies(bundle, version);
+    for (paths, want) in [
+        (locked, Some("locked")),
+        (seed, Some("seed")),
+        (shared, None),
+    ] {
+        for path in paths {
+            assert_eq!(policy_of.get(*path).copied(), want, "{bundle} {path}");
+        }
+    }
+}
+
 /// The file policy (`locked` or `seed`) of each rendered file of `bundle` at `version`, over
 /// every CI; every pattern of the manifest must match a rendered file.
-pub(crate) fn file_policies(bundle: &str, version: &str) -> BTreeMap<String, &'static str> {
+fn file_policies(bundle: &str, version: &str) -> BTreeMap<String, &'static str> {
     let manifest: toml::Table = toml::from_str(&crate::harness::read(
         repo_root().join(format!("golden-paths/{bundle}/{version}/bundle.toml")),
     ))

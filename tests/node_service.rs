@@ -237,34 +237,31 @@ fn one_node_version_for_the_image_ci_engines_and_the_lock() {
 
 #[test]
 fn node_service_file_policies_match_the_rendered_files() {
-    let policy_of = crate::catalog_service::file_policies(BUNDLE, VERSION);
-    for path in [
-        ".github/workflows/ci.yaml",
-        ".gitlab-ci.yml",
-        "chart/templates/deployment.yaml",
-        "alerts/slo-rules.yaml",
-        "alerts/slo-rules.test.yaml",
-    ] {
-        assert_eq!(policy_of.get(path), Some(&"locked"), "{path}");
-    }
-    for path in [
-        "src/app.ts",
-        "test/app.test.ts",
-        "package.json",
-        "package-lock.json",
-        "README.md",
-        "docs/runbook.md",
-    ] {
-        assert_eq!(policy_of.get(path), Some(&"seed"), "{path}");
-    }
-    for shared in [
-        "Dockerfile",
-        "tsconfig.json",
-        "chart/values.yaml",
-        ".node-version",
-    ] {
-        assert_eq!(policy_of.get(shared), None, "{shared} is shared");
-    }
+    crate::catalog_service::assert_file_policies(
+        BUNDLE,
+        VERSION,
+        &[
+            ".github/workflows/ci.yaml",
+            ".gitlab-ci.yml",
+            "chart/templates/deployment.yaml",
+            "alerts/slo-rules.yaml",
+            "alerts/slo-rules.test.yaml",
+        ],
+        &[
+            "src/app.ts",
+            "test/app.test.ts",
+            "package.json",
+            "package-lock.json",
+            "README.md",
+            "docs/runbook.md",
+        ],
+        &[
+            "Dockerfile",
+            "tsconfig.json",
+            "chart/values.yaml",
+            ".node-version",
+        ],
+    );
 }
 
 #[test]

@@ -241,28 +241,25 @@ fn one_python_version_for_the_image_ci_and_the_project() {
 
 #[test]
 fn python_service_file_policies_match_the_rendered_files() {
-    let policy_of = crate::catalog_service::file_policies(BUNDLE, VERSION);
-    for path in [
-        ".github/workflows/ci.yaml",
-        ".gitlab-ci.yml",
-        "chart/templates/deployment.yaml",
-        "alerts/slo-rules.yaml",
-    ] {
-        assert_eq!(policy_of.get(path), Some(&"locked"), "{path}");
-    }
-    for path in [
-        "app/main.py",
-        "tests/test_http.py",
-        "pyproject.toml",
-        "requirements.txt",
-        "requirements-dev.txt",
-        "README.md",
-    ] {
-        assert_eq!(policy_of.get(path), Some(&"seed"), "{path}");
-    }
-    for path in ["Dockerfile", ".python-version", "chart/values.yaml"] {
-        assert_eq!(policy_of.get(path), None, "{path} is shared (merged)");
-    }
+    crate::catalog_service::assert_file_policies(
+        BUNDLE,
+        VERSION,
+        &[
+            ".github/workflows/ci.yaml",
+            ".gitlab-ci.yml",
+            "chart/templates/deployment.yaml",
+            "alerts/slo-rules.yaml",
+        ],
+        &[
+            "app/main.py",
+            "tests/test_http.py",
+            "pyproject.toml",
+            "requirements.txt",
+            "requirements-dev.txt",
+            "README.md",
+        ],
+        &["Dockerfile", ".python-version", "chart/values.yaml"],
+    );
 }
 
 #[test]
