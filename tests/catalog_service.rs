@@ -242,37 +242,6 @@ pub(crate) fn assert_exports_what_is_queried(dir: &Path, exposition: &str) {
     );
 }
 
-/// zizmor (the conformance suite's GitHub Actions audit, `tests/scanners.rs`) finds nothing of
-/// medium severity or above in a rendered workflow; skipped without zizmor on PATH unless
-/// `GOLDPATH_VALIDATORS=1`.
-pub(crate) fn assert_zizmor_clean(workflow: &Path) {
-    let Some(zizmor) = crate::golden_path::which("zizmor") else {
-        assert!(
-            !flag("GOLDPATH_VALIDATORS"),
-            "zizmor is not on PATH (tests/install-validators installs it)"
-        );
-        eprintln!("SKIPPED zizmor: not on PATH");
-        return;
-    };
-    let out = std::process::Command::new(zizmor)
-        .args(["--offline", "--min-severity", "medium", "--format", "plain"])
-        .arg(workflow)
-        .output()
-        .expect("run zizmor");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    // Audited at all: a workflow zizmor could not read would report nothing too.
-    assert!(
-        stderr.contains("completed"),
-        "zizmor did not audit: {stderr}"
-    );
-    assert!(
-        out.status.success() && stdout.contains("No findings"),
-        "zizmor findings in {}:\n{stdout}\n{stderr}",
-        workflow.display()
-    );
-}
-
 /// A project upgraded from a release that served `/metrics` on its HTTP port keeps it there
 /// (issue #15: its code is a seed the upgrade never touches, so a separate metrics port would
 /// be scraped with nothing listening): the recorded `metrics_port` is its `port`, the chart's
@@ -368,3 +337,352 @@ admitted = [
 ]
 assert admitted == ["http"], f"the monitoring namespace is admitted to {admitted}"
 "#;
+
+// ---------------------------------------------------------------------------------------------
+// The conformance suite's validators, over any built-in bundle (issue #15)
+
+/// The CI flavours every bundle renders for.
+pub(crate) const CIS: [&str; 2] = ["github", "gitlab"];
+
+/// The answers that change the most: no Prometheus Operator, the longest service name, a
+/// description full of YAML, TOML and Dockerfile syntax, a nested GitLab group, a registry with a
+/// port, a non-default port and replicas.
+pub(crate) const EDGE_ANSWERS: &[(&str, &str)] = &[
+    ("ci", "gitlab"),
+    ("service_name", "a234567890b234567890c234567890d23456789z"),
+    (
+        "description",
+        "Takes \"orders\" & prices them: fast, safe — #1 {{ not tera }}",
+    ),
+    ("repo_slug", "acme/platform/services/a-very-long-name"),
+    ("image_registry", "registry.example.com:5000/acme/services"),
+    ("port", "9443"),
+    ("min_replicas", "5"),
+    ("metrics_operator", "false"),
+];
+
+/// Runs every validator of the conformance suite on one rendered project of any bundle, each
+/// failure collected in `report`: the dashboards (Grafana's model, PromQL), promtool on every
+/// rule file and its unit tests, hadolint, yamllint, the CI, Renovate, Score and values schemas,
+/// actionlint, Backstage's catalog model, the chart rendered by the Helm Go SDK in every scenario
+/// and validated by kubernetes-validate, the PrometheusRule schema, the chart's `image.digest`
+/// and labels, and every JSON file parsing. The security scanners (zizmor, checkov, shellcheck,
+/// ...) run in `tests/scanners.rs`, against their list of accepted findings. A bundle's own
+/// checks (rust's `cargo fmt`) are the caller's.
+pub(crate) fn validate(
+    tools: &crate::golden_path::Tools,
+    report: &mut crate::golden_path::Report,
+    label: &str,
+    dir: &Path,
+) {
+    use std::process::Command as Process;
+    let all = files(dir);
+    let schemas = validators_dir().join("schemas");
+
+    check_dashboards(tools, report, label, dir);
+    if let Some(dashboard) = all.keys().find(|k| k.starts_with("dashboards/")) {
+        report.check(
+            label,
+            all.get("chart/files/dashboard.json") == Some(&all[dashboard]),
+            "the chart's chart/files/dashboard.json is the dashboard, byte for byte",
+        );
+    }
+
+    // Alerts: promtool checks every rule file (and the chart's copy) and runs every unit test.
+    let alerts = dir.join("alerts");
+    let in_alerts = |test: bool| -> Vec<&str> {
+        all.keys()
+            .filter_map(|k| k.strip_prefix("alerts/"))
+            .filter(|k| k.ends_with(".yaml") && k.ends_with(".test.yaml") == test)
+            .collect()
+    };
+    let (rule_files, test_files) = (in_alerts(false), in_alerts(true));
+    report.check(
+        label,
+        !rule_files.is_empty() && !test_files.is_empty(),
+        "alerts/ holds rules and their tests",
+    );
+    report.run(
+        label,
+        &alerts,
+        &tools.promtool,
+        &[&["check", "rules"][..], &rule_files].concat(),
+    );
+    report.run(
+        label,
+        &alerts,
+        &tools.promtool,
+        &[&["test", "rules"][..], &test_files].concat(),
+    );
+    if let Some(copy) = all.get("chart/files/prometheus-rules.yaml") {
+        report.run(
+            label,
+            dir,
+            &tools.promtool,
+            &["check", "rules", "chart/files/prometheus-rules.yaml"],
+        );
+        report.check(
+            label,
+            all.get("alerts/slo-rules.yaml") == Some(copy),
+            "the chart ships alerts/slo-rules.yaml byte for byte",
+        );
+    }
+
+    report.run(
+        label,
+        dir,
+        &tools.hadolint,
+        &["--no-color", "--failure-threshold", "info", "Dockerfile"],
+    );
+    let yamllint_config = validators_dir().join("yamllint.yaml");
+    report.run(
+        label,
+        dir,
+        &tools.yamllint,
+        &["--strict", "-c", str_path(&yamllint_config), "."],
+    );
+    if all.contains_key(".github/workflows/ci.yaml") {
+        let workflow = ".github/workflows/ci.yaml";
+        let schema = ["--builtin-schema", "vendor.github-workflows", workflow];
+        report.run(label, dir, &tools.check_jsonschema, &schema);
+        report.run(label, dir, &tools.actionlint, &[workflow]);
+    }
+    if all.contains_key(".gitlab-ci.yml") {
+        let schema = ["--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"];
+        report.run(label, dir, &tools.check_jsonschema, &schema);
+    }
+    let renovate = ["--builtin-schema", "vendor.renovate", "renovate.json"];
+    report.run(label, dir, &tools.check_jsonschema, &renovate);
+    let score_schema = schemas.join("score-v1b1.json");
+    let score = ["--schemafile", str_path(&score_schema), "score.yaml"];
+    report.run(label, dir, &tools.check_jsonschema, &score);
+    let values = [
+        "--schemafile",
+        "chart/values.schema.json",
+        "chart/values.yaml",
+    ];
+    report.run(label, dir, &tools.check_jsonschema, &values);
+    let mut backstage = Process::new(&tools.node);
+    backstage
+        .arg(validators_dir().join("backstage.cjs"))
+        .arg("catalog-info.yaml")
+        .current_dir(dir)
+        .env("NODE_PATH", &tools.node_modules);
+    report.run_cmd(label, backstage);
+
+    // Helm: lint --strict, render every scenario and check it, then validate what it rendered.
+    let rendered = dir.parent().expect("temp dir").join("rendered");
+    let mut helm = Process::new(&tools.python);
+    helm.arg(validators_dir().join("helm_check.py"))
+        .arg(dir.join("chart"))
+        .arg(&rendered)
+        .current_dir(dir);
+    report.run_cmd(label, helm);
+    if crate::harness::read(dir.join("chart/values.yaml")).contains("\n  digest: ") {
+        let mut digest = Process::new(&tools.python);
+        digest
+            .args(["-c", DIGEST_CHECK])
+            .arg(validators_dir())
+            .arg(dir.join("chart"))
+            .current_dir(dir);
+        report.run_cmd(label, digest);
+    }
+    let mut core = Vec::new();
+    let mut rules = Vec::new();
+    for entry in walkdir::WalkDir::new(&rendered).sort_by_file_name() {
+        let entry = entry.expect("walk rendered");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path().to_string_lossy().into_owned();
+        if name.contains("-prometheusrule-") {
+            rules.push(path);
+        } else if !name.contains("-servicemonitor-") && !name.contains("-httproute-") {
+            // ServiceMonitor and HTTPRoute are CRDs kubernetes-validate has no schema for;
+            // helm_check.py checks their content.
+            core.push(path);
+        }
+    }
+    report.check(
+        label,
+        core.len() >= 18,
+        &format!("the chart rendered {} core objects", core.len()),
+    );
+    let mut args = vec!["-k", "1.30.0", "--strict", "--quiet"];
+    args.extend(core.iter().map(String::as_str));
+    report.run(label, dir, &tools.kubernetes_validate, &args);
+    report.check(
+        label,
+        rules.len() == usize::from(all.contains_key("chart/templates/prometheusrule.yaml")),
+        "a PrometheusRule renders iff metrics_operator",
+    );
+    let rule_schema = schemas.join("schema-prometheusrule-v1.json");
+    for rule in &rules {
+        let args = ["--schemafile", str_path(&rule_schema), rule];
+        report.run(label, dir, &tools.check_jsonschema, &args);
+    }
+    // Every JSON file parses (npm, tsc, Renovate, Grafana and Helm read them).
+    for (path, bytes) in all.iter().filter(|(k, _)| k.ends_with(".json")) {
+        let parsed = serde_json::from_slice::<serde_json::Value>(bytes);
+        report.check(label, parsed.is_ok(), &format!("{path} is JSON"));
+    }
+}
+
+/// Renders the chart with the Helm Go SDK (as helm_check.py does) with and without
+/// `image.digest`, and checks the image reference, the labels and the schema.
+const DIGEST_CHECK: &str = r#"
+import sys
+sys.path.insert(0, sys.argv[1])
+import helm_check, helm_python as helm
+chart = helm.Chart.load(sys.argv[2])
+digest = "sha256:" + "0123456789abcdef" * 4
+def deployment(values):
+    return next(o for o in helm_check.render(chart, values, []) if o["kind"] == "Deployment")
+plain = deployment(dict(chart.values))
+image = plain["spec"]["template"]["spec"]["containers"][0]["image"]
+assert image == chart.values["image"]["repository"] + ":0.1.0", image
+labels = plain["metadata"]["labels"]
+assert labels["app.kubernetes.io/component"] == "api", labels
+assert labels["owner"] == chart.values["owner"], labels
+assert "app.kubernetes.io/part-of" not in labels, labels
+pinned = deployment(chart.merge_values({"image": {"digest": digest}, "partOf": "orders"}))
+image = pinned["spec"]["template"]["spec"]["containers"][0]["image"]
+assert image == chart.values["image"]["repository"] + "@" + digest, image
+assert pinned["metadata"]["labels"]["app.kubernetes.io/part-of"] == "orders"
+try:
+    chart.validate_schema(chart.merge_values({"image": {"digest": "latest"}}))
+except Exception:
+    pass
+else:
+    sys.exit("values.schema.json accepts image.digest=latest")
+"#;
+
+/// [`validate`] on `bundle` at `version` rendered for each CI and for [`EDGE_ANSWERS`]; skipped
+/// without the validators unless `GOLDPATH_VALIDATORS=1`.
+pub(crate) fn assert_passes_the_real_validators(bundle: &str, version: &str) {
+    let Some(tools) = crate::golden_path::tools() else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    let mut report = crate::golden_path::Report::default();
+    for ci in CIS {
+        let project = render(bundle, version, &[("ci", ci)]);
+        validate(
+            &tools,
+            &mut report,
+            &format!("{version} {ci}"),
+            &project.dir,
+        );
+    }
+    let edge = render(bundle, version, EDGE_ANSWERS);
+    let label = format!("{version} edge answers");
+    validate(&tools, &mut report, &label, &edge.dir);
+    println!(
+        "{bundle} {version}: validators took {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    report.finish();
+}
+
+/// The alerts' promtool unit tests of `bundle` at `version` pass for each `slo_target` of `slos`
+/// (the burn rates they use depend on the budget).
+pub(crate) fn assert_alert_tests_pass_across(bundle: &str, version: &str, slos: &[&str]) {
+    let Some(tools) = crate::golden_path::tools() else {
+        return;
+    };
+    let mut report = crate::golden_path::Report::default();
+    for slo in slos {
+        let project = render(bundle, version, &[("slo_target", slo)]);
+        report.run(
+            &format!("slo_target={slo}"),
+            &project.dir.join("alerts"),
+            &tools.promtool,
+            &["test", "rules", "slo-rules.test.yaml"],
+        );
+    }
+    report.finish();
+}
+
+/// The manifest's file policies of `bundle` at `version` match its rendered files (over every
+/// CI): each pattern matches one, no file is both `locked` and `seed`, and the files named are
+/// `locked`, `seed` or shared (neither: upgrades merge them) as said.
+pub(crate) fn assert_file_policies(
+    bundle: &str,
+    version: &str,
+    locked: &[&str],
+    seed: &[&str],
+    shared: &[&str],
+) {
+    let policy_of = file_policies(bundle, version);
+    for (paths, want) in [
+        (locked, Some("locked")),
+        (seed, Some("seed")),
+        (shared, None),
+    ] {
+        for path in paths {
+            assert_eq!(policy_of.get(*path).copied(), want, "{bundle} {path}");
+        }
+    }
+}
+
+/// The file policy (`locked` or `seed`) of each rendered file of `bundle` at `version`, over
+/// every CI; every pattern of the manifest must match a rendered file.
+fn file_policies(bundle: &str, version: &str) -> BTreeMap<String, &'static str> {
+    let manifest: toml::Table = toml::from_str(&crate::harness::read(
+        repo_root().join(format!("golden-paths/{bundle}/{version}/bundle.toml")),
+    ))
+    .expect("bundle.toml parses");
+    let rendered: Vec<BTreeMap<String, Vec<u8>>> = CIS
+        .iter()
+        .map(|ci| files(&render(bundle, version, &[("ci", ci)]).dir))
+        .collect();
+    let mut policy_of = BTreeMap::new();
+    for policy in ["locked", "seed"] {
+        for pattern in manifest["files"][policy].as_array().expect(policy) {
+            let pattern = pattern.as_str().expect("pattern");
+            let glob = globset::Glob::new(pattern).expect("glob").compile_matcher();
+            let mut matched = false;
+            for path in rendered.iter().flat_map(BTreeMap::keys) {
+                if glob.is_match(path) {
+                    matched = true;
+                    if let Some(other) = policy_of.insert(path.clone(), policy) {
+                        assert_eq!(other, policy, "{path} is both {other} and {policy}");
+                    }
+                }
+            }
+            assert!(
+                matched,
+                "{policy} pattern `{pattern}` matches no rendered file"
+            );
+        }
+    }
+    policy_of
+}
+
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Status and body of one `GET path` on 127.0.0.1:port, on a fresh connection, or None when
+/// nothing answers.
+pub(crate) fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n")?.1.to_string();
+    Some((status, body))
+}

@@ -2,33 +2,30 @@
 //! (`goldpath new`) and checked three ways:
 //!
 //! - what it renders for fixed answers: every answer lands, nothing is left unrendered, the file
-//!   policies cover the files, and one Python version is shared by the image, CI and the project;
-//! - the real validators `tests/golden_path.rs` runs on rust-service (promtool, hadolint, yamllint,
-//!   check-jsonschema, the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog
-//!   model), found on `PATH`: missing ones skip, or fail with `GOLDPATH_VALIDATORS=1`,
-//!   plus the Grafana dashboard's checks (`tests/validators/dashboard_check.py`) and zizmor on the
-//!   GitHub workflow;
+//!   policies cover the files, and one Python version is shared by the image (pinned by digest), CI and the project;
+//! - the conformance suite's validators, driven by `tests/catalog_service.rs` for every bundle
+//!   (promtool, hadolint, yamllint, check-jsonschema, the Helm Go SDK, kubernetes-validate,
+//!   actionlint, Backstage's catalog model, the Grafana dashboard's checks), found on `PATH`:
+//!   missing ones skip, or fail with `GOLDPATH_VALIDATORS=1` (the security scanners, zizmor and
+//!   checkov among them, run in `tests/scanners.rs`);
 //! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks: its
 //!   locked dependencies installed from PyPI into a venv under `.tools/` (kept between runs while
 //!   the lock file is unchanged), `ruff` and `pytest`, then `python -m app` on 127.0.0.1 answering
 //!   /healthz and /readyz, /metrics on its own port (METRICS_PORT) only with every metric the
 //!   dashboard and the alerts query, and exiting 0 on SIGTERM.
 
-use crate::golden_path::{tools, which, Report, Tools};
+use crate::golden_path::which;
 use crate::harness::Goldpath;
-use globset::Glob;
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 const BUNDLE: &str = "python-service";
-const VERSION: &str = "1.1.0";
-const CIS: [&str; 2] = ["github", "gitlab"];
+const VERSION: &str = "1.2.0";
 
-use crate::catalog_service::{files, flag, repo_root, str_path, text, validators_dir, Project};
+use crate::catalog_service::{
+    files, flag, free_port, http_get as get, repo_root, str_path, text, Project, CIS,
+};
 
 fn render(extra: &[(&str, &str)]) -> Project {
     crate::catalog_service::render(BUNDLE, VERSION, extra)
@@ -114,6 +111,9 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
             ("chart/values.yaml", "containerPort: 8080"),
             ("CODEOWNERS", "* @acme/team-orders"),
             ("catalog-info.yaml", "owner: group:team-orders"),
+            ("catalog-info.yaml", "system: orders-api"),
+            ("catalog-info.yaml", "backstage.io/techdocs-ref: dir:."),
+            ("mkdocs.yml", "- Runbook: runbook.md"),
             ("score.yaml", "PORT: \"8080\""),
             ("requirements.txt", "# via orders-api (pyproject.toml)"),
             ("alerts/slo-rules.yaml", "(14.4 * (1 - 99.9 / 100))"),
@@ -212,6 +212,7 @@ fn one_python_version_for_the_image_ci_and_the_project() {
             .filter(|l| l.starts_with("FROM "))
             .collect();
         assert_eq!(images.len(), 2, "{ci}: a build and a runtime stage");
+        assert_base_images_pinned(&dockerfile);
         for image in images {
             assert_eq!(
                 python_of_image(image),
@@ -227,67 +228,38 @@ fn one_python_version_for_the_image_ci_and_the_project() {
             assert!(text(&p, ".github/workflows/ci.yaml")
                 .contains("python-version-file: .python-version"));
         } else {
-            assert!(text(&p, ".gitlab-ci.yml")
-                .contains("image: docker.io/library/python:3.11-slim-bookworm"));
+            // The image the Dockerfile pins, digest and all.
+            let image = dockerfile
+                .lines()
+                .find_map(|l| l.strip_prefix("FROM "))
+                .and_then(|l| l.split(' ').next())
+                .expect("a FROM line");
+            assert!(text(&p, ".gitlab-ci.yml").contains(&format!("image: {image}\n")));
         }
     }
 }
 
 #[test]
 fn python_service_file_policies_match_the_rendered_files() {
-    let manifest: toml::Table = toml::from_str(
-        &std::fs::read_to_string(
-            repo_root().join(format!("golden-paths/{BUNDLE}/{VERSION}/bundle.toml")),
-        )
-        .expect("bundle.toml"),
-    )
-    .expect("bundle.toml parses");
-    let rendered: BTreeMap<&str, BTreeMap<String, Vec<u8>>> = CIS
-        .iter()
-        .map(|ci| (*ci, files(&render(&[("ci", ci)]).dir)))
-        .collect();
-    let mut policy_of: BTreeMap<String, &str> = BTreeMap::new();
-    for policy in ["locked", "seed"] {
-        let patterns = manifest["files"][policy].as_array().expect(policy);
-        for pattern in patterns {
-            let pattern = pattern.as_str().expect("pattern");
-            let glob = Glob::new(pattern).expect("glob").compile_matcher();
-            let mut matched = false;
-            for files in rendered.values() {
-                for path in files.keys() {
-                    if glob.is_match(path) {
-                        matched = true;
-                        policy_of.insert(path.clone(), policy);
-                    }
-                }
-            }
-            assert!(
-                matched,
-                "{policy} pattern `{pattern}` matches no rendered file"
-            );
-        }
-    }
-    for path in [
-        ".github/workflows/ci.yaml",
-        ".gitlab-ci.yml",
-        "chart/templates/deployment.yaml",
-        "alerts/slo-rules.yaml",
-    ] {
-        assert_eq!(policy_of.get(path), Some(&"locked"), "{path}");
-    }
-    for path in [
-        "app/main.py",
-        "tests/test_http.py",
-        "pyproject.toml",
-        "requirements.txt",
-        "requirements-dev.txt",
-        "README.md",
-    ] {
-        assert_eq!(policy_of.get(path), Some(&"seed"), "{path}");
-    }
-    for path in ["Dockerfile", ".python-version", "chart/values.yaml"] {
-        assert_eq!(policy_of.get(path), None, "{path} is shared (merged)");
-    }
+    crate::catalog_service::assert_file_policies(
+        BUNDLE,
+        VERSION,
+        &[
+            ".github/workflows/ci.yaml",
+            ".gitlab-ci.yml",
+            "chart/templates/deployment.yaml",
+            "alerts/slo-rules.yaml",
+        ],
+        &[
+            "app/main.py",
+            "tests/test_http.py",
+            "pyproject.toml",
+            "requirements.txt",
+            "requirements-dev.txt",
+            "README.md",
+        ],
+        &["Dockerfile", ".python-version", "chart/values.yaml"],
+    );
 }
 
 #[test]
@@ -307,13 +279,14 @@ fn python_service_metrics_port_steps_aside_for_a_service_on_9090() {
 }
 
 #[test]
-fn unedited_python_service_1_0_0_projects_upgrade_to_1_1_0() {
+fn unedited_python_service_1_0_0_projects_upgrade_to_the_newest() {
     let (_s, projects) = crate::catalog_service::upgrade_unedited(BUNDLE, "1.0.0", VERSION);
     for (ci, p) in projects {
         // The platform's files moved on; the team's service code (seed files) did not, so it
         // still serves /metrics on the service's port, and the chart scrapes it there (#15).
         assert!(crate::harness::read(p.join("app/main.py")).contains("@app.get(\"/metrics\")"));
         crate::catalog_service::assert_metrics_on_the_service_port(&p, 8080);
+        assert_base_images_pinned(&crate::harness::read(p.join("Dockerfile")));
         if ci == "github" {
             crate::catalog_service::assert_actions_pinned(&crate::harness::read(
                 p.join(".github/workflows/ci.yaml"),
@@ -322,204 +295,51 @@ fn unedited_python_service_1_0_0_projects_upgrade_to_1_1_0() {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The real validators
+#[test]
+fn unedited_python_service_1_1_0_projects_upgrade_to_the_newest() {
+    let (_s, projects) = crate::catalog_service::upgrade_unedited(BUNDLE, "1.1.0", VERSION);
+    for (_ci, p) in projects {
+        // Made with metrics on a port of their own, they keep it.
+        let recorded = crate::harness::read(p.join(".goldpath.toml"));
+        assert!(recorded.contains("\nmetrics_port = 9090\n"), "{recorded}");
+        assert_base_images_pinned(&crate::harness::read(p.join("Dockerfile")));
+    }
+}
 
-fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
-    let dir = &project.dir;
-    crate::catalog_service::check_dashboards(tools, report, label, dir);
-    if dir.join(".github/workflows/ci.yaml").is_file() {
-        crate::catalog_service::assert_zizmor_clean(&dir.join(".github/workflows/ci.yaml"));
-    }
-    let all = files(dir);
-    let schemas = validators_dir().join("schemas");
-
-    let alerts = dir.join("alerts");
-    report.run(
-        label,
-        &alerts,
-        &tools.promtool,
-        &["check", "rules", "slo-rules.yaml"],
-    );
-    report.run(
-        label,
-        &alerts,
-        &tools.promtool,
-        &["test", "rules", "slo-rules.test.yaml"],
-    );
-    if all.contains_key("chart/files/prometheus-rules.yaml") {
-        report.run(
-            label,
-            dir,
-            &tools.promtool,
-            &["check", "rules", "chart/files/prometheus-rules.yaml"],
-        );
-    }
-    report.run(
-        label,
-        dir,
-        &tools.hadolint,
-        &["--no-color", "--failure-threshold", "info", "Dockerfile"],
-    );
-    let yamllint_config = validators_dir().join("yamllint.yaml");
-    report.run(
-        label,
-        dir,
-        &tools.yamllint,
-        &["--strict", "-c", str_path(&yamllint_config), "."],
-    );
-    if all.contains_key(".github/workflows/ci.yaml") {
-        report.run(
-            label,
-            dir,
-            &tools.check_jsonschema,
-            &[
-                "--builtin-schema",
-                "vendor.github-workflows",
-                ".github/workflows/ci.yaml",
-            ],
-        );
-        report.run(
-            label,
-            dir,
-            &tools.actionlint,
-            &[".github/workflows/ci.yaml"],
-        );
-    }
-    if all.contains_key(".gitlab-ci.yml") {
-        report.run(
-            label,
-            dir,
-            &tools.check_jsonschema,
-            &["--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
-        );
-    }
-    report.run(
-        label,
-        dir,
-        &tools.check_jsonschema,
-        &["--builtin-schema", "vendor.renovate", "renovate.json"],
-    );
-    let score_schema = schemas.join("score-v1b1.json");
-    report.run(
-        label,
-        dir,
-        &tools.check_jsonschema,
-        &["--schemafile", str_path(&score_schema), "score.yaml"],
-    );
-    report.run(
-        label,
-        dir,
-        &tools.check_jsonschema,
-        &[
-            "--schemafile",
-            "chart/values.schema.json",
-            "chart/values.yaml",
-        ],
-    );
-    let mut backstage = Process::new(&tools.node);
-    backstage
-        .arg(validators_dir().join("backstage.cjs"))
-        .arg("catalog-info.yaml")
-        .current_dir(dir)
-        .env("NODE_PATH", &tools.node_modules);
-    report.run_cmd(label, backstage);
-
-    let rendered = dir.parent().expect("temp dir").join("rendered");
-    let mut helm = Process::new(&tools.python);
-    helm.arg(validators_dir().join("helm_check.py"))
-        .arg(dir.join("chart"))
-        .arg(&rendered)
-        .current_dir(dir);
-    report.run_cmd(label, helm);
-    let mut core = Vec::new();
-    let mut rules = Vec::new();
-    for entry in walkdir::WalkDir::new(&rendered).sort_by_file_name() {
-        let entry = entry.expect("walk rendered");
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let path = entry.path().to_string_lossy().into_owned();
-        if name.contains("-prometheusrule-") {
-            rules.push(path);
-        } else if !name.contains("-servicemonitor-") && !name.contains("-httproute-") {
-            core.push(path);
-        }
-    }
-    report.check(
-        label,
-        core.len() >= 18,
-        &format!("the chart rendered {} core objects", core.len()),
-    );
-    let mut args = vec!["-k", "1.30.0", "--strict", "--quiet"];
-    args.extend(core.iter().map(String::as_str));
-    report.run(label, dir, &tools.kubernetes_validate, &args);
-    let operator = all.contains_key("chart/templates/prometheusrule.yaml");
-    report.check(
-        label,
-        rules.len() == usize::from(operator),
-        "a PrometheusRule renders iff metrics_operator",
-    );
-    let rule_schema = schemas.join("schema-prometheusrule-v1.json");
-    for rule in &rules {
-        report.run(
-            label,
-            dir,
-            &tools.check_jsonschema,
-            &["--schemafile", str_path(&rule_schema), rule],
+/// Both stages of the image start from the Python image pinned by its digest.
+fn assert_base_images_pinned(dockerfile: &str) {
+    let from: Vec<&str> = dockerfile
+        .lines()
+        .filter(|l| l.starts_with("FROM "))
+        .collect();
+    assert_eq!(from.len(), 2, "{dockerfile}");
+    for line in from {
+        let (_, digest) = line
+            .split_once("@sha256:")
+            .unwrap_or_else(|| panic!("`{line}` is not pinned by digest"));
+        let digest = digest.split(' ').next().unwrap_or_default();
+        assert!(
+            digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()),
+            "`{line}`"
         );
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The real validators
+
 #[test]
 fn python_service_passes_the_real_validators() {
-    let Some(tools) = tools() else { return };
-    let started = Instant::now();
-    let mut report = Report::default();
-    for ci in CIS {
-        let project = render(&[("ci", ci)]);
-        validate(&tools, &mut report, &format!("{VERSION} {ci}"), &project);
-    }
-    // The answers that change the most: no Prometheus Operator, the longest name, a description
-    // full of YAML, TOML and Dockerfile syntax, a nested GitLab group, a registry with a port.
-    let edge = render(&[
-        ("ci", "gitlab"),
-        ("service_name", "a234567890b234567890c234567890d23456789z"),
-        (
-            "description",
-            "Takes \"orders\" & prices them: fast, safe — #1 {{ not tera }}",
-        ),
-        ("repo_slug", "acme/platform/services/a-very-long-name"),
-        ("image_registry", "registry.example.com:5000/acme/services"),
-        ("port", "9443"),
-        ("min_replicas", "5"),
-        ("metrics_operator", "false"),
-    ]);
-    validate(
-        &tools,
-        &mut report,
-        &format!("{VERSION} edge answers"),
-        &edge,
-    );
-    println!("validators took {:.1}s", started.elapsed().as_secs_f64());
-    report.finish();
+    crate::catalog_service::assert_passes_the_real_validators(BUNDLE, VERSION);
 }
 
 #[test]
 fn python_service_alert_tests_pass_across_the_slo_range() {
-    let Some(tools) = tools() else { return };
-    let mut report = Report::default();
-    for slo in ["90", "99.5", "99.999"] {
-        let project = render(&[("slo_target", slo)]);
-        report.run(
-            &format!("slo_target={slo}"),
-            &project.dir.join("alerts"),
-            &tools.promtool,
-            &["test", "rules", "slo-rules.test.yaml"],
-        );
-    }
-    report.finish();
+    crate::catalog_service::assert_alert_tests_pass_across(
+        BUNDLE,
+        VERSION,
+        &["90", "99.5", "99.999"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -594,29 +414,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf29ce484222325, |hash, b| {
         (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3)
     })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// Status and body of `GET path` on 127.0.0.1:port, or None when nothing answers.
-fn get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response.split_once("\r\n\r\n")?.1.to_string();
-    Some((status, body))
 }
 
 #[cfg(unix)]

@@ -1,22 +1,24 @@
-//! Third-party scanners over the newest rust-service release (issue #14): zizmor (GitHub Actions
-//! security audit, no finding of medium severity or above), checkov on the Dockerfile, the GitHub
-//! workflow, the GitLab pipeline and the chart's rendered manifests (each asserted to be really
-//! scanned), `renovate-config-validator
-//! --strict` on renovate.json, shellcheck on every `run:` block of
-//! the workflow and every `script:` line of the GitLab pipeline, and `promtool check rules
-//! --lint=all --lint-fatal` on every rule file. Each accepted finding is listed, with why, in
+//! Third-party scanners over the newest release of every built-in bundle (issues #14, #15),
+//! rendered for each CI: zizmor (GitHub Actions security audit, no finding of medium severity or
+//! above), checkov on the Dockerfile, the GitHub workflow, the GitLab pipeline and the chart's
+//! rendered manifests (each asserted to be really scanned), `renovate-config-validator --strict`
+//! on renovate.json, shellcheck on every `run:` block of the workflow and every `script:` line of
+//! the GitLab pipeline, and `promtool check rules --lint=all --lint-fatal` on every rule file.
+//! "Newest" is what the built-in catalog lists (`goldpath list`), so a new release is scanned
+//! without editing this file. Each accepted finding is listed, with its bundles and why, in
 //! `tests/scanners-accepted.txt`; a finding not listed fails, and so does a listed one that no
 //! longer occurs (nothing is accepted silently). Tools are found on `PATH`
 //! (`tests/install-validators` installs them): without `GOLDPATH_VALIDATORS=1` a missing one
-//! skips its part, with it a missing one fails. Cost: about 0.2 s, plus about 25 s for checkov's
-//! six runs (its start-up is most of it).
+//! skips its part, with it a missing one fails. Cost: one test per bundle, each about 0.2 s plus
+//! about 25 s for checkov's six runs (its start-up is most of it).
 
 use crate::harness::{read, Goldpath};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const NEWEST: &str = "1.3.0";
+/// Every bundle of the built-in catalog.
+const BUNDLES: [&str; 3] = ["rust-service", "python-service", "node-service"];
 
 fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
@@ -35,34 +37,60 @@ fn tool(name: &str) -> Option<PathBuf> {
     found
 }
 
-/// `(tool, rule, file)` accepted, read from `tests/scanners-accepted.txt`: lines of
-/// `TOOL RULE FILE: why`; a why is required.
-fn accepted() -> BTreeSet<(String, String, String)> {
+/// A finding: `(tool, rule, file)`.
+type Finding = (String, String, String);
+
+/// The findings accepted for `bundle`, read from `tests/scanners-accepted.txt`: lines of
+/// `BUNDLES TOOL RULE FILE: why`, BUNDLES a comma-separated list of bundle names; a why is
+/// required.
+fn accepted(bundle: &str) -> BTreeSet<Finding> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scanners-accepted.txt");
-    read(&path)
+    let mut out = BTreeSet::new();
+    for l in read(&path)
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let (head, why) = l.split_once(": ").unwrap_or_else(|| panic!("no why: {l}"));
-            assert!(!why.trim().is_empty(), "no why: {l}");
-            let mut parts = head.split_whitespace();
-            let (Some(t), Some(r), Some(f), None) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                panic!("not `TOOL RULE FILE: why`: {l}");
-            };
-            (t.to_string(), r.to_string(), f.to_string())
-        })
-        .collect()
+    {
+        let (head, why) = l.split_once(": ").unwrap_or_else(|| panic!("no why: {l}"));
+        assert!(!why.trim().is_empty(), "no why: {l}");
+        let mut parts = head.split_whitespace();
+        let (Some(bundles), Some(t), Some(r), Some(f), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            panic!("not `BUNDLES TOOL RULE FILE: why`: {l}");
+        };
+        for b in bundles.split(',') {
+            assert!(BUNDLES.contains(&b), "`{b}` is no built-in bundle: {l}");
+        }
+        if bundles.split(',').any(|b| b == bundle) {
+            out.insert((t.to_string(), r.to_string(), f.to_string()));
+        }
+    }
+    out
 }
 
-fn render(ci: &str, dir: &Path) {
+/// The newest release of `bundle` in the built-in catalog, as `goldpath list` shows it.
+fn newest(bundle: &str) -> String {
+    let out = Goldpath::new().arg("list").success();
+    out.stdout
+        .lines()
+        .find_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next() == Some(bundle)).then(|| words.next().map(str::to_string))?
+        })
+        .unwrap_or_else(|| panic!("`goldpath list` has no {bundle}:\n{}", out.stdout))
+}
+
+fn render(bundle: &str, version: &str, ci: &str, dir: &Path) {
     Goldpath::new()
-        .args(["new", "rust-service"])
+        .args(["new", bundle])
         .arg(dir)
         .args([
             "--version",
-            NEWEST,
+            version,
             "--defaults",
             "--no-input",
             "--no-commit",
@@ -112,7 +140,8 @@ fn run_blocks(text: &str) -> Vec<String> {
 }
 
 /// The items of every `script:`, `before_script:` and `after_script:` of a GitLab pipeline;
-/// a folded item (`- >-`) is joined into one line, as GitLab runs it.
+/// a folded item (`- >-`) is joined into one line, as GitLab runs it, and a literal one (`- |`)
+/// keeps its lines.
 fn script_items(text: &str) -> Vec<String> {
     let lines: Vec<&str> = text.lines().collect();
     let indent = |l: &str| l.len() - l.trim_start().len();
@@ -133,7 +162,24 @@ fn script_items(text: &str) -> Vec<String> {
             };
             let item_indent = indent(lines[i]);
             i += 1;
-            if item == ">-" || item == ">" {
+            if item == "|" || item == "|-" {
+                // A literal block: its lines, as one script.
+                let mut body = Vec::new();
+                while i < lines.len()
+                    && (lines[i].trim().is_empty() || indent(lines[i]) > item_indent)
+                {
+                    body.push(lines[i]);
+                    i += 1;
+                }
+                let base = body
+                    .iter()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| indent(l))
+                    .min()
+                    .unwrap_or(0);
+                let body: Vec<&str> = body.iter().map(|l| l.get(base..).unwrap_or("")).collect();
+                out.push(body.join("\n").trim_end().to_string());
+            } else if item == ">-" || item == ">" {
                 let mut parts = Vec::new();
                 while i < lines.len()
                     && !lines[i].trim().is_empty()
@@ -181,20 +227,52 @@ fn shellcheck(bin: &Path, dir: &Path, shell: &str, scripts: &[String]) -> Vec<St
 }
 
 #[test]
-fn the_newest_release_passes_the_scanners() {
-    let accepted = accepted();
-    let mut found: BTreeSet<(String, String, String)> = BTreeSet::new();
+fn rust_service_newest_release_passes_the_scanners() {
+    scan("rust-service");
+}
+
+#[test]
+fn python_service_newest_release_passes_the_scanners() {
+    scan("python-service");
+}
+
+#[test]
+fn node_service_newest_release_passes_the_scanners() {
+    scan("node-service");
+}
+
+#[test]
+fn every_bundle_of_the_catalog_is_scanned() {
+    // `goldpath list`: a bundle's name starts a line; its description is indented.
+    let out = Goldpath::new().arg("list").success();
+    let listed: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(listed.len(), BUNDLES.len(), "{}", out.stdout);
+    for name in listed {
+        assert!(BUNDLES.contains(&name), "{name} has no scanner test");
+    }
+}
+
+/// Every scanner over the newest release of `bundle`, for each CI.
+fn scan(bundle: &str) {
+    let version = newest(bundle);
+    let accepted = accepted(bundle);
+    let mut found: BTreeSet<Finding> = BTreeSet::new();
     let mut unaccepted = Vec::new();
     let tmp = tempfile::tempdir().unwrap();
     let github = tmp.path().join("github");
     let gitlab = tmp.path().join("gitlab");
-    render("github", &github);
-    render("gitlab", &gitlab);
+    render(bundle, &version, "github", &github);
+    render(bundle, &version, "gitlab", &gitlab);
     let workflow = ".github/workflows/ci.yaml";
     let mut note = |tool: &str, rule: String, file: &str, detail: String| {
         let key = (tool.to_string(), rule, file.to_string());
         if !accepted.contains(&key) {
-            unaccepted.push(format!("{} {} {}: {detail}", key.0, key.1, key.2));
+            unaccepted.push(format!("{bundle} {} {} {}: {detail}", key.0, key.1, key.2));
         }
         found.insert(key);
     };
@@ -221,7 +299,8 @@ fn the_newest_release_passes_the_scanners() {
 
     if let Some(bin) = tool("shellcheck") {
         let runs = run_blocks(&read(github.join(workflow)));
-        assert!(runs.len() >= 10, "{runs:#?}");
+        // At least every bundle's test, goldpath, chart and signing steps: the parser found them.
+        assert!(runs.len() >= 8, "{runs:#?}");
         let dir = tmp.path().join("sh-github");
         std::fs::create_dir(&dir).unwrap();
         for code in shellcheck(&bin, &dir, "bash", &runs) {
@@ -382,7 +461,7 @@ fn the_newest_release_passes_the_scanners() {
 
     assert!(
         unaccepted.is_empty(),
-        "findings not listed in tests/scanners-accepted.txt:\n{}",
+        "{bundle} {version}: findings not listed in tests/scanners-accepted.txt:\n{}",
         unaccepted.join("\n")
     );
     // Only when every tool ran can an accepted finding be known to be gone.
@@ -393,7 +472,7 @@ fn the_newest_release_passes_the_scanners() {
         let stale: Vec<_> = accepted.difference(&found).collect();
         assert!(
             stale.is_empty(),
-            "accepted findings that no longer occur (remove them): {stale:?}"
+            "{bundle} {version}: accepted findings that no longer occur (remove them): {stale:?}"
         );
     }
 }
