@@ -118,6 +118,13 @@ pub fn continue_trace(span: &tracing::Span, headers: &axum::http::HeaderMap) {
     }
 }
 
+/// Names the request's span once its route is known (`GET /orders/{id}`). The span has started
+/// by then ([`continue_trace`] read its ids), so the name is set on it rather than recorded as
+/// `otel.name`, which only names a span not yet started.
+pub fn rename(span: &tracing::Span, name: String) {
+    span.context().span().update_name(name);
+}
+
 struct Headers<'a>(&'a axum::http::HeaderMap);
 
 impl Extractor for Headers<'_> {
