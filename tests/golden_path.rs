@@ -1216,11 +1216,14 @@ fn owner_is_a_label_value_of_up_to_63_characters() {
 // ---------------------------------------------------------------------------------------------
 // Traces leave the running service over OTLP only when an endpoint is set
 
+/// What an OTLP receiver was sent: each request's request line and body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// An OTLP/HTTP receiver on 127.0.0.1: answers every request 200 and keeps each one's request
 /// line and body.
 struct OtlpReceiver {
     port: u16,
-    received: std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>,
+    received: Received,
     connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -1229,7 +1232,7 @@ impl OtlpReceiver {
         use std::io::{BufRead, Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the receiver");
         let port = listener.local_addr().unwrap().port();
-        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let received = Received::default();
         let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let (store, count) = (received.clone(), connections.clone());
         // Ends with the test process; it holds nothing but its socket.

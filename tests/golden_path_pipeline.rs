@@ -327,6 +327,8 @@ fn unedited_projects_of_each_earlier_release_upgrade_cleanly_and_pass_check() {
             // Cargo.lock ships from 1.2.0 on.
             assert_eq!(p.join("Cargo.lock").exists(), from >= "1.2.0");
             let main_rs = read(p.join("src/main.rs"));
+            let (lib_rs, cargo_toml) = (read(p.join("src/lib.rs")), read(p.join("Cargo.toml")));
+            let tests_before = std::fs::read_dir(p.join("tests")).unwrap().count();
             let out = s.goldpath(&p, &["upgrade", "--to", NEWEST, "--defaults", "--no-input"]);
             assert_eq!(out.code, Some(0), "{from} {ci}: {out}");
             assert!(!out.stdout.contains("conflict"), "{from} {ci}: {out}");
@@ -366,6 +368,17 @@ fn unedited_projects_of_each_earlier_release_upgrade_cleanly_and_pass_check() {
                 read(p.join("src/main.rs")),
                 main_rs,
                 "{from} {ci}: src/ is seed"
+            );
+            // 1.4.0's new modules arrive as files, unused until the team declares them in
+            // lib.rs, and no new test (it would not compile against the team's lib.rs): the
+            // project builds as before (the bundle's CHANGELOG says what to copy).
+            assert_eq!(read(p.join("src/lib.rs")), lib_rs, "{from} {ci}");
+            assert_eq!(read(p.join("Cargo.toml")), cargo_toml, "{from} {ci}");
+            assert!(p.join("src/telemetry.rs").is_file() && !lib_rs.contains("mod telemetry"));
+            assert_eq!(
+                std::fs::read_dir(p.join("tests")).unwrap().count(),
+                tests_before,
+                "{from} {ci}: a new file in tests/ would be compiled against the old lib.rs"
             );
         }
     }
