@@ -21,8 +21,8 @@ use std::time::Instant;
 use tempfile::TempDir;
 
 const BUNDLE: &str = "rust-service";
-const VERSIONS: [&str; 4] = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"];
-const NEWEST: &str = "1.3.0";
+const VERSIONS: [&str; 5] = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"];
+const NEWEST: &str = "1.4.0";
 const CIS: [&str; 2] = ["github", "gitlab"];
 
 /// The answers every render here is made with; questions left out take their defaults.
@@ -142,13 +142,13 @@ fn paths(files: &BTreeMap<String, Vec<u8>>) -> String {
 #[test]
 fn rust_service_newest_github_renders_as_reviewed() {
     let p = render(NEWEST, &[("ci", "github")]);
-    snapshot("rust_service_1_3_0_github", listing(&files(&p.dir)));
+    snapshot("rust_service_1_4_0_github", listing(&files(&p.dir)));
 }
 
 #[test]
 fn rust_service_newest_gitlab_renders_these_files() {
     let p = render(NEWEST, &[("ci", "gitlab")]);
-    snapshot("rust_service_1_3_0_gitlab_paths", paths(&files(&p.dir)));
+    snapshot("rust_service_1_4_0_gitlab_paths", paths(&files(&p.dir)));
 }
 
 #[test]
@@ -192,8 +192,10 @@ fn every_release_renders_every_answer_and_nothing_unrendered() {
                     "src/main.rs",
                     if version < "1.3.0" {
                         "use orders_api::{AppState, Config, router};"
-                    } else {
+                    } else if version < "1.4.0" {
                         "use orders_api::{AppState, Config, metrics_router, router};"
+                    } else {
+                        "use orders_api::{metrics_router, router};"
                     },
                 ),
                 ("Dockerfile", "ENTRYPOINT [\"/usr/local/bin/orders-api\"]"),
@@ -1019,26 +1021,16 @@ impl Drop for Running {
     }
 }
 
-/// Builds the newest release's service, runs it on two free ports, and checks that every metric
-/// its dashboard and rules query is on its /metrics page, served on the metrics port only. Runs
-/// with `GOLDPATH_VALIDATORS=1`: the first build compiles the service's dependencies (a few
-/// minutes, into target/golden-path-service, shared with the slow test above); later ones take
-/// seconds.
-#[cfg(unix)]
-#[test]
-fn the_running_service_exports_every_metric_its_dashboard_and_alerts_query() {
-    if !flag("GOLDPATH_VALIDATORS") {
-        eprintln!("SKIPPED building and running the generated service: set GOLDPATH_VALIDATORS=1");
-        return;
-    }
-    let Some(tools) = tools() else { return };
-    let project = render(NEWEST, &[]);
+/// Builds the service of `project` (named orders-api) into target/golden-path-service, shared by
+/// every test that runs it; the binary's path.
+fn build_service(project: &Project) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target"))
         .join("golden-path-service");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let started = Instant::now();
-    let out = Process::new(&tools.cargo)
+    let out = Process::new(cargo)
         .args(["build", "--locked", "--bin", "orders-api"])
         .current_dir(&project.dir)
         .env("CARGO_TARGET_DIR", &target)
@@ -1054,9 +1046,27 @@ fn the_running_service_exports_every_metric_its_dashboard_and_alerts_query() {
         "generated service built in {:.1}s",
         started.elapsed().as_secs_f64()
     );
+    target.join("debug/orders-api")
+}
+
+/// Builds the newest release's service, runs it on two free ports, and checks that every metric
+/// its dashboard and rules query is on its /metrics page, served on the metrics port only. Runs
+/// with `GOLDPATH_VALIDATORS=1`: the first build compiles the service's dependencies (a few
+/// minutes, into target/golden-path-service, shared with the slow test above); later ones take
+/// seconds.
+#[cfg(unix)]
+#[test]
+fn the_running_service_exports_every_metric_its_dashboard_and_alerts_query() {
+    if !flag("GOLDPATH_VALIDATORS") {
+        eprintln!("SKIPPED building and running the generated service: set GOLDPATH_VALIDATORS=1");
+        return;
+    }
+    let Some(tools) = tools() else { return };
+    let project = render(NEWEST, &[]);
+    let binary = build_service(&project);
 
     let (port, metrics_port) = (free_port(), free_port());
-    let child = Process::new(target.join("debug/orders-api"))
+    let child = Process::new(&binary)
         .env_clear()
         .env("PORT", port.to_string())
         .env("METRICS_PORT", metrics_port.to_string())
@@ -1201,4 +1211,330 @@ fn owner_is_a_label_value_of_up_to_63_characters() {
     assert_eq!(owner.len(), 63);
     let p = render(NEWEST, &[("owner", &owner)]);
     assert!(text(&p, "chart/values.yaml").contains(&format!("\nowner: {owner}\n")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Traces leave the running service over OTLP only when an endpoint is set
+
+/// What an OTLP receiver was sent: each request's request line and body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// An OTLP/HTTP receiver on 127.0.0.1: answers every request 200 and keeps each one's request
+/// line and body.
+struct OtlpReceiver {
+    port: u16,
+    received: Received,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl OtlpReceiver {
+    fn start() -> OtlpReceiver {
+        use std::io::{BufRead, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the receiver");
+        let port = listener.local_addr().unwrap().port();
+        let received = Received::default();
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (store, count) = (received.clone(), connections.clone());
+        // Ends with the test process; it holds nothing but its socket.
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+                let mut reader = std::io::BufReader::new(stream);
+                // Keep-alive: one connection may carry several exports.
+                loop {
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    let mut length = 0usize;
+                    loop {
+                        let mut header = String::new();
+                        if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                            break;
+                        }
+                        let header = header.trim_end();
+                        if header.is_empty() {
+                            break;
+                        }
+                        if let Some((name, value)) = header.split_once(':') {
+                            if name.eq_ignore_ascii_case("content-length") {
+                                length = value.trim().parse().unwrap_or(0);
+                            }
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        break;
+                    }
+                    store
+                        .lock()
+                        .unwrap()
+                        .push((request_line.trim_end().to_string(), body));
+                    let answered = reader.get_mut().write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n",
+                    );
+                    if answered.is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        OtlpReceiver {
+            port,
+            received,
+            connections,
+        }
+    }
+}
+
+/// `GET /` on 127.0.0.1:port with `headers`; the status and the response's x-request-id.
+fn get_with(port: u16, headers: &[(&str, &str)]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n".to_string();
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let request_id = response
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("x-request-id: ")
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    (status, request_id)
+}
+
+/// Starts `binary` on free ports with `env` only; waits until it answers.
+fn start_service(binary: &Path, env: &[(&str, String)]) -> (Running, u16) {
+    let port = free_port();
+    let mut cmd = Process::new(binary);
+    cmd.env_clear()
+        .env("PORT", port.to_string())
+        .env("METRICS_PORT", free_port().to_string())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let service = Running(cmd.spawn().expect("start the service"));
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    while http_get(port, "/healthz").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the service did not answer in 20s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (service, port)
+}
+
+/// SIGTERM, then the exit status and everything the service logged.
+fn stop_service(mut service: Running) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let pid = service.0.id().to_string();
+    assert!(Process::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = service.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no exit 10s after SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut logs = String::new();
+    service
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    (status, logs)
+}
+
+/// The names of the threads of process `pid` (Linux's /proc).
+#[cfg(target_os = "linux")]
+fn thread_names(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_string())
+        .collect()
+}
+
+/// The TCP sockets process `pid` holds that are not listening (/proc/net/tcp{,6} state 0A).
+#[cfg(target_os = "linux")]
+fn connected_sockets(pid: u32) -> Vec<String> {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|link| {
+            let link = link.to_string_lossy().to_string();
+            Some(
+                link.strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_string(),
+            )
+        })
+        .collect();
+    let mut connected = Vec::new();
+    for table in ["tcp", "tcp6"] {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() > 9 && inodes.iter().any(|i| i == fields[9]) && fields[3] != "0A" {
+                connected.push(line.trim().to_string());
+            }
+        }
+    }
+    connected
+}
+
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+/// The newest release's service, built and run: with `OTEL_EXPORTER_OTLP_ENDPOINT` naming a
+/// receiver started here, a request with a W3C traceparent becomes a span of that trace, sent
+/// over OTLP/HTTP by the time the service exits on SIGTERM, and the request's log line carries
+/// the same trace id and its request id; with no `OTEL_*` variable, the service starts no
+/// exporter thread and holds no connection but its listeners. Runs with `GOLDPATH_VALIDATORS=1`
+/// (it builds the service, as the test above does; the build is shared).
+#[cfg(unix)]
+#[test]
+fn the_running_service_exports_its_spans_over_otlp_only_when_told_to() {
+    if !flag("GOLDPATH_VALIDATORS") {
+        eprintln!("SKIPPED building and running the generated service: set GOLDPATH_VALIDATORS=1");
+        return;
+    }
+    let project = render(NEWEST, &[]);
+    let binary = build_service(&project);
+    let receiver = OtlpReceiver::start();
+    let env = [
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{}", receiver.port),
+        ),
+        ("OTEL_SERVICE_NAME", "orders-api-e2e".to_string()),
+    ];
+    let (service, port) = start_service(&binary, &env);
+    #[cfg(target_os = "linux")]
+    assert!(
+        thread_names(service.0.id())
+            .iter()
+            .any(|t| t.starts_with("OpenTelemetry")),
+        "tracing on: the SDK's batch thread runs: {:?}",
+        thread_names(service.0.id())
+    );
+    let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
+    let (status, request_id) = get_with(
+        port,
+        &[("traceparent", &traceparent), ("x-request-id", "e2e-req-1")],
+    );
+    assert_eq!((status, request_id.as_str()), (200, "e2e-req-1"));
+    let (exit, logs) = stop_service(service);
+    assert!(exit.success(), "{exit}\n{logs}");
+
+    // The span: OTLP/HTTP protobuf to /v1/traces, holding the trace id's 16 bytes, the span's
+    // name and the service's name.
+    let received = receiver.received.lock().unwrap().clone();
+    let trace_id: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&TRACE_ID[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let contains = |body: &[u8], needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    let exported = received.iter().find(|(_, body)| contains(body, &trace_id));
+    let (request_line, body) = exported.unwrap_or_else(|| {
+        panic!(
+            "no span of trace {TRACE_ID} among {} exports ({:?})\n{logs}",
+            received.len(),
+            received.iter().map(|r| &r.0).collect::<Vec<_>>()
+        )
+    });
+    assert_eq!(request_line, "POST /v1/traces HTTP/1.1");
+    assert!(
+        contains(body, b"GET /"),
+        "the span is named after its route"
+    );
+    assert!(
+        contains(body, b"orders-api-e2e"),
+        "OTEL_SERVICE_NAME names the service"
+    );
+
+    // The log line of that request: its request id and the same trace id.
+    let access: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["message"] == "request" && l["request_id"] == "e2e-req-1")
+        .collect();
+    assert_eq!(access.len(), 1, "one log line for the request:\n{logs}");
+    assert_eq!(access[0]["trace_id"], TRACE_ID, "{logs}");
+    assert_eq!(access[0]["status"], 200, "{logs}");
+    assert_eq!(
+        access[0]["span_id"].as_str().map(str::len),
+        Some(16),
+        "{logs}"
+    );
+
+    // Tracing off: no OTEL_* at all. No exporter thread, no connection, nothing received.
+    let before = receiver
+        .connections
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let (service, port) = start_service(&binary, &[]);
+    let (status, request_id) = get_with(port, &[("traceparent", &traceparent)]);
+    assert_eq!(status, 200);
+    assert_eq!(request_id.len(), 32, "a request id is made: {request_id}");
+    #[cfg(target_os = "linux")]
+    {
+        let pid = service.0.id();
+        // Nothing is scheduled when tracing is off; a short wait lets a wrongly started exporter
+        // show itself (its thread exists from the start, its connection soon after).
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let threads = thread_names(pid);
+        assert!(
+            !threads.iter().any(|t| t.starts_with("OpenTelemetry")),
+            "tracing off, yet {threads:?}"
+        );
+        assert_eq!(
+            connected_sockets(pid),
+            Vec::<String>::new(),
+            "tracing off: no connections"
+        );
+    }
+    let (exit, logs) = stop_service(service);
+    assert!(exit.success(), "{exit}\n{logs}");
+    let access: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["message"] == "request")
+        .collect();
+    assert_eq!(access.len(), 1, "{logs}");
+    assert!(
+        access[0].get("trace_id").is_none(),
+        "no trace ids when off: {logs}"
+    );
+    assert_eq!(
+        receiver
+            .connections
+            .load(std::sync::atomic::Ordering::SeqCst),
+        before,
+        "nothing reached the receiver with tracing off"
+    );
 }

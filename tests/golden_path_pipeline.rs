@@ -1,4 +1,4 @@
-//! rust-service's newest release (1.2.0 for issue #14, 1.3.0 for issue #15): the generated
+//! rust-service's newest release (1.2.0 for issue #14, 1.4.0 for issue #15): the generated
 //! pipelines get goldpath from a pinned commit and their check job's own commands pass against a
 //! locally built goldpath; Cargo.lock is shipped and every build is `--locked`; actions are pinned
 //! to commit ids; one toolchain for CI and the image; the README deploys a tag the pipeline
@@ -8,7 +8,7 @@
 use crate::harness::{read, Workspace};
 use std::path::{Path, PathBuf};
 
-const NEWEST: &str = "1.3.0";
+const NEWEST: &str = "1.4.0";
 const REV: &str = "0123456789abcdef0123456789abcdef01234567";
 const REPO: &str = "https://git.example.com/platform/goldpath.git";
 
@@ -320,13 +320,15 @@ fn the_readme_deploys_a_tag_the_pipeline_pushes() {
 #[test]
 fn unedited_projects_of_each_earlier_release_upgrade_cleanly_and_pass_check() {
     let s = Workspace::new();
-    for from in ["1.0.0", "1.1.0", "1.2.0"] {
+    for from in ["1.0.0", "1.1.0", "1.2.0", "1.3.0"] {
         for ci in ["github", "gitlab"] {
             let name = format!("svc-{}-{ci}", from.replace('.', "-"));
             let p = project(&s, &name, from, ci, &[]);
             // Cargo.lock ships from 1.2.0 on.
-            assert_eq!(p.join("Cargo.lock").exists(), from == "1.2.0");
+            assert_eq!(p.join("Cargo.lock").exists(), from >= "1.2.0");
             let main_rs = read(p.join("src/main.rs"));
+            let (lib_rs, cargo_toml) = (read(p.join("src/lib.rs")), read(p.join("Cargo.toml")));
+            let tests_before = std::fs::read_dir(p.join("tests")).unwrap().count();
             let out = s.goldpath(&p, &["upgrade", "--to", NEWEST, "--defaults", "--no-input"]);
             assert_eq!(out.code, Some(0), "{from} {ci}: {out}");
             assert!(!out.stdout.contains("conflict"), "{from} {ci}: {out}");
@@ -340,15 +342,43 @@ fn unedited_projects_of_each_earlier_release_upgrade_cleanly_and_pass_check() {
             assert_eq!(out.code, Some(0), "{from} {ci}: {out}");
             crate::harness::assert_clean(&p);
             // 1.3.0's dashboard and labels arrive; the team's code is left alone, so /metrics
-            // stays on the service's port, where that code serves it (issue #15).
+            // stays on the service's port, where that code serves it (issue #15). A 1.3.0
+            // project's code serves it on a port of its own, and keeps doing so.
             assert!(p.join(format!("dashboards/{name}.json")).is_file());
             let values = read(p.join("chart/values.yaml"));
             assert!(values.contains("\n  digest: \"\"\n"));
-            crate::catalog_service::assert_metrics_on_the_service_port(&p, 8080);
+            if from < "1.3.0" {
+                crate::catalog_service::assert_metrics_on_the_service_port(&p, 8080);
+            } else {
+                assert!(
+                    values.contains("\nmetricsPort: 9090\n"),
+                    "{from} {ci}: {values}"
+                );
+            }
+            // 1.4.0's limits reach the chart; the code that reads them is the team's to copy.
+            assert!(
+                values.contains("\nrequestTimeoutSeconds: 10\n"),
+                "{from} {ci}: {values}"
+            );
+            assert!(
+                read(p.join("chart/templates/deployment.yaml")).contains("- name: MAX_BODY_BYTES"),
+                "{from} {ci}"
+            );
             assert_eq!(
                 read(p.join("src/main.rs")),
                 main_rs,
                 "{from} {ci}: src/ is seed"
+            );
+            // 1.4.0's new modules arrive as files, unused until the team declares them in
+            // lib.rs, and no new test (it would not compile against the team's lib.rs): the
+            // project builds as before (the bundle's CHANGELOG says what to copy).
+            assert_eq!(read(p.join("src/lib.rs")), lib_rs, "{from} {ci}");
+            assert_eq!(read(p.join("Cargo.toml")), cargo_toml, "{from} {ci}");
+            assert!(p.join("src/telemetry.rs").is_file() && !lib_rs.contains("mod telemetry"));
+            assert_eq!(
+                std::fs::read_dir(p.join("tests")).unwrap().count(),
+                tests_before,
+                "{from} {ci}: a new file in tests/ would be compiled against the old lib.rs"
             );
         }
     }

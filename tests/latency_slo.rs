@@ -1,4 +1,4 @@
-//! The latency SLO of the catalog's services (issue #15): rust-service 1.3.0, python-service 1.1.0
+//! The latency SLO of the catalog's services (issue #15): rust-service 1.3.0 on, python-service 1.1.0
 //! and node-service 1.1.0 ask for a threshold (`latency_slo_ms`) and a target
 //! (`latency_slo_target`), and render recording rules, burn-rate alerts and their promtool unit
 //! tests from them. The threshold must be a bucket bound of the service's own duration histogram
@@ -12,8 +12,9 @@ use crate::golden_path::{tools, Report};
 use crate::harness::Goldpath;
 
 /// Each release with the latency SLO, and the file declaring its duration histogram's buckets.
-const RELEASES: [(&str, &str, &str); 3] = [
+const RELEASES: [(&str, &str, &str); 4] = [
     ("rust-service", "1.3.0", "template/src/metrics.rs"),
+    ("rust-service", "1.4.0", "template/src/metrics.rs"),
     ("python-service", "1.1.0", "template/app/metrics.py"),
     ("node-service", "1.1.0", "template/src/metrics.ts"),
 ];
@@ -201,7 +202,7 @@ fn a_latency_threshold_between_two_buckets_is_refused() {
 fn latency_alert_tests_pass_across_thresholds_and_targets() {
     let Some(tools) = tools() else { return };
     let cases = [
-        ("rust-service", "1.3.0", "2560", "90"),
+        ("rust-service", "1.4.0", "2560", "90"),
         ("python-service", "1.1.0", "80", "99.99"),
         ("node-service", "1.1.0", "1000", "95"),
     ];
