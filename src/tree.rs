@@ -967,4 +967,73 @@ mod tests {
         assert!(err.is_err());
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 2);
     }
+
+    #[test]
+    fn the_work_alongside_runs_in_the_staging_folder_and_its_result_reaches_finish() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("svc");
+        let mut tree = Tree::new();
+        tree.insert(RelPath::new("a/b.txt").unwrap(), File::new("hi\n"));
+        let mut got = None;
+        write_new_project_alongside::<Error, _, _>(
+            &dest,
+            &tree,
+            Some(|staged: &Path| {
+                fs::create_dir(staged.join(".git")).unwrap();
+                Ok(7)
+            }),
+            |staged, along| {
+                // Both are done: the tree is written and the work alongside it too.
+                assert!(staged.join("a/b.txt").is_file() && staged.join(".git").is_dir());
+                got = along;
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(got, Some(7));
+        assert!(dest.join(".git").is_dir());
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failure_on_either_thread_leaves_nothing_and_the_writes_error_comes_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("svc");
+        let mut good = Tree::new();
+        good.insert(RelPath::new("a/b.txt").unwrap(), File::new("hi\n"));
+        // A file where a folder is: the write fails, after its folders are made.
+        let mut bad = good.clone();
+        bad.insert(RelPath::new("a").unwrap(), File::new("x"));
+        let wrote_git = |staged: &Path| -> Result<(), Error> {
+            fs::create_dir(staged.join(".git")).unwrap();
+            fs::write(staged.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+            Ok(())
+        };
+        let failed_git = |staged: &Path| -> Result<(), Error> {
+            fs::create_dir(staged.join(".git")).unwrap();
+            Err(Error::BadPath {
+                path: ".git".into(),
+                reason: "alongside",
+            })
+        };
+        let finish = |_: &Path, _: Option<()>| -> Result<(), Error> { panic!("finish ran") };
+
+        let err = write_new_project_alongside(&dest, &bad, Some(wrote_git), finish).unwrap_err();
+        assert!(matches!(err, Error::Write { .. }), "{err}");
+        let err = write_new_project_alongside(&dest, &good, Some(failed_git), finish).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::BadPath {
+                    reason: "alongside",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let err = write_new_project_alongside(&dest, &bad, Some(failed_git), finish).unwrap_err();
+        assert!(matches!(err, Error::Write { .. }), "{err}");
+        // No project, no staging folder.
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+    }
 }
