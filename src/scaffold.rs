@@ -131,16 +131,28 @@ pub fn create(
     let existed = dest.is_dir();
     let mut commit_id = None;
     let mut refused = None;
-    tree::write_new_project(dest, &files, |staged| -> Result<(), Error> {
-        if commit && enclosing.is_none() {
-            match crate::git::init_and_commit(staged, &files, &message, verify) {
-                Ok(id) => commit_id = Some(id),
-                Err(e @ crate::git::Error::Hook { .. }) => refused = Some(e),
-                Err(e) => return Err(e.into()),
+    // The user's git config is read before anything is written, so that the repository can be
+    // written alongside the work tree (see `git::FirstCommit`).
+    let first_commit = match commit && enclosing.is_none() {
+        true => Some(crate::git::FirstCommit::read(dest, &message, verify)?),
+        false => None,
+    };
+    let alongside = first_commit.as_ref().and_then(|c| c.alongside(&files));
+    tree::write_new_project_alongside(
+        dest,
+        &files,
+        alongside.map(|job| move |staged: &Path| job.run(staged).map_err(Error::from)),
+        |staged, written| -> Result<(), Error> {
+            if let Some(first_commit) = &first_commit {
+                match first_commit.finish(staged, &files, written) {
+                    Ok(id) => commit_id = Some(id),
+                    Err(e @ crate::git::Error::Hook { .. }) => refused = Some(e),
+                    Err(e) => return Err(e.into()),
+                }
             }
-        }
-        Ok(())
-    })
+            Ok(())
+        },
+    )
     .map_err(|e| match e {
         Error::Tree(tree::Error::Write { path, source }) => {
             let root = std::path::absolute(dest).unwrap_or_else(|_| dest.to_path_buf());

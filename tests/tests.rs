@@ -27,6 +27,7 @@ mod merge_git;
 mod merge_properties;
 mod new;
 mod new_errors;
+mod new_first_commit;
 #[cfg(unix)]
 mod new_interactive;
 mod new_sources;

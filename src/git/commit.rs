@@ -94,6 +94,12 @@ impl CommitSettings {
         self.hooks.pre_commit.is_some() || self.hooks.commit_msg.is_some()
     }
 
+    /// Whether commits are signed (`commit.gpgsign`): the signing program then runs on the
+    /// commit's bytes.
+    pub fn signs(&self) -> bool {
+        self.signer.is_some()
+    }
+
     /// Runs `pre-commit`, then `commit-msg` on `message` (written to `.git/COMMIT_EDITMSG`, as
     /// git does, which the hook may rewrite), in `workdir` with `GIT_INDEX_FILE` set to `index`.
     /// Returns the message to commit, or the hook that refused.

@@ -22,34 +22,36 @@ use std::path::Path;
 /// clean without re-hashing the work tree), the branch and its reflog. No sample hooks are
 /// copied in. When a `pre-commit` or `commit-msg` hook runs, the commit waits for it: it is
 /// written by libgit2 on its own, after them, from the index as the hooks left it.
+///
+/// `goldpath new` writes most of this while the work tree is being written: see [`FirstCommit`].
 pub fn init_and_commit(
     dir: &Path,
     files: &Tree,
     message: &str,
     verify: Verify,
 ) -> Result<String, Error> {
-    // The user's config, read once: the branch, the identity, signing and `core.hooksPath`.
-    // The new repository's own config holds none of them.
-    let config = super::config::open(None)?;
-    let branch = config
-        .get_string("init.defaultBranch")
-        .unwrap_or_else(|_| "main".to_string());
-    if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
-        return Err(Error::Git {
-            context: "git config init.defaultBranch".into(),
-            message: format!("`{branch}` is not a valid branch name; fix it with `git config --global init.defaultBranch main`"),
-        });
-    }
+    let config = user_config()?;
+    let branch = default_branch(&config)?;
     let git_dir = dir.join(".git");
     let settings = CommitSettings::from_config(&config, &git_dir, dir, verify)?;
     let git_dir = super::init::init(dir, &branch)?;
     let index_file = git_dir.join("index");
     if !settings.has_hooks_before() {
-        let id = commit_as_one_pack(&git_dir, &branch, dir, files, Some((message, &settings)))?;
+        let lines = Idents::of(&settings);
+        let written = write_objects(&git_dir, &branch, files, |tree| {
+            Some(
+                settings
+                    .sign(commit_object(tree, &lines, message))
+                    .map(|bytes| (bytes, message, &lines)),
+            )
+        })?;
+        write_index(&git_dir, dir, files, &written.blobs)?;
         settings.run_post_commit(dir, &index_file)?;
+        let id = written.commit.expect("a commit was asked for");
         return Ok(id.to_string());
     }
-    commit_as_one_pack(&git_dir, &branch, dir, files, None)?;
+    let written = write_objects(&git_dir, &branch, files, |_| None)?;
+    write_index(&git_dir, dir, files, &written.blobs)?;
     let repo = git2::Repository::open(dir).map_err(err(format!("opening {}", dir.display())))?;
     let message = match settings.run_hooks_before(&repo, dir, &index_file, message)? {
         Ok(message) => message,
@@ -69,28 +71,187 @@ pub fn init_and_commit(
     Ok(id.to_string())
 }
 
-/// Writes every blob and tree of `files` as one pack in the repository at `git_dir` (work tree
-/// `dir`, where `files` are written), and the index of them. With `commit` (its message and
-/// settings), the commit goes into the pack too and `refs/heads/<branch>` (HEAD) points at it,
-/// logged in HEAD's reflog as `git commit` logs it, and its id is returned; else the tree's. The objects are byte
-/// for byte those libgit2's `git add` and `git commit` would write (see the tests).
-fn commit_as_one_pack(
+/// The user's git config, read once: the branch, the identity, signing and `core.hooksPath`.
+/// A new repository's own config holds none of them. A snapshot, so that each value read is
+/// not a fresh `stat` of every config file (libgit2 checks them for changes on each read
+/// otherwise: 48 calls in `new`, issue #16).
+fn user_config() -> Result<git2::Config, Error> {
+    super::config::open(None)?
+        .snapshot()
+        .map_err(err("reading git config"))
+}
+
+/// `init.defaultBranch`, else `main`.
+fn default_branch(config: &git2::Config) -> Result<String, Error> {
+    let branch = config
+        .get_string("init.defaultBranch")
+        .unwrap_or_else(|_| "main".to_string());
+    if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
+        return Err(Error::Git {
+            context: "git config init.defaultBranch".into(),
+            message: format!("`{branch}` is not a valid branch name; fix it with `git config --global init.defaultBranch main`"),
+        });
+    }
+    Ok(branch)
+}
+
+/// The first commit of a new project at `dest`, read from the user's git config before the
+/// project is written, so that the repository can be written on a second thread while the work
+/// tree is ([`FirstCommit::alongside`]): creating files and folders is most of `new`'s time
+/// (issue #16), ext4 creates them in two folders at once, and the objects' compression
+/// overlaps the work tree's writes. Only the index waits for the work tree, for its files'
+/// stat data ([`FirstCommit::finish`]).
+///
+/// A commit that waits for something after the work tree is written is made as
+/// [`init_and_commit`] makes it, after the writes: a `pre-commit` or `commit-msg` hook, a
+/// `core.hooksPath` inside the project (its hooks may be among the files being written), or a
+/// signature (the signing program runs on the commit).
+pub struct FirstCommit {
+    branch: String,
+    settings: CommitSettings,
+    message: String,
+    verify: Verify,
+    /// The author and committer as the commit and reflog write them; `None` when the commit is
+    /// made after the writes.
+    alongside: Option<Idents>,
+}
+
+/// What [`Alongside::run`] wrote: the root tree, each file's blob (in the tree's order) and the
+/// commit `HEAD` points at.
+pub struct Written {
+    git_dir: std::path::PathBuf,
+    commit: Oid,
+    blobs: Vec<Oid>,
+}
+
+/// The part of a first commit that needs no work tree on disk: `.git`'s layout, the pack of every
+/// object with its index, the branch and HEAD's reflog. `Send`, to run on its own thread.
+pub struct Alongside<'a> {
+    branch: &'a str,
+    message: &'a str,
+    idents: &'a Idents,
+    files: &'a Tree,
+}
+
+impl FirstCommit {
+    /// Reads the branch, identity, signing and hooks for a new project at `dest` (not written
+    /// yet) with the first commit `message`.
+    pub fn read(dest: &Path, message: &str, verify: Verify) -> Result<FirstCommit, Error> {
+        let config = user_config()?;
+        let branch = default_branch(&config)?;
+        let settings = CommitSettings::from_config(&config, &dest.join(".git"), dest, verify)?;
+        let hooks_in_project = verify == Verify::RunHooks
+            && super::config::path_value(&config, "core.hooksPath")
+                .is_some_and(|p| p.is_relative());
+        let after_writes = hooks_in_project || settings.has_hooks_before() || settings.signs();
+        Ok(FirstCommit {
+            alongside: (!after_writes).then(|| Idents::of(&settings)),
+            branch,
+            settings,
+            message: message.to_string(),
+            verify,
+        })
+    }
+
+    /// The work to run while `files` are written, unless the commit must wait for them.
+    pub fn alongside<'a>(&'a self, files: &'a Tree) -> Option<Alongside<'a>> {
+        Some(Alongside {
+            branch: &self.branch,
+            message: &self.message,
+            idents: self.alongside.as_ref()?,
+            files,
+        })
+    }
+
+    /// Completes the commit in `dir`, where `files` are written now: with what
+    /// [`Alongside::run`] wrote, the index (and the `post-commit` hook); without it, the whole
+    /// of [`init_and_commit`]. Returns the commit id.
+    pub fn finish(
+        &self,
+        dir: &Path,
+        files: &Tree,
+        written: Option<Written>,
+    ) -> Result<String, Error> {
+        let Some(written) = written else {
+            return init_and_commit(dir, files, &self.message, self.verify);
+        };
+        write_index(&written.git_dir, dir, files, &written.blobs)?;
+        self.settings
+            .run_post_commit(dir, &written.git_dir.join("index"))?;
+        Ok(written.commit.to_string())
+    }
+}
+
+impl Alongside<'_> {
+    /// Makes `dir/.git` and writes every object, the branch and its reflog into it.
+    pub fn run(self, dir: &Path) -> Result<Written, Error> {
+        let git_dir = super::init::init(dir, self.branch)?;
+        let written = write_objects(&git_dir, self.branch, self.files, |tree| {
+            let bytes = commit_object(tree, self.idents, self.message);
+            Some(Ok((bytes, self.message, self.idents)))
+        })?;
+        Ok(Written {
+            git_dir,
+            commit: written.commit.expect("a commit was asked for"),
+            blobs: written.blobs,
+        })
+    }
+}
+
+/// The author and committer lines of a commit, and the committer as a reflog names them,
+/// rendered from the settings' signatures (which cannot cross threads).
+struct Idents {
+    author: Vec<u8>,
+    committer: Vec<u8>,
+    /// `<name> <<email>> <seconds> <+hhmm>`.
+    reflog: String,
+}
+
+impl Idents {
+    fn of(settings: &CommitSettings) -> Idents {
+        let mut author = Vec::new();
+        signature_line(&mut author, "author", &settings.author);
+        let mut committer = Vec::new();
+        signature_line(&mut committer, "committer", &settings.committer);
+        let mut ident = Vec::new();
+        signature_line(&mut ident, "", &settings.committer);
+        // `signature_line` wrote ` <name> <<email>> <when>\n` after the empty header.
+        let reflog = String::from_utf8_lossy(&ident[1..ident.len() - 1]).into_owned();
+        Idents {
+            author,
+            committer,
+            reflog,
+        }
+    }
+}
+
+/// What [`write_objects`] wrote.
+struct Objects {
+    blobs: Vec<Oid>,
+    commit: Option<Oid>,
+}
+
+/// Writes every blob and tree of `files` as one pack in the repository at `git_dir`. With a
+/// commit (`commit` is given the root tree and returns the commit's bytes, its message and
+/// who commits it), the commit goes into the pack too and `refs/heads/<branch>` (HEAD) points at
+/// it, logged in HEAD's reflog as `git commit` logs it. The objects are byte for byte those
+/// libgit2's `git add` and `git commit` would write (see the tests).
+fn write_objects<'m>(
     git_dir: &Path,
     branch: &str,
-    dir: &Path,
     files: &Tree,
-    commit: Option<(&str, &CommitSettings)>,
-) -> Result<Oid, Error> {
+    commit: impl FnOnce(Oid) -> Option<Result<(Vec<u8>, &'m str, &'m Idents), Error>>,
+) -> Result<Objects, Error> {
     let mut pack = Pack::new();
     let (tree, blobs) = add_tree(&mut pack, files).map_err(err("hashing the files"))?;
-    let commit = match commit {
+    let commit = match commit(tree) {
         None => None,
-        Some((message, settings)) => {
-            let bytes = commit_object(tree, &settings.author, &settings.committer, message);
+        Some(made) => {
+            let (bytes, message, idents) = made?;
             let id = pack
-                .add(ObjectType::Commit, &settings.sign(bytes)?)
+                .add(ObjectType::Commit, &bytes)
                 .map_err(err("hashing the commit"))?;
-            Some((id, message, &settings.committer))
+            Some((id, message, idents))
         }
     };
     let packed = pack.finish();
@@ -107,24 +268,11 @@ fn commit_as_one_pack(
         &packed.index,
         0o444,
     )?;
-
-    let mut entries: Vec<git2::IndexEntry> = files
-        .iter()
-        .zip(blobs)
-        .map(|((path, file), id)| {
-            let meta = std::fs::symlink_metadata(path.under(dir)).ok();
-            let mut entry = index_entry(path.as_str(), file, meta.as_ref());
-            entry.id = id;
-            entry
-        })
-        .collect();
-    write_new(
-        &git_dir.join("index"),
-        &super::index_file::bytes(&mut entries),
-        0o666,
-    )?;
-    let Some((commit, message, committer)) = commit else {
-        return Ok(tree);
+    let Some((commit, message, idents)) = commit else {
+        return Ok(Objects {
+            blobs,
+            commit: None,
+        });
     };
     // The branch goes in `packed-refs`, as `git pack-refs` (and `git clone`) write it, rather
     // than in `refs/heads/<branch>`: creating a file or folder is what costs most here (issue
@@ -140,13 +288,37 @@ fn commit_as_one_pack(
     // HEAD's reflog, as `git commit` logs it, so `git reflog` reads the same. The branch's own
     // reflog (three more inodes) starts with its next update: git and libgit2 make it then, as
     // `core.logAllRefUpdates` says.
-    let line = reflog_line(
-        commit,
-        committer,
-        &format!("commit (initial): {}", summary(message)),
+    let line = format!(
+        "{} {commit} {}\tcommit (initial): {}\n",
+        Oid::ZERO_SHA1,
+        idents.reflog,
+        summary(message)
     );
     write_new_in(git_dir, "logs/HEAD", line.as_bytes())?;
-    Ok(commit)
+    Ok(Objects {
+        blobs,
+        commit: Some(commit),
+    })
+}
+
+/// Writes the index of `files` (whose blobs are `blobs`, in order), written in the work tree
+/// `dir`, with their stat data, so that `git status` finds them unchanged without hashing them.
+fn write_index(git_dir: &Path, dir: &Path, files: &Tree, blobs: &[Oid]) -> Result<(), Error> {
+    let mut entries: Vec<git2::IndexEntry> = files
+        .iter()
+        .zip(blobs)
+        .map(|((path, file), id)| {
+            let meta = std::fs::symlink_metadata(path.under(dir)).ok();
+            let mut entry = index_entry(path.as_str(), file, meta.as_ref());
+            entry.id = *id;
+            entry
+        })
+        .collect();
+    write_new(
+        &git_dir.join("index"),
+        &super::index_file::bytes(&mut entries),
+        0o666,
+    )
 }
 
 /// Creates `path`, which must not exist, holding `bytes`, with `mode` (less the umask).
@@ -176,15 +348,6 @@ fn write_new_in(git_dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Error> {
         })?;
     }
     write_new(&path, bytes, 0o666)
-}
-
-/// A reflog line for a ref made at `id`: `<old> <new> <name> <<email>> <seconds> <+hhmm>\t<message>`.
-fn reflog_line(id: Oid, who: &git2::Signature, message: &str) -> String {
-    let mut ident = Vec::new();
-    signature_line(&mut ident, "", who);
-    // `signature_line` wrote ` <name> <<email>> <when>\n` after the empty header.
-    let ident = String::from_utf8_lossy(&ident[1..ident.len() - 1]).into_owned();
-    format!("{} {id} {ident}\t{message}\n", Oid::ZERO_SHA1)
 }
 
 /// A folder of the tree being built: entries by name.
@@ -293,15 +456,10 @@ fn tree_object(entries: &mut [TreeEntry]) -> Vec<u8> {
 
 /// A commit object without parents, as libgit2 writes it (`git_commit_create`,
 /// `git_signature__writebuf`).
-fn commit_object(
-    tree: Oid,
-    author: &git2::Signature,
-    committer: &git2::Signature,
-    message: &str,
-) -> Vec<u8> {
+fn commit_object(tree: Oid, idents: &Idents, message: &str) -> Vec<u8> {
     let mut bytes = format!("tree {tree}\n").into_bytes();
-    signature_line(&mut bytes, "author", author);
-    signature_line(&mut bytes, "committer", committer);
+    bytes.extend_from_slice(&idents.author);
+    bytes.extend_from_slice(&idents.committer);
     bytes.push(b'\n');
     bytes.extend_from_slice(message.as_bytes());
     bytes
@@ -417,15 +575,17 @@ mod tests {
             let old_repo = init(old.path());
             let old_id = commit_with_libgit2(&old_repo, old.path(), &tree, message, &sig);
             let settings = CommitSettings::unsigned(&sig);
-            let git_dir = super::super::init::init(new.path(), "main").unwrap();
-            let new_id = commit_as_one_pack(
-                &git_dir,
-                "main",
-                new.path(),
-                &tree,
-                Some((message, &settings)),
-            )
+            // As `new` makes it: everything but the index alongside the work tree, then the index.
+            let written = Alongside {
+                branch: "main",
+                message,
+                idents: &Idents::of(&settings),
+                files: &tree,
+            }
+            .run(new.path())
             .unwrap();
+            write_index(&written.git_dir, new.path(), &tree, &written.blobs).unwrap();
+            let new_id = written.commit;
             let new_repo = git2::Repository::open(new.path()).unwrap();
             assert_eq!(new_id, old_id, "offset {offset}");
             let commit = new_repo.find_commit(new_id).unwrap();

@@ -8,7 +8,8 @@
 //! `hooks/README.sample`), none of which git needs. The probes git's own `init` makes, whose
 //! answers go into `config`, are made here too: whether the file system keeps the executable
 //! bit (`core.filemode`), holds symbolic links (`core.symlinks`) and tells `CONFIG` from
-//! `config` (`core.ignorecase`).
+//! `config` (`core.ignorecase`); the first two are known without probing on ext4, XFS, Btrfs
+//! and tmpfs ([`keeps_modes_and_links`]).
 //!
 //! On macOS git also probes Unicode decomposition (`core.precomposeunicode`), and Windows has
 //! rules of its own, so there libgit2 still initialises the repository ([`init`]).
@@ -51,8 +52,11 @@ fn write_layout(dir: &Path, branch: &str) -> Result<PathBuf, Error> {
     fs::write(&head, format!("ref: refs/heads/{branch}\n")).map_err(|e| io_error(&head, e))?;
     let config = git.join("config");
     let file = fs::File::create(&config).map_err(|e| io_error(&config, e))?;
-    let filemode = keeps_executable_bit(&file);
-    let symlinks = holds_symlinks(&git);
+    let (filemode, symlinks) = if keeps_modes_and_links(&file) {
+        (true, true)
+    } else {
+        (keeps_executable_bit(&file), holds_symlinks(&git))
+    };
     // `config` exists now: if `CoNfIg` is found too, names are compared without case.
     let ignorecase = git.join("CoNfIg").exists();
     let text = config_text(filemode, symlinks, ignorecase);
@@ -74,6 +78,32 @@ fn config_text(filemode: bool, symlinks: bool, ignorecase: bool) -> String {
         text.push_str("\tignorecase = true\n");
     }
     text
+}
+
+/// Whether `file` is on a file system that always keeps the executable bit and holds symbolic
+/// links (ext4, XFS, Btrfs, tmpfs), so that git's two probes below need not run: the symbolic
+/// link probe creates and deletes an inode, which costs more than anything else `new` does on
+/// ext4 (issue #16). Elsewhere (FAT, network and FUSE mounts, anything not listed) they run.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keeps_modes_and_links(file: &fs::File) -> bool {
+    use std::os::unix::io::AsRawFd;
+    const EXT4: i64 = 0xEF53;
+    const XFS: i64 = 0x5846_5342;
+    const BTRFS: i64 = 0x9123_683E;
+    const TMPFS: i64 = 0x0102_1994;
+    // SAFETY: `fstatfs` writes only into the struct it is given, on a descriptor we own.
+    let mut stat: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatfs(file.as_raw_fd(), &mut stat) } != 0 {
+        return false;
+    }
+    #[allow(clippy::unnecessary_cast)]
+    let kind = stat.f_type as i64;
+    matches!(kind, EXT4 | XFS | BTRFS | TMPFS)
+}
+
+#[cfg(all(target_os = "linux", not(target_env = "gnu")))]
+fn keeps_modes_and_links(_: &fs::File) -> bool {
+    false
 }
 
 /// Whether setting the executable bit on `file` sticks (not on FAT or some network mounts).
@@ -148,6 +178,18 @@ mod tests {
         names.sort();
         assert_eq!(names, ["HEAD", "config", "info", "objects", "refs"]);
         assert_eq!(fs::read_dir(git.join("info")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_file_system_known_to_keep_modes_and_links_passes_gits_probes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = fs::File::create(tmp.path().join("config")).unwrap();
+        if keeps_modes_and_links(&file) {
+            assert!(keeps_executable_bit(&file));
+            assert!(holds_symlinks(tmp.path()));
+        }
+        // Either way the probe leaves no link behind.
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
     }
 
     #[test]
