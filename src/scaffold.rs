@@ -45,6 +45,12 @@ pub struct Created {
 /// are asked, so nobody answers ten questions to be told the folder is taken.
 pub fn check_destination(dest: &Path) -> Result<(), Error> {
     tree::clear_interrupted_new(dest);
+    destination_is_free(dest)
+}
+
+/// [`check_destination`] without clearing an interrupted `new`: for the check made again just
+/// before the write, which clears the same folder itself (one scan of it, not two).
+fn destination_is_free(dest: &Path) -> Result<(), Error> {
     match std::fs::read_dir(dest) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(_) => Err(Error::Destination { path: dest.to_path_buf(), reason: "exists and is not a folder; choose a new directory" }),
@@ -121,7 +127,7 @@ pub fn create(
     commit: bool,
     verify: Verify,
 ) -> Result<Created, Error> {
-    check_destination(dest)?;
+    destination_is_free(dest)?;
     let mut files = crate::render::render(bundle, answers)?;
     let record = answers_file(bundle, answers);
     files.insert(RelPath::new(ANSWERS_FILE)?, File::new(record.to_toml()));
