@@ -1,5 +1,7 @@
-//! `goldpath fleet upgrade --push` against bare remotes on disk, for what makes it cheap and
-//! what keeps it safe (issue #12): one `git fetch` and one `git push` per repository (no
+//! `goldpath fleet upgrade --push` against bare remotes on disk that take the `git` command (as
+//! a network remote does; a plain one is pushed to in-process: tests/fleet_local.rs), for what
+//! makes it cheap and what keeps it safe (issue #12): one `git fetch` and one `git push` per
+//! repository (no
 //! `ls-remote`), later runs fetching only the default and fleet branches and following a
 //! remote whose default branch changed, and the push's lease refusing a branch a person pushed
 //! to between goldpath's fetch and its push.
@@ -33,6 +35,11 @@ fn git_commands(trace: &Path) -> (usize, usize, usize) {
 fn each_repository_costs_one_fetch_and_one_push_and_a_later_run_fetches_only_two_branches() {
     let s = Workspace::new();
     let (list, urls) = clean_fleet(&s, 3);
+    // Remotes that check what is pushed to them: receive-pack's work, so `git push`'s.
+    for i in 0..3 {
+        let remote = s.path(&format!("remotes/svc{i}.git"));
+        git(&remote, &["config", "receive.fsckObjects", "true"]);
+    }
     let report = s.path("report.json");
     let trace = s.path("trace.log");
     let out = s

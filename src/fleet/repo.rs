@@ -3,6 +3,7 @@
 //! with the `git` command. The work tree, index and HEAD of a local repository are never
 //! touched: the upgrade's commit is made from its objects and only `refs/heads/BRANCH` moves.
 
+use super::local_remote::{self, LocalRemote};
 use super::lock::RepoLock;
 use super::repos::{stable_hash, RepoLocation, RepoRef};
 use crate::tree::{File, RelPath};
@@ -24,6 +25,9 @@ pub struct Opened {
     /// Where `--push` pushes, and the pull request's remote: the URL, or a local repository's
     /// `origin`.
     pub remote: Option<String>,
+    /// A `file://` remote read and written in-process (see [`local_remote`]); `None`: the
+    /// `git` command fetches and pushes.
+    pub local_remote: Option<LocalRemote>,
     /// Held while the run works on the repository.
     _lock: Option<RepoLock>,
 }
@@ -59,6 +63,7 @@ pub fn open_for(repo: &RepoRef, lock: bool, branch: Option<&str>) -> Result<Open
                 git,
                 git_dir,
                 remote,
+                local_remote: None,
                 _lock: lock,
             })
         }
@@ -77,12 +82,22 @@ pub fn open_for(repo: &RepoRef, lock: bool, branch: Option<&str>) -> Result<Open
             let lock = lock
                 .then(|| RepoLock::take(&git_dir.with_extension("lock")))
                 .transpose()?;
-            let git = fetch(url, &git_dir, branch)?;
+            // A remote on this disk that `git push` would treat as plain storage is read and
+            // written in-process, through a cache of its own (its objects borrowed, never
+            // copied), so the two kinds of cache never mix.
+            let (git, git_dir, local_remote) = match local_remote::open(url) {
+                Ok(remote) => {
+                    let dir = git_dir.with_extension("local.git");
+                    (remote.fetch_into(&dir, branch)?, dir, Some(remote))
+                }
+                Err(_) => (fetch(url, &git_dir, branch)?, git_dir, None),
+            };
             Ok(Opened {
                 root: git_dir.clone(),
                 git,
                 git_dir,
                 remote: Some(url.clone()),
+                local_remote,
                 _lock: lock,
             })
         }
@@ -406,15 +421,13 @@ pub fn edited_tree(
 }
 
 /// Commits `tree` on `base` (author: who git config names, else goldpath; committer: goldpath,
-/// which with the trailer marks the commit as goldpath's) and moves `refs/heads/BRANCH` to it,
-/// only if the branch is still at `expected` (`None`: it must not exist).
-pub fn commit_branch(
+/// which with the trailer marks the commit as goldpath's); no ref moves (see [`move_branch`]).
+pub fn make_commit(
     git: &Repository,
     branch: &str,
     base: Oid,
     tree: Oid,
     message: &str,
-    expected: Option<Oid>,
 ) -> Result<Oid, String> {
     let fail = |what: &'static str| move |e: git2::Error| format!("{what}: {}", e.message());
     let committer =
@@ -426,18 +439,76 @@ pub fn commit_branch(
         .find_commit(base)
         .map_err(fail("reading the base branch"))?;
     let message = format!("{message}\n{TRAILER}: {branch}\n");
-    let id = git
-        .commit(None, &author, &committer, &message, &tree, &[&parent])
-        .map_err(fail("committing"))?;
+    git.commit(None, &author, &committer, &message, &tree, &[&parent])
+        .map_err(fail("committing"))
+}
+
+/// Moves `refs/heads/BRANCH` to `commit`, only if the branch is still at `expected` (`None`: it
+/// must not exist).
+pub fn move_branch(
+    git: &Repository,
+    branch: &str,
+    commit: Oid,
+    expected: Option<Oid>,
+) -> Result<(), String> {
     crate::fault::point();
     let name = format!("refs/heads/{branch}");
     let log = "goldpath fleet upgrade";
     match expected {
-        Some(old) => git.reference_matching(&name, id, true, old, log),
-        None => git.reference(&name, id, false, log),
+        Some(old) => git.reference_matching(&name, commit, true, old, log),
+        None => git.reference(&name, commit, false, log),
     }
-    .map_err(fail("moving the branch (did another process move it?)"))?;
-    Ok(id)
+    .map(|_| ())
+    .map_err(|e| {
+        format!(
+            "moving the branch (did another process move it?): {}",
+            e.message()
+        )
+    })
+}
+
+/// Keeps the objects a cache writes in memory until they are wanted on disk, where they go as
+/// one pack ([`new_objects`], [`keep_objects`]) instead of a file and a rename per object
+/// (issue #12). A local repository's objects are written as before, one file each.
+pub fn objects_in_memory(git: &Repository) -> Result<(), String> {
+    let fail = |e: git2::Error| format!("opening the objects: {}", e.message());
+    // The store owns the backend once added: it stays with `git` after this returns.
+    let odb = git.odb().map_err(fail)?;
+    odb.add_new_mempack_backend(1000).map_err(fail)?;
+    Ok(())
+}
+
+/// The objects of `commit` that `hide` (commits the remote has) lack, as one pack.
+pub fn new_objects(git: &Repository, commit: Oid, hide: &[Oid]) -> Result<Vec<u8>, String> {
+    let fail = |e: git2::Error| format!("packing the upgrade's objects: {}", e.message());
+    let mut walk = git.revwalk().map_err(fail)?;
+    walk.push(commit).map_err(fail)?;
+    for id in hide {
+        // A commit the cache cannot read hides nothing: the pack is only larger.
+        let _ = walk.hide(*id);
+    }
+    let mut builder = git.packbuilder().map_err(fail)?;
+    builder.insert_walk(&mut walk).map_err(fail)?;
+    let mut buf = git2::Buf::new();
+    builder.write_buf(&mut buf).map_err(fail)?;
+    Ok(buf.to_vec())
+}
+
+/// Writes `pack` into the repository's own `objects/pack` (not the memory of
+/// [`objects_in_memory`], not an alternate).
+pub fn keep_objects(git: &Repository, pack: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    if local_remote::pack_objects(pack) == 0 {
+        return Ok(());
+    }
+    let fail = |e: String| format!("writing the upgrade's objects: {e}");
+    let odb = git.odb().map_err(|e| fail(e.message().to_string()))?;
+    let mut writer = odb.packwriter().map_err(|e| fail(e.message().to_string()))?;
+    writer.write_all(pack).map_err(|e| fail(e.to_string()))?;
+    writer
+        .commit()
+        .map(|_| ())
+        .map_err(|e| fail(e.message().to_string()))
 }
 
 /// Why a push did not happen.
@@ -457,12 +528,23 @@ pub enum PushError {
 /// (`--force-with-lease=REF:EXPECTED`) is checked by the remote in the same exchange, and
 /// refuses the push (`[rejected] (stale info)`, which `--porcelain` reports on stdout) when a
 /// person pushed to the branch after it was fetched.
+///
+/// A remote opened in-process ([`Opened::local_remote`]) gets `pack` (the objects it lacks)
+/// and the same lease, checked under the ref's lock.
 pub fn push(
     opened: &Opened,
+    pack: &[u8],
     branch: &str,
     commit: Oid,
     expected: Option<Oid>,
 ) -> Result<(), PushError> {
+    if let Some(local) = &opened.local_remote {
+        return match local.push(pack, branch, commit, expected) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(PushError::Moved),
+            Err(e) => Err(PushError::Failed(format!("cannot push {branch}: {e}"))),
+        };
+    }
     let remote = opened.remote.as_deref().ok_or_else(|| {
         PushError::Failed("the repository has no remote `origin` to push to".into())
     })?;
