@@ -94,7 +94,10 @@ fn a_plain_bare_remote_is_fetched_and_pushed_in_process_and_stays_sound() {
     );
     assert!(log.contains("goldpath <"), "{log}");
     let dockerfile = git(&remote, &["show", &format!("{BRANCH}:Dockerfile")]);
-    assert!(dockerfile.contains(crate::upgrade::DOCKERFILE_V2.trim()), "{dockerfile}");
+    assert!(
+        dockerfile.contains(crate::upgrade::DOCKERFILE_V2.trim()),
+        "{dockerfile}"
+    );
     // The cache borrows the remote's objects and holds none of its own.
     let caches: Vec<_> = fs::read_dir(s.home().cache().join("fleet"))
         .unwrap()
@@ -134,7 +137,10 @@ fn a_persons_push_during_the_run_is_refused_by_the_in_process_lease() {
         "version = \"2.1.0\"\ndescription",
     ) + "\n[[migrations]]\nversion = \"2.1.0\"\nrun = \"person.sh\"\n";
     BundleRepo::open(&s.path("templates"))
-        .write_all(&[("bundle.toml", &manifest), ("hooks/person.sh", PERSON_PUSHES)])
+        .write_all(&[
+            ("bundle.toml", &manifest),
+            ("hooks/person.sh", PERSON_PUSHES),
+        ])
         .commit_tag("v2.1.0");
     let remote = s.path("remotes/svc0.git");
     let main = git(&remote, &["rev-parse", "main"]).trim().to_string();
@@ -189,7 +195,11 @@ fn a_remote_with_a_pre_receive_hook_goes_through_git_push_which_runs_it() {
     let remote = s.path("remotes/svc0.git");
     let hook = remote.join("hooks/pre-receive");
     fs::create_dir_all(hook.parent().unwrap()).unwrap();
-    fs::write(&hook, "#!/bin/sh\necho 'policy: no bots here' >&2\nexit 1\n").unwrap();
+    fs::write(
+        &hook,
+        "#!/bin/sh\necho 'policy: no bots here' >&2\nexit 1\n",
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

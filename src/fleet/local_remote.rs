@@ -71,7 +71,10 @@ pub fn open(url: &str) -> Result<LocalRemote, String> {
         return Err("a shallow repository".into());
     }
     let dir = git.path().to_path_buf();
-    if let Some(hook) = RECEIVE_HOOKS.iter().find(|h| dir.join("hooks").join(h).exists()) {
+    if let Some(hook) = RECEIVE_HOOKS
+        .iter()
+        .find(|h| dir.join("hooks").join(h).exists())
+    {
         return Err(format!("it has a {hook} hook"));
     }
     let config = git.config().map_err(|e| e.message().to_string())?;
@@ -99,7 +102,9 @@ fn git_only_setting(config: &git2::Config) -> Result<Option<String>, String> {
 
 /// The branch the remote's HEAD names (`refs/heads/NAME`) and its commit.
 fn default_branch(git: &Repository) -> Result<(String, Oid), String> {
-    let head = git.find_reference("HEAD").map_err(|e| e.message().to_string())?;
+    let head = git
+        .find_reference("HEAD")
+        .map_err(|e| e.message().to_string())?;
     let name = head
         .symbolic_target()
         .ok()
@@ -165,7 +170,8 @@ impl LocalRemote {
                 }
                 None => {
                     if let Ok(mut r) = git.find_reference(fleet) {
-                        r.delete().map_err(|e| fail("pruning the fleet branch", e))?;
+                        r.delete()
+                            .map_err(|e| fail("pruning the fleet branch", e))?;
                     }
                 }
             }
@@ -203,7 +209,12 @@ impl LocalRemote {
         match moved {
             Ok(_) => Ok(true),
             // Somebody moved it between the look above and the lock.
-            Err(e) if matches!(e.code(), git2::ErrorCode::Modified | git2::ErrorCode::Exists) => {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    git2::ErrorCode::Modified | git2::ErrorCode::Exists
+                ) =>
+            {
                 Ok(false)
             }
             Err(e) => Err(format!(
@@ -219,7 +230,9 @@ impl LocalRemote {
     fn write_pack(&self, pack: &[u8]) -> Result<(), String> {
         let fail = |e: String| format!("cannot write objects into {}: {e}", self.dir.display());
         let odb = self.git.odb().map_err(|e| fail(e.message().to_string()))?;
-        let mut writer = odb.packwriter().map_err(|e| fail(e.message().to_string()))?;
+        let mut writer = odb
+            .packwriter()
+            .map_err(|e| fail(e.message().to_string()))?;
         writer.write_all(pack).map_err(|e| fail(e.to_string()))?;
         writer.commit().map_err(|e| fail(e.message().to_string()))?;
         // libgit2 names a pack by its trailing checksum.
@@ -289,7 +302,11 @@ mod tests {
             ("transfer.hideRefs", "refs/x"),
         ] {
             let git = Repository::open_bare(dir.path().join("r.git")).unwrap();
-            let mut config = git.config().unwrap().open_level(ConfigLevel::Local).unwrap();
+            let mut config = git
+                .config()
+                .unwrap()
+                .open_level(ConfigLevel::Local)
+                .unwrap();
             config.set_str(key, value).unwrap();
             let why = open(&url(&dir)).err().unwrap();
             assert!(
@@ -330,7 +347,10 @@ mod tests {
         assert!(remote.push(&buf, "fleet", commit, None).unwrap());
         let again = Repository::open_bare(dir.path().join("r.git")).unwrap();
         assert_eq!(again.refname_to_id("refs/heads/fleet").unwrap(), commit);
-        assert_eq!(again.find_commit(commit).unwrap().parent_id(0).unwrap(), main);
+        assert_eq!(
+            again.find_commit(commit).unwrap().parent_id(0).unwrap(),
+            main
+        );
         // The branch exists now: a push that expects none is refused.
         assert!(!remote.push(&buf, "fleet", commit, None).unwrap());
     }

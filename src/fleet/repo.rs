@@ -503,7 +503,9 @@ pub fn keep_objects(git: &Repository, pack: &[u8]) -> Result<(), String> {
     }
     let fail = |e: String| format!("writing the upgrade's objects: {e}");
     let odb = git.odb().map_err(|e| fail(e.message().to_string()))?;
-    let mut writer = odb.packwriter().map_err(|e| fail(e.message().to_string()))?;
+    let mut writer = odb
+        .packwriter()
+        .map_err(|e| fail(e.message().to_string()))?;
     writer.write_all(pack).map_err(|e| fail(e.to_string()))?;
     writer
         .commit()

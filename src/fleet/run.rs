@@ -451,9 +451,8 @@ fn write_branch(
         let message = commit_message(upgrades, &options.bundle, has_conflicts);
         repo::make_commit(git, branch, base, tree, &message)?
     };
-    let to_push = options.push
-        && !(has_conflicts && !options.push_conflicts)
-        && remote_was != Some(commit);
+    let to_push =
+        options.push && !(has_conflicts && !options.push_conflicts) && remote_was != Some(commit);
     let in_process = to_push && opened.local_remote.is_some();
     let pack = match cache && (!unchanged || in_process) {
         true => {
