@@ -9,7 +9,8 @@ use super::repos::{stable_hash, RepoLocation, RepoRef};
 use crate::tree::{File, RelPath};
 use git2::{Oid, Repository};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The trailer of every commit a fleet makes: with goldpath as committer, it tells goldpath's
 /// commit on a fleet branch from one a person made (or amended).
@@ -113,11 +114,68 @@ fn git_command(git_dir: &Path) -> Command {
     cmd
 }
 
-/// Runs `cmd`; its error output, credentials masked, when it fails.
-fn run_git(mut cmd: Command, what: &str) -> Result<String, String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("{what}: cannot run git: {e}"))?;
+/// How long one `git` command of a fleet may run: `GOLDPATH_FLEET_GIT_TIMEOUT` seconds, else
+/// 10 minutes. A remote that accepts the connection and never answers would otherwise hold
+/// its worker, and the run, for ever.
+fn git_timeout() -> Duration {
+    let seconds = std::env::var("GOLDPATH_FLEET_GIT_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(600);
+    Duration::from_secs(seconds)
+}
+
+/// `cmd`'s output, or `None` when it ran longer than `limit` (then it is killed). Its output is
+/// read on threads while it runs, so a full pipe never stalls it.
+fn output_within(mut cmd: Command, limit: Duration) -> std::io::Result<Option<Output>> {
+    use std::io::Read;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn()?;
+    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = read_all(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = read_all(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let deadline = Instant::now() + limit;
+    // Polled: a fetch takes tens of milliseconds, so the first looks are quick.
+    let mut pause = Duration::from_millis(1);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Ok(status.map(|status| Output {
+        status,
+        stdout,
+        stderr,
+    }))
+}
+
+/// Runs `cmd` (for at most [`git_timeout`]); its error output, credentials masked, when it
+/// fails.
+fn run_git(cmd: Command, what: &str) -> Result<String, String> {
+    let limit = git_timeout();
+    let out = output_within(cmd, limit)
+        .map_err(|e| format!("{what}: cannot run git: {e}"))?
+        .ok_or_else(|| format!("{what}: timed out after {} s", limit.as_secs()))?;
     if out.status.success() {
         return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }

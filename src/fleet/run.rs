@@ -502,7 +502,13 @@ fn write_branch(
                     );
                     return Ok(());
                 }
-                Err(repo::PushError::Failed(e)) => return Err(format!("{detail}, but {e}")),
+                Err(repo::PushError::Failed(e)) => {
+                    // Failed, with what was done kept (base branch, projects, the commit on the
+                    // branch): `--resume` tries the push again from there.
+                    entry.outcome = Outcome::Failed;
+                    entry.detail = Some(crate::redact::redact(&format!("{detail}, but {e}")));
+                    return Ok(());
+                }
             }
         }
     }
