@@ -143,8 +143,18 @@ fn output_within(mut cmd: Command, limit: Duration) -> std::io::Result<Option<Ou
             bytes
         })
     };
-    let stdout = read_all(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = read_all(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = read_all(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = read_all(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let deadline = Instant::now() + limit;
     // Polled: a fetch takes tens of milliseconds, so the first looks are quick.
     let mut pause = Duration::from_millis(1);
