@@ -452,7 +452,7 @@ fn write_branch(
         repo::make_commit(git, branch, base, tree, &message)?
     };
     let to_push =
-        options.push && !(has_conflicts && !options.push_conflicts) && remote_was != Some(commit);
+        options.push && (!has_conflicts || options.push_conflicts) && remote_was != Some(commit);
     let in_process = to_push && opened.local_remote.is_some();
     let pack = match cache && (!unchanged || in_process) {
         true => {
