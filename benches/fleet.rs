@@ -8,7 +8,10 @@
 //! Run with `cargo bench --bench fleet`. `FLEET_BENCH_REPOS` sets the large fleet (default
 //! 500), `FLEET_BENCH_SMALL` the small one (default 50), `FLEET_BENCH_JOBS` the `--jobs`
 //! (default: the cores), `FLEET_BENCH_COPIER` the copier samples (default 10; 0 skips copier),
-//! `GOLDPATH_BIN` the goldpath binary whose fleet runs are timed (default: this build's).
+//! `GOLDPATH_BIN` the goldpath binary whose fleet runs are timed (default: this build's),
+//! `FLEET_BENCH_TRANSPORT=daemon` serves the remotes with `git daemon` on 127.0.0.1 (`git://`
+//! URLs, which take the `git` command) instead of listing them as `file://` URLs (which a plain
+//! bare remote lets goldpath fetch and push in-process).
 //! Peak memory is the largest resident set of the run's processes (goldpath or one `git` it
 //! ran), from `wait4`.
 //!
@@ -238,6 +241,13 @@ fn fleet_run(root: &Path, model: &Path, n: usize, jobs: usize, bundle: &Campaign
             .unwrap();
         list.push_str(&format!("file://{}\n", bare.display()));
     }
+    let daemon = (std::env::var("FLEET_BENCH_TRANSPORT").as_deref() == Ok("daemon"))
+        .then(|| Daemon::serve(&fleet));
+    if let Some(daemon) = &daemon {
+        list = (0..n)
+            .map(|i| format!("git://127.0.0.1:{}/r{i}.git\n", daemon.port))
+            .collect();
+    }
     let list_path = fleet.join("repos.txt");
     std::fs::write(&list_path, list).unwrap();
     let start = Instant::now();
@@ -257,10 +267,53 @@ fn fleet_run(root: &Path, model: &Path, n: usize, jobs: usize, bundle: &Campaign
         .spawn()
         .expect("goldpath runs");
     let (success, peak_kib) = wait_with_peak(child);
+    drop(daemon);
     Run {
         success,
         wall: start.elapsed(),
         peak_kib,
+    }
+}
+
+/// A `git daemon` on 127.0.0.1 serving a folder's bare repositories (pushes allowed), stopped
+/// when dropped.
+struct Daemon {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Daemon {
+    fn serve(base: &Path) -> Daemon {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // git-daemon itself, not `git daemon`: the `git` wrapper would leave it running.
+        let exec_path = git(base, &["--exec-path"]);
+        let child = Command::new(Path::new(exec_path.trim()).join("git-daemon"))
+            .args(["--export-all", "--reuseaddr", "--enable=receive-pack"])
+            .args(["--listen=127.0.0.1", &format!("--port={port}")])
+            .arg(format!("--base-path={}", base.display()))
+            .arg(base)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("git-daemon runs");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "git daemon did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Daemon { child, port }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -1,5 +1,7 @@
-//! `goldpath fleet upgrade --push` against bare remotes on disk, for what makes it cheap and
-//! what keeps it safe (issue #12): one `git fetch` and one `git push` per repository (no
+//! `goldpath fleet upgrade --push` against bare remotes on disk that take the `git` command (as
+//! a network remote does; a plain one is pushed to in-process: tests/fleet_local.rs), for what
+//! makes it cheap and what keeps it safe (issue #12): one `git fetch` and one `git push` per
+//! repository (no
 //! `ls-remote`), later runs fetching only the default and fleet branches and following a
 //! remote whose default branch changed, and the push's lease refusing a branch a person pushed
 //! to between goldpath's fetch and its push.
@@ -33,6 +35,11 @@ fn git_commands(trace: &Path) -> (usize, usize, usize) {
 fn each_repository_costs_one_fetch_and_one_push_and_a_later_run_fetches_only_two_branches() {
     let s = Workspace::new();
     let (list, urls) = clean_fleet(&s, 3);
+    // Remotes that check what is pushed to them: receive-pack's work, so `git push`'s.
+    for i in 0..3 {
+        let remote = s.path(&format!("remotes/svc{i}.git"));
+        git(&remote, &["config", "receive.fsckObjects", "true"]);
+    }
     let report = s.path("report.json");
     let trace = s.path("trace.log");
     let out = s
@@ -228,4 +235,62 @@ fn a_persons_push_between_goldpaths_fetch_and_its_push_is_refused_by_the_lease()
     assert_eq!(git(&remote, &["rev-parse", BRANCH]).trim(), persons);
     assert_eq!(outcome(&report, &urls[1]), "upgraded");
     assert!(has_branch(&s, "svc1", BRANCH));
+}
+
+#[test]
+fn a_remote_that_accepts_and_never_answers_times_out_alone() {
+    let s = Workspace::new();
+    let (list, urls) = clean_fleet(&s, 1);
+    // A server on 127.0.0.1 that takes the connection and says nothing, until the test ends.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = server.accept() {
+            open.push(stream);
+        }
+    });
+    let silent = format!("git://127.0.0.1:{port}/silent.git");
+    fs::write(&list, format!("{silent}\n{}\n", urls[0])).unwrap();
+    let report = s.path("report.json");
+    let started = std::time::Instant::now();
+    let out = s
+        .command(s.root(), &upgrade_args(&list, &report))
+        .env("GOLDPATH_FLEET_GIT_TIMEOUT", "1")
+        .run();
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    let report = report_of(&report);
+    assert_eq!(outcome(&report, &silent), "failed", "{report:#}");
+    let detail = entry(&report, &silent)["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("cannot reach {silent}: timed out after 1 s")),
+        "{detail}"
+    );
+    assert_eq!(outcome(&report, &urls[0]), "upgraded");
+    drop(held);
+}
+
+#[test]
+fn a_local_repository_without_origin_fails_its_push_and_keeps_what_was_done() {
+    let s = Workspace::new();
+    let url = crate::upgrade::svc_bundle(&s);
+    let p = crate::fleet::project(&s, &url, "alone", "1.0.0", |_| {});
+    let list = s.path("repos.txt");
+    fs::write(&list, "alone\n").unwrap();
+    let report = s.path("report.json");
+    let out = s.command(s.root(), &upgrade_args(&list, &report)).run();
+    assert_eq!(out.code, Some(1), "{out}");
+    let report = report_of(&report);
+    let id = p.canonicalize().unwrap().display().to_string();
+    assert_eq!(outcome(&report, &id), "failed", "{report:#}");
+    let e = entry(&report, &id);
+    assert!(e["detail"]
+        .as_str()
+        .unwrap()
+        .contains("no remote `origin` to push to"));
+    assert_eq!(e["base_branch"], "main");
+    assert_eq!(e["projects"][0]["to"], "2.0.0");
+    assert_eq!(e["branch"], BRANCH);
+    assert_eq!(e["pushed"], false);
 }

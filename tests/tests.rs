@@ -9,6 +9,7 @@ mod check_ci;
 mod cli_surface;
 mod crash;
 mod fleet;
+mod fleet_local;
 mod fleet_pr;
 mod fleet_push;
 mod fleet_status;

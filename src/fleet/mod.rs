@@ -11,6 +11,7 @@
 //! The library prints nothing: progress goes to the caller as [`Event`]s.
 
 mod checkout;
+mod local_remote;
 mod lock;
 mod objects;
 mod pull_request;

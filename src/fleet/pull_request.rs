@@ -202,11 +202,12 @@ pub fn release_notes(
     (!notes.is_empty()).then(|| notes.to_string())
 }
 
-/// The title of the pull request of `bundle` going to `to`.
+/// The title of the pull request of `bundle` going to `to`, marked as the forge marks it
+/// ([`crate::forge::CONFLICT_MARK`], one mark for both).
 pub fn title(bundle: &str, to: &str, has_conflicts: bool) -> String {
     let title = format!("Upgrade {bundle} to {to} (golden path)");
     if has_conflicts {
-        format!("[conflicts] {title}")
+        format!("{}{title}", crate::forge::CONFLICT_MARK)
     } else {
         title
     }

@@ -3,12 +3,14 @@
 //! with the `git` command. The work tree, index and HEAD of a local repository are never
 //! touched: the upgrade's commit is made from its objects and only `refs/heads/BRANCH` moves.
 
+use super::local_remote::{self, LocalRemote};
 use super::lock::RepoLock;
 use super::repos::{stable_hash, RepoLocation, RepoRef};
 use crate::tree::{File, RelPath};
 use git2::{Oid, Repository};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The trailer of every commit a fleet makes: with goldpath as committer, it tells goldpath's
 /// commit on a fleet branch from one a person made (or amended).
@@ -24,6 +26,9 @@ pub struct Opened {
     /// Where `--push` pushes, and the pull request's remote: the URL, or a local repository's
     /// `origin`.
     pub remote: Option<String>,
+    /// A `file://` remote read and written in-process (see [`local_remote`]); `None`: the
+    /// `git` command fetches and pushes.
+    pub local_remote: Option<LocalRemote>,
     /// Held while the run works on the repository.
     _lock: Option<RepoLock>,
 }
@@ -59,6 +64,7 @@ pub fn open_for(repo: &RepoRef, lock: bool, branch: Option<&str>) -> Result<Open
                 git,
                 git_dir,
                 remote,
+                local_remote: None,
                 _lock: lock,
             })
         }
@@ -77,12 +83,22 @@ pub fn open_for(repo: &RepoRef, lock: bool, branch: Option<&str>) -> Result<Open
             let lock = lock
                 .then(|| RepoLock::take(&git_dir.with_extension("lock")))
                 .transpose()?;
-            let git = fetch(url, &git_dir, branch)?;
+            // A remote on this disk that `git push` would treat as plain storage is read and
+            // written in-process, through a cache of its own (its objects borrowed, never
+            // copied), so the two kinds of cache never mix.
+            let (git, git_dir, local_remote) = match local_remote::open(url) {
+                Ok(remote) => {
+                    let dir = git_dir.with_extension("local.git");
+                    (remote.fetch_into(&dir, branch)?, dir, Some(remote))
+                }
+                Err(_) => (fetch(url, &git_dir, branch)?, git_dir, None),
+            };
             Ok(Opened {
                 root: git_dir.clone(),
                 git,
                 git_dir,
                 remote: Some(url.clone()),
+                local_remote,
                 _lock: lock,
             })
         }
@@ -98,11 +114,78 @@ fn git_command(git_dir: &Path) -> Command {
     cmd
 }
 
-/// Runs `cmd`; its error output, credentials masked, when it fails.
-fn run_git(mut cmd: Command, what: &str) -> Result<String, String> {
-    let out = cmd
-        .output()
-        .map_err(|e| format!("{what}: cannot run git: {e}"))?;
+/// How long one `git` command of a fleet may run: `GOLDPATH_FLEET_GIT_TIMEOUT` seconds, else
+/// 10 minutes. A remote that accepts the connection and never answers would otherwise hold
+/// its worker, and the run, for ever.
+fn git_timeout() -> Duration {
+    let seconds = std::env::var("GOLDPATH_FLEET_GIT_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(600);
+    Duration::from_secs(seconds)
+}
+
+/// `cmd`'s output, or `None` when it ran longer than `limit` (then it is killed). Its output is
+/// read on threads while it runs, so a full pipe never stalls it.
+fn output_within(mut cmd: Command, limit: Duration) -> std::io::Result<Option<Output>> {
+    use std::io::Read;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn()?;
+    let read_all = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = read_all(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = read_all(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + limit;
+    // Polled every 2 ms: a fetch takes tens of milliseconds, and each look costs microseconds
+    // (a longer pause was measured adding its half to every fetch).
+    let pause = Duration::from_millis(2);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(pause);
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Ok(status.map(|status| Output {
+        status,
+        stdout,
+        stderr,
+    }))
+}
+
+/// Runs `cmd` (for at most [`git_timeout`]); its error output, credentials masked, when it
+/// fails.
+fn run_git(cmd: Command, what: &str) -> Result<String, String> {
+    let limit = git_timeout();
+    let out = output_within(cmd, limit)
+        .map_err(|e| format!("{what}: cannot run git: {e}"))?
+        .ok_or_else(|| format!("{what}: timed out after {} s", limit.as_secs()))?;
     if out.status.success() {
         return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
@@ -406,15 +489,13 @@ pub fn edited_tree(
 }
 
 /// Commits `tree` on `base` (author: who git config names, else goldpath; committer: goldpath,
-/// which with the trailer marks the commit as goldpath's) and moves `refs/heads/BRANCH` to it,
-/// only if the branch is still at `expected` (`None`: it must not exist).
-pub fn commit_branch(
+/// which with the trailer marks the commit as goldpath's); no ref moves (see [`move_branch`]).
+pub fn make_commit(
     git: &Repository,
     branch: &str,
     base: Oid,
     tree: Oid,
     message: &str,
-    expected: Option<Oid>,
 ) -> Result<Oid, String> {
     let fail = |what: &'static str| move |e: git2::Error| format!("{what}: {}", e.message());
     let committer =
@@ -426,18 +507,78 @@ pub fn commit_branch(
         .find_commit(base)
         .map_err(fail("reading the base branch"))?;
     let message = format!("{message}\n{TRAILER}: {branch}\n");
-    let id = git
-        .commit(None, &author, &committer, &message, &tree, &[&parent])
-        .map_err(fail("committing"))?;
+    git.commit(None, &author, &committer, &message, &tree, &[&parent])
+        .map_err(fail("committing"))
+}
+
+/// Moves `refs/heads/BRANCH` to `commit`, only if the branch is still at `expected` (`None`: it
+/// must not exist).
+pub fn move_branch(
+    git: &Repository,
+    branch: &str,
+    commit: Oid,
+    expected: Option<Oid>,
+) -> Result<(), String> {
     crate::fault::point();
     let name = format!("refs/heads/{branch}");
     let log = "goldpath fleet upgrade";
     match expected {
-        Some(old) => git.reference_matching(&name, id, true, old, log),
-        None => git.reference(&name, id, false, log),
+        Some(old) => git.reference_matching(&name, commit, true, old, log),
+        None => git.reference(&name, commit, false, log),
     }
-    .map_err(fail("moving the branch (did another process move it?)"))?;
-    Ok(id)
+    .map(|_| ())
+    .map_err(|e| {
+        format!(
+            "moving the branch (did another process move it?): {}",
+            e.message()
+        )
+    })
+}
+
+/// Keeps the objects a cache writes in memory until they are wanted on disk, where they go as
+/// one pack ([`new_objects`], [`keep_objects`]) instead of a file and a rename per object
+/// (issue #12). A local repository's objects are written as before, one file each.
+pub fn objects_in_memory(git: &Repository) -> Result<(), String> {
+    let fail = |e: git2::Error| format!("opening the objects: {}", e.message());
+    // The store owns the backend once added: it stays with `git` after this returns.
+    let odb = git.odb().map_err(fail)?;
+    odb.add_new_mempack_backend(1000).map_err(fail)?;
+    Ok(())
+}
+
+/// The objects of `commit` that `hide` (commits the remote has) lack, as one pack.
+pub fn new_objects(git: &Repository, commit: Oid, hide: &[Oid]) -> Result<Vec<u8>, String> {
+    let fail = |e: git2::Error| format!("packing the upgrade's objects: {}", e.message());
+    let mut walk = git.revwalk().map_err(fail)?;
+    walk.push(commit).map_err(fail)?;
+    for id in hide {
+        // A commit the cache cannot read hides nothing: the pack is only larger.
+        let _ = walk.hide(*id);
+    }
+    let mut builder = git.packbuilder().map_err(fail)?;
+    builder.insert_walk(&mut walk).map_err(fail)?;
+    let mut buf = git2::Buf::new();
+    builder.write_buf(&mut buf).map_err(fail)?;
+    Ok(buf.to_vec())
+}
+
+/// Writes `pack` into the repository's own `objects/pack` (not the memory of
+/// [`objects_in_memory`], not an alternate).
+pub fn keep_objects(git: &Repository, pack: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    if local_remote::pack_objects(pack) == 0 {
+        return Ok(());
+    }
+    let fail = |e: String| format!("writing the upgrade's objects: {e}");
+    let odb = git.odb().map_err(|e| fail(e.message().to_string()))?;
+    let mut writer = odb
+        .packwriter()
+        .map_err(|e| fail(e.message().to_string()))?;
+    writer.write_all(pack).map_err(|e| fail(e.to_string()))?;
+    writer
+        .commit()
+        .map(|_| ())
+        .map_err(|e| fail(e.message().to_string()))
 }
 
 /// Why a push did not happen.
@@ -457,12 +598,23 @@ pub enum PushError {
 /// (`--force-with-lease=REF:EXPECTED`) is checked by the remote in the same exchange, and
 /// refuses the push (`[rejected] (stale info)`, which `--porcelain` reports on stdout) when a
 /// person pushed to the branch after it was fetched.
+///
+/// A remote opened in-process ([`Opened::local_remote`]) gets `pack` (the objects it lacks)
+/// and the same lease, checked under the ref's lock.
 pub fn push(
     opened: &Opened,
+    pack: &[u8],
     branch: &str,
     commit: Oid,
     expected: Option<Oid>,
 ) -> Result<(), PushError> {
+    if let Some(local) = &opened.local_remote {
+        return match local.push(pack, branch, commit, expected) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(PushError::Moved),
+            Err(e) => Err(PushError::Failed(format!("cannot push {branch}: {e}"))),
+        };
+    }
     let remote = opened.remote.as_deref().ok_or_else(|| {
         PushError::Failed("the repository has no remote `origin` to push to".into())
     })?;

@@ -435,6 +435,12 @@ fn write_branch(
     let remote_was = repo::remote_branch(opened, branch, local);
     let edits: Vec<(String, Option<File>)> =
         upgrades.iter().flat_map(|u| u.edits.clone()).collect();
+    // A cache's objects wait in memory and go to disk as one pack: into the remote when it is
+    // pushed to in-process, else into the cache before its branch points at them.
+    let cache = !local;
+    if cache {
+        repo::objects_in_memory(git)?;
+    }
     let tree = repo::edited_tree(git, base, &edits)?;
     let unchanged = existing
         .as_ref()
@@ -443,15 +449,26 @@ fn write_branch(
         existing.as_ref().map(|e| e.id).expect("checked above")
     } else {
         let message = commit_message(upgrades, &options.bundle, has_conflicts);
-        repo::commit_branch(
-            git,
-            branch,
-            base,
-            tree,
-            &message,
-            existing.as_ref().map(|e| e.id),
-        )?
+        repo::make_commit(git, branch, base, tree, &message)?
     };
+    let to_push =
+        options.push && (!has_conflicts || options.push_conflicts) && remote_was != Some(commit);
+    let in_process = to_push && opened.local_remote.is_some();
+    let pack = match cache && (!unchanged || in_process) {
+        true => {
+            let hide: Vec<git2::Oid> = std::iter::once(base).chain(remote_was).collect();
+            repo::new_objects(git, commit, &hide)?
+        }
+        false => Vec::new(),
+    };
+    // Pushed in-process first, so that a cache whose push went through needs no copy.
+    let pushed_now = in_process.then(|| repo::push(opened, &pack, branch, commit, remote_was));
+    if !unchanged {
+        if !matches!(pushed_now, Some(Ok(()))) {
+            repo::keep_objects(git, &pack)?;
+        }
+        repo::move_branch(git, branch, commit, existing.as_ref().map(|e| e.id))?;
+    }
     entry.branch = Some(branch.clone());
     entry.commit = Some(commit.to_string());
     let mut detail = match (&existing, unchanged) {
@@ -466,7 +483,11 @@ fn write_branch(
             entry.pushed = true;
             detail.push_str("; the remote already has it");
         } else {
-            match repo::push(opened, branch, commit, remote_was) {
+            let pushed = match pushed_now {
+                Some(result) => result,
+                None => repo::push(opened, &pack, branch, commit, remote_was),
+            };
+            match pushed {
                 Ok(()) => {
                     entry.pushed = true;
                     detail.push_str("; pushed");
@@ -481,7 +502,13 @@ fn write_branch(
                     );
                     return Ok(());
                 }
-                Err(repo::PushError::Failed(e)) => return Err(format!("{detail}, but {e}")),
+                Err(repo::PushError::Failed(e)) => {
+                    // Failed, with what was done kept (base branch, projects, the commit on the
+                    // branch): `--resume` tries the push again from there.
+                    entry.outcome = Outcome::Failed;
+                    entry.detail = Some(crate::redact::redact(&format!("{detail}, but {e}")));
+                    return Ok(());
+                }
             }
         }
     }
