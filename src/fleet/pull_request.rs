@@ -23,7 +23,7 @@ pub struct PullRequestPlan {
     /// Every project the branch upgrades.
     pub projects: Vec<ProjectVersions>,
     /// Every file the branch changes, or leaves in conflict.
-    pub files: Vec<FileChange>,
+    pub files: std::sync::Arc<[FileChange]>,
     /// What the bundle's release notes say of the versions crossed, when it ships a CHANGELOG.
     pub release_notes: Option<String>,
     /// How to resolve the conflicts locally, when there are any.
@@ -287,10 +287,11 @@ mod tests {
                 from: "1.0.0".into(),
                 to: "2.0.0".into(),
             }],
-            files: vec![FileChange {
+            files: [FileChange {
                 path: "Dockerfile".into(),
                 kind: FileKind::Conflicted,
-            }],
+            }]
+            .into(),
             release_notes: Some("- faster builds\n".into()),
             resolve: Some(resolve_hint("gp/x", &[String::new()])),
         };

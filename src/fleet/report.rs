@@ -11,6 +11,7 @@ use super::pull_request::{FileChange, ProjectVersions, PullRequestPlan};
 use super::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -95,7 +96,9 @@ pub struct RepoReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pull_request_warnings: Vec<String>,
     pub projects: Vec<ProjectVersions>,
-    pub files: Vec<FileChange>,
+    /// Shared with the pull request plan's list (the same files): a fleet's report holds every
+    /// repository's entry until it is written, so the list is held once, not twice.
+    pub files: Arc<[FileChange]>,
     /// What a pull request for the branch needs (see [`PullRequestPlan`]).
     pub pull_request: Option<PullRequestPlan>,
 }
@@ -113,7 +116,7 @@ impl RepoReport {
             pull_request_number: None,
             pull_request_warnings: Vec::new(),
             projects: Vec::new(),
-            files: Vec::new(),
+            files: Arc::from([]),
             pull_request: None,
         }
     }

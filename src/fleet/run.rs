@@ -344,7 +344,11 @@ fn try_upgrade_repo(
     if upgrades.iter().all(|u| u.current) {
         return Ok(entry);
     }
-    entry.files = upgrades.iter().flat_map(|u| u.files.clone()).collect();
+    entry.files = upgrades
+        .iter()
+        .flat_map(|u| u.files.iter().cloned())
+        .collect::<Vec<_>>()
+        .into();
     let has_conflicts = entry.conflicts().next().is_some();
     entry.outcome = if has_conflicts {
         Outcome::Conflicts
