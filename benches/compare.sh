@@ -293,15 +293,15 @@ say "results (median of alternating runs; ratio = peer median / goldpath median;
 note "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 KS_ROWS=()
-[[ -n $KICKSTART ]] && KS_ROWS=(--row "new ref-23 vs kickstart|goldpath new ref-23|kickstart ref-23||"
-                                --row "new ref-23 --no-commit vs kickstart|goldpath new ref-23 --no-commit|kickstart ref-23||"
-                                --row "new ref-$EXTRA vs kickstart|goldpath new ref-$EXTRA|kickstart ref-$EXTRA||"
-                                --row "new ref-$EXTRA --no-commit vs kickstart|goldpath new ref-$EXTRA --no-commit|kickstart ref-$EXTRA||")
+[[ -n $KICKSTART ]] && KS_ROWS=(--row "new ref-23 vs kickstart|goldpath new ref-23|kickstart ref-23|1|"
+                                --row "new ref-23 --no-commit vs kickstart|goldpath new ref-23 --no-commit|kickstart ref-23|1.2|"
+                                --row "new ref-$EXTRA vs kickstart|goldpath new ref-$EXTRA|kickstart ref-$EXTRA|1|"
+                                --row "new ref-$EXTRA --no-commit vs kickstart|goldpath new ref-$EXTRA --no-commit|kickstart ref-$EXTRA|1.2|")
 python3 "$BENCHES/timing.py" table --results "$RESULTS" \
   --row "new reference-service, $(files 23)|goldpath new ref-23|copier copy ref-23|30" \
   --row "new reference-service, $(files 23), --no-commit|goldpath new ref-23 --no-commit|copier copy ref-23|30" \
   "${RUST_SERVICE_ROW[@]}" \
-  --row "new reference-service, $(files "$EXTRA")|goldpath new ref-$EXTRA|copier copy ref-$EXTRA|30" \
+  --row "new reference-service, $(files "$EXTRA")|goldpath new ref-$EXTRA|copier copy ref-$EXTRA|20" \
   "${KS_ROWS[@]}" "${UPGRADE_ROWS[@]}" "${CHECK_ROWS[@]}" "${SKIPS[@]}"
 echo
 [[ $IDENTITY_OK == 1 ]] && note "render identity: goldpath and copier render identical files in every case checked" \
