@@ -11,9 +11,9 @@ use super::pull_request::{FileChange, ProjectVersions, PullRequestPlan};
 use super::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The schema version of the report; a report of another version is refused by `--resume`.
