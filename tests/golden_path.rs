@@ -4,7 +4,9 @@
 //! - what it renders for fixed answers, as insta snapshots (`tests/snapshots/golden_path__*`),
 //!   and by assertions on answers, file policies and migrations;
 //! - the real validator of every kind of file (promtool, hadolint, yamllint, check-jsonschema,
-//!   the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog model, rustfmt), found
+//!   the Helm Go SDK, kubernetes-validate, actionlint, Backstage's catalog model, rustfmt), through
+//!   the conformance suite's driver the other bundles share (`catalog_service::validate`, which
+//!   also checks `image.digest` and the chart's labels, and that every JSON file parses), found
 //!   on `PATH`: without `GOLDPATH_VALIDATORS=1` a missing tool skips that test (with a message),
 //!   with it a missing tool fails. `tests/install-validators` installs them all;
 //! - the dashboard (from 1.3.0) with `tests/validators/dashboard_check.py`, and, with
@@ -12,8 +14,8 @@
 //!   rules query is on its `/metrics`, served on the metrics port only;
 //! - with `GOLDPATH_SLOW_TESTS=1`, the generated service's own `cargo clippy` and `cargo test`.
 
+use crate::catalog_service::{free_port, http_get};
 use crate::harness::Goldpath;
-use globset::Glob;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -380,7 +382,7 @@ fn bad_answers_are_refused_by_the_questions_validation() {
     }
 }
 
-/// The newest manifest, parsed just enough to check its policies and migrations.
+/// A release's manifest, parsed just enough to check its migrations.
 fn manifest(version: &str) -> toml::Table {
     let text = std::fs::read_to_string(
         repo_root().join(format!("golden-paths/rust-service/{version}/bundle.toml")),
@@ -391,54 +393,25 @@ fn manifest(version: &str) -> toml::Table {
 
 #[test]
 fn file_policies_match_rendered_files_and_migrations_lead_from_1_0_0_to_1_1_0() {
-    let manifest = manifest(NEWEST);
-    let rendered: BTreeMap<&str, BTreeMap<String, Vec<u8>>> = CIS
-        .iter()
-        .map(|ci| (*ci, files(&render(NEWEST, &[("ci", ci)]).dir)))
-        .collect();
-    let files_table = manifest["files"].as_table().expect("[files]");
-    let mut policy_of: BTreeMap<String, &str> = BTreeMap::new();
-    for policy in ["locked", "seed"] {
-        for glob in files_table[policy].as_array().expect("a list") {
-            let glob = glob.as_str().expect("a string");
-            let matcher = Glob::new(glob).expect("glob").compile_matcher();
-            let matched: Vec<&String> = rendered
-                .values()
-                .flat_map(|f| f.keys())
-                .filter(|p| matcher.is_match(p.as_str()))
-                .collect();
-            assert!(
-                !matched.is_empty(),
-                "{policy} glob `{glob}` matches no rendered file"
-            );
-            for path in matched {
-                if let Some(other) = policy_of.insert(path.clone(), policy) {
-                    assert_eq!(other, policy, "{path} is both {other} and {policy}");
-                }
-            }
-        }
-    }
     // The platform owns the chart templates and alerts; the team owns its code. The pipelines
     // are shared from 1.2.0 on, so that Renovate can bump their pinned action digests.
-    for path in ["chart/templates/deployment.yaml", "alerts/slo-rules.yaml"] {
-        assert_eq!(policy_of.get(path), Some(&"locked"), "{path}");
-    }
-    for path in [
-        ".github/workflows/ci.yaml",
-        ".gitlab-ci.yml",
-        "rust-toolchain.toml",
-    ] {
-        assert_eq!(policy_of.get(path), None, "{path} is shared (merged)");
-    }
-    for path in [
-        "src/lib.rs",
-        "tests/http.rs",
-        "Cargo.toml",
-        "Cargo.lock",
-        "README.md",
-    ] {
-        assert_eq!(policy_of.get(path), Some(&"seed"), "{path}");
-    }
+    crate::catalog_service::assert_file_policies(
+        BUNDLE,
+        NEWEST,
+        &["chart/templates/deployment.yaml", "alerts/slo-rules.yaml"],
+        &[
+            "src/lib.rs",
+            "tests/http.rs",
+            "Cargo.toml",
+            "Cargo.lock",
+            "README.md",
+        ],
+        &[
+            ".github/workflows/ci.yaml",
+            ".gitlab-ci.yml",
+            "rust-toolchain.toml",
+        ],
+    );
 
     let manifest = self::manifest("1.1.0");
     let old: BTreeMap<String, Vec<u8>> = files(&render("1.0.0", &[]).dir);
@@ -660,201 +633,17 @@ impl Report {
     }
 }
 
-fn str_path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
-
-/// Runs every validator on one rendered project.
+/// Runs every validator of the conformance suite on one rendered project (the driver
+/// `tests/catalog_service.rs` shares with python-service and node-service), then rust's own:
+/// the generated Rust is formatted as `cargo fmt --check` in its CI wants it.
 fn validate(tools: &Tools, report: &mut Report, label: &str, project: &Project) {
-    let dir = &project.dir;
-    let all = files(dir);
-    let schemas = validators_dir().join("schemas");
-
-    // Alerts: promtool checks every rule file (and the chart's copy) and runs every unit test.
-    let alerts = dir.join("alerts");
-    let rule_files: Vec<&str> = all
-        .keys()
-        .filter_map(|k| k.strip_prefix("alerts/"))
-        .filter(|k| k.ends_with(".yaml") && !k.ends_with(".test.yaml"))
-        .collect();
-    let test_files: Vec<&str> = all
-        .keys()
-        .filter_map(|k| k.strip_prefix("alerts/"))
-        .filter(|k| k.ends_with(".test.yaml"))
-        .collect();
-    report.check(
-        label,
-        !rule_files.is_empty() && !test_files.is_empty(),
-        "alerts/ holds rules and their tests",
-    );
-    let mut args = vec!["check", "rules"];
-    args.extend(&rule_files);
-    report.run(label, &alerts, &tools.promtool, &args);
-    let mut args = vec!["test", "rules"];
-    args.extend(&test_files);
-    report.run(label, &alerts, &tools.promtool, &args);
-    if all.contains_key("chart/files/prometheus-rules.yaml") {
-        report.run(
-            label,
-            dir,
-            &tools.promtool,
-            &["check", "rules", "chart/files/prometheus-rules.yaml"],
-        );
-    }
-
-    // Dashboards (1.3.0 on): Grafana's dashboard model and Prometheus' PromQL parser, through the
-    // shared tooling the other bundles use too; the chart ships the same bytes as a ConfigMap.
-    let dashboards: Vec<&String> = all
-        .keys()
-        .filter(|k| k.starts_with("dashboards/"))
-        .collect();
-    if !dashboards.is_empty() {
-        let mut check = Process::new(&tools.python);
-        check
-            .arg(validators_dir().join("dashboard_check.py"))
-            .args([
-                "check",
-                str_path(dir),
-                "--promtool",
-                str_path(&tools.promtool),
-            ]);
-        report.run_cmd(label, check);
-        report.check(
-            label,
-            dashboards.len() == 1
-                && all.get("chart/files/dashboard.json") == Some(&all[dashboards[0]]),
-            "the chart's chart/files/dashboard.json is the dashboard, byte for byte",
-        );
-    }
-
-    // Dockerfile: hadolint fails on any finding, down to `info`.
+    crate::catalog_service::validate(tools, report, label, &project.dir);
     report.run(
         label,
-        dir,
-        &tools.hadolint,
-        &["--no-color", "--failure-threshold", "info", "Dockerfile"],
+        &project.dir,
+        &tools.cargo,
+        &["fmt", "--all", "--check"],
     );
-
-    // Every YAML file (Helm templates are Go templates; they are checked by rendering below).
-    let yamllint_config = validators_dir().join("yamllint.yaml");
-    report.run(
-        label,
-        dir,
-        &tools.yamllint,
-        &["--strict", "-c", str_path(&yamllint_config), "."],
-    );
-
-    // Schemas: CI pipeline, Renovate, Score, and the chart's values against its own schema.
-    if all.contains_key(".github/workflows/ci.yaml") {
-        report.run(
-            label,
-            dir,
-            &tools.check_jsonschema,
-            &[
-                "--builtin-schema",
-                "vendor.github-workflows",
-                ".github/workflows/ci.yaml",
-            ],
-        );
-        report.run(
-            label,
-            dir,
-            &tools.actionlint,
-            &[".github/workflows/ci.yaml"],
-        );
-    }
-    if all.contains_key(".gitlab-ci.yml") {
-        report.run(
-            label,
-            dir,
-            &tools.check_jsonschema,
-            &["--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"],
-        );
-    }
-    report.run(
-        label,
-        dir,
-        &tools.check_jsonschema,
-        &["--builtin-schema", "vendor.renovate", "renovate.json"],
-    );
-    let score_schema = schemas.join("score-v1b1.json");
-    report.run(
-        label,
-        dir,
-        &tools.check_jsonschema,
-        &["--schemafile", str_path(&score_schema), "score.yaml"],
-    );
-    report.run(
-        label,
-        dir,
-        &tools.check_jsonschema,
-        &[
-            "--schemafile",
-            "chart/values.schema.json",
-            "chart/values.yaml",
-        ],
-    );
-
-    // Backstage: the catalog's own policies and the Component validator.
-    let mut backstage = Process::new(&tools.node);
-    backstage
-        .arg(validators_dir().join("backstage.cjs"))
-        .arg("catalog-info.yaml")
-        .current_dir(dir)
-        .env("NODE_PATH", &tools.node_modules);
-    report.run_cmd(label, backstage);
-
-    // Helm: lint --strict, render every scenario and check it, then validate what it rendered.
-    let rendered = dir.parent().expect("temp dir").join("rendered");
-    let mut helm = Process::new(&tools.python);
-    helm.arg(validators_dir().join("helm_check.py"))
-        .arg(dir.join("chart"))
-        .arg(&rendered)
-        .current_dir(dir);
-    report.run_cmd(label, helm);
-    let mut core = Vec::new();
-    let mut rules = Vec::new();
-    for entry in walkdir::WalkDir::new(&rendered).sort_by_file_name() {
-        let entry = entry.expect("walk rendered");
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let path = entry.path().to_string_lossy().into_owned();
-        if name.contains("-prometheusrule-") {
-            rules.push(path);
-        } else if !name.contains("-servicemonitor-") && !name.contains("-httproute-") {
-            // ServiceMonitor and HTTPRoute are CRDs kubernetes-validate has no schema for;
-            // helm_check.py checks their content.
-            core.push(path);
-        }
-    }
-    report.check(
-        label,
-        core.len() >= 18,
-        &format!("the chart rendered {} core objects", core.len()),
-    );
-    let mut args = vec!["-k", "1.30.0", "--strict", "--quiet"];
-    args.extend(core.iter().map(String::as_str));
-    report.run(label, dir, &tools.kubernetes_validate, &args);
-    let operator = all.contains_key("chart/templates/prometheusrule.yaml");
-    report.check(
-        label,
-        rules.len() == usize::from(operator),
-        "a PrometheusRule renders iff metrics_operator",
-    );
-    let rule_schema = schemas.join("schema-prometheusrule-v1.json");
-    for rule in &rules {
-        report.run(
-            label,
-            dir,
-            &tools.check_jsonschema,
-            &["--schemafile", str_path(&rule_schema), rule],
-        );
-    }
-
-    // The generated Rust is formatted as `cargo fmt --check` in its CI wants it.
-    report.run(label, dir, &tools.cargo, &["fmt", "--all", "--check"]);
 }
 
 #[test]
@@ -868,25 +657,9 @@ fn every_release_passes_the_real_validators() {
             validate(&tools, &mut report, &format!("{version} {ci}"), &project);
         }
     }
-    // Answers that change the most: no Prometheus Operator, the longest service name (Helm names,
-    // line lengths, rustfmt), a description full of YAML, TOML and Dockerfile syntax, a nested
-    // GitLab group, a registry with a port, a non-default port and replicas.
-    let edge = render(
-        NEWEST,
-        &[
-            ("ci", "gitlab"),
-            ("service_name", "a234567890b234567890c234567890d23456789z"),
-            (
-                "description",
-                "Takes \"orders\" & prices them: fast, safe — #1 {{ not tera }}",
-            ),
-            ("repo_slug", "acme/platform/services/a-very-long-name"),
-            ("image_registry", "registry.example.com:5000/acme/services"),
-            ("port", "9443"),
-            ("min_replicas", "5"),
-            ("metrics_operator", "false"),
-        ],
-    );
+    // The answers that change the most (the conformance suite's): Helm names, line lengths and
+    // rustfmt at the longest service name, YAML, TOML and Dockerfile syntax in the description.
+    let edge = render(NEWEST, crate::catalog_service::EDGE_ANSWERS);
     validate(&tools, &mut report, "newest, edge answers", &edge);
     println!("validators took {:.1}s", started.elapsed().as_secs_f64());
     report.finish();
@@ -894,22 +667,13 @@ fn every_release_passes_the_real_validators() {
 
 #[test]
 fn alert_unit_tests_pass_across_the_slo_range() {
-    let Some(tools) = tools() else { return };
-    let mut report = Report::default();
     // The burn rates the tests use depend on the budget: the bounds of the question's range and
     // targets between them, including those where a 14.4x burn is more than every request failing.
-    for slo in ["90", "93.5", "99", "99.5", "99.95", "99.99", "99.999"] {
-        let project = render(NEWEST, &[("slo_target", slo)]);
-        let alerts = project.dir.join("alerts");
-        let label = format!("slo_target={slo}");
-        report.run(
-            &label,
-            &alerts,
-            &tools.promtool,
-            &["test", "rules", "slo-rules.test.yaml"],
-        );
-    }
-    report.finish();
+    crate::catalog_service::assert_alert_tests_pass_across(
+        BUNDLE,
+        NEWEST,
+        &["90", "93.5", "99", "99.5", "99.95", "99.99", "99.999"],
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -975,32 +739,6 @@ fn generated_service_passes_its_own_clippy_and_tests() {
 
 // ---------------------------------------------------------------------------------------------
 // The dashboard and the rules query only metrics the running service exports
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// Status and body of `GET path` on 127.0.0.1:port, or None when nothing answers.
-fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
-        .ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let body = response.split_once("\r\n\r\n")?.1.to_string();
-    Some((status, body))
-}
 
 /// `dashboard_check.py ARGS...` with the validators' python; its outcome.
 fn dashboard_check(tools: &Tools, args: &[&std::ffi::OsStr]) -> std::process::Output {
