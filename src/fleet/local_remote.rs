@@ -14,7 +14,6 @@
 //! settings, a shared repository, ...) is left to the `git` command: [`open`] says which.
 
 use git2::{Oid, Repository, RepositoryOpenFlags};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The hooks `git receive-pack` runs on a push; a remote with any of them takes `git push`.
@@ -229,12 +228,7 @@ impl LocalRemote {
     /// before any ref points at them (git syncs the packs a push brings too).
     fn write_pack(&self, pack: &[u8]) -> Result<(), String> {
         let fail = |e: String| format!("cannot write objects into {}: {e}", self.dir.display());
-        let odb = self.git.odb().map_err(|e| fail(e.message().to_string()))?;
-        let mut writer = odb
-            .packwriter()
-            .map_err(|e| fail(e.message().to_string()))?;
-        writer.write_all(pack).map_err(|e| fail(e.to_string()))?;
-        writer.commit().map_err(|e| fail(e.message().to_string()))?;
+        super::repo::keep_objects(&self.git, pack).map_err(fail)?;
         // libgit2 names a pack by its trailing checksum.
         let name: String = pack[pack.len().saturating_sub(20)..]
             .iter()
