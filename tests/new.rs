@@ -544,3 +544,76 @@ fn the_repository_is_git_inits_layout_without_its_template() {
     );
     git(&out, &["fsck", "--strict", "--no-dangling"]);
 }
+
+/// What is beside a new project is the user's: in a repository, an untracked file, an ignored
+/// file, a symlinked folder and a link that looks like a dead `new`'s staging folder (which the
+/// clearing of interrupted runs must not follow) all survive `new`, bytes and links as they were.
+#[test]
+fn files_beside_a_new_project_survive_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("keep.txt"), "outside\n").unwrap();
+    std::fs::create_dir_all(&repo).unwrap();
+    let git_ok = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&repo)
+        .status()
+        .unwrap();
+    assert!(git_ok.success());
+    std::fs::write(repo.join(".gitignore"), "ignored.log\n").unwrap();
+    std::fs::write(repo.join("notes.txt"), "untracked\n").unwrap();
+    std::fs::write(repo.join("ignored.log"), "ignored\n").unwrap();
+    std::os::unix::fs::symlink(&outside, repo.join("linked")).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.join(".goldpath-new-4000000000-x")).unwrap();
+
+    Goldpath::new()
+        .args(["new", "greeter", "svc", "--from", &bundles(), "--defaults"])
+        .args(["--set", "service_name=orders-api"])
+        .current_dir(&repo)
+        .success();
+
+    assert!(repo.join("svc/.goldpath.toml").is_file());
+    // The project's commit took only its own files: the rest is as untracked as before.
+    let status = std::process::Command::new("git")
+        .args([
+            "status",
+            "--porcelain",
+            "--ignored",
+            "--untracked-files=all",
+        ])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    let status = String::from_utf8(status.stdout).unwrap();
+    for line in [
+        "?? .gitignore",
+        "?? notes.txt",
+        "!! ignored.log",
+        "?? linked",
+    ] {
+        assert!(status.lines().any(|l| l == line), "{line} in\n{status}");
+    }
+    assert!(!status.contains("svc/"), "{status}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("notes.txt")).unwrap(),
+        "untracked\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("ignored.log")).unwrap(),
+        "ignored\n"
+    );
+    for link in ["linked", ".goldpath-new-4000000000-x"] {
+        assert_eq!(
+            std::fs::read_link(repo.join(link)).unwrap(),
+            outside,
+            "{link}"
+        );
+    }
+    assert_eq!(crate::harness::ls(&outside), ["keep.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(outside.join("keep.txt")).unwrap(),
+        "outside\n"
+    );
+}
