@@ -368,20 +368,7 @@ fn the_man_page_renders_and_names_every_command() {
 /// Validates `report` against docs/upgrade-report.schema.json.
 #[track_caller]
 fn assert_upgrade_schema(report: &serde_json::Value) {
-    let schema: serde_json::Value = serde_json::from_str(
-        &fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/docs/upgrade-report.schema.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(report)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+    crate::harness::assert_json_schema("upgrade-report.schema.json", report);
 }
 
 fn json(out: &crate::harness::Outcome) -> serde_json::Value {
