@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 fn bundle_test(dir: &Path, format: &str) -> Outcome {
-    // rust-service's suite is 25 cases (5 answer sets, each new and upgraded from 4 releases),
+    // rust-service's suite is 30 cases (5 answer sets, each new and upgraded from 5 releases),
     // each a few goldpath runs and shell checks: about 20 s on an idle machine, several times
     // that on a loaded one, so it gets a bound of its own.
     Goldpath::new()
@@ -30,7 +30,7 @@ fn the_catalogs_newest_release_passes_its_conformance_suite() {
     let version = newest.file_name().unwrap().to_string_lossy().to_string();
     // 5 answer sets (defaults, ci=gitlab, metrics_operator=false, two named cases), each
     // rendered and upgraded from each earlier release.
-    let earlier = ["1.0.0", "1.1.0", "1.2.0", "1.3.0"];
+    let earlier = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"];
     let cases = 5 * (1 + earlier.len());
     out.stdout_contains(&format!(
         "<testsuite name=\"goldpath bundle test rust-service {version}\" tests=\"{cases}\" failures=\"0\""
@@ -140,23 +140,23 @@ fn python_and_node_service_pass_their_conformance_suites() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for bundle in ["python-service", "node-service"] {
         let out = bundle_test(
-            &root.join("golden-paths").join(bundle).join("1.2.0"),
+            &root.join("golden-paths").join(bundle).join("1.3.0"),
             "junit",
         );
         assert_eq!(out.code, Some(0), "{bundle}: {out}");
         // 4 answer sets (defaults, ci=gitlab, metrics_operator=false, one named case), each
-        // rendered and upgraded from 1.0.0 and from 1.1.0.
+        // rendered and upgraded from 1.0.0, 1.1.0 and 1.2.0.
         out.stdout_contains(&format!(
-            "<testsuite name=\"goldpath bundle test {bundle} 1.2.0\" tests=\"12\" failures=\"0\""
+            "<testsuite name=\"goldpath bundle test {bundle} 1.3.0\" tests=\"16\" failures=\"0\""
         ));
-        for from in ["1.0.0", "1.1.0"] {
+        for from in ["1.0.0", "1.1.0", "1.2.0"] {
             out.stdout_contains(&format!(
-                "name=\"upgrade {from} -&gt; 1.2.0 gitlab, one replica, no operator, port 9090\""
+                "name=\"upgrade {from} -&gt; 1.3.0 gitlab, one replica, no operator, port 9090\""
             ));
         }
         assert_eq!(
             out.stdout.matches("<testcase ").count(),
-            12,
+            16,
             "{bundle}: {out}"
         );
     }

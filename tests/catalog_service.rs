@@ -702,3 +702,96 @@ pub(crate) fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let body = response.split_once("\r\n\r\n")?.1.to_string();
     Some((status, body))
 }
+
+/// The image references (`REGISTRY/NAME:TAG`, optionally `@sha256:DIGEST`) in `text`, with their
+/// line, for the registries the bundles pull from.
+fn image_references(text: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        for registry in ["docker.io/", "ghcr.io/", "quay.io/", "gcr.io/"] {
+            let mut rest = line;
+            while let Some(at) = rest.find(registry) {
+                // `gcr.io/` inside `ghcr.io/` is the same reference, found once.
+                let preceded = &rest[..at];
+                rest = &rest[at..];
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+                    .unwrap_or(rest.len());
+                let reference = &rest[..end];
+                rest = &rest[end..];
+                if registry == "gcr.io/" && preceded.ends_with('h') {
+                    continue;
+                }
+                // A tag, not a registry path such as `ghcr.io/acme` or a project's own image.
+                if reference.contains(':') {
+                    out.push((line, reference));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every image the newest release of each bundle pulls, in its Dockerfile, either pipeline and
+/// the chart, is pinned by digest (issue #15), except the one whose tag too few public projects
+/// pin to trust a digest (the bundles' CHANGELOGs say which).
+#[test]
+fn every_image_of_the_newest_releases_is_pinned_by_digest() {
+    const KEPT_BY_TAG: &str = "docker.io/hadolint/hadolint:v2.12.0-debian";
+    for (bundle, version) in [
+        ("rust-service", "1.5.0"),
+        ("node-service", "1.3.0"),
+        ("python-service", "1.3.0"),
+    ] {
+        for ci in CIS {
+            let project = render(bundle, version, &[("ci", ci)]);
+            let mut seen = 0;
+            for (path, bytes) in files(&project.dir) {
+                // The README and runbook show the project's own image, which nothing pulls here.
+                if path.ends_with(".md") {
+                    continue;
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                for (line, reference) in image_references(&text) {
+                    // The image's own label naming its base (the digest has a label of its own).
+                    if line.contains("org.opencontainers.image.base.name=") {
+                        continue;
+                    }
+                    seen += 1;
+                    if reference == KEPT_BY_TAG {
+                        continue;
+                    }
+                    let digest = reference.split_once("@sha256:").map(|(_, d)| d);
+                    assert!(
+                        digest.is_some_and(
+                            |d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit())
+                        ),
+                        "{bundle} {version} {ci} {path}: `{reference}` is not pinned by digest"
+                    );
+                }
+            }
+            // The Dockerfile's, the chart's test image and the pipeline's tools at least.
+            assert!(
+                seen >= 5,
+                "{bundle} {version} {ci}: only {seen} images found"
+            );
+        }
+    }
+}
+
+#[test]
+fn image_references_are_found_with_and_without_digests() {
+    let text = "FROM docker.io/library/rust:1.96.0-slim-bookworm@sha256:ab AS build\n\
+                image: gcr.io/distroless/cc-debian12:nonroot\n\
+                  docker run \"ghcr.io/yannh/kubeconform:v0.7.0\" -strict\n\
+                IMAGE: ghcr.io/acme/orders-api\n";
+    let found: Vec<&str> = image_references(text).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(
+        found,
+        [
+            "docker.io/library/rust:1.96.0-slim-bookworm@sha256:ab",
+            "gcr.io/distroless/cc-debian12:nonroot",
+            "ghcr.io/yannh/kubeconform:v0.7.0",
+        ]
+    );
+}

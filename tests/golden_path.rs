@@ -13,6 +13,9 @@
 //!   `GOLDPATH_VALIDATORS=1`, the newest service built and run: every metric its dashboard and
 //!   rules query is on its `/metrics`, served on the metrics port only;
 //! - with `GOLDPATH_SLOW_TESTS=1`, the generated service's own `cargo clippy` and `cargo test`.
+//!
+//! The service is built, linted and tested with the toolchain its `rust-toolchain.toml` pins, as
+//! Debian 12 ships it (`PinnedRust`; `tests/install-validators` installs it), not with rustup's.
 
 use crate::catalog_service::{free_port, http_get};
 use crate::harness::Goldpath;
@@ -23,8 +26,8 @@ use std::time::Instant;
 use tempfile::TempDir;
 
 const BUNDLE: &str = "rust-service";
-const VERSIONS: [&str; 5] = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"];
-const NEWEST: &str = "1.4.0";
+const VERSIONS: [&str; 6] = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"];
+const NEWEST: &str = "1.5.0";
 const CIS: [&str; 2] = ["github", "gitlab"];
 
 /// The answers every render here is made with; questions left out take their defaults.
@@ -144,13 +147,13 @@ fn paths(files: &BTreeMap<String, Vec<u8>>) -> String {
 #[test]
 fn rust_service_newest_github_renders_as_reviewed() {
     let p = render(NEWEST, &[("ci", "github")]);
-    snapshot("rust_service_1_4_0_github", listing(&files(&p.dir)));
+    snapshot("rust_service_1_5_0_github", listing(&files(&p.dir)));
 }
 
 #[test]
 fn rust_service_newest_gitlab_renders_these_files() {
     let p = render(NEWEST, &[("ci", "gitlab")]);
-    snapshot("rust_service_1_4_0_gitlab_paths", paths(&files(&p.dir)));
+    snapshot("rust_service_1_5_0_gitlab_paths", paths(&files(&p.dir)));
 }
 
 #[test]
@@ -686,12 +689,9 @@ fn generated_service_passes_its_own_clippy_and_tests() {
         return;
     }
     let project = render(NEWEST, &[]);
-    // A target dir that outlives the temp project, so later runs reuse the compiled dependencies.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"))
-        .join("golden-path-service");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let Some(rust) = PinnedRust::find(&project) else {
+        return;
+    };
     for args in [
         &[
             "clippy",
@@ -704,23 +704,22 @@ fn generated_service_passes_its_own_clippy_and_tests() {
         &["test", "--locked", "--all-targets"][..],
     ] {
         let started = Instant::now();
-        let out = Process::new(&cargo)
-            .args(args)
-            .current_dir(&project.dir)
-            .env("CARGO_TARGET_DIR", &target)
-            .env_remove("RUSTFLAGS")
+        let out = rust
+            .cargo(&project, args)
             .output()
-            .expect("run cargo");
+            .expect("run the pinned cargo");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             out.status.success(),
-            "cargo {} failed in the generated service:\n{stdout}\n{stderr}",
-            args.join(" ")
+            "cargo {} ({}) failed in the generated service:\n{stdout}\n{stderr}",
+            args.join(" "),
+            rust.version
         );
         println!(
-            "generated service: cargo {} passed in {:.1}s",
+            "generated service: cargo {} passed with {} in {:.1}s",
             args.join(" "),
+            rust.version,
             started.elapsed().as_secs_f64()
         );
         if args[0] == "test" {
@@ -734,6 +733,90 @@ fn generated_service_passes_its_own_clippy_and_tests() {
                 "expected the service's tests to run, saw {passed}:\n{stdout}"
             );
         }
+    }
+}
+
+/// The Rust toolchain a rendered project's `rust-toolchain.toml` pins, as Debian 12 ships it
+/// (`rustc-web`, `cargo-web`, `rust-web-clippy`; tests/install-validators installs the exact
+/// version): the service is built, linted and tested with the compiler its image and CI use, not
+/// with whatever toolchain runs this suite. rustup is bypassed: its proxies would read
+/// `rust-toolchain.toml` and try to download that channel.
+struct PinnedRust {
+    /// The folder holding `rustc`, `cargo`, `cargo-clippy` and `clippy-driver`.
+    bin: PathBuf,
+    /// `rustc --version`'s output, for messages.
+    version: String,
+}
+
+impl PinnedRust {
+    /// Where Debian's packages put the toolchain: bookworm's 1.85 `rustc-web` under
+    /// /usr/lib/rust-web, the security update's 1.96 in /usr/bin.
+    const CANDIDATES: [&str; 2] = ["/usr/lib/rust-web/bin", "/usr/bin"];
+
+    /// The pinned toolchain, or `None` (after saying so) when it is not installed and
+    /// `GOLDPATH_VALIDATORS=1` is not set; with it set, a missing toolchain fails the test.
+    fn find(project: &Project) -> Option<PinnedRust> {
+        let pins = std::fs::read_to_string(project.dir.join("rust-toolchain.toml")).unwrap();
+        let channel = pins
+            .lines()
+            .find_map(|l| l.strip_prefix("channel = \""))
+            .and_then(|l| l.strip_suffix('"'))
+            .expect("rust-toolchain.toml pins a channel");
+        for bin in Self::CANDIDATES.map(PathBuf::from) {
+            let Ok(out) = Process::new(bin.join("rustc")).arg("--version").output() else {
+                continue;
+            };
+            let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if out.status.success() && version.starts_with(&format!("rustc {channel} ")) {
+                return Some(PinnedRust { bin, version });
+            }
+        }
+        let message = format!(
+            "Rust {channel} (the toolchain rust-toolchain.toml pins) is not in {}: run \
+             tests/install-validators (Debian's rustc-web, cargo-web and rust-web-clippy)",
+            Self::CANDIDATES.join(" or ")
+        );
+        if flag("GOLDPATH_VALIDATORS") || flag("GOLDPATH_SLOW_TESTS") {
+            panic!("{message}");
+        }
+        eprintln!("SKIPPED building the generated service: {message}");
+        None
+    }
+
+    /// `cargo ARGS` in the project with this toolchain alone, into target/golden-path-service (a
+    /// target dir that outlives the temp project, so later runs reuse the compiled dependencies).
+    /// `cargo clippy` runs `cargo-clippy` itself: cargo looks for subcommands in
+    /// `$CARGO_HOME/bin` first, where rustup's proxy would answer.
+    fn cargo(&self, project: &Project, args: &[&str]) -> Process {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join("target"))
+            .join("golden-path-service");
+        let mut cmd = if args.first() == Some(&"clippy") {
+            let mut cmd = Process::new(self.bin.join("cargo-clippy"));
+            cmd.args(args);
+            cmd
+        } else {
+            let mut cmd = Process::new(self.bin.join("cargo"));
+            cmd.args(args);
+            cmd
+        };
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let path = std::env::join_paths(
+            std::iter::once(self.bin.clone()).chain(std::env::split_paths(&path)),
+        )
+        .unwrap();
+        cmd.current_dir(&project.dir)
+            .env("PATH", path)
+            .env("CARGO", self.bin.join("cargo"))
+            .env("RUSTC", self.bin.join("rustc"))
+            .env("RUSTDOC", self.bin.join("rustdoc"))
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .env_remove("RUSTC_WRAPPER")
+            .env_remove("RUSTC_WORKSPACE_WRAPPER")
+            .env_remove("RUSTFLAGS");
+        cmd
     }
 }
 
@@ -759,32 +842,32 @@ impl Drop for Running {
     }
 }
 
-/// Builds the service of `project` (named orders-api) into target/golden-path-service, shared by
-/// every test that runs it; the binary's path.
-fn build_service(project: &Project) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"))
-        .join("golden-path-service");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+/// Builds the service of `project` (named orders-api) with the toolchain it pins into
+/// target/golden-path-service, shared by every test that runs it; the binary's path, or `None`
+/// when that toolchain is missing and `GOLDPATH_VALIDATORS=1` is not set.
+fn build_service(project: &Project) -> Option<PathBuf> {
+    let rust = PinnedRust::find(project)?;
     let started = Instant::now();
-    let out = Process::new(cargo)
-        .args(["build", "--locked", "--bin", "orders-api"])
-        .current_dir(&project.dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
+    let out = rust
+        .cargo(project, &["build", "--locked", "--bin", "orders-api"])
         .output()
         .expect("run cargo build");
     assert!(
         out.status.success(),
-        "cargo build failed in the generated service:\n{}",
+        "cargo build ({}) failed in the generated service:\n{}",
+        rust.version,
         String::from_utf8_lossy(&out.stderr)
     );
     println!(
-        "generated service built in {:.1}s",
+        "generated service built with {} in {:.1}s",
+        rust.version,
         started.elapsed().as_secs_f64()
     );
-    target.join("debug/orders-api")
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+        .join("golden-path-service");
+    Some(target.join("debug/orders-api"))
 }
 
 /// Builds the newest release's service, runs it on two free ports, and checks that every metric
@@ -801,7 +884,9 @@ fn the_running_service_exports_every_metric_its_dashboard_and_alerts_query() {
     }
     let Some(tools) = tools() else { return };
     let project = render(NEWEST, &[]);
-    let binary = build_service(&project);
+    let Some(binary) = build_service(&project) else {
+        return;
+    };
 
     let (port, metrics_port) = (free_port(), free_port());
     let child = Process::new(&binary)
@@ -1164,7 +1249,9 @@ fn the_running_service_exports_its_spans_over_otlp_only_when_told_to() {
         return;
     }
     let project = render(NEWEST, &[]);
-    let binary = build_service(&project);
+    let Some(binary) = build_service(&project) else {
+        return;
+    };
     let receiver = OtlpReceiver::start();
     let env = [
         (

@@ -1,4 +1,4 @@
-//! rust-service's newest release (1.2.0 for issue #14, 1.4.0 for issue #15): the generated
+//! rust-service's newest release (1.2.0 for issue #14, 1.4.0 and 1.5.0 for issue #15): the generated
 //! pipelines get goldpath from a pinned commit and their check job's own commands pass against a
 //! locally built goldpath; Cargo.lock is shipped and every build is `--locked`; actions are pinned
 //! to commit ids; one toolchain for CI and the image; the README deploys a tag the pipeline
@@ -8,7 +8,7 @@
 use crate::harness::{read, Workspace};
 use std::path::{Path, PathBuf};
 
-const NEWEST: &str = "1.4.0";
+const NEWEST: &str = "1.5.0";
 const REV: &str = "0123456789abcdef0123456789abcdef01234567";
 const REPO: &str = "https://git.example.com/platform/goldpath.git";
 
@@ -233,17 +233,35 @@ fn one_pinned_toolchain_for_ci_and_the_image() {
             channel.split('.').count() == 3,
             "{channel} is not a pinned version"
         );
-        let image = format!("docker.io/library/rust:{channel}-slim-bookworm");
+        // The build image is the pinned version, and pinned by digest too (issue #15).
         let dockerfile = read(p.join("Dockerfile"));
+        let image = dockerfile
+            .lines()
+            .find_map(|l| l.strip_prefix("FROM ")?.strip_suffix(" AS build"))
+            .expect("a build stage")
+            .to_string();
+        let (tag, digest) = image.split_once("@sha256:").expect("a digest");
+        assert_eq!(
+            tag,
+            format!("docker.io/library/rust:{channel}-slim-bookworm")
+        );
         assert!(
-            dockerfile.contains(&format!("FROM {image} AS build")),
-            "{dockerfile}"
+            digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{image}"
         );
         assert!(dockerfile.contains("COPY Cargo.toml Cargo.lock rust-toolchain.toml ./"));
         assert!(read(p.join(".dockerignore")).contains("!rust-toolchain.toml"));
         if ci == "gitlab" {
             let pipeline = read(p.join(".gitlab-ci.yml"));
-            assert!(pipeline.contains(&format!("image: {image}")), "{pipeline}");
+            // Every Rust job runs the Dockerfile's build image, digest included.
+            let rust_jobs: Vec<&str> = pipeline
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("image: docker.io/library/rust:"))
+                .collect();
+            assert_eq!(rust_jobs.len(), 2, "{pipeline}");
+            for job in rust_jobs {
+                assert_eq!(format!("docker.io/library/rust:{job}"), image);
+            }
         } else {
             let workflow = read(p.join(".github/workflows/ci.yaml"));
             assert!(!workflow.contains("stable"), "{workflow}");
@@ -320,7 +338,7 @@ fn the_readme_deploys_a_tag_the_pipeline_pushes() {
 #[test]
 fn unedited_projects_of_each_earlier_release_upgrade_cleanly_and_pass_check() {
     let s = Workspace::new();
-    for from in ["1.0.0", "1.1.0", "1.2.0", "1.3.0"] {
+    for from in ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"] {
         for ci in ["github", "gitlab"] {
             let name = format!("svc-{}-{ci}", from.replace('.', "-"));
             let p = project(&s, &name, from, ci, &[]);
@@ -374,7 +392,29 @@ fn unedited_projects_of_each_earlier_release_upgrade_cleanly_and_pass_check() {
             // project builds as before (the bundle's CHANGELOG says what to copy).
             assert_eq!(read(p.join("src/lib.rs")), lib_rs, "{from} {ci}");
             assert_eq!(read(p.join("Cargo.toml")), cargo_toml, "{from} {ci}");
-            assert!(p.join("src/telemetry.rs").is_file() && !lib_rs.contains("mod telemetry"));
+            assert!(p.join("src/telemetry.rs").is_file());
+            assert_eq!(
+                lib_rs.contains("mod telemetry"),
+                from >= "1.4.0",
+                "{from} {ci}"
+            );
+            // 1.5.0's toolchain and digest-pinned build image arrive in every shared file that
+            // names them; Cargo.toml's rust-version is the team's and stays (1.96.0 meets it).
+            assert!(read(p.join("rust-toolchain.toml")).contains("channel = \"1.96.0\""));
+            let image = "docker.io/library/rust:1.96.0-slim-bookworm@sha256:4732ca96fd086cb9be682050c3f0176288eebaac2b80aa2bcefccfaf198e1950";
+            assert!(
+                read(p.join("Dockerfile")).contains(&format!("FROM {image} AS build")),
+                "{from} {ci}"
+            );
+            if ci == "gitlab" {
+                let pipeline = read(p.join(".gitlab-ci.yml"));
+                assert_eq!(
+                    pipeline.matches(&format!("image: {image}")).count(),
+                    2,
+                    "{from} {ci}"
+                );
+                assert!(!pipeline.contains("rust:1.85"), "{from} {ci}");
+            }
             assert_eq!(
                 std::fs::read_dir(p.join("tests")).unwrap().count(),
                 tests_before,

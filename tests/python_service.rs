@@ -21,7 +21,7 @@ use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 const BUNDLE: &str = "python-service";
-const VERSION: &str = "1.2.0";
+const VERSION: &str = "1.3.0";
 
 use crate::catalog_service::{
     files, flag, free_port, http_get as get, repo_root, str_path, text, Project, CIS,
@@ -193,7 +193,7 @@ fn python_service_renders_every_answer_and_nothing_unrendered() {
     }
 }
 
-/// `3.11` from `FROM docker.io/library/python:3.11-slim-bookworm`.
+/// `3.11.16` from `FROM docker.io/library/python:3.11.16-slim-bookworm@sha256:...`.
 fn python_of_image(line: &str) -> Option<&str> {
     line.strip_prefix("FROM docker.io/library/python:")?
         .split('-')
@@ -205,7 +205,9 @@ fn one_python_version_for_the_image_ci_and_the_project() {
     for ci in CIS {
         let p = render(&[("ci", ci)]);
         let pinned = text(&p, ".python-version").trim().to_string();
-        assert_eq!(pinned, "3.11", "{ci}: the Python this suite tests with");
+        // Exactly the image's Python, so that CI's actions/setup-python installs that one and not
+        // the newest 3.11.x (issue #15).
+        assert_eq!(pinned, "3.11.16", "{ci}: the image's Python");
         let dockerfile = text(&p, "Dockerfile");
         let images: Vec<&str> = dockerfile
             .lines()
@@ -234,7 +236,11 @@ fn one_python_version_for_the_image_ci_and_the_project() {
                 .find_map(|l| l.strip_prefix("FROM "))
                 .and_then(|l| l.split(' ').next())
                 .expect("a FROM line");
-            assert!(text(&p, ".gitlab-ci.yml").contains(&format!("image: {image}\n")));
+            let gitlab = text(&p, ".gitlab-ci.yml");
+            assert!(gitlab.contains(&format!("image: {image}\n")));
+            for rust in gitlab.lines().filter(|l| l.contains("library/rust:")) {
+                assert!(rust.contains("@sha256:"), "gitlab: {rust}");
+            }
         }
     }
 }
@@ -291,6 +297,29 @@ fn unedited_python_service_1_0_0_projects_upgrade_to_the_newest() {
             crate::catalog_service::assert_actions_pinned(&crate::harness::read(
                 p.join(".github/workflows/ci.yaml"),
             ));
+        }
+    }
+}
+
+#[test]
+fn unedited_python_service_1_2_0_projects_upgrade_to_the_newest() {
+    let (_s, projects) = crate::catalog_service::upgrade_unedited(BUNDLE, "1.2.0", VERSION);
+    for (ci, p) in projects {
+        // .python-version and the image's tag move to the exact version together.
+        assert_eq!(
+            crate::harness::read(p.join(".python-version")).trim(),
+            "3.11.16"
+        );
+        let dockerfile = crate::harness::read(p.join("Dockerfile"));
+        assert_base_images_pinned(&dockerfile);
+        assert_eq!(
+            dockerfile.matches("python:3.11.16-slim-bookworm@").count(),
+            2,
+            "{ci}"
+        );
+        if ci == "gitlab" {
+            let gitlab = crate::harness::read(p.join(".gitlab-ci.yml"));
+            assert!(!gitlab.contains("rust:1.85"), "{gitlab}");
         }
     }
 }
