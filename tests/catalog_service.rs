@@ -733,11 +733,9 @@ fn image_references(text: &str) -> Vec<(&str, &str)> {
 }
 
 /// Every image the newest release of each bundle pulls, in its Dockerfile, either pipeline and
-/// the chart, is pinned by digest (issue #15), except the one whose tag too few public projects
-/// pin to trust a digest (the bundles' CHANGELOGs say which).
+/// the chart, is pinned by digest (issue #15).
 #[test]
 fn every_image_of_the_newest_releases_is_pinned_by_digest() {
-    const KEPT_BY_TAG: &str = "docker.io/hadolint/hadolint:v2.12.0-debian";
     for (bundle, version) in [
         ("rust-service", "1.5.0"),
         ("node-service", "1.3.0"),
@@ -758,9 +756,6 @@ fn every_image_of_the_newest_releases_is_pinned_by_digest() {
                         continue;
                     }
                     seen += 1;
-                    if reference == KEPT_BY_TAG {
-                        continue;
-                    }
                     let digest = reference.split_once("@sha256:").map(|(_, d)| d);
                     assert!(
                         digest.is_some_and(
