@@ -219,6 +219,7 @@ impl Ledger {
     /// journal whose entries the report already holds, which [`Ledger::read`] folds in again to
     /// the same result.
     pub fn finish(&mut self, report: &Path) -> Result<(), Error> {
+        crate::fault::point();
         self.write(report)?;
         match &mut self.journal {
             Some(journal) => journal.remove(),

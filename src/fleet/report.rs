@@ -223,12 +223,11 @@ pub(super) fn text_close(empty: bool) -> String {
 
 /// Writes a report's `text` (see [`text_open`]) at `path` atomically (a temp file next to it,
 /// synced, then renamed over it), so a reader (or a `--resume` after a kill) sees the old report
-/// or the new one, never half of one. A fault point comes first.
+/// or the new one, never half of one.
 pub(super) fn write_report(
     path: &Path,
     text: impl Iterator<Item = Result<String, Error>>,
 ) -> Result<(), Error> {
-    crate::fault::point();
     let fail = |e: std::io::Error| Error::Report {
         path: path.to_path_buf(),
         message: e.to_string(),
