@@ -346,8 +346,7 @@ fn try_upgrade_repo(
         Outcome::Upgraded
     };
     let to = common_version(&entry.projects);
-    let paths: Vec<String> = upgrades.iter().map(|u| u.versions.path.clone()).collect();
-    entry.pull_request = Some(PullRequestPlan {
+    let mut plan = PullRequestPlan {
         remote_url: opened.remote.as_deref().map(crate::redact::mask_url),
         base_branch: base_branch.clone(),
         branch: options.branch.clone(),
@@ -360,8 +359,12 @@ fn try_upgrade_repo(
             .iter()
             .filter_map(|u| u.release_notes.clone())
             .max_by_key(String::len),
-        resolve: has_conflicts.then(|| pull_request::resolve_hint(&options.branch, &paths)),
-    });
+        resolve: None,
+    };
+    if has_conflicts {
+        plan.resolve = Some(plan.resolve_steps(&options.bundle));
+    }
+    entry.pull_request = Some(plan);
     if options.mode == Mode::Plan {
         let mut detail = format!(
             "would commit {} file(s) on {}",
