@@ -112,20 +112,44 @@ pub(crate) fn copy_project(from: &Path, to: &Path) {
 
 pub(crate) fn report_of(path: &Path) -> Value {
     let report: Value = serde_json::from_str(&read(path)).unwrap();
-    let schema: Value = serde_json::from_str(&read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/fleet-report.schema.json"),
-    ))
-    .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "report does not fit the schema: {errors:?}\n{report:#}"
-    );
+    crate::harness::assert_json_schema("fleet-report.schema.json", &report);
     report
+}
+
+/// The table `fleet upgrade` prints after a run, made from the whole report.
+fn table_of(report: &goldpath::fleet::Report) -> String {
+    use goldpath::fleet::Outcome as O;
+    let count = |o: O| report.repos.values().filter(|r| r.outcome == o).count();
+    let mut table = format!(
+        "\n{:<15} {}\n{:<15} {}\n{:<15} {}\n{:<15} {}\n{:<15} {}\n",
+        "upgraded",
+        count(O::Upgraded),
+        "already current",
+        count(O::Current),
+        "conflicts",
+        count(O::Conflicts),
+        "skipped",
+        count(O::Skipped),
+        "failed",
+        count(O::Failed)
+    );
+    for (title, outcome) in [
+        ("Conflicts", O::Conflicts),
+        ("Skipped", O::Skipped),
+        ("Failed", O::Failed),
+    ] {
+        if count(outcome) > 0 {
+            table.push_str(&format!("\n{title}:\n"));
+        }
+        for (name, r) in report.repos.iter().filter(|(_, r)| r.outcome == outcome) {
+            let why = match outcome {
+                O::Conflicts => r.conflicts().collect::<Vec<_>>().join(", "),
+                _ => r.detail.clone().unwrap_or_default(),
+            };
+            table.push_str(&format!("  {name}: {why}\n"));
+        }
+    }
+    table
 }
 
 pub(crate) fn entry<'a>(report: &'a Value, repo: &str) -> &'a Value {
@@ -393,6 +417,21 @@ fn fleet_upgrade_gives_every_repository_its_outcome_and_pushes_the_branches() {
         out.stdout.contains("conflicts") && out.stdout.contains("Dockerfile"),
         "{out}"
     );
+    // The run keeps its entries on disk, not in memory (#12: memory flat in the size of the
+    // fleet): the report is written from its journal entry by entry, and the table reads the
+    // entries it lists back. The report's bytes are those serde prints of the whole report (as
+    // when every entry was held in memory), `merge-reports` (which reads a report entry by
+    // entry) prints the same bytes, and the table is the one the whole report gives.
+    let text = read(&report_path);
+    let whole: goldpath::fleet::Report = serde_json::from_str(&text).unwrap();
+    assert_eq!(text, serde_json::to_string_pretty(&whole).unwrap() + "\n");
+    let merged = f.s.goldpath(
+        f.s.root(),
+        &["fleet", "merge-reports", report_path.to_str().unwrap()],
+    );
+    assert_eq!(merged.code, Some(1), "{merged}");
+    assert_eq!(merged.stdout, text);
+    assert_eq!(out.stdout, table_of(&whole), "{out}");
     assert!(
         out.stderr.contains("failed") && out.stderr.contains(&u["clean"]),
         "{out}"

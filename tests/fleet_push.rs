@@ -271,6 +271,66 @@ fn a_remote_that_accepts_and_never_answers_times_out_alone() {
     drop(held);
 }
 
+/// A cache that knows the remote's default branch fetches narrowly (that branch and the fleet
+/// branch), and a narrow fetch that fails is tried again as a full one; the two (and a look for
+/// the default branch after them) share one `GOLDPATH_FLEET_GIT_TIMEOUT`, so a remote that never
+/// answers holds its worker for one timeout, not two (#12). 3 s: long enough that two timeouts
+/// (6 s) cannot pass for one, however slow the machine.
+#[test]
+fn a_narrow_fetch_that_times_out_and_its_full_retry_share_one_timeout() {
+    let s = Workspace::new();
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = server.accept() {
+            open.push(stream);
+        }
+    });
+    let silent = format!("git://127.0.0.1:{port}/silent.git");
+    // The cache an earlier run left: its HEAD names a branch it has, so the fetch is narrow.
+    let key = format!("{:016x}", goldpath::fleet::stable_hash(&silent));
+    let cache = s.home().cache().join("fleet").join(format!("{key}.git"));
+    fs::create_dir_all(&cache).unwrap();
+    git(&cache, &["init", "-q", "--bare", "-b", "main"]);
+    let empty_tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+    let commit = git(
+        &cache,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit-tree",
+            empty_tree,
+            "-m",
+            "earlier",
+        ],
+    );
+    git(&cache, &["update-ref", "refs/heads/main", commit.trim()]);
+    let list = s.path("repos.txt");
+    fs::write(&list, format!("{silent}\n")).unwrap();
+    let report = s.path("report.json");
+    let started = std::time::Instant::now();
+    let out = s
+        .command(s.root(), &upgrade_args(&list, &report))
+        .env("GOLDPATH_FLEET_GIT_TIMEOUT", "3")
+        .run();
+    let took = started.elapsed();
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        took >= std::time::Duration::from_secs(3) && took < std::time::Duration::from_secs(6),
+        "{took:?}"
+    );
+    let report = report_of(&report);
+    let detail = entry(&report, &silent)["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("cannot reach {silent}: timed out after 3 s")),
+        "{detail}"
+    );
+    drop(held);
+}
+
 #[test]
 fn a_local_repository_without_origin_fails_its_push_and_keeps_what_was_done() {
     let s = Workspace::new();

@@ -5,7 +5,7 @@
 
 use super::error::CommandError;
 use super::output::emit;
-use crate::fleet::{self, Event, Mode, Outcome, Report};
+use crate::fleet::{self, Event, Ledger, Mode, Outcome, Report};
 use crate::forge;
 use crate::merge::ConflictStyle;
 use std::io::{IsTerminal, Write};
@@ -210,7 +210,7 @@ fn campaign(
     let resume = match &args.resume {
         Some(path) => Some((
             path.clone(),
-            Report::read(path).map_err(|e| usage(e.to_string()))?,
+            Ledger::read(path).map_err(|e| usage(e.to_string()))?,
         )),
         None => None,
     };
@@ -259,7 +259,7 @@ fn campaign(
             ),
         )
     });
-    let report = fleet::run(repos, &options, forges.as_ref(), &|e| progress.show(&e)).map_err(
+    let report = fleet::run(repos, options, forges.as_ref(), &|e| progress.show(&e)).map_err(
         |e| match e {
             fleet::Error::OtherCampaign { .. } => usage(e.to_string()),
             e => CommandError::environment(e.to_string()),
@@ -384,11 +384,13 @@ impl Progress {
     }
 }
 
-/// The table after a run: counts, then every repository that needs someone.
-fn summary(report: &Report, out: &mut dyn Write) -> Result<(), CommandError> {
+/// The table after a run: counts, then every repository that needs someone (their entries read
+/// back one at a time: the run keeps them on disk).
+fn summary(report: &Ledger, out: &mut dyn Write) -> Result<(), CommandError> {
+    let read_back = |e: fleet::Error| CommandError::environment(e.to_string());
     let counts = report.counts();
     let count = |o: Outcome| counts.get(&o).copied().unwrap_or(0);
-    let verb = if report.mode == Mode::Plan {
+    let verb = if report.mode() == Mode::Plan {
         "would upgrade"
     } else {
         "upgraded"
@@ -408,14 +410,11 @@ fn summary(report: &Report, out: &mut dyn Write) -> Result<(), CommandError> {
             count(Outcome::Failed),
         ),
     )?;
-    let warned: Vec<_> = report
-        .repos
-        .iter()
-        .filter(|(_, r)| !r.pull_request_warnings.is_empty())
-        .collect();
-    if !warned.is_empty() {
+    let mut warned = report.entries(|e| e.has_warnings).peekable();
+    if warned.peek().is_some() {
         emit(out, format_args!("\nPull request warnings:\n"))?;
-        for (name, r) in warned {
+        for read in warned {
+            let (name, r) = read.map_err(read_back)?;
             for w in &r.pull_request_warnings {
                 emit(out, format_args!("  {name}: {w}\n"))?;
             }
@@ -426,16 +425,12 @@ fn summary(report: &Report, out: &mut dyn Write) -> Result<(), CommandError> {
         ("Skipped", Outcome::Skipped),
         ("Failed", Outcome::Failed),
     ] {
-        let repos: Vec<_> = report
-            .repos
-            .iter()
-            .filter(|(_, r)| r.outcome == outcome)
-            .collect();
-        if repos.is_empty() {
+        if count(outcome) == 0 {
             continue;
         }
         emit(out, format_args!("\n{title}:\n"))?;
-        for (name, r) in repos {
+        for read in report.entries(|e| e.outcome == outcome) {
+            let (name, r) = read.map_err(read_back)?;
             let why = match outcome {
                 Outcome::Conflicts => r.conflicts().collect::<Vec<_>>().join(", "),
                 _ => r.detail.clone().unwrap_or_default(),
@@ -575,17 +570,24 @@ fn write_output(path: &std::path::Path, text: &str) -> Result<(), CommandError> 
         .map_err(|e| CommandError::environment(format!("--output: {e}")))
 }
 
+/// Reads each report entry by entry into one [`Ledger`] (the entries on disk), and prints the
+/// merged report the same way: a merge of many shards holds none of them whole.
 fn merge_reports(args: MergeArgs, out: &mut dyn Write) -> Result<i32, CommandError> {
-    let mut reports = Vec::new();
+    let mut merged: Option<Ledger> = None;
     for path in &args.reports {
-        reports.push((
-            path.display().to_string(),
-            Report::read(path).map_err(|e| usage(e.to_string()))?,
-        ));
+        let report = Ledger::read(path).map_err(|e| usage(e.to_string()))?;
+        match &mut merged {
+            None => merged = Some(report),
+            Some(merged) => merged
+                .merge(report, &path.display().to_string())
+                .map_err(|e| usage(e.to_string()))?,
+        }
     }
-    let merged = Report::merge(reports).map_err(|e| usage(e.to_string()))?;
-    let json = serde_json::to_string_pretty(&merged).expect("a report serialises");
-    emit(out, format_args!("{json}\n"))?;
+    let merged = merged.ok_or_else(|| usage(fleet::Error::NothingToMerge.to_string()))?;
+    for piece in merged.text() {
+        let piece = piece.map_err(|e| CommandError::environment(e.to_string()))?;
+        emit(out, format_args!("{piece}"))?;
+    }
     Ok(merged.exit_code())
 }
 

@@ -229,11 +229,8 @@ impl LocalRemote {
     fn write_pack(&self, pack: &[u8]) -> Result<(), String> {
         let fail = |e: String| format!("cannot write objects into {}: {e}", self.dir.display());
         super::repo::keep_objects(&self.git, pack).map_err(fail)?;
-        // libgit2 names a pack by its trailing checksum.
-        let name: String = pack[pack.len().saturating_sub(20)..]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        // libgit2 names a pack by its trailing checksum, as git does.
+        let name = crate::git::pack_name(pack);
         let dir = self.dir.join("objects/pack");
         for file in [format!("pack-{name}.pack"), format!("pack-{name}.idx")] {
             std::fs::File::open(dir.join(&file))

@@ -7,10 +7,12 @@
 //! `repo` (open or fetch, default branch, commit the branch, push) with `objects` (a project's
 //! files from a commit's tree) and `lock` -> the upgrade pipeline ([`crate::upgrade::prepare_from`],
 //! [`crate::upgrade::edits`]; with `--trust`, the migration hooks in a `checkout` of the result)
-//! -> `pull_request` (what a pull request needs) -> `report`.
+//! -> `pull_request` (what a pull request needs) -> `report` (its format and journal), kept on
+//! disk as a run goes in a `ledger`.
 //! The library prints nothing: progress goes to the caller as [`Event`]s.
 
 mod checkout;
+mod ledger;
 mod local_remote;
 mod lock;
 mod objects;
@@ -23,6 +25,7 @@ mod status;
 pub mod status_history;
 pub mod status_html;
 
+pub use ledger::{EntrySummary, Ledger};
 pub use objects::{projects_in, FoundProject, TreeFiles};
 pub use pull_request::{FileChange, FileKind, PrSettings, ProjectVersions, PullRequestPlan};
 pub use report::{Journal, Mode, Outcome, RepoReport, Report, SCHEMA_VERSION};

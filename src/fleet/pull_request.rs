@@ -123,8 +123,27 @@ impl PullRequestPlan {
         bundle: &str,
         settings: &PrSettings,
     ) -> Option<crate::forge::PullRequest> {
+        Some(crate::forge::PullRequest {
+            repo_remote: self.remote_url.clone()?,
+            base: self.base_branch.clone(),
+            head_branch: self.branch.clone(),
+            title: self.title.clone(),
+            body_input: self.body(bundle),
+            draft: settings.draft,
+            labels: settings.labels.clone(),
+            reviewers: settings.reviewers.clone(),
+        })
+    }
+
+    /// How to resolve the conflicts locally: the steps the pull request's body gives (one text
+    /// for both), for [`PullRequestPlan::resolve`].
+    pub fn resolve_steps(&self, bundle: &str) -> String {
+        self.body(bundle).resolve_steps()
+    }
+
+    /// What the forge client renders the body from.
+    fn body(&self, bundle: &str) -> crate::forge::PrBody {
         use crate::forge;
-        let remote = self.remote_url.clone()?;
         let files = self
             .files
             .iter()
@@ -153,23 +172,14 @@ impl PullRequestPlan {
                 to: p.to.clone(),
             })
             .collect();
-        Some(forge::PullRequest {
-            repo_remote: remote,
-            base: self.base_branch.clone(),
-            head_branch: self.branch.clone(),
-            title: self.title.clone(),
-            body_input: forge::PrBody {
-                bundle: bundle.to_string(),
-                projects,
-                release_notes: self.release_notes.clone(),
-                files,
-                conflicts: self.has_conflicts,
-                branch: self.branch.clone(),
-            },
-            draft: settings.draft,
-            labels: settings.labels.clone(),
-            reviewers: settings.reviewers.clone(),
-        })
+        forge::PrBody {
+            bundle: bundle.to_string(),
+            projects,
+            release_notes: self.release_notes.clone(),
+            files,
+            conflicts: self.has_conflicts,
+            branch: self.branch.clone(),
+        }
     }
 }
 
@@ -211,22 +221,6 @@ pub fn title(bundle: &str, to: &str, has_conflicts: bool) -> String {
     } else {
         title
     }
-}
-
-/// How a person resolves the conflicts of `branch`, for each project folder.
-pub fn resolve_hint(branch: &str, project_paths: &[String]) -> String {
-    let mut hint = format!("git fetch && git switch {branch}");
-    for path in project_paths {
-        if path.is_empty() {
-            hint.push_str(" && goldpath upgrade --continue");
-        } else {
-            hint.push_str(&format!(
-                " && goldpath upgrade --continue {}",
-                path.trim_end_matches('/')
-            ));
-        }
-    }
-    format!("resolve the conflict markers in the files listed, then: {hint} && git push")
 }
 
 #[cfg(test)]
@@ -293,7 +287,7 @@ mod tests {
             }]
             .into(),
             release_notes: Some("- faster builds\n".into()),
-            resolve: Some(resolve_hint("gp/x", &[String::new()])),
+            resolve: None,
         };
         let settings = PrSettings {
             labels: vec!["golden-path".into()],
@@ -307,6 +301,43 @@ mod tests {
         for want in ["1.0.0", "2.0.0", "- faster builds", "`Dockerfile`", "gp/x"] {
             assert!(body.contains(want), "{want}\n{body}");
         }
+    }
+
+    #[test]
+    fn the_reports_resolve_steps_are_the_pull_request_bodys() {
+        let mut plan = PullRequestPlan {
+            remote_url: None,
+            base_branch: "main".into(),
+            branch: "gp/x".into(),
+            title: title("svc", "2.0.0", true),
+            has_conflicts: true,
+            projects: ["", "services/b"]
+                .map(|path| ProjectVersions {
+                    path: path.into(),
+                    bundle: "svc".into(),
+                    from: "1.0.0".into(),
+                    to: "2.0.0".into(),
+                })
+                .to_vec(),
+            files: [FileChange {
+                path: "services/b/Dockerfile".into(),
+                kind: FileKind::Conflicted,
+            }]
+            .into(),
+            release_notes: None,
+            resolve: None,
+        };
+        let steps = plan.resolve_steps("svc");
+        assert_eq!(
+            steps,
+            "git fetch origin && git switch gp/x\n# edit the files listed above: keep what you need from both sides, remove the markers\n# then, in each project folder with conflicts:\n(cd services/b && goldpath upgrade --continue)\ngit push\n"
+        );
+        plan.remote_url = Some("https://example.com/acme/orders.git".into());
+        let body = plan
+            .to_forge("svc", &PrSettings::default())
+            .unwrap()
+            .body("pull request");
+        assert!(body.contains(&format!("```sh\n{steps}```\n")), "{body}");
     }
 
     #[test]
@@ -336,8 +367,5 @@ mod tests {
             title("svc", "2.0.0", true),
             "[conflicts] Upgrade svc to 2.0.0 (golden path)"
         );
-        assert!(resolve_hint("gp/x", &["".into(), "b/".into()]).contains(
-            "git switch gp/x && goldpath upgrade --continue && goldpath upgrade --continue b"
-        ));
     }
 }

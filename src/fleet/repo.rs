@@ -179,13 +179,37 @@ fn output_within(mut cmd: Command, limit: Duration) -> std::io::Result<Option<Ou
     }))
 }
 
-/// Runs `cmd` (for at most [`git_timeout`]); its error output, credentials masked, when it
+/// When the `git` commands of one repository's fetch must be done by: [`git_timeout`] from its
+/// start, for all of them together. A narrow fetch that times out is followed by a full one
+/// (see [`fetch`]), and the default branch may be asked for after that: each with a timeout
+/// of its own, a remote that never answers held its worker for two or three timeouts.
+#[derive(Debug, Clone, Copy)]
+struct GitDeadline {
+    at: Instant,
+    limit: Duration,
+}
+
+impl GitDeadline {
+    fn start() -> GitDeadline {
+        let limit = git_timeout();
+        GitDeadline {
+            at: Instant::now() + limit,
+            limit,
+        }
+    }
+}
+
+/// Runs `cmd` (until `deadline` at the latest); its error output, credentials masked, when it
 /// fails.
-fn run_git(cmd: Command, what: &str) -> Result<String, String> {
-    let limit = git_timeout();
-    let out = output_within(cmd, limit)
+fn run_git(cmd: Command, what: &str, deadline: GitDeadline) -> Result<String, String> {
+    let timed_out = || format!("{what}: timed out after {} s", deadline.limit.as_secs());
+    let left = deadline.at.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(timed_out());
+    }
+    let out = output_within(cmd, left)
         .map_err(|e| format!("{what}: cannot run git: {e}"))?
-        .ok_or_else(|| format!("{what}: timed out after {} s", limit.as_secs()))?;
+        .ok_or_else(timed_out)?;
     if out.status.success() {
         return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
@@ -234,7 +258,9 @@ fn fetch(url: &str, git_dir: &Path, branch: Option<&str>) -> Result<Repository, 
     } else {
         "--auto-maintenance"
     };
-    let fetch_refs = |refspecs: &[String]| fetch_refs(url, git_dir, maintenance, refspecs);
+    let deadline = GitDeadline::start();
+    let fetch_refs =
+        |refspecs: &[String]| fetch_refs(url, git_dir, maintenance, refspecs, deadline);
     let commit_of = |name: &str| git.refname_to_id(name).ok();
     // The default branch an earlier fetch learned: the cache's HEAD, once it names a branch the
     // cache has (a new cache's HEAD names a branch that does not exist).
@@ -285,7 +311,7 @@ fn fetch(url: &str, git_dir: &Path, branch: Option<&str>) -> Result<Repository, 
             match at_head.as_slice() {
                 [one] => one.clone(),
                 _ => {
-                    let name = default_branch_of(url, git_dir, &masked)?;
+                    let name = default_branch_of(url, git_dir, &masked, deadline)?;
                     // HEAD names it, so it is at HEAD's commit, fetched above.
                     git.reference(&name, head, true, "goldpath fleet: the default branch")
                         .map_err(|e| {
@@ -314,6 +340,7 @@ fn fetch_refs(
     git_dir: &Path,
     maintenance: &str,
     refspecs: &[String],
+    deadline: GitDeadline,
 ) -> Result<(), FetchError> {
     let mut fetch = git_command(git_dir);
     fetch
@@ -328,20 +355,27 @@ fn fetch_refs(
             url,
         ])
         .args(refspecs);
-    run_git(fetch, "git fetch").map(|_| ()).map_err(|e| {
-        if e.contains("couldn't find remote ref HEAD") {
-            FetchError::NoHead
-        } else {
-            FetchError::Git(e.trim_start_matches("git fetch: ").to_string())
-        }
-    })
+    run_git(fetch, "git fetch", deadline)
+        .map(|_| ())
+        .map_err(|e| {
+            if e.contains("couldn't find remote ref HEAD") {
+                FetchError::NoHead
+            } else {
+                FetchError::Git(e.trim_start_matches("git fetch: ").to_string())
+            }
+        })
 }
 
 /// The remote's default branch (`refs/heads/NAME`), asked with `ls-remote --symref`.
-fn default_branch_of(url: &str, git_dir: &Path, masked: &str) -> Result<String, String> {
+fn default_branch_of(
+    url: &str,
+    git_dir: &Path,
+    masked: &str,
+    deadline: GitDeadline,
+) -> Result<String, String> {
     let mut ls = git_command(git_dir);
     ls.args(["ls-remote", "--symref", "--", url, "HEAD"]);
-    let heads = run_git(ls, &format!("cannot reach {masked}"))?;
+    let heads = run_git(ls, &format!("cannot reach {masked}"), deadline)?;
     heads
         .lines()
         .find_map(|l| l.strip_prefix("ref: ")?.split_once('\t'))

@@ -142,87 +142,25 @@ impl Report {
         }
     }
 
-    /// Reads the report at `path` with the entries of its journal, if a run that was cut off
-    /// left one, folded in.
+    /// Reads the report at `path` whole, with the entries of its journal, if a run that was cut
+    /// off left one, folded in. (A fleet run reads a report entry by entry instead, into a
+    /// [`super::Ledger`].)
     pub fn read(path: &Path) -> Result<Report, Error> {
-        let bad = |message: String| Error::Report {
-            path: path.to_path_buf(),
-            message,
-        };
-        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let mut report: Report = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if report.schema_version != SCHEMA_VERSION {
-            return Err(bad(format!(
-                "schema_version {} is not {SCHEMA_VERSION}, the one this goldpath writes",
-                report.schema_version
-            )));
-        }
-        for (identity, entry) in Journal::read(&Journal::path_of(path))? {
-            report.repos.insert(identity, entry);
-        }
+        let mut repos = BTreeMap::new();
+        let mut report = read_entries(path, &mut |identity, entry| {
+            repos.insert(identity, entry);
+            Ok(())
+        })?;
+        Journal::read(&Journal::path_of(path), &mut |identity, entry| {
+            repos.insert(identity, entry);
+            Ok(())
+        })?;
+        report.repos = repos;
         Ok(report)
     }
 
-    /// Writes the report at `path` atomically: a reader (or a `--resume` after a kill) sees the
-    /// old report or the new one, never half of one.
-    pub fn save(&self, path: &Path) -> Result<(), Error> {
-        crate::fault::point();
-        self.write(path)
-    }
-
-    /// Writes the report into a temp file next to `path`, synced, then renamed over it. Entry by
-    /// entry: the text of the whole report (1.5 MB at 500 repositories, twice with the
-    /// redaction's copy) is never in memory, so peak memory stays flat in the size of the fleet.
-    /// The bytes are those of `serde_json::to_string_pretty` of the whole report.
-    fn write(&self, path: &Path) -> Result<(), Error> {
-        let fail = |e: std::io::Error| Error::Report {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        };
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        std::fs::create_dir_all(dir).map_err(fail)?;
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".goldpath-report-");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let tmp = builder.tempfile_in(dir).map_err(fail)?;
-        let mut out = std::io::BufWriter::new(tmp);
-        let header = self.clone_without_repos();
-        let text = serde_json::to_string_pretty(&header).expect("a report serialises");
-        // `"repos": {}` closes the header's text; the entries go between the braces.
-        let open = text
-            .strip_suffix("{}\n}")
-            .expect("repos is the report's last field");
-        out.write_all(crate::redact::redact(open).as_bytes())
-            .map_err(fail)?;
-        if self.repos.is_empty() {
-            out.write_all(b"{}\n}\n").map_err(fail)?;
-        } else {
-            out.write_all(b"{").map_err(fail)?;
-            for (i, (identity, entry)) in self.repos.iter().enumerate() {
-                let key = serde_json::to_string(identity).expect("a string serialises");
-                let value = serde_json::to_string_pretty(entry).expect("an entry serialises");
-                let value = value.replace('\n', "\n    ");
-                let comma = if i == 0 { "" } else { "," };
-                let text = format!("{comma}\n    {key}: {value}");
-                out.write_all(crate::redact::redact(&text).as_bytes())
-                    .map_err(fail)?;
-            }
-            out.write_all(b"\n  }\n}\n").map_err(fail)?;
-        }
-        let tmp = out.into_inner().map_err(|e| fail(e.into_error()))?;
-        tmp.as_file().sync_all().map_err(fail)?;
-        tmp.persist(path).map_err(|e| fail(e.error))?;
-        Ok(())
-    }
-
-    fn clone_without_repos(&self) -> Report {
+    /// The report with its campaign only: `repos` empty.
+    pub fn campaign(&self) -> Report {
         Report {
             schema_version: self.schema_version,
             mode: self.mode,
@@ -233,91 +171,269 @@ impl Report {
         }
     }
 
-    /// Starts saving into `path`: the report as it is now (the entries `--resume` brought) is
-    /// written atomically, then an empty journal is opened next to it for the entries to come.
-    /// A journal an earlier run left is emptied only after the report holds its entries (the
-    /// caller read them with [`Report::read`] when resuming; without `--resume` the earlier
-    /// report is replaced, journal and all).
-    pub fn start(&self, path: &Path) -> Result<Journal, Error> {
-        self.write(path)?;
-        Journal::create(path)
+    /// `plan rust-service to 1.4.0, branch goldpath/rust-service-1.4.0`: the campaign, as
+    /// messages name it.
+    pub fn describe_campaign(&self) -> String {
+        format!(
+            "{} {} to {}, branch {}",
+            self.mode.name(),
+            self.bundle,
+            self.to.as_deref().unwrap_or("newest"),
+            self.branch
+        )
     }
 
-    /// Ends saving into `path`: the whole report written atomically, then the journal removed.
-    /// A kill between the two leaves a journal whose entries the report already holds, which
-    /// [`Report::read`] folds in again to the same result.
-    pub fn finish(&self, path: &Path, journal: Journal) -> Result<(), Error> {
-        self.save(path)?;
-        journal.remove()
+    /// Whether `other` is of the same campaign (mode, bundle, version and branch).
+    pub fn same_campaign(&self, other: &Report) -> bool {
+        (self.mode, &self.bundle, &self.to, &self.branch)
+            == (other.mode, &other.bundle, &other.to, &other.branch)
+    }
+}
+
+/// A report's text, piece by piece: [`text_open`], each entry's [`text_entry`] in the report's
+/// order, then [`text_close`]; every piece redacted. The pieces joined are the bytes of
+/// `serde_json::to_string_pretty` of the whole report and a newline, but a writer holds only one
+/// entry's text at a time, so writing a report costs the same memory at 500 repositories as at 5
+/// (the whole text is 1.5 MB at 500, twice with the redaction's copy).
+pub(super) fn text_open(campaign: &Report) -> String {
+    let text = serde_json::to_string_pretty(&campaign.campaign()).expect("a report serialises");
+    // `"repos": {}` closes the campaign's text; the entries go between the braces.
+    let open = text
+        .strip_suffix("{}\n}")
+        .expect("repos is the report's last field");
+    crate::redact::redact(open)
+}
+
+/// The text of an entry (see [`text_open`]); `first`: the report's first.
+pub(super) fn text_entry(first: bool, identity: &str, entry: &RepoReport) -> String {
+    let key = serde_json::to_string(identity).expect("a string serialises");
+    let value = serde_json::to_string_pretty(entry).expect("an entry serialises");
+    let value = value.replace('\n', "\n    ");
+    let open = if first { "{" } else { "," };
+    crate::redact::redact(&format!("{open}\n    {key}: {value}"))
+}
+
+/// The text after the last entry (see [`text_open`]); `empty`: the report has none.
+pub(super) fn text_close(empty: bool) -> String {
+    match empty {
+        true => "{}\n}\n".into(),
+        false => "\n  }\n}\n".into(),
+    }
+}
+
+/// Writes a report's `text` (see [`text_open`]) at `path` atomically (a temp file next to it,
+/// synced, then renamed over it), so a reader (or a `--resume` after a kill) sees the old report
+/// or the new one, never half of one.
+pub(super) fn write_report(
+    path: &Path,
+    text: impl Iterator<Item = Result<String, Error>>,
+) -> Result<(), Error> {
+    let fail = |e: std::io::Error| Error::Report {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".goldpath-report-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(dir).map_err(fail)?;
+    let mut out = std::io::BufWriter::new(tmp);
+    for piece in text {
+        out.write_all(piece?.as_bytes()).map_err(fail)?;
+    }
+    let tmp = out.into_inner().map_err(|e| fail(e.into_error()))?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// Reads the report at `path` entry by entry: `entry` gets each repository's entry as it is
+/// parsed (in the file's order), so the report is never in memory whole. Returns the campaign
+/// (`repos` empty). A report of another schema version is refused before any entry.
+pub(super) fn read_entries(
+    path: &Path,
+    entry: &mut dyn FnMut(String, RepoReport) -> Result<(), Error>,
+) -> Result<Report, Error> {
+    let bad = |message: String| Error::Report {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| bad(e.to_string()))?;
+    let mut reader = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
+    // A stop of ours (the schema version, or `entry`'s error) ends serde's parse early; it is
+    // returned instead of serde's error.
+    let mut stop = None;
+    let seed = streamed::ReportSeed {
+        entry,
+        stop: &mut stop,
+    };
+    let read = serde::de::DeserializeSeed::deserialize(seed, &mut reader)
+        .and_then(|report| reader.end().map(|()| report));
+    match (read, stop) {
+        (_, Some(streamed::Stop::Version(v))) => Err(bad(format!(
+            "schema_version {v} is not {SCHEMA_VERSION}, the one this goldpath writes"
+        ))),
+        (_, Some(streamed::Stop::Entry(error))) => Err(error),
+        (Err(e), None) => Err(bad(e.to_string())),
+        (Ok(report), None) => Ok(report),
+    }
+}
+
+/// The report's deserialisation field by field (serde's derive, but with `repos` handed over
+/// entry by entry), refusing what the derive refuses: an unknown or repeated field, a missing one
+/// (`to` may be missing: none).
+mod streamed {
+    use super::{Error, RepoReport, Report, SCHEMA_VERSION};
+    use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+    use std::collections::BTreeMap;
+    use std::fmt;
+
+    const FIELDS: &[&str] = &["schema_version", "mode", "bundle", "to", "branch", "repos"];
+
+    #[derive(serde::Deserialize)]
+    #[serde(field_identifier, rename_all = "snake_case")]
+    enum Field {
+        SchemaVersion,
+        Mode,
+        Bundle,
+        To,
+        Branch,
+        Repos,
     }
 
-    /// Whether `identity` is finished: done with any outcome but a failure (a failure is tried
-    /// again by `--resume`).
-    pub fn is_finished(&self, identity: &str) -> bool {
-        self.repos
-            .get(identity)
-            .is_some_and(|r| r.outcome != Outcome::Failed)
+    /// Why the parse was stopped before its end.
+    pub(super) enum Stop {
+        /// A report of another schema version: its entries are not read.
+        Version(u32),
+        /// The caller's error, for an entry.
+        Entry(Error),
     }
 
-    /// Joins shard reports of one campaign; a repository in two reports keeps the later one's
-    /// entry unless that one failed.
-    pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, Error> {
-        let mut iter = reports.into_iter();
-        let Some((_, mut merged)) = iter.next() else {
-            return Err(Error::NothingToMerge);
-        };
-        for (name, report) in iter {
-            if (report.mode, &report.bundle, &report.to, &report.branch)
-                != (merged.mode, &merged.bundle, &merged.to, &merged.branch)
-            {
-                return Err(Error::Report {
-                    path: name.into(),
-                    message: format!(
-                        "is of another campaign ({} {} to {}, branch {}) than the first report ({} {} to {}, branch {})",
-                        report.mode.name(), report.bundle, report.to.as_deref().unwrap_or("newest"), report.branch,
-                        merged.mode.name(), merged.bundle, merged.to.as_deref().unwrap_or("newest"), merged.branch,
-                    ),
-                });
-            }
-            for (repo, entry) in report.repos {
-                let keep_old = merged.repos.get(&repo).is_some_and(|old| {
-                    entry.outcome == Outcome::Failed && old.outcome != Outcome::Failed
-                });
-                if !keep_old {
-                    merged.repos.insert(repo, entry);
+    pub(super) struct ReportSeed<'a> {
+        pub entry: &'a mut dyn FnMut(String, RepoReport) -> Result<(), Error>,
+        pub stop: &'a mut Option<Stop>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for ReportSeed<'_> {
+        type Value = Report;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Report, D::Error> {
+            d.deserialize_struct("Report", FIELDS, self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for ReportSeed<'_> {
+        type Value = Report;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("struct Report")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Report, A::Error> {
+            let (mut version, mut mode, mut bundle, mut to, mut branch, mut repos) =
+                (None, None, None, None, None, false);
+            let twice = |name: &'static str| Err(de::Error::duplicate_field(name));
+            while let Some(field) = map.next_key::<Field>()? {
+                match field {
+                    Field::SchemaVersion if version.is_some() => return twice("schema_version"),
+                    Field::SchemaVersion => {
+                        let v: u32 = map.next_value()?;
+                        if v != SCHEMA_VERSION {
+                            *self.stop = Some(Stop::Version(v));
+                            return Err(de::Error::custom("another schema version"));
+                        }
+                        version = Some(v);
+                    }
+                    Field::Mode if mode.is_some() => return twice("mode"),
+                    Field::Mode => mode = Some(map.next_value()?),
+                    Field::Bundle if bundle.is_some() => return twice("bundle"),
+                    Field::Bundle => bundle = Some(map.next_value()?),
+                    Field::To if to.is_some() => return twice("to"),
+                    Field::To => to = Some(map.next_value()?),
+                    Field::Branch if branch.is_some() => return twice("branch"),
+                    Field::Branch => branch = Some(map.next_value()?),
+                    Field::Repos if repos => return twice("repos"),
+                    Field::Repos => {
+                        map.next_value_seed(EntriesSeed {
+                            entry: &mut *self.entry,
+                            stop: &mut *self.stop,
+                        })?;
+                        repos = true;
+                    }
                 }
             }
+            let missing = |name: &'static str| de::Error::missing_field(name);
+            if !repos {
+                return Err(missing("repos"));
+            }
+            Ok(Report {
+                schema_version: version.ok_or_else(|| missing("schema_version"))?,
+                mode: mode.ok_or_else(|| missing("mode"))?,
+                bundle: bundle.ok_or_else(|| missing("bundle"))?,
+                to: to.unwrap_or_default(),
+                branch: branch.ok_or_else(|| missing("branch"))?,
+                repos: BTreeMap::new(),
+            })
         }
-        Ok(merged)
     }
 
-    /// How many repositories came out each way.
-    pub fn counts(&self) -> BTreeMap<Outcome, usize> {
-        let mut counts = BTreeMap::new();
-        for r in self.repos.values() {
-            *counts.entry(r.outcome).or_default() += 1;
-        }
-        counts
+    struct EntriesSeed<'a> {
+        entry: &'a mut dyn FnMut(String, RepoReport) -> Result<(), Error>,
+        stop: &'a mut Option<Stop>,
     }
 
-    /// 0 when every repository is upgraded, current or skipped; 1 when any has conflicts or failed.
-    pub fn exit_code(&self) -> i32 {
-        i32::from(self.repos.values().any(|r| r.outcome.is_problem()))
+    impl<'de> DeserializeSeed<'de> for EntriesSeed<'_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for EntriesSeed<'_> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map of repositories to their entries")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(identity) = map.next_key::<String>()? {
+                let entry: RepoReport = map.next_value()?;
+                if let Err(e) = (self.entry)(identity, entry) {
+                    *self.stop = Some(Stop::Entry(e));
+                    return Err(de::Error::custom("stopped by the caller"));
+                }
+            }
+            Ok(())
+        }
     }
 }
 
 /// The entries finished since the report was last written, one line of JSON each
 /// (`{"repo": IDENTITY, "entry": {...}}`), appended as each repository finishes: saving one costs
-/// one small write, whatever the size of the fleet.
+/// one small write, whatever the size of the fleet. The run reads its entries back from it, by
+/// the [`Span`] each append returns, to write the final report (see [`super::Ledger`]).
 ///
 /// A killed run loses nothing that was appended (the kernel has it); the line being written
 /// when it died may be cut short, and [`Journal::read`] drops such a last line. Against a
 /// machine crash the journal is synced at most every [`SYNC_EVERY`]: the entries of that last
 /// moment may be lost, and `--resume` does those repositories again, which finds each branch
 /// already holding its upgrade (and the remote already having it) and makes no second commit.
+///
+/// A run without `--report` keeps the same lines in an unnamed temp file instead (never synced,
+/// gone when the run ends).
+#[derive(Debug)]
 pub struct Journal {
-    path: PathBuf,
-    file: std::fs::File,
+    /// `None`: the unnamed temp file of a run without a report.
+    path: Option<PathBuf>,
+    lines: Lines,
     synced: Instant,
 }
 
@@ -327,9 +443,86 @@ pub const SYNC_EVERY: Duration = Duration::from_millis(200);
 /// One line of the journal.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct JournalLine {
-    repo: String,
-    entry: RepoReport,
+pub(super) struct JournalLine {
+    pub repo: String,
+    pub entry: RepoReport,
+}
+
+impl JournalLine {
+    /// The line's text: one line of JSON, its newline, redacted.
+    pub fn text(identity: &str, entry: &RepoReport) -> String {
+        #[derive(Serialize)]
+        struct Line<'a> {
+            repo: &'a str,
+            entry: &'a RepoReport,
+        }
+        let line = Line {
+            repo: identity,
+            entry,
+        };
+        crate::redact::redact(&(serde_json::to_string(&line).expect("an entry serialises") + "\n"))
+    }
+}
+
+/// Where one line is in a file of lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    offset: u64,
+    len: u32,
+}
+
+/// A file of lines appended one at a time and read back by their [`Span`]. Reads happen once
+/// the appends are over (the run's end), so on systems without positioned reads a read may move
+/// the file's position.
+#[derive(Debug)]
+pub(super) struct Lines {
+    file: std::fs::File,
+    /// The end of what was written: the next line's offset. Taken from the file after a failed
+    /// write, which may have written part of its line.
+    end: u64,
+}
+
+impl Lines {
+    /// An unnamed temp file, gone when dropped.
+    pub fn temporary() -> std::io::Result<Lines> {
+        Ok(Lines {
+            file: tempfile::tempfile()?,
+            end: 0,
+        })
+    }
+
+    /// Appends `text` (one whole line) in one write: a kill leaves it whole or cut short, never
+    /// interleaved with another.
+    pub fn append(&mut self, text: &str) -> std::io::Result<Span> {
+        let offset = self.end;
+        let len = u32::try_from(text.len())
+            .map_err(|_| std::io::Error::other("an entry of more than 4 GiB"))?;
+        if let Err(e) = self.file.write_all(text.as_bytes()) {
+            use std::io::Seek;
+            self.end = self.file.stream_position().unwrap_or(self.end);
+            return Err(e);
+        }
+        self.end += u64::from(len);
+        Ok(Span { offset, len })
+    }
+
+    /// The line at `span`, parsed.
+    pub fn read(&self, span: Span) -> std::io::Result<JournalLine> {
+        let mut buf = vec![0; span.len as usize];
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            self.file.read_exact_at(&mut buf, span.offset)?;
+        }
+        #[cfg(not(unix))]
+        {
+            use std::io::{Read, Seek};
+            let mut file = &self.file;
+            file.seek(std::io::SeekFrom::Start(span.offset))?;
+            file.read_exact(&mut buf)?;
+        }
+        serde_json::from_slice(&buf).map_err(std::io::Error::other)
+    }
 }
 
 impl Journal {
@@ -340,7 +533,8 @@ impl Journal {
         report.with_file_name(name)
     }
 
-    fn create(report: &Path) -> Result<Journal, Error> {
+    /// The journal of the report at `report`, emptied.
+    pub(super) fn create(report: &Path) -> Result<Journal, Error> {
         let path = Journal::path_of(report);
         // Opened to be emptied: a link in its place would empty whatever it points to.
         if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
@@ -351,6 +545,7 @@ impl Journal {
         }
         let file = std::fs::OpenOptions::new()
             .create(true)
+            .read(true)
             .write(true)
             .truncate(true)
             .open(&path)
@@ -359,75 +554,111 @@ impl Journal {
                 message: e.to_string(),
             })?;
         Ok(Journal {
-            path,
-            file,
+            path: Some(path),
+            lines: Lines { file, end: 0 },
             synced: Instant::now(),
         })
     }
 
-    /// Appends `identity`'s entry (it replaces an earlier one of the same repository).
-    pub fn append(&mut self, identity: &str, entry: &RepoReport) -> Result<(), Error> {
-        let line = JournalLine {
-            repo: identity.to_string(),
-            entry: entry.clone(),
-        };
-        let text = serde_json::to_string(&line).expect("an entry serialises") + "\n";
-        let text = crate::redact::redact(&text);
-        let fail = |e: std::io::Error| Error::Report {
-            path: self.path.clone(),
-            message: e.to_string(),
-        };
-        crate::fault::point();
-        // One write of the whole line: a kill leaves it whole or cut short, never interleaved.
-        self.file.write_all(text.as_bytes()).map_err(fail)?;
-        if self.synced.elapsed() >= SYNC_EVERY {
-            self.file.sync_data().map_err(fail)?;
-            self.synced = Instant::now();
-        }
-        Ok(())
+    /// The journal of a run without a report: an unnamed temp file.
+    pub(super) fn temporary() -> Result<Journal, Error> {
+        let lines = Lines::temporary().map_err(|e| Error::Report {
+            path: std::env::temp_dir(),
+            message: format!("a temp file for the run's entries: {e}"),
+        })?;
+        Ok(Journal {
+            path: None,
+            lines,
+            synced: Instant::now(),
+        })
     }
 
-    fn remove(self) -> Result<(), Error> {
-        drop(self.file);
-        match std::fs::remove_file(&self.path) {
+    fn fail(&self, e: std::io::Error) -> Error {
+        match &self.path {
+            Some(path) => Error::Report {
+                path: path.clone(),
+                message: e.to_string(),
+            },
+            None => Error::Report {
+                path: std::env::temp_dir(),
+                message: format!("the temp file of the run's entries: {e}"),
+            },
+        }
+    }
+
+    /// Appends `identity`'s entry (it replaces an earlier one of the same repository); where
+    /// its line is.
+    pub fn append(&mut self, identity: &str, entry: &RepoReport) -> Result<Span, Error> {
+        let text = JournalLine::text(identity, entry);
+        crate::fault::point();
+        let span = self.lines.append(&text).map_err(|e| self.fail(e))?;
+        if self.path.is_some() && self.synced.elapsed() >= SYNC_EVERY {
+            self.lines.file.sync_data().map_err(|e| self.fail(e))?;
+            self.synced = Instant::now();
+        }
+        Ok(span)
+    }
+
+    /// The entry appended at `span`.
+    pub(super) fn entry_at(&self, span: Span) -> Result<JournalLine, Error> {
+        self.lines.read(span).map_err(|e| self.fail(e))
+    }
+
+    /// Removes the journal's file; what was appended stays readable ([`Journal::entry_at`])
+    /// until the journal is dropped.
+    pub(super) fn remove(&mut self) -> Result<(), Error> {
+        let Some(path) = self.path.take() else {
+            return Ok(());
+        };
+        match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Report {
-                path: self.path,
+                path,
                 message: e.to_string(),
             }),
             _ => Ok(()),
         }
     }
 
-    /// The entries of the journal at `path` in the order they were appended; none when there
-    /// is no journal. A last line without its newline is one a kill cut short, and is dropped;
-    /// any other line that does not parse is an error naming it.
-    fn read(path: &Path) -> Result<Vec<(String, RepoReport)>, Error> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => {
-                return Err(Error::Report {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
-                })
-            }
+    /// Gives `entry` the entries of the journal at `path` in the order they were appended, one
+    /// line at a time; none when there is no journal. A last line without its newline is one a
+    /// kill cut short, and is dropped; any other line that does not parse is an error naming it.
+    pub(super) fn read(
+        path: &Path,
+        entry: &mut dyn FnMut(String, RepoReport) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        use std::io::BufRead;
+        let fail = |message: String| Error::Report {
+            path: path.to_path_buf(),
+            message,
         };
-        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
-        let mut entries = Vec::new();
-        for (i, line) in complete.lines().enumerate() {
-            if line.is_empty() {
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(fail(e.to_string())),
+        };
+        let mut reader = std::io::BufReader::new(file);
+        let mut line = Vec::new();
+        for number in 1.. {
+            line.clear();
+            reader
+                .read_until(b'\n', &mut line)
+                .map_err(|e| fail(e.to_string()))?;
+            let Some(text) = line.strip_suffix(b"\n") else {
+                // The end, or a last line a kill cut short.
+                return Ok(());
+            };
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            if text.is_empty() {
                 continue;
             }
-            let parsed: JournalLine = serde_json::from_str(line).map_err(|e| Error::Report {
-                path: path.to_path_buf(),
-                message: format!(
-                    "line {}: {e} (remove the line, and `--resume` does its repository again)",
-                    i + 1
-                ),
+            let parsed: JournalLine = serde_json::from_slice(text).map_err(|e| {
+                fail(format!(
+                    "line {number}: {e} (remove the line, and `--resume` does its repository again)"
+                ))
             })?;
-            entries.push((parsed.repo, parsed.entry));
+            entry(parsed.repo, parsed.entry)?;
         }
-        Ok(entries)
+        Ok(())
     }
 }
 
@@ -442,22 +673,6 @@ impl Mode {
 
 #[cfg(test)]
 mod tests {
-
-    #[cfg(unix)]
-    #[test]
-    fn a_link_in_the_journals_place_is_refused_and_its_target_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let report = dir.path().join("report.json");
-        let target = dir.path().join("precious.txt");
-        std::fs::write(&target, "keep\n").unwrap();
-        std::os::unix::fs::symlink(&target, Journal::path_of(&report)).unwrap();
-        let err = Report::new(Mode::Upgrade, "svc", None, "b")
-            .start(&report)
-            .err()
-            .expect("refused");
-        assert!(err.to_string().contains("symbolic link"), "{err}");
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
-    }
     use super::*;
 
     fn campaign() -> Report {
@@ -469,53 +684,19 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_journal_is_folded_into_the_report_it_sits_next_to_later_entries_winning() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("report.json");
-        let mut report = campaign();
-        report.repos.insert(
-            "a".into(),
-            RepoReport::new(Outcome::Failed, Some("x".into())),
-        );
-        let mut journal = report.start(&path).unwrap();
-        assert_eq!(
-            Journal::path_of(&path),
-            dir.path().join("report.json.journal")
-        );
-        journal
-            .append("a", &RepoReport::new(Outcome::Upgraded, None))
-            .unwrap();
-        journal
-            .append("b", &RepoReport::new(Outcome::Failed, None))
-            .unwrap();
-        journal
-            .append("b", &RepoReport::new(Outcome::Current, None))
-            .unwrap();
-        // What a kill leaves: the report as it started, and the journal.
-        let read = Report::read(&path).unwrap();
-        assert_eq!(read.repos.len(), 2);
-        assert_eq!(read.repos["a"].outcome, Outcome::Upgraded);
-        assert_eq!(read.repos["b"].outcome, Outcome::Current);
-        // Finished: one report, no journal.
-        report.repos = read.repos.clone();
-        report.finish(&path, journal).unwrap();
-        assert!(!Journal::path_of(&path).exists());
-        assert_eq!(Report::read(&path).unwrap(), report);
+    /// Writes `report` whole, as serde prints it.
+    fn write_whole(path: &Path, report: &Report) {
+        std::fs::write(path, serde_json::to_string_pretty(report).unwrap() + "\n").unwrap();
     }
 
     #[test]
     fn a_line_cut_short_by_a_kill_is_dropped_and_a_damaged_one_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report.json");
-        let mut journal = campaign().start(&path).unwrap();
-        journal
-            .append("a", &RepoReport::new(Outcome::Upgraded, None))
-            .unwrap();
-        drop(journal);
+        write_whole(&path, &campaign());
         let journal_path = Journal::path_of(&path);
-        let whole = std::fs::read_to_string(&journal_path).unwrap();
-        std::fs::write(&journal_path, format!("{whole}{}", &whole[..20])).unwrap();
+        let whole = JournalLine::text("a", &RepoReport::new(Outcome::Upgraded, None));
+        std::fs::write(&journal_path, format!("{whole}\n{}", &whole[..20])).unwrap();
         let read = Report::read(&path).unwrap();
         assert_eq!(read.repos.keys().collect::<Vec<_>>(), ["a"]);
         std::fs::write(&journal_path, format!("{}\n{whole}", &whole[..20])).unwrap();
@@ -528,40 +709,103 @@ mod tests {
     }
 
     #[test]
-    fn the_report_is_written_as_serde_json_prints_it_whole() {
+    fn a_report_is_read_entry_by_entry_in_the_files_order_as_serde_reads_it_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report.json");
         let mut report = campaign();
-        report.write(&path).unwrap();
+        report.to = None;
+        for name in ["b", "a", "c"] {
+            report
+                .repos
+                .insert(name.into(), RepoReport::new(Outcome::Current, None));
+        }
+        write_whole(&path, &report);
+        let mut seen = Vec::new();
+        let read = read_entries(&path, &mut |identity, _| {
+            seen.push(identity);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, ["a", "b", "c"]);
+        assert_eq!(read, report.campaign());
+        assert_eq!(Report::read(&path).unwrap(), report);
+        // `to` may be missing (none), as serde's derive reads an option.
         let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(text, serde_json::to_string_pretty(&report).unwrap() + "\n");
-        let mut entry = RepoReport::new(Outcome::Upgraded, Some("line\nbreak \"quoted\"".into()));
-        entry.projects.push(ProjectVersions {
-            path: "services/a".into(),
-            bundle: "svc".into(),
-            from: "1.0.0".into(),
-            to: "2.0.0".into(),
-        });
-        report.repos.insert("file:///r/a.git".into(), entry.clone());
-        report
-            .repos
-            .insert("/srv/b".into(), RepoReport::new(Outcome::Current, None));
-        report.write(&path).unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(text, serde_json::to_string_pretty(&report).unwrap() + "\n");
+        std::fs::write(&path, text.replace("  \"to\": null,\n", "")).unwrap();
         assert_eq!(Report::read(&path).unwrap(), report);
     }
 
     #[test]
-    fn starting_again_without_resume_empties_an_earlier_journal() {
+    fn a_report_serde_would_refuse_is_refused_naming_what_is_wrong() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report.json");
-        let mut journal = campaign().start(&path).unwrap();
-        journal
-            .append("a", &RepoReport::new(Outcome::Upgraded, None))
-            .unwrap();
-        drop(journal);
-        let _journal = campaign().start(&path).unwrap();
-        assert!(Report::read(&path).unwrap().repos.is_empty());
+        let text = serde_json::to_string_pretty(&campaign()).unwrap();
+        let cases = [
+            (
+                text.replace("\"schema_version\": 1", "\"schema_version\": 2"),
+                "schema_version 2 is not 1, the one this goldpath writes",
+            ),
+            (
+                text.replace("\"bundle\"", "\"bundel\""),
+                "unknown field `bundel`, expected one of",
+            ),
+            (
+                text.replace("  \"bundle\": \"svc\",\n", ""),
+                "missing field `bundle`",
+            ),
+            (
+                text.replace(
+                    "\"mode\": \"upgrade\"",
+                    "\"mode\": \"upgrade\", \"mode\": \"plan\"",
+                ),
+                "duplicate field `mode`",
+            ),
+            (
+                text.replace(
+                    "\"repos\": {}",
+                    "\"repos\": {\"a\": {\"outcome\": \"won\"}}",
+                ),
+                "unknown variant `won`",
+            ),
+            (text.clone() + "{}", "trailing characters"),
+            (
+                text.replace("\"repos\": {}", "\"repos\": []"),
+                "invalid type",
+            ),
+        ];
+        for (text, wanted) in cases {
+            std::fs::write(&path, &text).unwrap();
+            let err = Report::read(&path).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("report {}: ", path.display())) && err.contains(wanted),
+                "{wanted}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_report_of_another_schema_version_is_refused_before_any_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        let mut report = campaign();
+        report.schema_version = 2;
+        report
+            .repos
+            .insert("a".into(), RepoReport::new(Outcome::Current, None));
+        write_whole(&path, &report);
+        let mut entries = 0;
+        let err = read_entries(&path, &mut |_, _| {
+            entries += 1;
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(entries, 0);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "report {}: schema_version 2 is not 1, the one this goldpath writes",
+                path.display()
+            )
+        );
     }
 }

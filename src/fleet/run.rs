@@ -3,6 +3,7 @@
 //! another's), each finished one appended to the report's journal.
 
 use super::checkout::Checkout;
+use super::ledger::Ledger;
 use super::objects::{projects_in, TreeFiles};
 use super::pull_request::{
     self, FileChange, FileKind, PrSettings, ProjectVersions, PullRequestPlan,
@@ -24,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// What a campaign does.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Options {
     pub mode: Mode,
     pub bundle: String,
@@ -43,8 +44,9 @@ pub struct Options {
     pub shard: Option<Shard>,
     /// Where the report is saved after each repository.
     pub report: Option<PathBuf>,
-    /// The report of an earlier run of the same campaign: its finished repositories are skipped.
-    pub resume: Option<(PathBuf, Report)>,
+    /// The report of an earlier run of the same campaign ([`Ledger::read`]): its finished
+    /// repositories are skipped.
+    pub resume: Option<(PathBuf, Ledger)>,
     /// `--pr`: open or update a pull request for each pushed branch.
     pub pull_requests: Option<PrSettings>,
 }
@@ -67,59 +69,50 @@ pub enum Event<'a> {
     },
 }
 
-/// Runs the campaign over `repos`; returns the report (also saved at `options.report`).
-/// `forges` opens the pull requests when `options.pull_requests` asks for them.
+/// Runs the campaign over `repos`; returns its entries (also saved at `options.report`), each
+/// on disk (see [`Ledger`]). `forges` opens the pull requests when `options.pull_requests` asks
+/// for them.
 pub fn run(
     repos: Vec<RepoRef>,
-    options: &Options,
+    mut options: Options,
     forges: Option<&Forges>,
     on_event: &(dyn Fn(Event<'_>) + Sync),
-) -> Result<Report, Error> {
+) -> Result<Ledger, Error> {
     let to = options.to.as_ref().map(ToString::to_string);
-    let mut report = Report::new(options.mode, &options.bundle, to, &options.branch);
-    if let Some((path, earlier)) = &options.resume {
-        let campaign = |r: &Report| {
-            format!(
-                "{} {} to {}, branch {}",
-                r.mode.name(),
-                r.bundle,
-                r.to.as_deref().unwrap_or("newest"),
-                r.branch
-            )
-        };
-        if (earlier.mode, &earlier.bundle, &earlier.to, &earlier.branch)
-            != (report.mode, &report.bundle, &report.to, &report.branch)
-        {
-            return Err(Error::OtherCampaign {
-                path: path.clone(),
-                found: campaign(earlier),
-                wanted: campaign(&report),
-            });
+    let campaign = Report::new(options.mode, &options.bundle, to, &options.branch);
+    let mut ledger = match options.resume.take() {
+        Some((path, earlier)) => {
+            if !earlier.campaign().same_campaign(&campaign) {
+                return Err(Error::OtherCampaign {
+                    path,
+                    found: earlier.campaign().describe_campaign(),
+                    wanted: campaign.describe_campaign(),
+                });
+            }
+            earlier
         }
-        report.repos = earlier.repos.clone();
-    }
+        None => Ledger::new(&campaign),
+    };
+    let options = &options;
     let in_shard: Vec<RepoRef> = repos
         .into_iter()
         .filter(|r| options.shard.is_none_or(|s| r.in_shard(s)))
         .collect();
     let finished = in_shard
         .iter()
-        .filter(|r| report.is_finished(&r.identity))
+        .filter(|r| ledger.is_finished(&r.identity))
         .count();
     let todo: Vec<RepoRef> = in_shard
         .into_iter()
-        .filter(|r| !report.is_finished(&r.identity))
+        .filter(|r| !ledger.is_finished(&r.identity))
         .collect();
     on_event(Event::Planned {
         todo: todo.len(),
         finished,
     });
-    let journal = match &options.report {
-        Some(path) => Some(report.start(path)?),
-        None => None,
-    };
+    ledger.start(options.report.as_deref())?;
     let next = AtomicUsize::new(0);
-    let shared = Mutex::new((report, journal, None::<Error>));
+    let shared = Mutex::new((ledger, None::<Error>));
     let jobs = options.jobs.clamp(1, todo.len().max(1));
     std::thread::scope(|scope| {
         for _ in 0..jobs {
@@ -133,12 +126,9 @@ pub fn run(
                     });
                     let save = |entry: &RepoReport| {
                         let mut guard = shared.lock().unwrap_or_else(|e| e.into_inner());
-                        let (report, journal, failure) = &mut *guard;
-                        report.repos.insert(repo.identity.clone(), entry.clone());
-                        if let Some(journal) = journal {
-                            if let Err(e) = journal.append(&repo.identity, entry) {
-                                failure.get_or_insert(e);
-                            }
+                        let (ledger, failure) = &mut *guard;
+                        if let Err(e) = ledger.record(&repo.identity, entry) {
+                            failure.get_or_insert(e);
                         }
                     };
                     let mut entry = upgrade_repo(repo, options, &mut sources);
@@ -162,14 +152,14 @@ pub fn run(
             });
         }
     });
-    let (report, journal, failure) = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (mut ledger, failure) = shared.into_inner().unwrap_or_else(|e| e.into_inner());
     match failure {
         Some(e) => Err(e),
         None => {
-            if let (Some(path), Some(journal)) = (&options.report, journal) {
-                report.finish(path, journal)?;
+            if let Some(path) = &options.report {
+                ledger.finish(path)?;
             }
-            Ok(report)
+            Ok(ledger)
         }
     }
 }
@@ -356,8 +346,7 @@ fn try_upgrade_repo(
         Outcome::Upgraded
     };
     let to = common_version(&entry.projects);
-    let paths: Vec<String> = upgrades.iter().map(|u| u.versions.path.clone()).collect();
-    entry.pull_request = Some(PullRequestPlan {
+    let mut plan = PullRequestPlan {
         remote_url: opened.remote.as_deref().map(crate::redact::mask_url),
         base_branch: base_branch.clone(),
         branch: options.branch.clone(),
@@ -370,8 +359,12 @@ fn try_upgrade_repo(
             .iter()
             .filter_map(|u| u.release_notes.clone())
             .max_by_key(String::len),
-        resolve: has_conflicts.then(|| pull_request::resolve_hint(&options.branch, &paths)),
-    });
+        resolve: None,
+    };
+    if has_conflicts {
+        plan.resolve = Some(plan.resolve_steps(&options.bundle));
+    }
+    entry.pull_request = Some(plan);
     if options.mode == Mode::Plan {
         let mut detail = format!(
             "would commit {} file(s) on {}",

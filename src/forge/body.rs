@@ -207,23 +207,9 @@ impl PrBody {
                 }
                 out.push('\n');
             }
-            let dirs = self.project_dirs_with_conflicts(&conflicted);
             out.push_str("On your machine, in a clone of this repository:\n\n```sh\n");
-            let _ = writeln!(
-                out,
-                "git fetch origin && git switch {}",
-                shell_word(&self.branch)
-            );
-            out.push_str("# edit the files listed above: keep what you need from both sides, remove the markers\n");
-            if dirs.is_empty() || dirs == ["."] {
-                out.push_str("goldpath upgrade --continue\n");
-            } else {
-                out.push_str("# then, in each project folder with conflicts:\n");
-                for d in &dirs {
-                    let _ = writeln!(out, "(cd {} && goldpath upgrade --continue)", shell_word(d));
-                }
-            }
-            out.push_str("git push\n```\n\n");
+            out.push_str(&self.resolve_steps());
+            out.push_str("```\n\n");
             out.push_str(
                 &"`goldpath upgrade --continue` refuses while a marker is left, and records the \
                  upgrade once they are all gone. Then mark this pull request ready for review.\n\n"
@@ -242,6 +228,33 @@ impl PrBody {
 impl PrBody {
     /// The folders of the projects holding a conflicted file (the deepest project folder a
     /// path is under), in the projects' order; every project's when no file is named.
+    /// The shell lines that resolve the conflicts on a person's machine (the body's `sh` block,
+    /// and the fleet report's `resolve`): switch to the branch, edit the files listed, `goldpath
+    /// upgrade --continue` in each project folder with a conflict, push.
+    pub fn resolve_steps(&self) -> String {
+        let conflicted: Vec<&FileRow> = self
+            .files
+            .iter()
+            .filter(|f| f.kind == FileKind::Conflicted)
+            .collect();
+        let dirs = self.project_dirs_with_conflicts(&conflicted);
+        let mut out = format!(
+            "git fetch origin && git switch {}\n",
+            shell_word(&self.branch)
+        );
+        out.push_str("# edit the files listed above: keep what you need from both sides, remove the markers\n");
+        if dirs.is_empty() || dirs == ["."] {
+            out.push_str("goldpath upgrade --continue\n");
+        } else {
+            out.push_str("# then, in each project folder with conflicts:\n");
+            for d in &dirs {
+                let _ = writeln!(out, "(cd {} && goldpath upgrade --continue)", shell_word(d));
+            }
+        }
+        out.push_str("git push\n");
+        out
+    }
+
     fn project_dirs_with_conflicts(&self, conflicted: &[&FileRow]) -> Vec<&str> {
         let all = || self.projects.iter().map(|p| p.dir.as_str()).collect();
         if conflicted.is_empty() {

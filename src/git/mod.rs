@@ -28,6 +28,7 @@ mod tags;
 pub use commit::{HookFailure, Verify, DEFAULT_AUTHOR};
 pub use diff::{file_diff, file_patch, line_stat, unified_diff};
 pub use first_commit::{init_and_commit, Alongside, FirstCommit, Written};
+pub use pack::pack_name;
 pub use project::{hooks_dir, staged_projects, ProjectRepo};
 pub use remote::cache_dir;
 pub use tags::{Fetch, TagRepo};

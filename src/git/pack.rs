@@ -177,9 +177,28 @@ fn pack_index(entries: &mut [(Oid, u64, u32)], pack_checksum: &[u8; 20]) -> Vec<
     out
 }
 
+/// The name git gives the pack whose bytes are `pack`: its trailing checksum (the last 20
+/// bytes) in lower-case hex, as in `pack-<name>.pack` and `pack-<name>.idx`. For a pack written
+/// by another writer (libgit2's), whose files must be found by that name.
+pub fn pack_name(pack: &[u8]) -> String {
+    pack[pack.len().saturating_sub(20)..]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_packs_name_is_its_trailers_hex_as_finish_gives_it() {
+        let mut pack = Pack::new();
+        pack.add(ObjectType::Blob, b"hello\n").unwrap();
+        let packed = pack.finish();
+        assert_eq!(pack_name(&packed.pack), packed.name);
+        assert_eq!(packed.name.len(), 40);
+    }
 
     #[test]
     fn libgit2_indexes_a_pack_and_reads_every_object_back() {
