@@ -95,15 +95,16 @@ impl Reader {
             }
         }
         let object = self.inflated()?;
-        // `blob <size>\0<content>`, and the id is the SHA-1 of all of it.
+        // `blob <size>\0<content>`, and the id is the SHA-1 of all of it, hashed as libgit2
+        // hashes it (with its check for SHA-1 collision attacks, which refuses a crafted object
+        // as an error: left to libgit2 here, it reports it as before).
         let nul = object.iter().position(|&b| b == 0)?;
         let size: usize = std::str::from_utf8(object[..nul].strip_prefix(b"blob ")?)
             .ok()?
             .parse()
             .ok()?;
-        if object.len() - nul - 1 != size
-            || sha1_smol::Sha1::from(&object).digest().bytes()[..] != *id.as_bytes()
-        {
+        let content = &object[nul + 1..];
+        if content.len() != size || Oid::hash_object(git2::ObjectType::Blob, content).ok()? != id {
             return None;
         }
         let mut content = object;
