@@ -8,9 +8,11 @@
 //! that was half of `new`'s system calls (issue #16). Here each file is opened, read and closed
 //! (three calls), inflated and checked against its id, on two threads.
 //!
-//! Nothing is decided here that libgit2 would decide differently: an object that is not a loose
-//! file under `objects/` (packed, in an alternate), or whose file does not inflate to a blob of
-//! the id it is named by, is left to libgit2, which reads it or reports it as before.
+//! What is not a loose file under `objects/` (packed, in an alternate, unreadable) is left to
+//! libgit2, which reads it or reports it as before. A loose file that does not hold the blob it
+//! is named for (cut short, not zlib, another object, another content) is reported here: libgit2
+//! never returns from inflating a loose object cut short (seen with the vendored libgit2 1.9, on
+//! a file truncated to half its size: `new` hung).
 
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::Oid;
@@ -21,9 +23,20 @@ use std::path::{Path, PathBuf};
 /// Below this many blobs one thread reads them all: a thread costs more than it saves.
 const PARALLEL_FROM: usize = 64;
 
-/// The content of each blob of `ids` that is a loose object under `objects` (the repository's
-/// `objects/` folder), in order; `None` for one that is not (or not readable as one).
-pub fn read_blobs(objects: &Path, ids: &[Oid]) -> Vec<Option<Vec<u8>>> {
+/// What reading one blob as a loose object found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Loose {
+    /// Its content, checked against its id.
+    Blob(Vec<u8>),
+    /// No loose file of it could be read: it is for libgit2 to read or refuse.
+    NotLoose,
+    /// Its file, at `path`, does not hold it, for the reason `why`.
+    Damaged { path: PathBuf, why: &'static str },
+}
+
+/// Each blob of `ids` as a loose object under `objects` (the repository's `objects/` folder),
+/// in order.
+pub fn read_blobs(objects: &Path, ids: &[Oid]) -> Vec<Loose> {
     if ids.len() < PARALLEL_FROM {
         let mut reader = Reader::new(objects);
         return ids.iter().map(|id| reader.blob(*id)).collect();
@@ -40,7 +53,7 @@ pub fn read_blobs(objects: &Path, ids: &[Oid]) -> Vec<Option<Vec<u8>>> {
         match helper.join() {
             Ok(rest) => out.extend(rest),
             // A panic on the helper (none is expected) leaves its half to libgit2.
-            Err(_) => out.resize(ids.len(), None),
+            Err(_) => out.resize_with(ids.len(), || Loose::NotLoose),
         }
         out
     })
@@ -69,47 +82,81 @@ impl Reader {
         }
     }
 
-    /// The content of the loose blob `id`, or `None` when it is not one.
-    fn blob(&mut self, id: Oid) -> Option<Vec<u8>> {
+    /// The loose blob `id`.
+    fn blob(&mut self, id: Oid) -> Loose {
         let hex = id.to_string();
-        if hex.len() != 40 {
-            return None;
-        }
         self.path.pop();
         self.path.pop();
         self.path.push(&hex[..2]);
         self.path.push(&hex[2..]);
-        let mut file = File::open(&self.path).ok()?;
+        let Ok(mut file) = File::open(&self.path) else {
+            return Loose::NotLoose;
+        };
         self.filled = 0;
+        if !self.read_on(&mut file) {
+            return Loose::NotLoose;
+        }
+        let damaged = |path: &Path, why| Loose::Damaged {
+            path: path.to_path_buf(),
+            why,
+        };
+        let object = loop {
+            match self.inflated() {
+                Some(object) => break object,
+                // Read to the end first: a file system may have read less than there was.
+                None => {
+                    let before = self.filled;
+                    if !(self.read_on(&mut file) && self.filled > before) {
+                        return damaged(&self.path, "it is not one whole zlib stream (cut short?)");
+                    }
+                }
+            }
+        };
+        // `blob <size>\0<content>`, and the id is the SHA-1 of all of it, hashed as libgit2
+        // hashes it (with its check for SHA-1 collision attacks, which refuses a crafted object).
+        let Some(nul) = object.iter().position(|&b| b == 0) else {
+            return damaged(&self.path, "it has no object header");
+        };
+        let size = object[..nul]
+            .strip_prefix(b"blob ")
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .and_then(|s| s.parse::<usize>().ok());
+        let content = &object[nul + 1..];
+        if size.is_none() {
+            return damaged(&self.path, "it holds another kind of object than a blob");
+        }
+        if size != Some(content.len()) {
+            return damaged(&self.path, "its content is not the size its header says");
+        }
+        if Oid::hash_object(git2::ObjectType::Blob, content).ok() != Some(id) {
+            return damaged(
+                &self.path,
+                "its content does not hash to the id it is named by",
+            );
+        }
+        let mut content = object;
+        content.drain(..=nul);
+        Loose::Blob(content)
+    }
+
+    /// Reads on from `file` into `deflated`, after its first `filled` bytes; false when a read
+    /// fails.
+    fn read_on(&mut self, file: &mut File) -> bool {
         loop {
             if self.filled == self.deflated.len() {
                 self.deflated.resize(self.deflated.len() * 2, 0);
             }
-            let n = file.read(&mut self.deflated[self.filled..]).ok()?;
+            let Ok(n) = file.read(&mut self.deflated[self.filled..]) else {
+                return false;
+            };
             self.filled += n;
             // A read that leaves room is at the end of the file (Linux reads a regular file
             // whole up to the room given): no second `read` to be told so. Were it not the
-            // end, the zlib stream would be cut short, and the object left to libgit2.
+            // end, the zlib stream would be cut short, and `blob` reads on.
             if n == 0 || self.filled < self.deflated.len() {
-                break;
+                return true;
             }
         }
-        let object = self.inflated()?;
-        // `blob <size>\0<content>`, and the id is the SHA-1 of all of it, hashed as libgit2
-        // hashes it (with its check for SHA-1 collision attacks, which refuses a crafted object
-        // as an error: left to libgit2 here, it reports it as before).
-        let nul = object.iter().position(|&b| b == 0)?;
-        let size: usize = std::str::from_utf8(object[..nul].strip_prefix(b"blob ")?)
-            .ok()?
-            .parse()
-            .ok()?;
-        let content = &object[nul + 1..];
-        if content.len() != size || Oid::hash_object(git2::ObjectType::Blob, content).ok()? != id {
-            return None;
-        }
-        let mut content = object;
-        content.drain(..=nul);
-        Some(content)
     }
 
     /// The object's bytes: `deflated` inflated whole, or `None` if it is not one zlib stream.
@@ -140,7 +187,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_loose_blobs_as_libgit2_does_and_leaves_the_rest_to_it() {
+    fn reads_loose_blobs_reports_damaged_ones_and_leaves_the_rest_to_libgit2() {
         let tmp = tempfile::tempdir().unwrap();
         let repo = git2::Repository::init(tmp.path()).unwrap();
         let objects = tmp.path().join(".git/objects");
@@ -156,35 +203,47 @@ mod tests {
         let ids: Vec<Oid> = contents.iter().map(|c| repo.blob(c).unwrap()).collect();
         for read in [read_blobs(&objects, &ids), read_blobs(&objects, &ids[..4])] {
             for (i, got) in read.iter().enumerate() {
-                assert_eq!(got.as_deref(), Some(&contents[i][..]), "blob {i}");
+                assert_eq!(got, &Loose::Blob(contents[i].clone()), "blob {i}");
             }
         }
 
-        // Not loose (missing), a tree, a corrupt file, a file that is not zlib, and a blob whose
-        // file holds another blob: each is left to libgit2 (None), the others still read.
+        // Not loose (missing) is left to libgit2; a tree where a blob is named, a file cut
+        // short, a file that is not zlib, and a blob whose file holds another blob are damaged;
+        // the others still read.
         let missing = Oid::from_str("1234567890123456789012345678901234567890").unwrap();
         let tree = repo.treebuilder(None).unwrap().write().unwrap();
         let path_of = |id: Oid| {
             let hex = id.to_string();
             objects.join(&hex[..2]).join(&hex[2..])
         };
-        let corrupt = repo.blob(b"to be truncated").unwrap();
-        let bytes = std::fs::read(path_of(corrupt)).unwrap();
-        set_writable(&path_of(corrupt));
-        std::fs::write(path_of(corrupt), &bytes[..bytes.len() - 3]).unwrap();
+        let cut = repo.blob(b"to be cut short").unwrap();
+        let bytes = std::fs::read(path_of(cut)).unwrap();
+        set_writable(&path_of(cut));
+        std::fs::write(path_of(cut), &bytes[..bytes.len() / 2]).unwrap();
         let not_zlib = repo.blob(b"to be replaced").unwrap();
         set_writable(&path_of(not_zlib));
         std::fs::write(path_of(not_zlib), b"blob 3\0abc").unwrap();
         let swapped = repo.blob(b"to be swapped").unwrap();
         set_writable(&path_of(swapped));
         std::fs::copy(path_of(ids[1]), path_of(swapped)).unwrap();
-        let read = read_blobs(
-            &objects,
-            &[missing, tree, corrupt, ids[1], not_zlib, swapped],
-        );
+        let read = read_blobs(&objects, &[missing, tree, cut, ids[1], not_zlib, swapped]);
+        let damaged = |id: Oid, why| Loose::Damaged {
+            path: path_of(id),
+            why,
+        };
         assert_eq!(
             read,
-            [None, None, None, Some(b"hello\n".to_vec()), None, None]
+            [
+                Loose::NotLoose,
+                damaged(tree, "it holds another kind of object than a blob"),
+                damaged(cut, "it is not one whole zlib stream (cut short?)"),
+                Loose::Blob(b"hello\n".to_vec()),
+                damaged(not_zlib, "it is not one whole zlib stream (cut short?)"),
+                damaged(
+                    swapped,
+                    "its content does not hash to the id it is named by"
+                ),
+            ]
         );
     }
 

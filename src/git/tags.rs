@@ -191,18 +191,26 @@ impl TagRepo {
         // error when it comes first in the tree.
         let ids: Vec<git2::Oid> = blobs.iter().map(|b| b.id).collect();
         let read = super::loose::read_blobs(&self.repo.path().join("objects"), &ids);
-        for (blob, bytes) in blobs.into_iter().zip(read) {
-            let bytes = match bytes {
-                Some(bytes) => bytes,
-                None => self
+        for (blob, read) in blobs.into_iter().zip(read) {
+            let reading = |message: String| Error::Git {
+                context: format!("reading {}", blob.path),
+                message,
+            };
+            let bytes = match read {
+                super::loose::Loose::Blob(bytes) => bytes,
+                super::loose::Loose::NotLoose => self
                     .repo
                     .find_blob(blob.id)
-                    .map_err(|e| Error::Git {
-                        context: format!("reading {}", blob.path),
-                        message: e.message().to_string(),
-                    })?
+                    .map_err(|e| reading(e.message().to_string()))?
                     .content()
                     .to_vec(),
+                super::loose::Loose::Damaged { path, why } => {
+                    return Err(reading(format!(
+                        "the object {} in {} is damaged: {why}; `git fsck` in that repository lists what is damaged, and a fresh clone of it repairs it",
+                        blob.id,
+                        path.display()
+                    )))
+                }
             };
             out.insert(
                 blob.rel,
