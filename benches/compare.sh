@@ -20,6 +20,7 @@ KICKSTART_VERSION=0.6.0
 RUNS=${RUNS:-15}           # timed runs of fast commands (new, check, upgrade at 23 files)
 SLOW_RUNS=${SLOW_RUNS:-5}  # timed runs at 23+EXTRA files (copier takes seconds there)
 WARMUP=${WARMUP:-2}
+# ONLY_NEW=1: section 1 alone (no upgrade or check, and no projects made for them).
 EXTRA=${EXTRA:-1000}
 if [[ ${1:-} == --quick ]]; then RUNS=5; SLOW_RUNS=3; WARMUP=1; fi
 
@@ -149,6 +150,7 @@ local_edits() { # DIR
   git -C "$1" commit -qam "local edits"
 }
 for n in 23 "$EXTRA"; do
+  [[ -n ${ONLY_NEW:-} ]] && break
   quietly "$W/proj.log" gp_new "$W/proj/goldpath-$n" "$n" 1.0.0
   local_edits "$W/proj/goldpath-$n"
   quietly "$W/proj.log" copier_copy "$W/proj/copier-$n" "$n" 1.0.0
@@ -161,7 +163,7 @@ done
 # leaves, in the tree or in .git, is gone): `restore DIR` prints that untimed prepare step. The copy
 # has new inodes, so the index is refreshed, as it is in a checkout someone works in; otherwise
 # every tool would re-hash every file to find it unchanged.
-for p in "$W"/proj/*; do cp -a "$p" "$p.pristine"; done
+for p in "$W"/proj/*; do [[ -d $p ]] && cp -a "$p" "$p.pristine"; done
 restore() { echo "rm -rf '$1' && cp -a '$1.pristine' '$1' && git -C '$1' update-index -q --refresh"; }
 
 # Which of goldpath's commands exist yet, and their flags.
@@ -207,7 +209,9 @@ python3 "$BENCHES/timing.py" run --results "$RESULTS" --group "new-$EXTRA" --run
 # ---------------------------------------------------------------------------------------------
 say "2. upgrade v1.0.0 -> v2.0.0 after local edits"
 UPGRADE_ROWS=()
-if has_cmd upgrade; then
+if [[ -n ${ONLY_NEW:-} ]]; then
+  note "SKIPPED (ONLY_NEW)"
+elif has_cmd upgrade; then
   GP_UPGRADE_FLAGS="--to 2.0.0$(flag_if_known upgrade --defaults)$(flag_if_known upgrade --no-input)"
   note "goldpath upgrade DIR $GP_UPGRADE_FLAGS"
   # One untimed run of each, to check the outcome and keep it for the report.
@@ -241,7 +245,9 @@ fi
 # ---------------------------------------------------------------------------------------------
 say "3. check (the edited v1.0.0 projects; v2.0.0 is available)"
 CHECK_ROWS=()
-if has_cmd check; then
+if [[ -n ${ONLY_NEW:-} ]]; then
+  note "SKIPPED (ONLY_NEW)"
+elif has_cmd check; then
   for n in 23 "$EXTRA"; do
     python3 "$BENCHES/timing.py" run --results "$RESULTS" --group "check-$n" \
       --runs "$([[ $n == 23 ]] && echo "$RUNS" || echo "$SLOW_RUNS")" --warmup "$WARMUP" \

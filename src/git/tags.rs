@@ -80,16 +80,26 @@ impl TagRepo {
         })
     }
 
-    /// Every tag with the commit it points at (annotated tags peeled).
+    /// Every tag with the commit it points at (annotated tags peeled). Each tag's ref is read
+    /// once, as it is listed (listing the names and resolving each name again read every loose
+    /// ref file three times over).
     pub fn tags(&self) -> Result<Vec<(String, String)>, Error> {
-        let names = self.repo.tag_names(None).map_err(err("listing tags"))?;
+        let refs = self
+            .repo
+            .references_glob("refs/tags/*")
+            .map_err(err("listing tags"))?;
         let mut out = Vec::new();
-        for name in names.iter().flatten().flatten() {
-            let obj = self
-                .repo
-                .revparse_single(&format!("refs/tags/{name}"))
-                .map_err(err(format!("tag {name}")))?;
-            if let Ok(commit) = obj.peel_to_commit() {
+        for reference in refs {
+            let reference = reference.map_err(err("listing tags"))?;
+            // A name that is not UTF-8 is not a version.
+            let Some(name) = reference
+                .name()
+                .ok()
+                .and_then(|n| n.strip_prefix("refs/tags/"))
+            else {
+                continue;
+            };
+            if let Ok(commit) = reference.peel_to_commit() {
                 out.push((name.to_string(), commit.id().to_string()));
             }
         }
