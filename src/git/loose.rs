@@ -28,8 +28,9 @@ const PARALLEL_FROM: usize = 64;
 pub enum Loose {
     /// Its content, checked against its id.
     Blob(Vec<u8>),
-    /// No loose file of it could be read: it is for libgit2 to read or refuse.
-    NotLoose,
+    /// No loose file of it could be read (it is packed, in an alternate, or unreadable): it is
+    /// for libgit2 to read or refuse.
+    Elsewhere,
     /// Its file, at `path`, does not hold it, for the reason `why`.
     Damaged { path: PathBuf, why: &'static str },
 }
@@ -53,7 +54,7 @@ pub fn read_blobs(objects: &Path, ids: &[Oid]) -> Vec<Loose> {
         match helper.join() {
             Ok(rest) => out.extend(rest),
             // A panic on the helper (none is expected) leaves its half to libgit2.
-            Err(_) => out.resize_with(ids.len(), || Loose::NotLoose),
+            Err(_) => out.resize_with(ids.len(), || Loose::Elsewhere),
         }
         out
     })
@@ -90,11 +91,11 @@ impl Reader {
         self.path.push(&hex[..2]);
         self.path.push(&hex[2..]);
         let Ok(mut file) = File::open(&self.path) else {
-            return Loose::NotLoose;
+            return Loose::Elsewhere;
         };
         self.filled = 0;
         if !self.read_on(&mut file) {
-            return Loose::NotLoose;
+            return Loose::Elsewhere;
         }
         let damaged = |path: &Path, why| Loose::Damaged {
             path: path.to_path_buf(),
@@ -234,7 +235,7 @@ mod tests {
         assert_eq!(
             read,
             [
-                Loose::NotLoose,
+                Loose::Elsewhere,
                 damaged(tree, "it holds another kind of object than a blob"),
                 damaged(cut, "it is not one whole zlib stream (cut short?)"),
                 Loose::Blob(b"hello\n".to_vec()),

@@ -208,7 +208,7 @@ impl TagRepo {
             };
             let bytes = match read {
                 super::loose::Loose::Blob(bytes) => bytes,
-                super::loose::Loose::NotLoose => self
+                super::loose::Loose::Elsewhere => self
                     .repo
                     .find_blob(blob.id)
                     .map_err(|e| reading(e.message().to_string()))?
