@@ -20,6 +20,7 @@ KICKSTART_VERSION=0.6.0
 RUNS=${RUNS:-15}           # timed runs of fast commands (new, check, upgrade at 23 files)
 SLOW_RUNS=${SLOW_RUNS:-5}  # timed runs at 23+EXTRA files (copier takes seconds there)
 WARMUP=${WARMUP:-2}
+# ONLY_NEW=1: section 1 alone (no upgrade or check, and no projects made for them).
 EXTRA=${EXTRA:-1000}
 if [[ ${1:-} == --quick ]]; then RUNS=5; SLOW_RUNS=3; WARMUP=1; fi
 
@@ -149,6 +150,7 @@ local_edits() { # DIR
   git -C "$1" commit -qam "local edits"
 }
 for n in 23 "$EXTRA"; do
+  [[ -n ${ONLY_NEW:-} ]] && break
   quietly "$W/proj.log" gp_new "$W/proj/goldpath-$n" "$n" 1.0.0
   local_edits "$W/proj/goldpath-$n"
   quietly "$W/proj.log" copier_copy "$W/proj/copier-$n" "$n" 1.0.0
@@ -161,7 +163,7 @@ done
 # leaves, in the tree or in .git, is gone): `restore DIR` prints that untimed prepare step. The copy
 # has new inodes, so the index is refreshed, as it is in a checkout someone works in; otherwise
 # every tool would re-hash every file to find it unchanged.
-for p in "$W"/proj/*; do cp -a "$p" "$p.pristine"; done
+for p in "$W"/proj/*; do [[ -d $p ]] && cp -a "$p" "$p.pristine"; done
 restore() { echo "rm -rf '$1' && cp -a '$1.pristine' '$1' && git -C '$1' update-index -q --refresh"; }
 
 # Which of goldpath's commands exist yet, and their flags.
@@ -174,12 +176,12 @@ files() { [[ $1 == 23 ]] && echo "23 files" || echo "23+$1 files"; }
 say "1. new"
 O=$W/out
 NEW_CASES=(
-  --case "goldpath new ref-23" "rm -rf $O/g" "$GP new reference-service $O/g --from file://$W/tpl/gp-23 --version 1.0.0 --defaults --no-input --set service_name=orders-api"
-  --case "goldpath new ref-23 --no-commit" "rm -rf $O/gn" "$GP new reference-service $O/gn --from file://$W/tpl/gp-23 --version 1.0.0 --defaults --no-input --set service_name=orders-api --no-commit"
-  --case "copier copy ref-23" "rm -rf $O/c" "$COPIER copy --quiet --defaults --vcs-ref v1.0.0 -d service_name=orders-api $W/tpl/copier-23 $O/c"
+  --case "goldpath new ref-23" "rm -rf {OUT}" "$GP new reference-service {OUT} --from file://$W/tpl/gp-23 --version 1.0.0 --defaults --no-input --set service_name=orders-api"
+  --case "goldpath new ref-23 --no-commit" "rm -rf {OUT}" "$GP new reference-service {OUT} --from file://$W/tpl/gp-23 --version 1.0.0 --defaults --no-input --set service_name=orders-api --no-commit"
+  --case "copier copy ref-23" "rm -rf {OUT}" "$COPIER copy --quiet --defaults --vcs-ref v1.0.0 -d service_name=orders-api $W/tpl/copier-23 {OUT}"
 )
 if [[ -n $KICKSTART ]]; then
-  NEW_CASES+=(--case "kickstart ref-23" "rm -rf $O/k" "$KICKSTART $W/tpl/kickstart-23 -o $O/k -i $W/tpl/kickstart-23/answers.json")
+  NEW_CASES+=(--case "kickstart ref-23" "rm -rf {OUT}" "$KICKSTART $W/tpl/kickstart-23 -o {OUT} -i $W/tpl/kickstart-23/answers.json")
 else
   SKIPS+=(--skip "new ref-23 vs kickstart|kickstart not installed (NO_KICKSTART set or install failed)")
 fi
@@ -190,24 +192,31 @@ elif ! err=$("$GP" new rust-service "$O/rs-trial" --defaults --no-input --set se
   SKIPS+=(--skip "new rust-service (builtin) vs copier|goldpath new rust-service failed: $(echo "$err" | head -n1)")
 else
   note "rust-service: $(find "$O/rs-trial" -type f -not -path '*/.git/*' | wc -l) files"
-  NEW_CASES+=(--case "goldpath new rust-service" "rm -rf $O/r" "$GP new rust-service $O/r --defaults --no-input --set service_name=orders-api")
+  NEW_CASES+=(--case "goldpath new rust-service" "rm -rf {OUT}" "$GP new rust-service {OUT} --defaults --no-input --set service_name=orders-api")
   RUST_SERVICE_ROW=(--row "new rust-service (builtin) vs copier ref-23|goldpath new rust-service|copier copy ref-23|30")
 fi
-python3 "$BENCHES/timing.py" run --results "$RESULTS" --group new-23 --runs "$RUNS" --warmup "$WARMUP" "${NEW_CASES[@]}"
+# The cases take turns at the output folders (timing.py --out-dirs): on ext4 what creating files
+# costs depends on the folder (see benches/README.md), so no tool keeps the cheap one.
+out_dirs() { local n=$(( $1 / 4 )) i d=(); for (( i = 0; i < n; i++ )); do d+=("$O/o$i"); done; local IFS=,; echo "${d[*]}"; }
+python3 "$BENCHES/timing.py" run --results "$RESULTS" --group new-23 --runs "$RUNS" --warmup "$WARMUP" \
+  --out-dirs "$(out_dirs ${#NEW_CASES[@]})" "${NEW_CASES[@]}"
 # At 23+EXTRA files kickstart and `new --no-commit` run in the same alternation (issue #16: `new`
 # with its commit no slower than kickstart without one, at both sizes).
 NEW_EXTRA_CASES=(
-  --case "goldpath new ref-$EXTRA" "rm -rf $O/g" "$GP new reference-service $O/g --from file://$W/tpl/gp-$EXTRA --version 1.0.0 --defaults --no-input --set service_name=orders-api"
-  --case "goldpath new ref-$EXTRA --no-commit" "rm -rf $O/gn" "$GP new reference-service $O/gn --from file://$W/tpl/gp-$EXTRA --version 1.0.0 --defaults --no-input --set service_name=orders-api --no-commit"
-  --case "copier copy ref-$EXTRA" "rm -rf $O/c" "$COPIER copy --quiet --defaults --vcs-ref v1.0.0 -d service_name=orders-api $W/tpl/copier-$EXTRA $O/c"
+  --case "goldpath new ref-$EXTRA" "rm -rf {OUT}" "$GP new reference-service {OUT} --from file://$W/tpl/gp-$EXTRA --version 1.0.0 --defaults --no-input --set service_name=orders-api"
+  --case "goldpath new ref-$EXTRA --no-commit" "rm -rf {OUT}" "$GP new reference-service {OUT} --from file://$W/tpl/gp-$EXTRA --version 1.0.0 --defaults --no-input --set service_name=orders-api --no-commit"
+  --case "copier copy ref-$EXTRA" "rm -rf {OUT}" "$COPIER copy --quiet --defaults --vcs-ref v1.0.0 -d service_name=orders-api $W/tpl/copier-$EXTRA {OUT}"
 )
-[[ -n $KICKSTART ]] && NEW_EXTRA_CASES+=(--case "kickstart ref-$EXTRA" "rm -rf $O/k" "$KICKSTART $W/tpl/kickstart-$EXTRA -o $O/k -i $W/tpl/kickstart-$EXTRA/answers.json")
-python3 "$BENCHES/timing.py" run --results "$RESULTS" --group "new-$EXTRA" --runs "$SLOW_RUNS" --warmup 1 "${NEW_EXTRA_CASES[@]}"
+[[ -n $KICKSTART ]] && NEW_EXTRA_CASES+=(--case "kickstart ref-$EXTRA" "rm -rf {OUT}" "$KICKSTART $W/tpl/kickstart-$EXTRA -o {OUT} -i $W/tpl/kickstart-$EXTRA/answers.json")
+python3 "$BENCHES/timing.py" run --results "$RESULTS" --group "new-$EXTRA" --runs "$SLOW_RUNS" --warmup 1 \
+  --out-dirs "$(out_dirs ${#NEW_EXTRA_CASES[@]})" "${NEW_EXTRA_CASES[@]}"
 
 # ---------------------------------------------------------------------------------------------
 say "2. upgrade v1.0.0 -> v2.0.0 after local edits"
 UPGRADE_ROWS=()
-if has_cmd upgrade; then
+if [[ -n ${ONLY_NEW:-} ]]; then
+  note "SKIPPED (ONLY_NEW)"
+elif has_cmd upgrade; then
   GP_UPGRADE_FLAGS="--to 2.0.0$(flag_if_known upgrade --defaults)$(flag_if_known upgrade --no-input)"
   note "goldpath upgrade DIR $GP_UPGRADE_FLAGS"
   # One untimed run of each, to check the outcome and keep it for the report.
@@ -241,7 +250,9 @@ fi
 # ---------------------------------------------------------------------------------------------
 say "3. check (the edited v1.0.0 projects; v2.0.0 is available)"
 CHECK_ROWS=()
-if has_cmd check; then
+if [[ -n ${ONLY_NEW:-} ]]; then
+  note "SKIPPED (ONLY_NEW)"
+elif has_cmd check; then
   for n in 23 "$EXTRA"; do
     python3 "$BENCHES/timing.py" run --results "$RESULTS" --group "check-$n" \
       --runs "$([[ $n == 23 ]] && echo "$RUNS" || echo "$SLOW_RUNS")" --warmup "$WARMUP" \

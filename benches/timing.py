@@ -7,7 +7,13 @@
                   [--skip 'TITLE|REASON'] ...
 
 `run` times the cases of a group in alternation (round i runs every case once, in an order that
-rotates each round), so load from other processes on the machine hits every tool alike. Before
+rotates each round), so load from other processes on the machine hits every tool alike. With
+`--out-dirs D1,D2,...` (one per case), `{OUT}` in a case's PREPARE and COMMAND is a folder that
+rotates among the cases too: in round i case k writes to D[(k + i) % n]. On ext4 the time to
+create files depends on the folder they go in (the inode allocator skips inodes deleted in the
+last seconds in that folder's block group, see benches/README.md): at 23 files, in one run, the
+same binary's `new --no-commit` took 10.9 ms of CPU in its folder and `new` (more work) 5.7 ms
+in another. Rotating gives every tool every folder alike. Before
 each timed command its PREPARE shell snippet runs, untimed (e.g. delete the output folder, or
 `git reset --hard` the project to upgrade). COMMAND is split with shlex and executed directly,
 no shell, its output discarded; wall time and the child's CPU time (user + sys, from wait4) are
@@ -46,20 +52,27 @@ def run_once(prepare, argv):
 
 
 def cmd_run(a):
-    cases = [(label, prep, shlex.split(cmd)) for label, prep, cmd in a.case]
+    dirs = a.out_dirs.split(",") if a.out_dirs else []
+    if dirs and len(dirs) != len(a.case):
+        sys.exit(f"--out-dirs gives {len(dirs)} folders for {len(a.case)} cases")
+    cases = [(label, prep, cmd) for label, prep, cmd in a.case]
     expected = {}
     dead = {}
     samples = {label: [] for label, _, _ in cases}
+    labels = [label for label, _, _ in cases]
     total = a.warmup + a.runs
     print(f"  [{a.group}] {len(cases)} case(s), {a.warmup} warm-up + {a.runs} timed runs each, alternating",
           flush=True)
     for i in range(total):
         k = i % len(cases)
-        for label, prep, argv in cases[k:] + cases[:k]:
+        for label, prep, cmd in cases[k:] + cases[:k]:
             if label in dead:
                 continue
+            if dirs:
+                out = dirs[(labels.index(label) + i) % len(dirs)]
+                prep, cmd = prep.replace("{OUT}", out), cmd.replace("{OUT}", out)
             try:
-                wall, cpu, rc, tail = run_once(prep, argv)
+                wall, cpu, rc, tail = run_once(prep, shlex.split(cmd))
             except (subprocess.CalledProcessError, OSError) as e:
                 dead[label] = f"prepare/exec failed: {e}"
                 continue
@@ -155,6 +168,7 @@ def main():
     r.add_argument("--runs", type=int, default=10)
     r.add_argument("--warmup", type=int, default=2)
     r.add_argument("--case", nargs=3, action="append", required=True, metavar=("LABEL", "PREPARE", "COMMAND"))
+    r.add_argument("--out-dirs", default="", help="comma-separated folders, one per case, rotated as {OUT}")
     t = sub.add_parser("table")
     t.add_argument("--results", required=True)
     t.add_argument("--row", action="append", default=[])

@@ -362,17 +362,7 @@ where
                 source,
             })?;
         let staged = staging.path();
-        let (written, along) = match alongside {
-            None => (write_fresh(staged, tree), None),
-            Some(job) => std::thread::scope(|scope| {
-                let helper = scope.spawn(|| job(staged));
-                let written = write_fresh(staged, tree);
-                let along = helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (written, Some(along))
-            }),
-        };
+        let (written, along) = write_fresh(staged, tree, alongside);
         // Named by where the file was going, not by the staging folder that disappears.
         written.map_err(|e| match e {
             Error::Write { path, source } => Error::Write {
@@ -513,11 +503,78 @@ fn move_entries(from: &Path, to: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes `tree` into the empty folder `root`: each folder is made once (not once per file) and
-/// a mode is set only where a file is executable, which matters at thousands of files.
-fn write_fresh(root: &Path, tree: &Tree) -> Result<(), Error> {
-    // Every folder once, each after its parent (a parent's path sorts before its children's),
-    // with one `mkdir` and no `stat`: `root` is a new empty folder, so nothing is in the way.
+/// Below this many files one thread writes them all: a second costs more than it saves.
+const SHARED_WRITE_FROM: usize = 64;
+
+/// Files a thread takes at a time from those left to write.
+const WRITE_CHUNK: usize = 16;
+
+/// Writes `tree` into the empty folder `root` (each folder made once, not once per file, and a
+/// mode set only where a file is executable, which matters at thousands of files), and runs
+/// `alongside` on a second thread meanwhile; returns both results.
+///
+/// The files are written by both threads (the second once `alongside` is done, or from the
+/// start without it), each taking the next few files left: creating files is most of `new`'s
+/// time (issue #16), and the kernel creates them, and copies their bytes, on both cores at once.
+/// Whatever fails, both threads have ended when this returns; a failed write stops the other
+/// thread's writes too, and the error is that of the first file in the tree's order that failed.
+fn write_fresh<A, E, J>(
+    root: &Path,
+    tree: &Tree,
+    alongside: Option<J>,
+) -> (Result<(), Error>, Option<Result<A, E>>)
+where
+    A: Send,
+    E: Send,
+    J: FnOnce(&Path) -> Result<A, E> + Send,
+{
+    let files: Vec<(&RelPath, &File)> = tree.iter().collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let share = files.len() >= SHARED_WRITE_FROM;
+    let (files, next) = (&files, &next);
+    std::thread::scope(|scope| {
+        let (folders_made, made) = std::sync::mpsc::channel::<bool>();
+        let helper = alongside.map(|job| {
+            scope.spawn(move || {
+                let along = job(root);
+                // The files wait for their folders, made on the other thread.
+                let helped = match share && made.recv() == Ok(true) {
+                    true => write_files(root, files, next),
+                    false => Ok(()),
+                };
+                (helped, Some(along))
+            })
+        });
+        let mut written = make_folders(root, tree);
+        let _ = folders_made.send(written.is_ok());
+        let second = match (&helper, share, &written) {
+            (None, true, Ok(())) => {
+                Some(scope.spawn(move || (write_files(root, files, next), None)))
+            }
+            _ => None,
+        };
+        if written.is_ok() {
+            written = write_files(root, files, next);
+        }
+        let (helped, along) = match helper.or(second) {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => (Ok(()), None),
+        };
+        let written = match (written, helped) {
+            (Err((i, e)), Err((j, _))) if i < j => Err(e),
+            (_, Err((_, e))) | (Err((_, e)), Ok(())) => Err(e),
+            (Ok(()), Ok(())) => Ok(()),
+        };
+        (written, along)
+    })
+}
+
+/// Makes every folder of `tree` under the empty folder `root`, each after its parent (a
+/// parent's path sorts before its children's), with one `mkdir` and no `stat`: `root` is new,
+/// so nothing is in the way.
+fn make_folders(root: &Path, tree: &Tree) -> Result<(), (usize, Error)> {
     let dirs: std::collections::BTreeSet<&str> = tree
         .keys()
         .flat_map(|p| {
@@ -527,13 +584,35 @@ fn write_fresh(root: &Path, tree: &Tree) -> Result<(), Error> {
         .collect();
     for dir in dirs {
         let abs = root.join(dir);
-        fs::create_dir(&abs).map_err(|source| Error::Write { path: abs, source })?;
-    }
-    for (path, file) in tree {
-        let abs = path.under(root);
-        write_new_file(&abs, file).map_err(|source| Error::Write { path: abs, source })?;
+        // Before every file in the tree's order.
+        fs::create_dir(&abs).map_err(|source| (0, Error::Write { path: abs, source }))?;
     }
     Ok(())
+}
+
+/// Writes the files of `files` not yet taken, [`WRITE_CHUNK`] at a time, until none is left;
+/// on a failure, takes the rest so the other writer stops too, and returns the failed file's
+/// position with its error.
+fn write_files(
+    root: &Path,
+    files: &[(&RelPath, &File)],
+    next: &std::sync::atomic::AtomicUsize,
+) -> Result<(), (usize, Error)> {
+    use std::sync::atomic::Ordering;
+    loop {
+        let start = next.fetch_add(WRITE_CHUNK, Ordering::Relaxed);
+        if start >= files.len() {
+            return Ok(());
+        }
+        let end = (start + WRITE_CHUNK).min(files.len());
+        for (i, (path, file)) in files.iter().enumerate().take(end).skip(start) {
+            let abs = path.under(root);
+            if let Err(source) = write_new_file(&abs, file) {
+                next.fetch_max(files.len(), Ordering::Relaxed);
+                return Err((i, Error::Write { path: abs, source }));
+            }
+        }
+    }
 }
 
 /// Creates `path` (which must not exist) holding `file`: one `open`, made executable by its
@@ -993,6 +1072,65 @@ mod tests {
         assert_eq!(got, Some(7));
         assert!(dest.join(".git").is_dir());
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn many_files_are_written_by_two_threads_and_the_first_failure_in_order_is_the_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut many = Tree::new();
+        for i in 0..SHARED_WRITE_FROM * 4 {
+            let file = File {
+                bytes: format!("file {i}\n").repeat(i).into_bytes(),
+                executable: i % 7 == 0,
+            };
+            many.insert(RelPath::new(&format!("d{}/f{i:03}", i % 5)).unwrap(), file);
+        }
+        let git = |staged: &Path| -> Result<u8, Error> {
+            fs::create_dir(staged.join(".git")).unwrap();
+            Ok(1)
+        };
+        let dest = tmp.path().join("with-git");
+        write_new_project_alongside(&dest, &many, Some(git), |_, along| {
+            assert_eq!(along, Some(1));
+            Ok::<(), Error>(())
+        })
+        .unwrap();
+        assert!(dest.join(".git").is_dir());
+        fs::remove_dir(dest.join(".git")).unwrap();
+        assert_eq!(read_dir(&dest).unwrap(), many);
+        let dest = tmp.path().join("alone");
+        write_new_project::<Error>(&dest, &many, |_| Ok(())).unwrap();
+        assert_eq!(read_dir(&dest).unwrap(), many);
+        for i in [0, 7] {
+            let meta = fs::metadata(dest.join(format!("d{}/f{i:03}", i % 5))).unwrap();
+            assert_eq!(is_executable(&meta), i % 7 == 0);
+        }
+
+        // Two files where folders are (`d1/f051` and `d3/f203`, each with a file inside): the
+        // error names the first in the tree's order, whichever thread met it first, and nothing
+        // is left.
+        let mut bad = many.clone();
+        for folder in ["d1/f051", "d3/f203"] {
+            bad.insert(
+                RelPath::new(&format!("{folder}/x")).unwrap(),
+                File::new("x"),
+            );
+        }
+        for run in 0..10 {
+            let dest = tmp.path().join(format!("bad-{run}"));
+            let err = match run % 2 {
+                0 => write_new_project::<Error>(&dest, &bad, |_| Ok(())).unwrap_err(),
+                _ => {
+                    write_new_project_alongside(&dest, &bad, Some(git), |_, _| Ok(())).unwrap_err()
+                }
+            };
+            match err {
+                Error::Write { path, .. } => assert!(path.ends_with("d1/f051"), "{path:?}"),
+                other => panic!("{other}"),
+            }
+            assert!(!dest.exists());
+        }
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 2);
     }
 
     #[test]

@@ -407,3 +407,138 @@ fn the_catalog_folders_are_folder_sources() {
             catalog.display()
         ));
 }
+
+/// A bundle of `n` templates at the root of a repository, tagged v1.0.0: `.tera` pages naming the
+/// service, plain files with tera-like text (copied as they are), every seventh file executable,
+/// in nested folders. Made with `git add` and `git commit` (libgit2), so every blob is loose.
+fn many_files_bundle(s: &crate::harness::Workspace, n: usize) -> BundleRepo {
+    let repo = s.bundle_repo("many");
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..n {
+        let dir = ["docs", "docs/deep/er", "ops", "src/a"][i % 4];
+        match i % 3 {
+            0 => files.push((
+                format!("{dir}/page-{i}.md.tera"),
+                format!(
+                    "# Page {i} of {{{{ service_name }}}}\n{}",
+                    "text\n".repeat(i)
+                ),
+            )),
+            1 => files.push((
+                format!("{dir}/plain-{i}.yaml"),
+                format!("ref: ${{{{ x }}}} {i}\n"),
+            )),
+            _ => files.push((format!("{dir}/empty-{i}.txt"), String::new())),
+        }
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let manifest = "[bundle]\nname = \"many\"\nversion = \"1.0.0\"\n\n[[questions]]\nname = \"service_name\"\ntype = \"string\"\ndefault = \"orders-api\"\n";
+    repo.release("v1.0.0", manifest, &files, |template| {
+        #[cfg(unix)]
+        for (i, (path, _)) in files.iter().enumerate().filter(|(i, _)| i % 7 == 0) {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = i;
+            let p = template.join(path);
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    });
+    repo
+}
+
+/// The files under `.git/objects` of the repository at `dir` that are loose objects.
+fn loose_objects(dir: &Path) -> usize {
+    walkdir::WalkDir::new(dir.join(".git/objects"))
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| {
+            e.file_type().is_file() && e.path().parent().unwrap().file_name().unwrap().len() == 2
+        })
+        .count()
+}
+
+/// Issue #16: a bundle's loose blobs are read from their files on two threads and the project
+/// is written by two threads; the project is the same as from the same bundle packed (read by
+/// libgit2), and its first commit is what `git add -A` makes, clean and `fsck --strict`.
+#[test]
+fn a_bundle_of_many_files_makes_the_same_project_loose_or_packed() {
+    let s = crate::harness::Workspace::new();
+    let repo = many_files_bundle(&s, 150);
+    // 100 different blobs (the empty files are one), the trees and the commit.
+    assert!(loose_objects(repo.path()) > 100);
+    let new = |name: &str| {
+        s.command(
+            s.root(),
+            &["new", "many", name, "--from", &repo.url(), "--defaults"],
+        )
+        .success();
+        s.path(name)
+    };
+    let loose = new("from-loose");
+    crate::harness::git(repo.path(), &["gc", "-q", "--prune=now"]);
+    assert_eq!(loose_objects(repo.path()), 0);
+    let packed = new("from-packed");
+
+    assert_eq!(
+        crate::harness::snapshot(&loose),
+        crate::harness::snapshot(&packed)
+    );
+    assert_eq!(files(&loose).len(), 151);
+    let page = read(loose.join("docs/page-0.md"));
+    assert_eq!(page, "# Page 0 of orders-api\n");
+    assert_eq!(
+        read(loose.join("docs/deep/er/plain-1.yaml")),
+        "ref: ${{ x }} 1\n"
+    );
+    for p in [&loose, &packed] {
+        let git = |args: &[&str]| crate::harness::git(p, args);
+        git(&["fsck", "--strict", "--no-dangling"]);
+        assert_clean(p);
+        let executable = git(&["ls-files", "-s"])
+            .lines()
+            .filter(|l| l.starts_with("100755"))
+            .count();
+        assert_eq!(executable, 150_usize.div_ceil(7));
+        let head_tree = git(&["rev-parse", "HEAD^{tree}"]);
+        std::fs::remove_file(p.join(".git/index")).unwrap();
+        git(&["add", "-A"]);
+        assert_eq!(git(&["write-tree"]), head_tree);
+    }
+}
+
+/// A loose blob of the bundle whose file is cut short is an error naming the template and the
+/// object's file, and nothing is written (libgit2, which read it before, never returned from it:
+/// `new` hung).
+#[test]
+fn a_damaged_loose_blob_of_a_bundle_is_an_error_naming_the_file() {
+    let s = crate::harness::Workspace::new();
+    let repo = many_files_bundle(&s, 80);
+    let id = crate::harness::git(
+        repo.path(),
+        &["rev-parse", "v1.0.0:template/docs/deep/er/plain-1.yaml"],
+    );
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&id[..2])
+        .join(id[2..].trim());
+    let mut perms = std::fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&object, perms).unwrap();
+    let bytes = std::fs::read(&object).unwrap();
+    std::fs::write(&object, &bytes[..bytes.len() / 2]).unwrap();
+    let out = s
+        .command(
+            s.root(),
+            &["new", "many", "svc", "--from", &repo.url(), "--defaults"],
+        )
+        .run();
+    assert!(!out.is_success(), "{out}");
+    out.stderr_contains("reading template/docs/deep/er/plain-1.yaml")
+        .stderr_contains("is damaged: it is not one whole zlib stream (cut short?)")
+        .stderr_contains(&format!("{}", object.display()));
+    assert!(!s.path("svc").exists());
+}

@@ -141,6 +141,7 @@ pub(super) fn read_answers_file(path: &Path) -> Result<BTreeMap<String, Given>, 
 }
 
 pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
+    one_heap_for_all_threads();
     crate::scaffold::check_destination(&args.dir)?;
     let bundle = args.choice.load(&args.bundle)?;
     let resolved = args.answering.resolve(&bundle, false)?;
@@ -182,6 +183,26 @@ pub fn run(args: Args, out: &mut dyn Write) -> Result<i32, CommandError> {
     )?;
     Ok(0)
 }
+
+/// Has glibc's malloc serve every thread from the one heap, as it serves the main thread.
+///
+/// Why: `new` renders on threads of its own (the render's worker, the second parser, the bundle
+/// and work-tree writers), and glibc gives each its own arena, which grows by one `mprotect` for
+/// every 4 KiB it takes (no padding, unlike the main heap's `brk`): 1,270 of `new`'s 10,900
+/// system calls at 1,000 files (issue #16), and 4 ms of its 85 ms of CPU. The threads seldom
+/// allocate at the same moment, and each keeps its own cache of small blocks, so sharing the
+/// heap's lock costs less. Set here, not in the library: it is the process's choice.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn one_heap_for_all_threads() {
+    // SAFETY: `mallopt` only sets a malloc parameter, under malloc's own lock; no thread has
+    // been started yet. A value it refuses changes nothing, which is harmless.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn one_heap_for_all_threads() {}
 
 /// The answers to `bundle`'s questions, as `new` takes them: `--answers FILE`, then `--set` on
 /// top, then the prompter (on a terminal, unless `no_input`) or the defaults (`--defaults`).

@@ -4,7 +4,8 @@
 //!   commits of exact paths, restoring from HEAD, the hooks folder);
 //! - `first_commit`: `git init` and the first commit of a new project, written as one pack
 //!   (`pack`), with the repository's layout (`init`) and index (`index_file`) written directly;
-//! - `tags`: a bundle source whose versions are tags, read straight from git objects;
+//! - `tags`: a bundle source whose versions are tags, read straight from git objects (its loose
+//!   blobs by `loose`, without libgit2);
 //! - `remote`: fetching a remote source's tags into the cache with the `git` command;
 //! - `diff`: diffs printed as `git diff` prints them;
 //! - `config`: git's configuration levels as the `git` command finds them;
@@ -20,6 +21,7 @@ mod diff;
 mod first_commit;
 mod index_file;
 mod init;
+mod loose;
 mod pack;
 mod project;
 mod remote;

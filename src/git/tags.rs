@@ -10,6 +10,15 @@ pub struct TagRepo {
     repo: git2::Repository,
 }
 
+/// A file of a tree being read ([`TagRepo::read_tree`]): where it goes and which blob it is.
+struct Blob {
+    /// From the tree's root, for messages.
+    path: String,
+    rel: RelPath,
+    id: git2::Oid,
+    executable: bool,
+}
+
 /// Whether opening a remote repository fetches its tags ([`TagRepo::open_with`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fetch {
@@ -71,16 +80,26 @@ impl TagRepo {
         })
     }
 
-    /// Every tag with the commit it points at (annotated tags peeled).
+    /// Every tag with the commit it points at (annotated tags peeled). Each tag's ref is read
+    /// once, as it is listed (listing the names and resolving each name again read every loose
+    /// ref file three times over).
     pub fn tags(&self) -> Result<Vec<(String, String)>, Error> {
-        let names = self.repo.tag_names(None).map_err(err("listing tags"))?;
+        let refs = self
+            .repo
+            .references_glob("refs/tags/*")
+            .map_err(err("listing tags"))?;
         let mut out = Vec::new();
-        for name in names.iter().flatten().flatten() {
-            let obj = self
-                .repo
-                .revparse_single(&format!("refs/tags/{name}"))
-                .map_err(err(format!("tag {name}")))?;
-            if let Ok(commit) = obj.peel_to_commit() {
+        for reference in refs {
+            let reference = reference.map_err(err("listing tags"))?;
+            // A name that is not UTF-8 is not a version.
+            let Some(name) = reference
+                .name()
+                .ok()
+                .and_then(|n| n.strip_prefix("refs/tags/"))
+            else {
+                continue;
+            };
+            if let Ok(commit) = reference.peel_to_commit() {
                 out.push((name.to_string(), commit.id().to_string()));
             }
         }
@@ -154,6 +173,7 @@ impl TagRepo {
         let Some(tree) = self.tree_at(commit, dir)? else {
             return Ok(out);
         };
+        let mut blobs = Vec::new();
         let mut failure = None;
         tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
             let name = String::from_utf8_lossy(entry.name_bytes());
@@ -162,8 +182,12 @@ impl TagRepo {
             if !wanted(top) {
                 return git2::TreeWalkResult::Skip;
             }
-            match self.read_entry(&path, entry, &mut out) {
-                Ok(()) => git2::TreeWalkResult::Ok,
+            match self.check_entry(&path, entry) {
+                Ok(None) => git2::TreeWalkResult::Ok,
+                Ok(Some(blob)) => {
+                    blobs.push(blob);
+                    git2::TreeWalkResult::Ok
+                }
                 Err(e) => {
                     failure = Some(e);
                     git2::TreeWalkResult::Abort
@@ -172,20 +196,49 @@ impl TagRepo {
         })
         .map_err(err("walking the tree"))
         .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+        // The blobs are read after the walk, all at once (see `loose`); those of the entries
+        // before a refused one are read first, so a blob that cannot be read is still the
+        // error when it comes first in the tree.
+        let ids: Vec<git2::Oid> = blobs.iter().map(|b| b.id).collect();
+        let read = super::loose::read_blobs(&self.repo.path().join("objects"), &ids);
+        for (blob, read) in blobs.into_iter().zip(read) {
+            let reading = |message: String| Error::Git {
+                context: format!("reading {}", blob.path),
+                message,
+            };
+            let bytes = match read {
+                super::loose::Loose::Blob(bytes) => bytes,
+                super::loose::Loose::Elsewhere => self
+                    .repo
+                    .find_blob(blob.id)
+                    .map_err(|e| reading(e.message().to_string()))?
+                    .content()
+                    .to_vec(),
+                super::loose::Loose::Damaged { path, why } => {
+                    return Err(reading(format!(
+                        "the object {} in {} is damaged: {why}; `git fsck` in that repository lists what is damaged, and a fresh clone of it repairs it",
+                        blob.id,
+                        path.display()
+                    )))
+                }
+            };
+            out.insert(
+                blob.rel,
+                File {
+                    bytes,
+                    executable: blob.executable,
+                },
+            );
+        }
         match failure {
             Some(e) => Err(e),
             None => Ok(out),
         }
     }
 
-    /// Puts the blob `entry` at `path` into `out`; a folder needs nothing. Refuses, by name,
-    /// every entry [`TagRepo::read_tree`] says it does.
-    fn read_entry(
-        &self,
-        path: &str,
-        entry: &git2::TreeEntry<'_>,
-        out: &mut Tree,
-    ) -> Result<(), Error> {
+    /// The blob `entry` at `path`, to be read; a folder needs nothing. Refuses, by name, every
+    /// entry [`TagRepo::read_tree`] says it does.
+    fn check_entry(&self, path: &str, entry: &git2::TreeEntry<'_>) -> Result<Option<Blob>, Error> {
         let refuse = |reason: String| Error::Entry {
             path: path.to_string(),
             reason,
@@ -200,7 +253,7 @@ impl TagRepo {
             })
         })?;
         match (entry.kind(), entry.filemode()) {
-            (Some(git2::ObjectType::Tree), _) => Ok(()),
+            (Some(git2::ObjectType::Tree), _) => Ok(None),
             (Some(git2::ObjectType::Blob), 0o120000) => {
                 let target = self
                     .repo
@@ -209,20 +262,12 @@ impl TagRepo {
                     .unwrap_or_default();
                 Err(refuse(format!("is a symbolic link (to `{target}`); goldpath never reads or writes links from a bundle: commit the file itself")))
             }
-            (Some(git2::ObjectType::Blob), _) => {
-                let blob = self.repo.find_blob(entry.id()).map_err(|e| Error::Git {
-                    context: format!("reading {path}"),
-                    message: e.message().to_string(),
-                })?;
-                out.insert(
-                    rel,
-                    File {
-                        bytes: blob.content().to_vec(),
-                        executable: entry.filemode() == 0o100755,
-                    },
-                );
-                Ok(())
-            }
+            (Some(git2::ObjectType::Blob), _) => Ok(Some(Blob {
+                path: path.to_string(),
+                rel,
+                id: entry.id(),
+                executable: entry.filemode() == 0o100755,
+            })),
             (Some(git2::ObjectType::Commit), _) => Err(refuse(
                 "is a submodule (a gitlink, mode 160000), whose files are not in this repository; commit the files themselves".into(),
             )),
