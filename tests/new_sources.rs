@@ -542,3 +542,65 @@ fn a_damaged_loose_blob_of_a_bundle_is_an_error_naming_the_file() {
         .stderr_contains(&format!("{}", object.display()));
     assert!(!s.path("svc").exists());
 }
+
+/// Cuts the loose object `rev` of the repository at `repo` to half its size.
+fn cut_object_short(repo: &Path, rev: &str) -> std::path::PathBuf {
+    let id = crate::harness::git(repo, &["rev-parse", rev]);
+    let id = id.trim();
+    let object = repo.join(".git/objects").join(&id[..2]).join(&id[2..]);
+    let mut perms = std::fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&object, perms).unwrap();
+    let bytes = std::fs::read(&object).unwrap();
+    std::fs::write(&object, &bytes[..bytes.len() / 2]).unwrap();
+    object
+}
+
+/// Every object `new` reads from a bundle repository before its templates (an annotated tag,
+/// the commit, the root tree, a folder's tree, bundle.toml) is an error naming its file when its
+/// loose file is cut short, and nothing is written: libgit2 1.9 never returns from inflating
+/// one (`new` hung on each of these; libgit2 issue 7342).
+#[test]
+fn a_damaged_tag_commit_tree_or_manifest_of_a_bundle_is_an_error_not_a_hang() {
+    for (rev, reading) in [
+        ("v1.0.0", "reading refs/tags/v1.0.0"),
+        ("v1.0.0^{commit}", "reading refs/tags/v1.0.0"),
+        ("v1.0.0^{tree}", "commit "),
+        ("v1.0.0:template/docs", "reading the folder `template/docs`"),
+        ("v1.0.0:bundle.toml", "reading bundle.toml"),
+    ] {
+        let s = crate::harness::Workspace::new();
+        let repo = many_files_bundle(&s, 8);
+        // An annotated tag in place of the lightweight one.
+        crate::harness::git(repo.path(), &["tag", "-d", "v1.0.0"]);
+        crate::harness::git(
+            repo.path(),
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "tag",
+                "-a",
+                "-m",
+                "1.0.0",
+                "v1.0.0",
+                "HEAD",
+            ],
+        );
+        let object = cut_object_short(repo.path(), rev);
+        let out = s
+            .command(
+                s.root(),
+                &["new", "many", "svc", "--from", &repo.url(), "--defaults"],
+            )
+            .run();
+        assert_eq!(out.code, Some(2), "{rev}: {out}");
+        out.stderr_contains(reading)
+            .stderr_contains("is damaged: it is not one whole zlib stream (cut short?)")
+            .stderr_contains(&format!("{}", object.display()))
+            .stderr_contains("a fresh clone of it repairs it");
+        assert!(!s.path("svc").exists(), "{rev}");
+    }
+}

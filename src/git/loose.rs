@@ -12,7 +12,9 @@
 //! libgit2, which reads it or reports it as before. A loose file that does not hold the blob it
 //! is named for (cut short, not zlib, another object, another content) is reported here: libgit2
 //! never returns from inflating a loose object cut short (seen with the vendored libgit2 1.9, on
-//! a file truncated to half its size: `new` hung).
+//! a file truncated to half its size: `new` hung; libgit2 issue 7342, fixed after 1.9.7). For the
+//! same reason [`check`] vets a commit, tree or tag object before libgit2 reads it from a bundle
+//! repository, which is untrusted.
 
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::Oid;
@@ -60,6 +62,15 @@ pub fn read_blobs(objects: &Path, ids: &[Oid]) -> Vec<Loose> {
     })
 }
 
+/// Whether the loose file of object `id` (any kind) under `objects`, if there is one, holds it:
+/// `Some((path, why))` when it does not. What is not a loose file is for libgit2.
+pub fn check(objects: &Path, id: Oid) -> Option<(PathBuf, &'static str)> {
+    match Reader::new(objects).object(id, None) {
+        Loose::Damaged { path, why } => Some((path, why)),
+        Loose::Blob(_) | Loose::Elsewhere => None,
+    }
+}
+
 /// One thread's reader: the buffers are reused from one object to the next.
 struct Reader {
     path: PathBuf,
@@ -85,6 +96,12 @@ impl Reader {
 
     /// The loose blob `id`.
     fn blob(&mut self, id: Oid) -> Loose {
+        self.object(id, Some(git2::ObjectType::Blob))
+    }
+
+    /// The loose object `id`, of the kind `want` if given (else any kind); its content is
+    /// returned as [`Loose::Blob`] whatever its kind.
+    fn object(&mut self, id: Oid, want: Option<git2::ObjectType>) -> Loose {
         let hex = id.to_string();
         self.path.pop();
         self.path.pop();
@@ -118,18 +135,26 @@ impl Reader {
         let Some(nul) = object.iter().position(|&b| b == 0) else {
             return damaged(&self.path, "it has no object header");
         };
-        let size = object[..nul]
-            .strip_prefix(b"blob ")
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .and_then(|s| s.parse::<usize>().ok());
+        // `<kind> <size>`.
+        let header = std::str::from_utf8(&object[..nul])
+            .ok()
+            .and_then(|h| h.split_once(' '));
+        let kind = header.and_then(|(kind, _)| git2::ObjectType::from_str(kind));
+        let size = header.and_then(|(_, size)| size.parse::<usize>().ok());
         let content = &object[nul + 1..];
-        if size.is_none() {
-            return damaged(&self.path, "it holds another kind of object than a blob");
-        }
+        let Some(kind) = kind.filter(|k| want.is_none_or(|w| w == *k)) else {
+            return damaged(
+                &self.path,
+                match want {
+                    Some(git2::ObjectType::Blob) => "it holds another kind of object than a blob",
+                    _ => "its header names no kind of object",
+                },
+            );
+        };
         if size != Some(content.len()) {
             return damaged(&self.path, "its content is not the size its header says");
         }
-        if Oid::hash_object(git2::ObjectType::Blob, content).ok() != Some(id) {
+        if Oid::hash_object(kind, content).ok() != Some(id) {
             return damaged(
                 &self.path,
                 "its content does not hash to the id it is named by",

@@ -99,20 +99,96 @@ impl TagRepo {
             else {
                 continue;
             };
-            if let Ok(commit) = reference.peel_to_commit() {
-                out.push((name.to_string(), commit.id().to_string()));
+            if let Some(commit) = self.peel_to_commit(&reference)? {
+                out.push((name.to_string(), commit.to_string()));
             }
         }
         Ok(out)
     }
 
+    /// The commit `reference` names, through annotated tags, each object vetted before libgit2
+    /// reads it; `None` when it names no commit.
+    fn peel_to_commit(&self, reference: &git2::Reference<'_>) -> Result<Option<git2::Oid>, Error> {
+        let Some(mut id) = reference.target() else {
+            return Ok(reference.peel_to_commit().ok().map(|c| c.id()));
+        };
+        // A tag of a tag of ...: bounded, as libgit2's own peel is by its object cache.
+        for _ in 0..64 {
+            self.vet(id, || {
+                format!("reading {}", reference.name().unwrap_or("a tag"))
+            })?;
+            let Ok(object) = self.repo.find_object(id, None) else {
+                return Ok(None);
+            };
+            match object.kind() {
+                Some(git2::ObjectType::Commit) => return Ok(Some(id)),
+                Some(git2::ObjectType::Tag) => match object.as_tag() {
+                    Some(tag) => id = tag.target_id(),
+                    None => return Ok(None),
+                },
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Refuses object `id` when its loose file does not hold it (see [`super::loose`]): libgit2
+    /// 1.9 never returns from inflating a loose object cut short, and a bundle repository is
+    /// untrusted. `context` says what was being read.
+    fn vet(&self, id: git2::Oid, context: impl FnOnce() -> String) -> Result<(), Error> {
+        match super::loose::check(&self.repo.path().join("objects"), id) {
+            None => Ok(()),
+            Some((path, why)) => Err(Error::Git {
+                context: context(),
+                message: damaged(id, &path, why),
+            }),
+        }
+    }
+
+    /// The tree `id`, vetted first.
+    fn tree(&self, id: git2::Oid, path: &str) -> Result<git2::Tree<'_>, Error> {
+        let context = || format!("reading the folder `{path}`");
+        self.vet(id, context)?;
+        self.repo.find_tree(id).map_err(err(context()))
+    }
+
+    /// The entry at `path` under `root`, each folder on the way vetted before it is read.
+    fn entry_at(
+        &self,
+        root: &git2::Tree<'_>,
+        path: &str,
+    ) -> Result<Option<git2::TreeEntry<'static>>, Error> {
+        let mut tree = root.clone();
+        let mut walked = String::new();
+        let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
+        while let Some(part) = parts.next() {
+            let Some(entry) = tree.get_name(part).map(|e| e.to_owned()) else {
+                return Ok(None);
+            };
+            if parts.peek().is_none() {
+                return Ok(Some(entry));
+            }
+            if entry.kind() != Some(git2::ObjectType::Tree) {
+                return Ok(None);
+            }
+            walked = format!("{walked}{part}/");
+            tree = self.tree(entry.id(), walked.trim_end_matches('/'))?;
+        }
+        Ok(None)
+    }
+
     /// The root tree of `commit`.
     fn root(&self, commit: &str) -> Result<git2::Tree<'_>, Error> {
-        let oid = git2::Oid::from_str(commit).map_err(err(format!("commit {commit}")))?;
-        self.repo
+        let context = || format!("commit {commit}");
+        let oid = git2::Oid::from_str(commit).map_err(err(context()))?;
+        self.vet(oid, context)?;
+        let tree = self
+            .repo
             .find_commit(oid)
-            .and_then(|c| c.tree())
-            .map_err(err(format!("commit {commit}")))
+            .map_err(err(context()))?
+            .tree_id();
+        self.vet(tree, context)?;
+        self.repo.find_tree(tree).map_err(err(context()))
     }
 
     fn tree_at(&self, commit: &str, dir: &str) -> Result<Option<git2::Tree<'_>>, Error> {
@@ -120,12 +196,11 @@ impl TagRepo {
         if dir.is_empty() {
             return Ok(Some(root));
         }
-        match root.get_path(Path::new(dir)) {
-            Ok(entry) => Ok(entry
-                .to_object(&self.repo)
-                .ok()
-                .and_then(|o| o.into_tree().ok())),
-            Err(_) => Ok(None),
+        match self.entry_at(&root, dir)? {
+            Some(entry) if entry.kind() == Some(git2::ObjectType::Tree) => {
+                self.tree(entry.id(), dir).map(Some)
+            }
+            _ => Ok(None),
         }
     }
 
@@ -144,13 +219,17 @@ impl TagRepo {
     /// One file's bytes at `commit`, or `None`.
     pub fn read_file(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, Error> {
         let root = self.root(commit)?;
-        let Ok(entry) = root.get_path(Path::new(path)) else {
+        let Some(entry) = self.entry_at(&root, path)? else {
             return Ok(None);
         };
-        Ok(entry
-            .to_object(&self.repo)
+        if entry.kind() != Some(git2::ObjectType::Blob) {
+            return Ok(None);
+        }
+        self.vet(entry.id(), || format!("reading {path}"))?;
+        Ok(self
+            .repo
+            .find_blob(entry.id())
             .ok()
-            .and_then(|o| o.into_blob().ok())
             .map(|b| b.content().to_vec()))
     }
 
@@ -175,27 +254,7 @@ impl TagRepo {
         };
         let mut blobs = Vec::new();
         let mut failure = None;
-        tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
-            let name = String::from_utf8_lossy(entry.name_bytes());
-            let path = format!("{parent}{name}");
-            let top = path.split('/').next().unwrap_or_default();
-            if !wanted(top) {
-                return git2::TreeWalkResult::Skip;
-            }
-            match self.check_entry(&path, entry) {
-                Ok(None) => git2::TreeWalkResult::Ok,
-                Ok(Some(blob)) => {
-                    blobs.push(blob);
-                    git2::TreeWalkResult::Ok
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    git2::TreeWalkResult::Abort
-                }
-            }
-        })
-        .map_err(err("walking the tree"))
-        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+        self.walk(&tree, "", &wanted, &mut blobs, &mut failure);
         // The blobs are read after the walk, all at once (see `loose`); those of the entries
         // before a refused one are read first, so a blob that cannot be read is still the
         // error when it comes first in the tree.
@@ -215,11 +274,7 @@ impl TagRepo {
                     .content()
                     .to_vec(),
                 super::loose::Loose::Damaged { path, why } => {
-                    return Err(reading(format!(
-                        "the object {} in {} is damaged: {why}; `git fsck` in that repository lists what is damaged, and a fresh clone of it repairs it",
-                        blob.id,
-                        path.display()
-                    )))
+                    return Err(reading(damaged(blob.id, &path, why)))
                 }
             };
             out.insert(
@@ -233,6 +288,39 @@ impl TagRepo {
         match failure {
             Some(e) => Err(e),
             None => Ok(out),
+        }
+    }
+
+    /// Walks `tree` (at `parent`, `""` or ending in `/`) depth first in git's order, as
+    /// libgit2's pre-order walk did, collecting the blobs of the top-level entries `wanted`
+    /// accepts; each subtree is vetted before libgit2 reads it. The first refusal is kept in
+    /// `failure` and ends the walk.
+    fn walk(
+        &self,
+        tree: &git2::Tree<'_>,
+        parent: &str,
+        wanted: &impl Fn(&str) -> bool,
+        blobs: &mut Vec<Blob>,
+        failure: &mut Option<Error>,
+    ) {
+        for entry in tree.iter() {
+            if failure.is_some() {
+                return;
+            }
+            let name = String::from_utf8_lossy(entry.name_bytes());
+            let path = format!("{parent}{name}");
+            let top = path.split('/').next().unwrap_or_default();
+            if !wanted(top) {
+                continue;
+            }
+            match self.check_entry(&path, &entry) {
+                Ok(Some(blob)) => blobs.push(blob),
+                Ok(None) => match self.tree(entry.id(), &path) {
+                    Ok(sub) => self.walk(&sub, &format!("{path}/"), wanted, blobs, failure),
+                    Err(e) => *failure = Some(e),
+                },
+                Err(e) => *failure = Some(e),
+            }
         }
     }
 
@@ -256,8 +344,9 @@ impl TagRepo {
             (Some(git2::ObjectType::Tree), _) => Ok(None),
             (Some(git2::ObjectType::Blob), 0o120000) => {
                 let target = self
-                    .repo
-                    .find_blob(entry.id())
+                    .vet(entry.id(), String::new)
+                    .ok()
+                    .and_then(|()| self.repo.find_blob(entry.id()).ok())
                     .map(|b| String::from_utf8_lossy(b.content()).into_owned())
                     .unwrap_or_default();
                 Err(refuse(format!("is a symbolic link (to `{target}`); goldpath never reads or writes links from a bundle: commit the file itself")))
@@ -277,4 +366,12 @@ impl TagRepo {
             ))),
         }
     }
+}
+
+/// What a damaged object's error says: which, where, why, and what to do.
+fn damaged(id: git2::Oid, path: &Path, why: &str) -> String {
+    format!(
+        "the object {id} in {} is damaged: {why}; `git fsck` in that repository lists what is damaged, and a fresh clone of it repairs it",
+        path.display()
+    )
 }
