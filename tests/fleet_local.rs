@@ -251,3 +251,50 @@ fn a_shared_repository_is_pushed_by_git_which_keeps_its_files_group_writable() {
     let mode = fs::metadata(&ref_file).unwrap().permissions().mode();
     assert_eq!(mode & 0o060, 0o060, "{mode:o}");
 }
+
+/// A remote whose default branch holds a loose object cut short (a full disk, a crash): that
+/// repository fails with a zlib error, the other is upgraded and pushed, and the run ends.
+/// libgit2 1.9.7 as published never returned from inflating such an object, so the run hung on
+/// it (vendor/README.md).
+#[test]
+fn a_damaged_object_in_one_remote_fails_that_repository_alone() {
+    let s = Workspace::new();
+    let (list, urls) = clean_fleet(&s, 2);
+    let remote = s.path("remotes/svc1.git");
+    // Its objects loose, as a remote that took pushes of few objects has them.
+    let packs = s.path("packs");
+    fs::rename(remote.join("objects/pack"), &packs).unwrap();
+    fs::create_dir(remote.join("objects/pack")).unwrap();
+    for pack in fs::read_dir(&packs).unwrap() {
+        let pack = pack.unwrap().path();
+        if pack.extension().is_some_and(|x| x == "pack") {
+            let unpacked = std::process::Command::new("git")
+                .args(["unpack-objects", "-q"])
+                .current_dir(&remote)
+                .stdin(fs::File::open(&pack).unwrap())
+                .status()
+                .unwrap();
+            assert!(unpacked.success());
+        }
+    }
+    let id = git(&remote, &["rev-parse", "main:Dockerfile"]);
+    let id = id.trim();
+    let object = remote.join("objects").join(&id[..2]).join(&id[2..]);
+    let bytes = fs::read(&object).expect("the remote's objects are loose");
+    let mut perms = fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    fs::set_permissions(&object, perms).unwrap();
+    fs::write(&object, &bytes[..bytes.len() / 2]).unwrap();
+
+    let report = s.path("report.json");
+    let out = s.command(s.root(), &upgrade_args(&list, &report)).run();
+    assert_eq!(out.code, Some(1), "{out}");
+    let got = report_of(&report);
+    assert_eq!(outcome(&got, &urls[0]), "upgraded", "{got:#}");
+    assert_eq!(entry(&got, &urls[0])["pushed"], true);
+    assert_eq!(outcome(&got, &urls[1]), "failed", "{got:#}");
+    let detail = entry(&got, &urls[1])["detail"].as_str().unwrap();
+    assert!(detail.contains("cut short"), "{detail}");
+    assert!(!has_branch(&s, "svc1", BRANCH));
+}
