@@ -515,21 +515,7 @@ fn a_bundle_of_many_files_makes_the_same_project_loose_or_packed() {
 fn a_damaged_loose_blob_of_a_bundle_is_an_error_naming_the_file() {
     let s = crate::harness::Workspace::new();
     let repo = many_files_bundle(&s, 80);
-    let id = crate::harness::git(
-        repo.path(),
-        &["rev-parse", "v1.0.0:template/docs/deep/er/plain-1.yaml"],
-    );
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&id[..2])
-        .join(id[2..].trim());
-    let mut perms = std::fs::metadata(&object).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&object, perms).unwrap();
-    let bytes = std::fs::read(&object).unwrap();
-    std::fs::write(&object, &bytes[..bytes.len() / 2]).unwrap();
+    let object = cut_object_short(repo.path(), "v1.0.0:template/docs/deep/er/plain-1.yaml");
     let out = s
         .command(
             s.root(),

@@ -262,7 +262,11 @@ impl Ledger {
         match (place, &self.earlier, &self.journal) {
             (Place::Earlier(span), Some(earlier), _) => earlier.read(span).map_err(temp_file_error),
             (Place::Journal(span), _, Some(journal)) => journal.entry_at(span),
-            _ => unreachable!("an entry's place is a file the ledger holds"),
+            // Places are made only with their file; were one missing, an error beats a panic.
+            _ => Err(Error::Report {
+                path: std::env::temp_dir(),
+                message: "an entry's place is a file this run does not hold (a goldpath bug; please report it with the command that ran)".into(),
+            }),
         }
     }
 }
