@@ -40,6 +40,18 @@ def get(url: str) -> tuple[int, str]:
         return e.code, e.read().decode()
 
 
+def scrape_until(url: str, needle: str) -> str:
+    """The metrics at `url` once they hold `needle` (or after 5 s): a request is counted once its
+    response is sent, so a scrape made right after the response can come first."""
+    deadline = time.monotonic() + 5
+    while True:
+        status, metrics = get(url)
+        assert status == 200
+        if needle in metrics or time.monotonic() > deadline:
+            return metrics
+        time.sleep(0.05)
+
+
 def start(env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "app"],
@@ -77,9 +89,9 @@ def test_serves_drains_on_sigterm_and_exits_cleanly():
     base = f"http://127.0.0.1:{port}"
     wait_ready(proc, base + "/readyz")
     assert get(base + "/healthz") == (200, '{"status":"ok"}')
-    status, metrics = get(f"http://127.0.0.1:{metrics_port}/metrics")
-    assert status == 200
-    assert 'http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in metrics
+    counted = 'http_requests_total{method="GET",route="/healthz",status="200"} 1.0'
+    metrics = scrape_until(f"http://127.0.0.1:{metrics_port}/metrics", counted)
+    assert counted in metrics
     # Only the metrics port serves them.
     assert get(base + "/metrics")[0] == 404
     assert get(f"http://127.0.0.1:{metrics_port}/")[0] == 404
@@ -139,9 +151,9 @@ def test_metrics_on_the_service_port_when_metrics_port_is_port():
         wait_ready(proc, base + "/readyz")
         assert get(base + "/healthz")[0] == 200
         get(base + "/metrics")
-        status, metrics = get(base + "/metrics")
-        assert status == 200
-        assert 'http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in metrics
+        counted = 'http_requests_total{method="GET",route="/healthz",status="200"} 1.0'
+        metrics = scrape_until(base + "/metrics", counted)
+        assert counted in metrics
         # Scrapes are not requests: the first one is not counted by the second.
         assert 'route="/metrics"' not in metrics
     finally:
