@@ -12,9 +12,9 @@
 //! libgit2, which reads it or reports it as before. A loose file that does not hold the blob it
 //! is named for (cut short, not zlib, another object, another content) is reported here: libgit2
 //! never returns from inflating a loose object cut short (seen with the vendored libgit2 1.9, on
-//! a file truncated to half its size: `new` hung; libgit2 issue 7342, fixed after 1.9.7). For the
-//! same reason [`check`] vets a commit, tree or tag object before libgit2 reads it from a bundle
-//! repository, which is untrusted.
+//! a file truncated to half its size: `new` hung; libgit2 issue 7342, fixed after 1.9.7, and in
+//! goldpath's vendored copy: vendor/README.md). When libgit2 fails to read a commit, tree or tag
+//! object of a bundle, [`check`] says whether its loose file is damaged, and how, for the error.
 
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::Oid;
