@@ -107,23 +107,18 @@ impl TagRepo {
     }
 
     /// The commit `reference` names, through annotated tags; `None` when it names no commit.
-    /// An object libgit2 cannot read is an error when its loose file is damaged ([`Self::failed`]).
+    /// An object libgit2 cannot read is an error ([`Self::failed`]).
     fn peel_to_commit(&self, reference: &git2::Reference<'_>) -> Result<Option<git2::Oid>, Error> {
         let Some(mut id) = reference.target() else {
             return Ok(reference.peel_to_commit().ok().map(|c| c.id()));
         };
         // A tag of a tag of ...: bounded, as libgit2's own peel is by its object cache.
         for _ in 0..64 {
-            let object = match self.repo.find_object(id, None) {
-                Ok(object) => object,
-                // A tag of an object that is not there is not a version; a damaged one is an
-                // error.
-                Err(e) if self.is_damaged(id) => {
-                    let context = format!("reading {}", reference.name().unwrap_or("a tag"));
-                    return Err(self.failed(id, context, e));
-                }
-                Err(_) => return Ok(None),
-            };
+            // A tag whose object cannot be read is an error, as it was when libgit2 peeled it.
+            let object = self.repo.find_object(id, None).map_err(|e| {
+                let context = format!("reading {}", reference.name().unwrap_or("a tag"));
+                self.failed(id, context, e)
+            })?;
             match object.kind() {
                 Some(git2::ObjectType::Commit) => return Ok(Some(id)),
                 Some(git2::ObjectType::Tag) => match object.as_tag() {
