@@ -137,18 +137,17 @@ impl TagRepo {
     /// the file, what is wrong with it and how to repair it ([`super::loose`]). Checked only
     /// after a failure: a sound bundle is read once.
     fn failed(&self, id: git2::Oid, context: String, e: git2::Error) -> Error {
-        match super::loose::check(&self.repo.path().join("objects"), id) {
-            Some((path, why)) => Error::Git {
-                context,
-                message: damaged(id, &path, why),
-            },
+        match self.damage(id) {
+            Some(message) => Error::Git { context, message },
             None => err(context)(e),
         }
     }
 
-    /// Whether object `id`'s loose file is damaged.
-    fn is_damaged(&self, id: git2::Oid) -> bool {
-        super::loose::check(&self.repo.path().join("objects"), id).is_some()
+    /// What is wrong with object `id`'s loose file, said for an error; `None` when it is sound
+    /// or not a loose file.
+    fn damage(&self, id: git2::Oid) -> Option<String> {
+        super::loose::check(&self.repo.path().join("objects"), id)
+            .map(|(path, why)| damaged(id, &path, why))
     }
 
     /// The tree `id`, at `path`.
@@ -165,7 +164,7 @@ impl TagRepo {
         path: &str,
     ) -> Result<Option<git2::TreeEntry<'static>>, Error> {
         let mut tree = root.clone();
-        let mut walked = String::new();
+        let mut walked = String::with_capacity(path.len());
         let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
         while let Some(part) = parts.next() {
             let Some(entry) = tree.get_name(part).map(|e| e.to_owned()) else {
@@ -177,8 +176,11 @@ impl TagRepo {
             if entry.kind() != Some(git2::ObjectType::Tree) {
                 return Ok(None);
             }
-            walked = format!("{walked}{part}/");
-            tree = self.tree(entry.id(), walked.trim_end_matches('/'))?;
+            if !walked.is_empty() {
+                walked.push('/');
+            }
+            walked.push_str(part);
+            tree = self.tree(entry.id(), &walked)?;
         }
         Ok(None)
     }
@@ -233,10 +235,14 @@ impl TagRepo {
         }
         match self.repo.find_blob(entry.id()) {
             Ok(blob) => Ok(Some(blob.content().to_vec())),
-            Err(e) if self.is_damaged(entry.id()) => {
-                Err(self.failed(entry.id(), format!("reading {path}"), e))
-            }
-            Err(_) => Ok(None),
+            // A blob that is not there reads as no file, as before; a damaged one is an error.
+            Err(_) => match self.damage(entry.id()) {
+                Some(message) => Err(Error::Git {
+                    context: format!("reading {path}"),
+                    message,
+                }),
+                None => Ok(None),
+            },
         }
     }
 
