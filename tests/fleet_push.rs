@@ -237,11 +237,9 @@ fn a_persons_push_between_goldpaths_fetch_and_its_push_is_refused_by_the_lease()
     assert!(has_branch(&s, "svc1", BRANCH));
 }
 
-#[test]
-fn a_remote_that_accepts_and_never_answers_times_out_alone() {
-    let s = Workspace::new();
-    let (list, urls) = clean_fleet(&s, 1);
-    // A server on 127.0.0.1 that takes the connection and says nothing, until the test ends.
+/// A `git://` URL of a server on 127.0.0.1 that takes every connection and says nothing, and the
+/// thread holding those connections open until the test ends.
+fn silent_git_server() -> (String, std::thread::JoinHandle<()>) {
     let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = server.local_addr().unwrap().port();
     let held = std::thread::spawn(move || {
@@ -250,7 +248,14 @@ fn a_remote_that_accepts_and_never_answers_times_out_alone() {
             open.push(stream);
         }
     });
-    let silent = format!("git://127.0.0.1:{port}/silent.git");
+    (format!("git://127.0.0.1:{port}/silent.git"), held)
+}
+
+#[test]
+fn a_remote_that_accepts_and_never_answers_times_out_alone() {
+    let s = Workspace::new();
+    let (list, urls) = clean_fleet(&s, 1);
+    let (silent, held) = silent_git_server();
     fs::write(&list, format!("{silent}\n{}\n", urls[0])).unwrap();
     let report = s.path("report.json");
     let started = std::time::Instant::now();
@@ -279,15 +284,7 @@ fn a_remote_that_accepts_and_never_answers_times_out_alone() {
 #[test]
 fn a_narrow_fetch_that_times_out_and_its_full_retry_share_one_timeout() {
     let s = Workspace::new();
-    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = server.local_addr().unwrap().port();
-    let held = std::thread::spawn(move || {
-        let mut open = Vec::new();
-        while let Ok((stream, _)) = server.accept() {
-            open.push(stream);
-        }
-    });
-    let silent = format!("git://127.0.0.1:{port}/silent.git");
+    let (silent, held) = silent_git_server();
     // The cache an earlier run left: its HEAD names a branch it has, so the fetch is narrow.
     let key = format!("{:016x}", goldpath::fleet::stable_hash(&silent));
     let cache = s.home().cache().join("fleet").join(format!("{key}.git"));
