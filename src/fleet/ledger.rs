@@ -274,17 +274,9 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fleet::report::tests::campaign;
     use crate::fleet::{FileChange, FileKind, ProjectVersions, PullRequestPlan};
     use std::sync::Arc;
-
-    fn campaign() -> Report {
-        Report::new(
-            Mode::Upgrade,
-            "svc",
-            Some("2.0.0".into()),
-            "goldpath/svc-2.0.0",
-        )
-    }
 
     /// An entry of `outcome` with every field set, strings that need escaping included.
     fn full_entry(outcome: Outcome, n: usize) -> RepoReport {

@@ -672,10 +672,11 @@ impl Mode {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn campaign() -> Report {
+    /// The campaign the report's and the ledger's tests write: svc to 2.0.0.
+    pub(in crate::fleet) fn campaign() -> Report {
         Report::new(
             Mode::Upgrade,
             "svc",
