@@ -20,20 +20,22 @@ mod embedded {
 }
 
 /// The built-in catalog: per bundle, per release folder (`<version>`), its files by path
-/// relative to that folder.
+/// relative to that folder, as embedded: a release's files are copied into a [`Tree`] only when
+/// it is read (a `new` reads one release of the catalog's 677 files, 5 MB).
 pub struct Catalog {
-    bundles: BTreeMap<String, BTreeMap<String, Tree>>,
+    bundles: BTreeMap<&'static str, BTreeMap<&'static str, Vec<EmbeddedFile>>>,
 }
+
+/// A file of a release: its path in the release folder, its bytes, whether it is executable.
+type EmbeddedFile = (&'static str, &'static [u8], bool);
 
 impl Catalog {
     pub fn embedded() -> Catalog {
-        Catalog::from_files(embedded::FILES.iter().map(|(p, b, x)| (*p, *b, *x)))
+        Catalog::from_files(embedded::FILES.iter().copied())
     }
 
-    /// Builds a catalog from `(path under golden-paths/, bytes, executable)` triples. Files
-    /// outside a release folder (`<name>/<version>/...`) are not part of any release.
-    pub fn from_files<'a>(files: impl Iterator<Item = (&'a str, &'a [u8], bool)>) -> Catalog {
-        let mut bundles: BTreeMap<String, BTreeMap<String, Tree>> = BTreeMap::new();
+    pub fn from_files(files: impl Iterator<Item = (&'static str, &'static [u8], bool)>) -> Catalog {
+        let mut bundles: BTreeMap<_, BTreeMap<_, Vec<EmbeddedFile>>> = BTreeMap::new();
         for (path, bytes, executable) in files {
             let mut parts = path.splitn(3, '/');
             let (Some(name), Some(release), Some(rest)) =
@@ -41,26 +43,33 @@ impl Catalog {
             else {
                 continue;
             };
-            // The catalog is ours and checked by tests; a bad path is skipped, never written.
-            if let Ok(rel) = RelPath::in_bundle(rest) {
-                bundles
-                    .entry(name.to_string())
-                    .or_default()
-                    .entry(release.to_string())
-                    .or_default()
-                    .insert(
-                        rel,
-                        File {
-                            bytes: bytes.to_vec(),
-                            executable,
-                        },
-                    );
-            }
+            bundles
+                .entry(name)
+                .or_default()
+                .entry(release)
+                .or_default()
+                .push((rest, bytes, executable));
         }
         Catalog { bundles }
     }
 
-    /// The release folders of `name`, oldest first, each with its version.
+    /// The files of release `folder` of bundle `name`.
+    fn files(&self, name: &str, folder: &str) -> Tree {
+        self.bundles[name][folder]
+            .iter()
+            .filter_map(|&(path, bytes, executable)| {
+                let rel = RelPath::in_bundle(path).ok()?;
+                Some((
+                    rel,
+                    File {
+                        bytes: bytes.to_vec(),
+                        executable,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     fn releases(&self, name: &str) -> Result<Option<Vec<(Version, &str)>>, Error> {
         let Some(folders) = self.bundles.get(name) else {
             return Ok(None);
@@ -71,7 +80,7 @@ impl Catalog {
                 location: format!("golden-paths/{name}/{folder}"),
                 message: format!("release folders must be named by semver version: {e}"),
             })?;
-            out.push((version, folder.as_str()));
+            out.push((version, *folder));
         }
         out.sort();
         Ok(Some(out))
@@ -84,7 +93,7 @@ impl Releases for Catalog {
     }
 
     fn bundles(&self) -> Result<Vec<String>, Error> {
-        Ok(self.bundles.keys().cloned().collect())
+        Ok(self.bundles.keys().map(|n| n.to_string()).collect())
     }
 
     fn versions(&self, name: &str) -> Result<Option<Vec<Version>>, Error> {
@@ -99,7 +108,7 @@ impl Releases for Catalog {
             .find(|(v, _)| v == version)
             .expect("a version the catalog listed");
         let display = format!("golden-paths/{name}/{folder}");
-        let files = self.bundles[name][*folder].clone();
+        let files = self.files(name, folder);
         let origin = Origin {
             source: SourceSpec::Builtin,
             commit: None,
@@ -122,7 +131,7 @@ mod tests {
         let mut lines = Vec::new();
         for name in c.bundles().unwrap() {
             for (version, folder) in c.releases(&name).unwrap().unwrap() {
-                for (path, file) in &c.bundles[&name][folder] {
+                for (path, file) in &c.files(&name, folder) {
                     let blob = git2::Oid::hash_object(git2::ObjectType::Blob, &file.bytes).unwrap();
                     let mode = if file.executable { "100755" } else { "100644" };
                     lines.push(format!("{name}/{version} {mode} {blob} {}", path.as_str()));

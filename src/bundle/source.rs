@@ -199,7 +199,7 @@ mod tests {
     use super::*;
     use crate::tree::RelPath;
 
-    fn catalog(files: &[(&str, &str)]) -> Source {
+    fn catalog(files: &[(&'static str, &'static str)]) -> Source {
         Source::new(Catalog::from_files(
             files.iter().map(|(p, t)| (*p, t.as_bytes(), false)),
         ))

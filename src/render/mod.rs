@@ -11,6 +11,8 @@
 
 pub use crate::sandbox::{context, error_line, message, Engine, Limit, Limits};
 
+mod fold;
+
 use crate::answers::Answers;
 use crate::bundle::Bundle;
 use crate::sandbox::limits;
@@ -619,17 +621,20 @@ fn render_path<'a>(
     Ok(Some(whole))
 }
 
-/// Adds `sources` to `tera` one by one, so a syntax error names its file. tera also checks
-/// `extends` and `import` on each add, which fails for a template whose parent is added later
-/// (`docs/index` extends `docs/layout`); such a template is kept all the same, and those checks
-/// are made once every template is in.
+/// Parses `sources` into `tera` one by one, so a syntax error names its file, with their text
+/// folded ([`fold`]). Linking them (`extends`, `import`) waits until every template is in, as a
+/// template may extend one added after it (`docs/index` extends `docs/layout`): tera's
+/// `add_raw_template` would link them all again after each add.
 fn add_templates(tera: &mut tera::Tera, sources: &[(&str, &str)]) -> Result<(), Error> {
     for (name, text) in sources {
-        if let Err(e) = tera.add_raw_template(name, text) {
-            if !tera.get_template_names().any(|n| n == *name) {
-                return Err(template_error(name, &e));
-            }
-        }
+        let template = fold::parse(name, text).map_err(|e| {
+            // As tera's `add_raw_template` says it.
+            template_error(
+                name,
+                &tera::Error::chain(format!("Failed to parse '{name}'"), e),
+            )
+        })?;
+        tera.templates.insert(name.to_string(), template);
     }
     Ok(())
 }
