@@ -1150,7 +1150,7 @@ mod tests {
     fn many_files_are_written_by_two_threads_and_the_first_failure_in_order_is_the_error() {
         let tmp = tempfile::tempdir().unwrap();
         let mut many = Tree::new();
-        assert!(SHARED_WRITE_FROM * 4 <= 256);
+        const { assert!(SHARED_WRITE_FROM * 4 <= 256) };
         for i in 0..256 {
             let file = File {
                 bytes: format!("file {i}\n").repeat(i).into_bytes(),
