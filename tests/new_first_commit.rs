@@ -72,3 +72,86 @@ fn hooks_that_come_with_the_project_run_on_its_first_commit() {
     assert!(!head.status.success(), "a commit was made");
     git(&refused, &["fsck", "--strict"]);
 }
+
+/// The template folder the user set for new repositories (`init.templateDir`, or
+/// `GIT_TEMPLATE_DIR`) is copied in as `git init` copies it: teams install hooks in every new
+/// repository that way, and those hooks run on the first commit as on every later one.
+#[cfg(unix)]
+#[test]
+fn the_users_template_folder_is_copied_in_and_its_hooks_run_on_the_first_commit() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = Workspace::new();
+    let repo = ws.bundle_repo("bundles");
+    repo.release("v1.0.0", MANIFEST, &[("README.md", "hello\n")], |_| {});
+    let url = repo.url();
+    let script = |path: &std::path::Path, body: &str| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("#!/bin/sh\n{body}")).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let template = ws.path("git-template");
+    script(
+        &template.join("hooks/pre-commit"),
+        "echo \"pre-commit $(git diff --cached --name-only | tr '\\n' ' ')\" >> .git/template-hooks\n",
+    );
+    script(
+        &template.join("hooks/post-commit"),
+        "echo post-commit >> .git/template-hooks\n",
+    );
+    std::fs::create_dir_all(template.join("info")).unwrap();
+    std::fs::write(template.join("info/exclude"), "secrets.env\n").unwrap();
+    std::fs::write(template.join("description"), "the team's template\n").unwrap();
+    std::fs::write(template.join("config"), "[secrets]\n\tprovider = vault").unwrap();
+    // A link at the top, where goldpath writes through folders, is not copied.
+    let elsewhere = ws.path("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, template.join("logs")).unwrap();
+    ws.home()
+        .git_config("init.templateDir", template.to_str().unwrap());
+    let new = |dir: &str| ws.command(ws.root(), &["new", "hooked", dir, "--from", &url]);
+
+    new("svc").success();
+    let svc = ws.path("svc");
+    assert_eq!(
+        std::fs::read_to_string(svc.join(".git/template-hooks")).unwrap(),
+        "pre-commit .goldpath.toml README.md \npost-commit\n"
+    );
+    let hook = std::fs::metadata(svc.join(".git/hooks/pre-commit")).unwrap();
+    assert_ne!(
+        hook.permissions().mode() & 0o111,
+        0,
+        "the hook stays executable"
+    );
+    assert_eq!(
+        std::fs::read_to_string(svc.join(".git/description")).unwrap(),
+        "the team's template\n"
+    );
+    assert_eq!(git(&svc, &["config", "secrets.provider"]).trim(), "vault");
+    assert_eq!(git(&svc, &["config", "core.bare"]).trim(), "false");
+    assert!(svc.join(".git/logs").symlink_metadata().unwrap().is_dir());
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    // The template's `info/exclude` applies.
+    std::fs::write(svc.join("secrets.env"), "TOKEN=x\n").unwrap();
+    assert_eq!(git(&svc, &["status", "--porcelain"]), "");
+    assert_eq!(git(&svc, &["rev-list", "--count", "HEAD"]).trim(), "1");
+    git(&svc, &["fsck", "--strict"]);
+
+    // `GIT_TEMPLATE_DIR` comes first, and empty it means no template, as for git.
+    new("none").env("GIT_TEMPLATE_DIR", "").success();
+    let none = ws.path("none");
+    assert!(!none.join(".git/hooks").exists() && !none.join(".git/template-hooks").exists());
+    assert_eq!(git(&none, &["status", "--porcelain"]), "");
+
+    let strict = ws.path("strict-template");
+    script(
+        &strict.join("hooks/commit-msg"),
+        "grep -q '^JIRA-' \"$1\" || { echo 'commit-msg: start with a JIRA key' >&2; exit 1; }\n",
+    );
+    let out = new("refused").env("GIT_TEMPLATE_DIR", &strict).code(2);
+    out.stderr_contains("the commit-msg hook refused the commit")
+        .stderr_contains("start with a JIRA key");
+    let refused = ws.path("refused");
+    assert!(refused.join(".git/hooks/commit-msg").is_file());
+    let staged = git(&refused, &["diff", "--cached", "--name-only"]);
+    assert!(staged.contains("README.md"), "{staged}");
+}

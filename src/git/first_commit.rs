@@ -32,9 +32,10 @@ pub fn init_and_commit(
 ) -> Result<String, Error> {
     let config = user_config()?;
     let branch = default_branch(&config)?;
-    let git_dir = dir.join(".git");
+    let template = super::init::template_dir(&config);
+    let git_dir = super::init::init(dir, &branch, template.as_deref())?;
+    // After the template is copied in: its hooks are the repository's.
     let settings = CommitSettings::from_config(&config, &git_dir, dir, verify)?;
-    let git_dir = super::init::init(dir, &branch)?;
     let index_file = git_dir.join("index");
     if !settings.has_hooks_before() {
         let lines = Idents::of(&settings);
@@ -104,8 +105,9 @@ fn default_branch(config: &git2::Config) -> Result<String, Error> {
 ///
 /// A commit that waits for something after the work tree is written is made as
 /// [`init_and_commit`] makes it, after the writes: a `pre-commit` or `commit-msg` hook, a
-/// `core.hooksPath` inside the project (its hooks may be among the files being written), or a
-/// signature (the signing program runs on the commit).
+/// `core.hooksPath` inside the project (its hooks may be among the files being written), hooks
+/// that come with the user's template folder (`init.templateDir`), or a signature (the signing
+/// program runs on the commit).
 pub struct FirstCommit {
     branch: String,
     settings: CommitSettings,
@@ -114,6 +116,8 @@ pub struct FirstCommit {
     /// The author and committer as the commit and reflog write them; `None` when the commit is
     /// made after the writes.
     alongside: Option<Idents>,
+    /// The user's template folder for new repositories ([`super::init::template_dir`]).
+    template: Option<std::path::PathBuf>,
 }
 
 /// What [`Alongside::run`] wrote: the root tree, each file's blob (in the tree's order) and the
@@ -128,6 +132,7 @@ pub struct Written {
 /// object with its index, the branch and HEAD's reflog. `Send`, to run on its own thread.
 pub struct Alongside<'a> {
     branch: &'a str,
+    template: Option<&'a Path>,
     message: &'a str,
     idents: &'a Idents,
     files: &'a Tree,
@@ -140,12 +145,26 @@ impl FirstCommit {
         let config = user_config()?;
         let branch = default_branch(&config)?;
         let settings = CommitSettings::from_config(&config, &dest.join(".git"), dest, verify)?;
-        let hooks_in_project = verify == Verify::RunHooks
-            && super::config::path_value(&config, "core.hooksPath")
-                .is_some_and(|p| p.is_relative());
-        let after_writes = hooks_in_project || settings.has_hooks_before() || settings.signs();
+        let hooks_path = super::config::path_value(&config, "core.hooksPath");
+        let hooks_in_project =
+            verify == Verify::RunHooks && hooks_path.as_ref().is_some_and(|p| p.is_relative());
+        let template = super::init::template_dir(&config);
+        // Where `core.hooksPath` is not set, the template's hooks are the repository's once it
+        // is copied in; they are looked for only after that, in `init_and_commit`.
+        let hooks_in_template = verify == Verify::RunHooks
+            && hooks_path.is_none()
+            && template.as_ref().is_some_and(|t| {
+                ["pre-commit", "commit-msg", "post-commit"]
+                    .iter()
+                    .any(|hook| super::commit::is_executable(&t.join("hooks").join(hook)))
+            });
+        let after_writes = hooks_in_project
+            || hooks_in_template
+            || settings.has_hooks_before()
+            || settings.signs();
         Ok(FirstCommit {
             alongside: (!after_writes).then(|| Idents::of(&settings)),
+            template,
             branch,
             settings,
             message: message.to_string(),
@@ -157,6 +176,7 @@ impl FirstCommit {
     pub fn alongside<'a>(&'a self, files: &'a Tree) -> Option<Alongside<'a>> {
         Some(Alongside {
             branch: &self.branch,
+            template: self.template.as_deref(),
             message: &self.message,
             idents: self.alongside.as_ref()?,
             files,
@@ -185,7 +205,7 @@ impl FirstCommit {
 impl Alongside<'_> {
     /// Makes `dir/.git` and writes every object, the branch and its reflog into it.
     pub fn run(self, dir: &Path) -> Result<Written, Error> {
-        let git_dir = super::init::init(dir, self.branch)?;
+        let git_dir = super::init::init(dir, self.branch, self.template)?;
         let written = write_objects(&git_dir, self.branch, self.files, |tree| {
             let bytes = commit_object(tree, self.idents, self.message);
             Some(Ok((bytes, self.message, self.idents)))
@@ -578,6 +598,7 @@ mod tests {
             // As `new` makes it: everything but the index alongside the work tree, then the index.
             let written = Alongside {
                 branch: "main",
+                template: None,
                 message,
                 idents: &Idents::of(&settings),
                 files: &tree,

@@ -13,6 +13,10 @@
 //!
 //! On macOS git also probes Unicode decomposition (`core.precomposeunicode`), and Windows has
 //! rules of its own, so there libgit2 still initialises the repository ([`init`]).
+//!
+//! A template folder the user set (`GIT_TEMPLATE_DIR`, `init.templateDir`) is copied in as
+//! `git init` copies it ([`template_dir`]): teams install hooks in every new repository that
+//! way (git-secrets' `--install ~/.git-templates/git-secrets`, for one).
 
 use super::Error;
 #[cfg(target_os = "linux")]
@@ -22,17 +26,98 @@ use std::path::{Path, PathBuf};
 /// Makes `dir/.git` for a repository whose `HEAD` is the unborn `refs/heads/<branch>`, `branch`
 /// being a valid branch name. `dir` is a folder goldpath made, so `.git` does not exist yet.
 /// Returns the `.git` folder.
-pub fn init(dir: &Path, branch: &str) -> Result<PathBuf, Error> {
+///
+/// With a `template` folder ([`template_dir`]), its files are copied in as `git init` copies
+/// them ([`copy_template`]).
+pub fn init(dir: &Path, branch: &str, template: Option<&Path>) -> Result<PathBuf, Error> {
     #[cfg(target_os = "linux")]
-    return write_layout(dir, branch);
+    let git = write_layout(dir, branch)?;
     #[cfg(not(target_os = "linux"))]
-    {
+    let git = {
         let mut opts = git2::RepositoryInitOptions::new();
         opts.initial_head(branch).external_template(false);
         let repo = git2::Repository::init_opts(dir, &opts)
             .map_err(super::err(format!("git init {}", dir.display())))?;
-        Ok(repo.path().to_path_buf())
+        repo.path().to_path_buf()
+    };
+    if let Some(template) = template {
+        copy_template(template, &git)?;
     }
+    Ok(git)
+}
+
+/// The template folder the user set for new repositories: `GIT_TEMPLATE_DIR`, else
+/// `init.templateDir`, as git reads them (an empty value means none). git copies its files (hooks,
+/// `info/exclude`, ...) into each repository it creates, and so does goldpath. git's built-in
+/// template, used when neither is set, is not copied: its sample hooks and `description` do
+/// nothing, and each file costs (see the module's documentation).
+pub fn template_dir(config: &git2::Config) -> Option<PathBuf> {
+    let dir = match std::env::var_os("GIT_TEMPLATE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => super::config::path_value(config, "init.templateDir")?,
+    };
+    (!dir.as_os_str().is_empty() && dir.is_dir()).then_some(dir)
+}
+
+/// Copies the template folder `from` into the new repository's `git` folder as `git init`
+/// does: what is there already stays (the template's `HEAD`, `objects/`, ... give way to the
+/// repository's), and the template's `config` comes first in the repository's, before the
+/// settings `git init` writes. A link is copied as a link, but not at the top, where goldpath
+/// writes through folders (`logs/`, `objects/pack/`) after this.
+fn copy_template(from: &Path, git: &Path) -> Result<(), Error> {
+    let failed = |e: std::io::Error| {
+        Error::Git {
+        context: format!("git init: copying the template folder {}", from.display()),
+        message: format!(
+            "{e}; fix the folder, or unset GIT_TEMPLATE_DIR or `git config --global --unset init.templateDir`"
+        ),
+    }
+    };
+    match std::fs::read_to_string(from.join("config")) {
+        Ok(theirs) => {
+            let path = git.join("config");
+            let ours = std::fs::read_to_string(&path).map_err(failed)?;
+            let gap = if theirs.is_empty() || theirs.ends_with('\n') {
+                ""
+            } else {
+                "\n"
+            };
+            std::fs::write(&path, format!("{theirs}{gap}{ours}")).map_err(failed)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(failed(e)),
+    }
+    copy_missing(from, git, true).map_err(failed)
+}
+
+/// Copies each entry of `from` missing from `to`, folders into folders; links too, unless `top`.
+fn copy_missing(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        // The entry itself, not what a link points at.
+        let kind = entry.file_type()?;
+        let there = target.symlink_metadata().ok();
+        if kind.is_dir() {
+            match there {
+                None => std::fs::create_dir(&target)?,
+                Some(meta) if meta.is_dir() => {}
+                Some(_) => continue,
+            }
+            copy_missing(&entry.path(), &target, false)?;
+        } else if there.is_some() {
+            continue;
+        } else if kind.is_symlink() {
+            #[cfg(unix)]
+            if !top {
+                std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
+            }
+        } else if kind.is_file() {
+            // With its mode: a hook stays executable.
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// What git and libgit2 need to find a repository: `.git/{HEAD, config, objects/, refs/}`,
@@ -148,7 +233,7 @@ mod tests {
     #[test]
     fn git_and_libgit2_open_the_layout_and_read_it_as_git_init_wrote_it() {
         let tmp = tempfile::tempdir().unwrap();
-        let git = init(tmp.path(), "trunk").unwrap();
+        let git = init(tmp.path(), "trunk", None).unwrap();
         assert_eq!(git, tmp.path().join(".git"));
         let repo = git2::Repository::open(tmp.path()).unwrap();
         assert!(!repo.is_bare());
@@ -211,7 +296,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         fs::create_dir(tmp.path().join(".git")).unwrap();
         fs::write(tmp.path().join(".git/keep"), "mine").unwrap();
-        let err = init(tmp.path(), "main").unwrap_err();
+        let err = init(tmp.path(), "main", None).unwrap_err();
         assert!(err.to_string().contains(".git"), "{err}");
         assert_eq!(
             fs::read_to_string(tmp.path().join(".git/keep")).unwrap(),
