@@ -48,6 +48,18 @@ fn new_refused(files: &[(&str, &str)], extra: &[&str], within: Duration) -> Outc
 
 const QUICK: Duration = Duration::from_secs(20);
 
+/// A string left open at the very end of a template was read past the end of the text by the
+/// nesting check before the parse: a panic, where it is tera's syntax error with its line.
+#[test]
+fn a_string_left_open_at_the_end_is_a_syntax_error_not_a_crash() {
+    for text in ["hello\n{{ \"abc", "{% if x == 'a", "{{ x }}\n{{ `"] {
+        let out = new_refused(&[("template/a.txt.tera", text)], &[], QUICK);
+        out.stderr_contains("template/a.txt.tera:")
+            .stderr_contains("Failed to parse");
+        assert!(!out.stderr.contains("panicked"), "{out}");
+    }
+}
+
 #[test]
 fn a_huge_range_is_refused_naming_the_template() {
     new_refused(

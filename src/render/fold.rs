@@ -94,6 +94,8 @@ fn end_of_tag(b: &[u8], start: usize) -> usize {
         }
         i += 1;
     }
+    // An unclosed string runs to the end.
+    let i = i.min(b.len());
     let end = (i + close.len()).min(b.len());
     if close == b"%}" && tag_word(&b[start + 2..i]) == b"raw" {
         // A raw block is text to tera, taken as it is, up to its first `endraw` tag.
@@ -315,6 +317,141 @@ mod tests {
         for text in &cases {
             assert_same(text);
         }
+    }
+
+    /// Templates made of random pieces of tera, text and broken tags (most of them do not
+    /// parse): each parses to the same tree folded as not, or fails with the same error.
+    #[test]
+    fn random_templates_parse_to_the_same_tree_or_the_same_error() {
+        const PIECES: &[&str] = &[
+            "{{ x }}",
+            "{{- x -}}",
+            "{{ x | upper }}",
+            "{{ \"}} %} {{\" }}",
+            "{{ '#}' }}",
+            "{% if x %}",
+            "{%- if x -%}",
+            "{% elif y %}",
+            "{% else %}",
+            "{%- else -%}",
+            "{% endif %}",
+            "{%- endif -%}",
+            "{% for i in xs %}",
+            "{% endfor %}",
+            "{%- endfor %}",
+            "{# note #}",
+            "{#- note -#}",
+            "{% raw %}",
+            "{%- raw -%}",
+            "{% endraw %}",
+            "{%- endraw -%}",
+            "{% set y = 'a %} b' %}",
+            "{% filter upper %}",
+            "{% endfilter %}",
+            "{% macro m(a) %}",
+            "{% endmacro %}",
+            "{% block b %}",
+            "{% endblock %}",
+            "{{",
+            "{%",
+            "{#",
+            "}}",
+            "%}",
+            "#}",
+            "{",
+            "}",
+            "\"",
+            "'",
+            "`",
+            "-",
+            " ",
+            "\n",
+            "\t",
+            "\u{2003}",
+            "\u{E000}",
+            "\u{E000}0\u{E000}",
+            "a line of text long enough to be folded away",
+            "  text with spaces around it, and long enough  ",
+            "\n\nparagraph one\nparagraph two, a bit longer than the minimum\n\n",
+            "{ not a tag } and % signs # here, long enough to fold",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut folded = 0;
+        for case in 0..6000 {
+            let text: String = match case % 2 {
+                0 => (0..1 + next(14))
+                    .map(|_| PIECES[next(PIECES.len())])
+                    .collect(),
+                _ => valid(&mut next, 3),
+            };
+            assert_same(&text);
+            // Those whose folded parse was the one used.
+            folded += usize::from(fold(&text).is_some_and(|(source, runs)| {
+                tera::Template::new("t", None, &source).is_ok_and(|mut t| unfold(&mut t, &runs))
+            }));
+        }
+        assert!(folded > 2000, "only {folded} templates were parsed folded");
+    }
+
+    /// A template that parses: text, tags and blocks nested `depth` deep at most, with and
+    /// without whitespace control.
+    fn valid(next: &mut impl FnMut(usize) -> usize, depth: usize) -> String {
+        const TEXT: &[&str] = &[
+            "a line of text long enough to be folded away",
+            "  \n  indented text, long enough to fold, with } and {  \n",
+            "short",
+            " ",
+            "\n",
+            "\t\u{2003}unicode space around a long enough run\u{2003}\n",
+            "text with a { brace, a % sign and a # hash in it",
+        ];
+        let mut out = String::new();
+        for _ in 0..1 + next(5) {
+            let mut dash = || if next(2) == 0 { "-" } else { "" };
+            let (l, r, l2, r2) = (dash(), dash(), dash(), dash());
+            let open = |word: &str| format!("{{%{l} {word} {r}%}}");
+            let close = |word: &str| format!("{{%{l2} {word} {r2}%}}");
+            match next(if depth == 0 { 4 } else { 8 }) {
+                0 | 1 => out.push_str(TEXT[next(TEXT.len())]),
+                2 => out.push_str(&format!("{{{{{l} x {r}}}}}")),
+                3 => out.push_str(&format!("{{#{l} a comment {r}#}}")),
+                4 => {
+                    let text = TEXT[next(TEXT.len())];
+                    out.push_str(&format!(
+                        "{}{text}{{{{ kept }}}}{}",
+                        open("raw"),
+                        close("endraw")
+                    ));
+                }
+                5 => {
+                    let then = valid(next, depth - 1);
+                    let other = match next(2) {
+                        0 => format!("{{% else %}}{}", valid(next, depth - 1)),
+                        _ => String::new(),
+                    };
+                    out.push_str(&format!("{}{then}{other}{}", open("if x"), close("endif")));
+                }
+                6 => {
+                    let body = valid(next, depth - 1);
+                    out.push_str(&format!("{}{body}{}", open("for i in xs"), close("endfor")));
+                }
+                _ => {
+                    let body = valid(next, depth - 1);
+                    out.push_str(&format!(
+                        "{}{body}{}",
+                        open("filter upper"),
+                        close("endfilter")
+                    ));
+                }
+            }
+        }
+        out
     }
 
     #[test]

@@ -430,7 +430,8 @@ fn scan_tag(
         }
         i += 1;
     }
-    Ok(i)
+    // A string left open runs to the end of the text, not past it.
+    Ok(i.min(b.len()))
 }
 
 /// The first word of a tag starting at `i` (after `{%`), skipping `-` and spaces.
