@@ -2,7 +2,8 @@
 //! `cargo test` here runs each check on seeds and on some thousands of pseudo-random mutations
 //! of them. `merge`: the merge engine ([`check`]); `manifest`: `bundle.toml` parsing and
 //! validation ([`check_manifest`]); `answers`: `.goldpath.toml` parsing ([`check_answers`]);
-//! `paths`: path validation ([`check_path`]).
+//! `paths`: path validation ([`check_path`]); `templates`: a bundle's template through the
+//! render's checks, tera's parse and the render ([`check_template`]).
 
 use goldpath::answers::AnswersFile;
 use goldpath::bundle::Manifest;
@@ -232,6 +233,62 @@ pub fn check_path(data: &[u8]) {
     }
 }
 
+/// A template (untrusted bundle input) never panics the render: it renders, or the error says
+/// something and names the template, with a line of it when it has one; and its text folded for
+/// the parse, it parses as tera parses it unfolded ([`goldpath::render::folds_alike`]).
+pub fn check_template(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    assert!(goldpath::render::folds_alike(text), "{text:?}");
+    let bundle = goldpath::bundle::Bundle {
+        manifest: Manifest::parse("[bundle]\nname = \"t\"\nversion = \"1.0.0\"\n").unwrap(),
+        template: [(
+            RelPath::in_bundle("a.txt.tera").unwrap(),
+            goldpath::tree::File::new(text),
+        )]
+        .into_iter()
+        .collect(),
+        hooks: Default::default(),
+        partials: Default::default(),
+        changelog: None,
+        origin: goldpath::bundle::Origin {
+            source: goldpath::bundle::SourceSpec::Builtin,
+            commit: None,
+        },
+    };
+    let answers = [
+        (
+            "x".to_string(),
+            goldpath::answers::Value::String("v".into()),
+        ),
+        (
+            "xs".to_string(),
+            goldpath::answers::Value::List(vec!["a".into(), "b".into()]),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    // Small enough that a mutated loop stops in milliseconds.
+    let limits = goldpath::render::Limits {
+        loop_iterations: 10_000,
+        range_items: 1_000,
+        macro_calls: 10_000,
+        time: std::time::Duration::from_secs(5),
+        ..goldpath::render::Limits::DEFAULT
+    };
+    if let Err(e) = goldpath::render::render_with(&bundle, &answers, limits) {
+        let message = e.to_string();
+        assert!(message.contains("a.txt.tera"), "{message}");
+        if let goldpath::render::Error::Template {
+            line: Some(line), ..
+        } = e
+        {
+            assert!(is_line_of(line, text), "line {line}: {message}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,6 +515,36 @@ mod tests {
             b"/\\.: *?\"<>|\n\t\0-~1$aCcOoNnGgIiTt\xe2\x80\x8b\xef\xbb\xbf",
             50_000,
             check_path,
+        );
+    }
+
+    fn template_seeds() -> Vec<Vec<u8>> {
+        let mut seeds: Vec<Vec<u8>> = [
+            include_str!("../../golden-paths/rust-service/1.1.0/template/Dockerfile.tera"),
+            include_str!("../../tests/fixtures/bundles/greeter/template/README.md.tera"),
+            "{{ x }} and {{- xs | join(sep=\", \") -}}\n",
+            "{% for i in xs %}\n  - {{ i }} is a long enough line of text\n{% endfor %}\n",
+            "{% if x == \"v\" -%}\n  yes, x is v, and this text is long\n{%- else %}no{% endif %}",
+            "{% raw %}{{ not a tag }} and long enough raw text{% endraw %}\n{# comment #}",
+            "{% macro m(a) %}[{{ a }}] with text long enough{% endmacro m %}{{ self::m(a=x) }}",
+            "{% filter upper %}text to shout, long enough to fold{% endfilter %}",
+            "{% set y = 'a %} b' %}{{ y }} and the rest of the line",
+            "hello {{ \"abc",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        seeds.push("text \u{E000}0\u{E000} {{ x }}".as_bytes().to_vec());
+        seeds
+    }
+
+    #[test]
+    fn template_mutations_pass() {
+        run_mutations(
+            &template_seeds(),
+            b"{}%#-\"'` \n\txs|()=!.,0aZ\xe2\x80\x83",
+            10_000,
+            check_template,
         );
     }
 }

@@ -39,6 +39,31 @@ pub fn parse(name: &str, text: &str) -> tera::Result<tera::Template> {
     tera::Template::new(name, None, text)
 }
 
+/// Whether [`parse`] makes of `text` what tera makes of it unfolded: the same tree (and blocks
+/// and macros), or the same error. For the fuzz harness and the tests.
+pub fn agrees(text: &str) -> bool {
+    match (tera::Template::new("t", None, text), parse("t", text)) {
+        (Ok(plain), Ok(folded)) => {
+            let sorted = |t: &tera::Template| {
+                format!(
+                    "{:?}",
+                    t.blocks
+                        .iter()
+                        .collect::<std::collections::BTreeMap<_, _>>()
+                )
+            };
+            plain.ast == folded.ast
+                && plain.macros == folded.macros
+                && plain.parent == folded.parent
+                && sorted(&plain) == sorted(&folded)
+        }
+        (Err(plain), Err(folded)) => {
+            crate::sandbox::message(&plain) == crate::sandbox::message(&folded)
+        }
+        _ => false,
+    }
+}
+
 /// `text` with the inside of each long text run replaced by `MARK <index> <its line breaks>
 /// MARK`, and the insides in order; `None` when there is nothing worth folding, or when `text`
 /// holds `MARK`.
@@ -251,37 +276,8 @@ fn replace(s: &mut String, runs: &[&str], mut found: Option<&mut Vec<u32>>) -> b
 mod tests {
     use super::*;
 
-    /// What tera makes of `text` without folding, and what [`parse`] makes of it.
-    fn both(text: &str) -> (tera::Result<tera::Template>, tera::Result<tera::Template>) {
-        (tera::Template::new("t", None, text), parse("t", text))
-    }
-
     fn assert_same(text: &str) {
-        let (plain, folded) = both(text);
-        match (plain, folded) {
-            (Ok(p), Ok(f)) => {
-                assert_eq!(p.ast, f.ast, "{text:?}");
-                assert_eq!(p.macros, f.macros, "{text:?}");
-                assert_eq!(p.parent, f.parent, "{text:?}");
-                assert_eq!(
-                    format!("{:?}", sorted(&p.blocks)),
-                    format!("{:?}", sorted(&f.blocks)),
-                    "{text:?}"
-                );
-            }
-            (Err(p), Err(f)) => assert_eq!(
-                crate::sandbox::message(&p),
-                crate::sandbox::message(&f),
-                "{text:?}"
-            ),
-            (p, f) => panic!("{text:?}: plain {:?}, folded {:?}", p.is_ok(), f.is_ok()),
-        }
-    }
-
-    fn sorted<V: std::fmt::Debug>(
-        map: &std::collections::HashMap<String, V>,
-    ) -> std::collections::BTreeMap<&String, &V> {
-        map.iter().collect()
+        assert!(agrees(text), "{text:?}");
     }
 
     const LONG: &str = "a line of text long enough to fold, with } and { in it";

@@ -13,6 +13,10 @@ pub use crate::sandbox::{context, error_line, message, Engine, Limit, Limits};
 
 mod fold;
 
+/// For the fuzz harness: whether a template parses alike with its text folded ([`fold`]).
+#[doc(hidden)]
+pub use fold::agrees as folds_alike;
+
 use crate::answers::Answers;
 use crate::bundle::Bundle;
 use crate::sandbox::limits;
