@@ -108,6 +108,8 @@ fn copy_missing(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
         } else if there.is_some() {
             continue;
         } else if kind.is_symlink() {
+            #[cfg(not(unix))]
+            let _ = top;
             #[cfg(unix)]
             if !top {
                 std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &target)?;
