@@ -738,7 +738,7 @@ fn image_references(text: &str) -> Vec<(&str, &str)> {
 fn every_image_of_the_newest_releases_is_pinned_by_digest() {
     for (bundle, version) in [
         ("rust-service", "1.5.0"),
-        ("node-service", "1.3.0"),
+        ("node-service", "1.3.1"),
         ("python-service", "1.3.0"),
     ] {
         for ci in CIS {

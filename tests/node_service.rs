@@ -25,7 +25,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const BUNDLE: &str = "node-service";
-const VERSION: &str = "1.3.0";
+const VERSION: &str = "1.3.1";
 /// The Node release the bundle targets: the base image, CI and `.node-version` name it, and
 /// `tests/install-validators` installs it for the service test below.
 const NODE: &str = "26.10.0";
