@@ -58,6 +58,15 @@ fn a_string_left_open_at_the_end_is_a_syntax_error_not_a_crash() {
             .stderr_contains("Failed to parse");
         assert!(!out.stderr.contains("panicked"), "{out}");
     }
+    // The same check guards the expressions of bundle.toml.
+    let manifest = "[bundle]\nname = \"b\"\nversion = \"1.0.0\"\n\n[[questions]]\nname = \"q\"\ntype = \"string\"\ndefault = \"{{ \\\"abc\"\n";
+    let out = new_refused(
+        &[("bundle.toml", manifest), ("template/a.txt", "hi\n")],
+        &[],
+        QUICK,
+    );
+    out.stderr_contains("`default` of question `q` cannot be evaluated")
+        .stderr_contains("Failed to parse");
 }
 
 #[test]
