@@ -23,7 +23,8 @@ use tera::ast::Node;
 /// of a tag opening, so tera reads a placeholder as text and never trims into it.
 const MARK: char = '\u{E000}';
 
-/// Runs shorter than this are left as they are: a placeholder is up to 8 bytes.
+/// Runs shorter than this are left as they are: a placeholder is 7 bytes and more (two marks,
+/// the index, the line breaks).
 const MIN_RUN: usize = 24;
 
 /// `text` parsed as `tera::Template::new(name, None, text)` parses it, with its long text runs
