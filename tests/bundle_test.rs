@@ -138,25 +138,33 @@ fn a_test_table_answering_an_unknown_question_is_refused() {
 #[test]
 fn python_and_node_service_pass_their_conformance_suites() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for bundle in ["python-service", "node-service"] {
+    for (bundle, version, earlier) in [
+        ("python-service", "1.3.0", &["1.0.0", "1.1.0", "1.2.0"][..]),
+        (
+            "node-service",
+            "1.3.1",
+            &["1.0.0", "1.1.0", "1.2.0", "1.3.0"][..],
+        ),
+    ] {
         let out = bundle_test(
-            &root.join("golden-paths").join(bundle).join("1.3.0"),
+            &root.join("golden-paths").join(bundle).join(version),
             "junit",
         );
         assert_eq!(out.code, Some(0), "{bundle}: {out}");
         // 4 answer sets (defaults, ci=gitlab, metrics_operator=false, one named case), each
-        // rendered and upgraded from 1.0.0, 1.1.0 and 1.2.0.
+        // rendered and upgraded from every earlier release.
+        let cases = 4 * (1 + earlier.len());
         out.stdout_contains(&format!(
-            "<testsuite name=\"goldpath bundle test {bundle} 1.3.0\" tests=\"16\" failures=\"0\""
+            "<testsuite name=\"goldpath bundle test {bundle} {version}\" tests=\"{cases}\" failures=\"0\""
         ));
-        for from in ["1.0.0", "1.1.0", "1.2.0"] {
+        for from in earlier {
             out.stdout_contains(&format!(
-                "name=\"upgrade {from} -&gt; 1.3.0 gitlab, one replica, no operator, port 9090\""
+                "name=\"upgrade {from} -&gt; {version} gitlab, one replica, no operator, port 9090\""
             ));
         }
         assert_eq!(
             out.stdout.matches("<testcase ").count(),
-            16,
+            cases,
             "{bundle}: {out}"
         );
     }
