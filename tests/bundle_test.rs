@@ -30,7 +30,7 @@ fn the_catalogs_newest_release_passes_its_conformance_suite() {
     let version = newest.file_name().unwrap().to_string_lossy().to_string();
     // 5 answer sets (defaults, ci=gitlab, metrics_operator=false, two named cases), each
     // rendered and upgraded from each earlier release.
-    let earlier = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0"];
+    let earlier = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"];
     let cases = 5 * (1 + earlier.len());
     out.stdout_contains(&format!(
         "<testsuite name=\"goldpath bundle test rust-service {version}\" tests=\"{cases}\" failures=\"0\""

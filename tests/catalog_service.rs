@@ -737,7 +737,7 @@ fn image_references(text: &str) -> Vec<(&str, &str)> {
 #[test]
 fn every_image_of_the_newest_releases_is_pinned_by_digest() {
     for (bundle, version) in [
-        ("rust-service", "1.5.0"),
+        ("rust-service", "1.5.1"),
         ("node-service", "1.3.1"),
         ("python-service", "1.3.0"),
     ] {

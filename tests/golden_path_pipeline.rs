@@ -8,7 +8,7 @@
 use crate::harness::{read, Workspace};
 use std::path::{Path, PathBuf};
 
-const NEWEST: &str = "1.5.0";
+const NEWEST: &str = "1.5.1";
 const REV: &str = "0123456789abcdef0123456789abcdef01234567";
 const REPO: &str = "https://git.example.com/platform/goldpath.git";
 

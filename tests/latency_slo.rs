@@ -12,10 +12,11 @@ use crate::golden_path::{tools, Report};
 use crate::harness::Goldpath;
 
 /// Each release with the latency SLO, and the file declaring its duration histogram's buckets.
-const RELEASES: [(&str, &str, &str); 5] = [
+const RELEASES: [(&str, &str, &str); 6] = [
     ("rust-service", "1.3.0", "template/src/metrics.rs"),
     ("rust-service", "1.4.0", "template/src/metrics.rs"),
     ("rust-service", "1.5.0", "template/src/metrics.rs"),
+    ("rust-service", "1.5.1", "template/src/metrics.rs"),
     ("python-service", "1.1.0", "template/app/metrics.py"),
     ("node-service", "1.1.0", "template/src/metrics.ts"),
 ];
@@ -203,7 +204,7 @@ fn a_latency_threshold_between_two_buckets_is_refused() {
 fn latency_alert_tests_pass_across_thresholds_and_targets() {
     let Some(tools) = tools() else { return };
     let cases = [
-        ("rust-service", "1.5.0", "2560", "90"),
+        ("rust-service", "1.5.1", "2560", "90"),
         ("python-service", "1.1.0", "80", "99.99"),
         ("node-service", "1.1.0", "1000", "95"),
     ];

@@ -330,8 +330,9 @@ fn the_catalog_folders_are_folder_sources() {
                 .any(|l| l.split_whitespace().collect::<Vec<_>>()
                     == [
                         "rust-service",
-                        "1.5.0",
+                        "1.5.1",
                         "(also",
+                        "1.5.0,",
                         "1.4.0,",
                         "1.3.0,",
                         "1.2.0,",
@@ -403,7 +404,7 @@ fn the_catalog_folders_are_folder_sources() {
         .current_dir(tmp.path())
         .code(2)
         .stderr_contains(&format!(
-            "error: bundle `rust-service` has no version 9.9.9 in folder {} (available: 1.0.0, 1.1.0, 1.2.0, 1.3.0, 1.4.0, 1.5.0)\n",
+            "error: bundle `rust-service` has no version 9.9.9 in folder {} (available: 1.0.0, 1.1.0, 1.2.0, 1.3.0, 1.4.0, 1.5.0, 1.5.1)\n",
             catalog.display()
         ));
 }
