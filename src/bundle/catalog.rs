@@ -34,6 +34,8 @@ impl Catalog {
         Catalog::from_files(embedded::FILES.iter().copied())
     }
 
+    /// Builds a catalog from `(path under golden-paths/, bytes, executable)` triples. Files
+    /// outside a release folder (`<name>/<version>/...`) are not part of any release.
     pub fn from_files(files: impl Iterator<Item = (&'static str, &'static [u8], bool)>) -> Catalog {
         let mut bundles: BTreeMap<_, BTreeMap<_, Vec<EmbeddedFile>>> = BTreeMap::new();
         for (path, bytes, executable) in files {
@@ -58,6 +60,7 @@ impl Catalog {
         self.bundles[name][folder]
             .iter()
             .filter_map(|&(path, bytes, executable)| {
+                // The catalog is ours and checked by tests; a bad path is skipped, never written.
                 let rel = RelPath::in_bundle(path).ok()?;
                 Some((
                     rel,
@@ -70,6 +73,7 @@ impl Catalog {
             .collect()
     }
 
+    /// The release folders of `name`, oldest first, each with its version.
     fn releases(&self, name: &str) -> Result<Option<Vec<(Version, &str)>>, Error> {
         let Some(folders) = self.bundles.get(name) else {
             return Ok(None);
