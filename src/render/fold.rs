@@ -17,6 +17,7 @@
 //! this scan took for text that tera reads as part of a tag, a comment or a raw block), or when
 //! the template holds the placeholder's mark itself.
 
+use crate::sandbox::limits::{find, tag_word};
 use tera::ast::Node;
 
 /// Starts and ends a placeholder: a private-use character, which is neither whitespace nor part
@@ -123,12 +124,12 @@ fn end_of_tag(b: &[u8], start: usize) -> usize {
     // An unclosed string runs to the end.
     let i = i.min(b.len());
     let end = (i + close.len()).min(b.len());
-    if close == b"%}" && tag_word(&b[start + 2..i]) == b"raw" {
+    if close == b"%}" && tag_word(b, start + 2) == b"raw" {
         // A raw block is text to tera, taken as it is, up to its first `endraw` tag.
         let mut at = end;
         while let Some(open) = find(b, at, b"{%") {
             let close = find(b, open + 2, b"%}").unwrap_or(b.len());
-            if tag_word(&b[open + 2..close]) == b"endraw" {
+            if tag_word(b, open + 2) == b"endraw" {
                 return (close + 2).min(b.len());
             }
             at = open + 2;
@@ -136,27 +137,6 @@ fn end_of_tag(b: &[u8], start: usize) -> usize {
         return b.len();
     }
     end
-}
-
-/// The first word inside a `{% %}` tag, after its `-` and spaces.
-fn tag_word(inside: &[u8]) -> &[u8] {
-    let from = inside
-        .iter()
-        .position(|c| !(*c == b'-' || c.is_ascii_whitespace()))
-        .unwrap_or(inside.len());
-    let word = &inside[from..];
-    let len = word
-        .iter()
-        .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
-        .unwrap_or(word.len());
-    &word[..len]
-}
-
-fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    b.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
 }
 
 /// Appends `run` to `folded`, its inside replaced by a placeholder when it is long enough.

@@ -435,7 +435,7 @@ fn scan_tag(
 }
 
 /// The first word of a tag starting at `i` (after `{%`), skipping `-` and spaces.
-fn tag_word(b: &[u8], mut i: usize) -> &[u8] {
+pub(crate) fn tag_word(b: &[u8], mut i: usize) -> &[u8] {
     while i < b.len() && (b[i] == b'-' || b[i].is_ascii_whitespace()) {
         i += 1;
     }
@@ -446,7 +446,8 @@ fn tag_word(b: &[u8], mut i: usize) -> &[u8] {
     &b[i..end]
 }
 
-fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+/// Where `needle` first occurs in `b` at or after `from`.
+pub(crate) fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     b.get(from..)?
         .windows(needle.len())
         .position(|w| w == needle)
