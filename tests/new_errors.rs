@@ -288,6 +288,51 @@ fn a_non_empty_or_non_folder_destination_is_refused_before_any_question() {
     .stderr_is("error: file: exists and is not a folder; choose a new directory\n");
 }
 
+/// What is in the way of `new` stays, whatever it is: a file git ignores in the repository
+/// the project would join, and a linked folder (and the folder it links to).
+#[cfg(unix)]
+#[test]
+fn an_ignored_file_or_a_linked_folder_in_the_destination_is_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::harness::git(tmp.path(), &["init", "-q"]);
+    std::fs::write(tmp.path().join(".gitignore"), "*.log\n").unwrap();
+    std::fs::create_dir(tmp.path().join("svc")).unwrap();
+    std::fs::write(tmp.path().join("svc/debug.log"), "mine\n").unwrap();
+    assert_eq!(
+        crate::harness::git(tmp.path(), &["status", "--porcelain", "--ignored", "svc"]),
+        "!! svc/\n",
+        "the file is ignored"
+    );
+    refused(tmp.path(), &["new", "greeter", "svc", "--from", &bundles()])
+        .stderr_contains("svc: already exists and is not empty");
+    assert_eq!(
+        crate::harness::read(tmp.path().join("svc/debug.log")),
+        "mine\n"
+    );
+
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("data.csv"), "1,2\n").unwrap();
+    std::fs::create_dir(tmp.path().join("linked")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), tmp.path().join("linked/data")).unwrap();
+    refused(
+        tmp.path(),
+        &["new", "greeter", "linked", "--from", &bundles()],
+    )
+    .stderr_contains("linked: already exists and is not empty");
+    assert!(tmp
+        .path()
+        .join("linked/data")
+        .symlink_metadata()
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(ls(outside.path()), ["data.csv"]);
+    assert_eq!(
+        crate::harness::read(outside.path().join("data.csv")),
+        "1,2\n"
+    );
+}
+
 #[test]
 fn an_unknown_bundle_or_version_lists_what_exists() {
     let tmp = tempfile::tempdir().unwrap();
